@@ -1,0 +1,18 @@
+/** @type {import('jest').Config} */
+const swc = ['@swc/jest', {
+  jsc: {
+    parser: { syntax: 'typescript', decorators: true },
+    transform: { legacyDecorator: true, decoratorMetadata: true },
+    target: 'es2022',
+  },
+  module: { type: 'commonjs' },
+}];
+module.exports = {
+  globalSetup: '<rootDir>/test/helpers/global-setup.js',
+  testEnvironment: 'node',
+  transform: { '^.+\\.ts$': swc },
+  projects: [
+    { displayName: 'unit', testEnvironment: 'node', transform: { '^.+\\.ts$': swc }, testMatch: ['<rootDir>/test/unit/**/*.spec.ts'] },
+    { displayName: 'integration', testEnvironment: 'node', transform: { '^.+\\.ts$': swc }, testMatch: ['<rootDir>/test/integration/**/*.spec.ts'], testTimeout: 120000 },
+  ],
+};

@@ -1,0 +1,26 @@
+import type { OfferResolvers } from '../src/__generated__/resolvers-types';
+import { toGlobalId } from '../src/ids';
+import { getReferentials } from '../src/referentials/referential.service';
+
+/** Offer fields: the entity's columns, regrouped into the contract's objects. */
+export const Offer: OfferResolvers = {
+  id: (offer) => toGlobalId('Offer', offer.id),
+  partner: (offer, _args, ctx) => (offer.partnerId === null ? null : ctx.loaders.partnerById.load(offer.partnerId)),
+  rome: (offer) => (offer.romeCode ? getReferentials().rome(offer.romeCode) : null),
+  employer: (offer) => (offer.employerName || offer.employerUrl ? { name: offer.employerName, url: offer.employerUrl } : null),
+  location: (offer) => ({
+    label: offer.locationLabel,
+    communeCode: offer.communeCode,
+    postalCode: offer.postalCode,
+    city: offer.city,
+    departmentCode: offer.departmentCode,
+    regionCode: offer.regionCode,
+    latitude: offer.latitude,
+    longitude: offer.longitude,
+  }),
+  salary: (offer) =>
+    offer.salaryMin === null && offer.salaryMax === null && !offer.salaryLabel
+      ? null
+      : { min: offer.salaryMin, max: offer.salaryMax, currency: offer.salaryCurrency, period: offer.salaryPeriod, label: offer.salaryLabel },
+  distanceKm: (offer) => offer.distanceKm ?? null,
+};

@@ -1,0 +1,77 @@
+import path from 'node:path';
+import { PROJECT_ROOT } from './paths';
+
+export type DatabaseConfig =
+  | { type: 'sqlite'; path: string }
+  | { type: 'mysql'; host: string; port: number; user: string; password: string; database: string };
+
+export interface AppConfig {
+  port: number;
+  nodeEnv: string;
+  database: DatabaseConfig;
+  /** Seed the demo data at start-up (default: on unless NODE_ENV=production). */
+  seedDemo: boolean;
+  /** Log every SQL statement (TypeORM logging), for debugging. */
+  logSql: boolean;
+}
+
+export const DEFAULT_SQLITE_PATH = path.join(PROJECT_ROOT, 'data', 'passerelle.sqlite');
+
+/**
+ * Parses a DATABASE_URL: `mysql://user:pass@host:port/db` (also `mariadb://`), `sqlite:<path>`
+ * (relative to the working directory; `sqlite::memory:` for an in-memory database).
+ */
+export function parseDatabaseUrl(url: string | undefined): DatabaseConfig {
+  if (!url) return { type: 'sqlite', path: DEFAULT_SQLITE_PATH };
+  if (url.startsWith('sqlite:')) {
+    const p = url.slice('sqlite:'.length).replace(/^\/\//, '');
+    if (!p) throw new Error('DATABASE_URL sqlite:<path> needs a path');
+    return { type: 'sqlite', path: p === ':memory:' ? p : path.resolve(p) };
+  }
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new Error(`DATABASE_URL is not a URL: ${url}`);
+  }
+  if (parsed.protocol !== 'mysql:' && parsed.protocol !== 'mariadb:') {
+    throw new Error(`DATABASE_URL must be mysql://..., mariadb://... or sqlite:<path>, got ${parsed.protocol}`);
+  }
+  const database = decodeURIComponent(parsed.pathname.replace(/^\//, ''));
+  if (!database) throw new Error('DATABASE_URL must name a database: mysql://user@host:3306/passerelle');
+  if (!/^[A-Za-z0-9_$]+$/.test(database)) throw new Error(`Unsupported database name: ${database}`);
+  return {
+    type: 'mysql',
+    host: parsed.hostname || '127.0.0.1',
+    port: parsed.port ? Number(parsed.port) : 3306,
+    user: decodeURIComponent(parsed.username || 'root'),
+    password: decodeURIComponent(parsed.password || ''),
+    database,
+  };
+}
+
+function parsePort(value: string | undefined): number {
+  if (value === undefined || value === '') return 4000;
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be 0..65535, got ${value}`);
+  return port;
+}
+
+function parseBool(value: string | undefined, fallback: boolean): boolean {
+  if (value === undefined || value === '') return fallback;
+  if (/^(1|true|yes|on)$/i.test(value)) return true;
+  if (/^(0|false|no|off)$/i.test(value)) return false;
+  throw new Error(`Expected a boolean (true/false), got ${value}`);
+}
+
+/** Reads the configuration from environment variables (documented in the README). */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const nodeEnv = env.NODE_ENV || 'development';
+  return {
+    port: parsePort(env.PORT),
+    nodeEnv,
+    database: parseDatabaseUrl(env.DATABASE_URL),
+    seedDemo: parseBool(env.SEED_DEMO, nodeEnv !== 'production'),
+    logSql: parseBool(env.LOG_SQL, false),
+  };
+}

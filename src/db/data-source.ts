@@ -1,0 +1,111 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { DataSource, type DataSourceOptions } from 'typeorm';
+import { ENTITIES } from '../../entities';
+import type { DatabaseConfig } from '../config';
+import { MIGRATIONS } from './migrations';
+import { CountingLogger } from './sql-counter';
+
+export type Dialect = 'sqlite' | 'mysql';
+
+/** MySQL and MariaDB differ in what their catalogue reports; TypeORM has a driver type for each. */
+export type MysqlFlavour = 'mysql' | 'mariadb';
+
+export function dialectOf(dataSource: DataSource): Dialect {
+  return dataSource.options.type === 'better-sqlite3' ? 'sqlite' : 'mysql';
+}
+
+/** The statement counter of a data source built by createDataSource. */
+export function sqlCounter(dataSource: DataSource): CountingLogger {
+  return dataSource.logger as CountingLogger;
+}
+
+/** TypeORM options for either engine. Migrations are the only way the schema changes. */
+export function dataSourceOptions(
+  db: DatabaseConfig,
+  opts: { logSql?: boolean; flavour?: MysqlFlavour } = {},
+): DataSourceOptions {
+  const common = {
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    migrationsRun: false,
+    synchronize: false,
+    logger: new CountingLogger(!!opts.logSql),
+    maxQueryExecutionTime: 2000,
+  } as const;
+  if (db.type === 'sqlite') {
+    return {
+      ...common,
+      type: 'better-sqlite3',
+      database: db.path,
+      enableWAL: db.path !== ':memory:',
+      timeout: 10000,
+      prepareDatabase: (conn: { pragma(s: string): unknown }) => {
+        conn.pragma('synchronous = NORMAL');
+        conn.pragma('foreign_keys = ON');
+      },
+    };
+  }
+  return {
+    ...common,
+    type: opts.flavour ?? 'mysql',
+    host: db.host,
+    port: db.port,
+    username: db.user,
+    password: db.password,
+    database: db.database,
+    charset: 'utf8mb4_unicode_ci',
+    timezone: 'Z',
+    supportBigNumbers: true,
+    bigNumberStrings: false,
+    extra: { connectionLimit: 10, maxIdle: 10, enableKeepAlive: true },
+  };
+}
+
+/**
+ * Creates the MySQL/MariaDB database if it does not exist (utf8mb4, accent-insensitive collation)
+ * and tells which server it is.
+ */
+export async function ensureMysqlDatabase(db: Extract<DatabaseConfig, { type: 'mysql' }>): Promise<MysqlFlavour> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const mysql = require('mysql2/promise') as typeof import('mysql2/promise');
+  const conn = await mysql.createConnection({ host: db.host, port: db.port, user: db.user, password: db.password });
+  try {
+    await conn.query(`CREATE DATABASE IF NOT EXISTS \`${db.database}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+    const [rows] = await conn.query('SELECT VERSION() AS v');
+    return /mariadb/i.test(String((rows as Array<{ v: string }>)[0]?.v)) ? 'mariadb' : 'mysql';
+  } finally {
+    await conn.end();
+  }
+}
+
+/** Drops a MySQL/MariaDB database (tests and benchmarks only). */
+export async function dropMysqlDatabase(db: Extract<DatabaseConfig, { type: 'mysql' }>): Promise<void> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const mysql = require('mysql2/promise') as typeof import('mysql2/promise');
+  const conn = await mysql.createConnection({ host: db.host, port: db.port, user: db.user, password: db.password });
+  try {
+    await conn.query(`DROP DATABASE IF EXISTS \`${db.database}\``);
+  } finally {
+    await conn.end();
+  }
+}
+
+/**
+ * Opens the database named by the configuration: creates the MySQL database or the SQLite file's
+ * folder when missing, connects, and runs pending migrations.
+ */
+export async function openDatabase(db: DatabaseConfig, opts: { logSql?: boolean } = {}): Promise<DataSource> {
+  let flavour: MysqlFlavour | undefined;
+  if (db.type === 'mysql') flavour = await ensureMysqlDatabase(db);
+  else if (db.path !== ':memory:') fs.mkdirSync(path.dirname(db.path), { recursive: true });
+  const dataSource = new DataSource(dataSourceOptions(db, { ...opts, flavour }));
+  await dataSource.initialize();
+  try {
+    await dataSource.runMigrations({ transaction: 'each' });
+  } catch (err) {
+    await dataSource.destroy();
+    throw err;
+  }
+  return dataSource;
+}

@@ -1,0 +1,36 @@
+import type { Logger, QueryRunner } from 'typeorm';
+
+/**
+ * TypeORM logger that counts every SQL statement the hub sends (for tests proving batching and
+ * for the /metrics endpoint), and prints them when LOG_SQL is on. Errors are always logged.
+ */
+export class CountingLogger implements Logger {
+  private statements = 0;
+  constructor(private readonly printQueries: boolean) {}
+
+  /** Statements sent since the data source started. */
+  get count(): number {
+    return this.statements;
+  }
+
+  logQuery(query: string, parameters?: unknown[], _queryRunner?: QueryRunner): void {
+    this.statements++;
+    if (this.printQueries) console.log('[sql]', query, parameters?.length ? JSON.stringify(parameters) : '');
+  }
+  logQueryError(error: string | Error, query: string, parameters?: unknown[]): void {
+    if (process.env.NODE_ENV === 'test') return; // tests provoke errors on purpose and assert on them
+    console.error('[sql error]', error instanceof Error ? error.message : error, query.slice(0, 500), parameters?.length ?? 0);
+  }
+  logQuerySlow(time: number, query: string): void {
+    console.warn(`[sql slow ${time} ms]`, query.slice(0, 500));
+  }
+  logSchemaBuild(message: string): void {
+    if (this.printQueries) console.log('[schema]', message);
+  }
+  logMigration(message: string): void {
+    if (this.printQueries) console.log('[migration]', message);
+  }
+  log(level: 'log' | 'info' | 'warn', message: unknown): void {
+    if (level === 'warn') console.warn('[typeorm]', message);
+  }
+}

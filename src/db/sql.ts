@@ -1,0 +1,65 @@
+/**
+ * A tiny composable SQL fragment: text with `?` placeholders plus their values in order, so
+ * clauses can be built apart and joined without counting placeholders by hand. Values are always
+ * bound, never spliced; only `raw()` text (identifiers and keywords we write ourselves) is inlined.
+ */
+export class Sql {
+  constructor(
+    readonly text: string,
+    readonly params: readonly unknown[],
+  ) {}
+}
+
+export function sql(strings: TemplateStringsArray, ...values: unknown[]): Sql {
+  let text = strings[0];
+  const params: unknown[] = [];
+  values.forEach((value, i) => {
+    if (value instanceof Sql) {
+      text += value.text;
+      params.push(...value.params);
+    } else {
+      text += '?';
+      params.push(value);
+    }
+    text += strings[i + 1];
+  });
+  return new Sql(text, params);
+}
+
+/** Trusted text (identifiers, keywords), inlined as is. */
+export function raw(text: string): Sql {
+  return new Sql(text, []);
+}
+
+export function joinSql(parts: readonly Sql[], separator: string): Sql {
+  return new Sql(
+    parts.map((p) => p.text).join(separator),
+    parts.flatMap((p) => p.params),
+  );
+}
+
+/** `(?, ?, ?)` for an IN list; the list must not be empty. */
+export function inList(values: readonly unknown[]): Sql {
+  if (values.length === 0) throw new Error('inList of nothing');
+  return new Sql(`(${values.map(() => '?').join(', ')})`, values);
+}
+
+/** The UTC text form both engines store datetime(3) in: `YYYY-MM-DD HH:MM:SS.mmm`. */
+export function toDbDateTime(date: Date): string {
+  return date.toISOString().replace('T', ' ').replace('Z', '');
+}
+
+/** Reads a datetime column: a Date from mysql2, UTC text from SQLite. */
+export function fromDbDateTime(value: unknown): Date {
+  if (value instanceof Date) return value;
+  if (typeof value === 'string') return new Date(value.includes('T') ? value : value.replace(' ', 'T') + 'Z');
+  throw new Error(`Not a datetime: ${String(value)}`);
+}
+
+export function fromDbDateTimeOrNull(value: unknown): Date | null {
+  return value === null || value === undefined ? null : fromDbDateTime(value);
+}
+
+export function fromDbBoolOrNull(value: unknown): boolean | null {
+  return value === null || value === undefined ? null : Boolean(Number(value));
+}

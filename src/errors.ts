@@ -1,0 +1,80 @@
+import { GraphQLError } from 'graphql';
+
+/** Every error code a client can see in `extensions.code`. */
+export enum ErrorCode {
+  UNAUTHENTICATED = 'UNAUTHENTICATED',
+  FORBIDDEN = 'FORBIDDEN',
+  NOT_FOUND = 'NOT_FOUND',
+  BAD_USER_INPUT = 'BAD_USER_INPUT',
+  CONFLICT = 'CONFLICT',
+  RATE_LIMITED = 'RATE_LIMITED',
+  INTERNAL_SERVER_ERROR = 'INTERNAL_SERVER_ERROR',
+}
+
+export function assertUnreachable(value: never): never {
+  throw new Error(`Unreachable: ${String(value)}`);
+}
+
+/** The HTTP status that goes with a code when the error aborts the whole request. */
+export function httpStatusFor(code: ErrorCode): number {
+  switch (code) {
+    case ErrorCode.UNAUTHENTICATED:
+      return 401;
+    case ErrorCode.FORBIDDEN:
+      return 403;
+    case ErrorCode.NOT_FOUND:
+      return 404;
+    case ErrorCode.BAD_USER_INPUT:
+      return 400;
+    case ErrorCode.CONFLICT:
+      return 409;
+    case ErrorCode.RATE_LIMITED:
+      return 429;
+    case ErrorCode.INTERNAL_SERVER_ERROR:
+      return 500;
+    default:
+      return assertUnreachable(code);
+  }
+}
+
+/** Base class: a GraphQLError whose `extensions.code` is one of ErrorCode. */
+export class PasserelleError extends GraphQLError {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    extensions: Record<string, unknown> = {},
+  ) {
+    super(message, { extensions: { ...extensions, code } });
+  }
+}
+
+/** The caller can fix it by changing its input; `field` names the argument path when known. */
+export class BadUserInputError extends PasserelleError {
+  constructor(message: string, field?: string) {
+    super(ErrorCode.BAD_USER_INPUT, message, field ? { field } : {});
+  }
+}
+
+export class UnauthenticatedError extends PasserelleError {
+  constructor(message = 'Missing or invalid API key') {
+    super(ErrorCode.UNAUTHENTICATED, message);
+  }
+}
+
+export class ForbiddenError extends PasserelleError {
+  constructor(message = 'You may not do this') {
+    super(ErrorCode.FORBIDDEN, message);
+  }
+}
+
+export class NotFoundError extends PasserelleError {
+  constructor(message: string) {
+    super(ErrorCode.NOT_FOUND, message);
+  }
+}
+
+export class ConflictError extends PasserelleError {
+  constructor(message: string) {
+    super(ErrorCode.CONFLICT, message);
+  }
+}

@@ -1,0 +1,37 @@
+/** Mean Earth radius (IUGG), in kilometres. */
+export const EARTH_RADIUS_KM = 6371.0088;
+
+const toRadians = (degrees: number): number => (degrees * Math.PI) / 180;
+
+/** Great-circle distance in kilometres between two WGS84 points (haversine formula). */
+export function haversineKm(lat1: number, lon1: number, lat2: number, lon2: number): number {
+  const dLat = toRadians(lat2 - lat1);
+  const dLon = toRadians(lon2 - lon1);
+  const a = Math.sin(dLat / 2) ** 2 + Math.cos(toRadians(lat1)) * Math.cos(toRadians(lat2)) * Math.sin(dLon / 2) ** 2;
+  // min() guards against a rounding error pushing `a` just above 1 for antipodal points.
+  return 2 * EARTH_RADIUS_KM * Math.asin(Math.min(1, Math.sqrt(a)));
+}
+
+/**
+ * Canonical form of a French place name for comparisons: case, accents, ligatures,
+ * hyphens, apostrophes and punctuation are ignored, "SAINT"/"SAINTE" become "ST"/"STE"
+ * (La Poste abbreviates them), and decorations that are not part of the name are dropped:
+ * a leading department code ("74 - Annecy", France Travail's style), a trailing
+ * "(74)" and "CEDEX 9".
+ */
+export function normalizePlaceName(name: string): string {
+  return name
+    .replace(/^\s*(?:\d{2,3}|2[AB])\s*-\s+/i, '')
+    .replace(/\s*\(\s*(?:\d{2,3}|2[AB])\s*\)\s*$/i, '')
+    .normalize('NFD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .replace(/œ/gi, 'oe')
+    .replace(/æ/gi, 'ae')
+    .toUpperCase()
+    .replace(/[^A-Z0-9]+/g, ' ')
+    .replace(/\bCEDEX(?: \d+)?\b/g, ' ')
+    .replace(/\bSAINTE\b/g, 'STE')
+    .replace(/\bSAINT\b/g, 'ST')
+    .replace(/\s+/g, ' ')
+    .trim();
+}

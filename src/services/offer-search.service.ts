@@ -1,0 +1,151 @@
+import type { DataSource } from 'typeorm';
+import type { ContractType, OfferSource, OfferStatus, SalaryPeriod } from '../../entities';
+import { dialectOf } from '../db/data-source';
+import { fromDbBoolOrNull, fromDbDateTime, fromDbDateTimeOrNull, type Sql } from '../db/sql';
+import { encodeCursor } from './cursor';
+import { OfferSearchSql } from './offer-search.sql';
+import type { FacetCount, FacetDimension, OfferConnectionModel, OfferFilterSpec, OfferModel, OfferQuery } from './offer-search.types';
+
+type Row = Record<string, unknown>;
+
+function numOrNull(value: unknown): number | null {
+  return value === null || value === undefined ? null : Number(value);
+}
+
+/** Maps a row of OFFER_COLUMNS (either engine) to the Offer model. */
+export function offerFromRow(row: Row): OfferModel {
+  return {
+    id: Number(row.id),
+    source: row.source as OfferSource,
+    partnerId: numOrNull(row.partner_id),
+    partnerKey: Number(row.partner_id ?? 0),
+    externalId: row.external_id as string,
+    title: row.title as string,
+    description: row.description as string,
+    romeCode: (row.rome_code as string | null) ?? null,
+    employerName: (row.employer_name as string | null) ?? null,
+    employerUrl: (row.employer_url as string | null) ?? null,
+    locationLabel: (row.location_label as string | null) ?? null,
+    communeCode: (row.commune_code as string | null) ?? null,
+    postalCode: (row.postal_code as string | null) ?? null,
+    city: (row.city as string | null) ?? null,
+    departmentCode: (row.department_code as string | null) ?? null,
+    regionCode: (row.region_code as string | null) ?? null,
+    latitude: numOrNull(row.latitude),
+    longitude: numOrNull(row.longitude),
+    contractType: row.contract_type as ContractType,
+    fullTime: fromDbBoolOrNull(row.full_time),
+    salaryMin: numOrNull(row.salary_min),
+    salaryMax: numOrNull(row.salary_max),
+    salaryCurrency: (row.salary_currency as string | null) ?? null,
+    salaryPeriod: (row.salary_period as SalaryPeriod | null) ?? null,
+    salaryLabel: (row.salary_label as string | null) ?? null,
+    salaryYearlyMin: numOrNull(row.salary_yearly_min),
+    experienceLevel: (row.experience_level as string | null) ?? null,
+    publishedAt: fromDbDateTime(row.published_at),
+    updatedAt: fromDbDateTime(row.updated_at),
+    validThrough: fromDbDateTimeOrNull(row.valid_through),
+    status: row.status as OfferStatus,
+    applyUrl: (row.apply_url as string | null) ?? null,
+    reservedForJobseekers: Boolean(Number(row.reserved_for_jobseekers)),
+    contentHash: null,
+    distanceKm: numOrNull(row.distance_km),
+    sortKey: numOrNull(row.sort_key) ?? undefined,
+  };
+}
+
+/**
+ * The public offer search: pages, counts and facets over ACTIVE offers, keyset-paginated.
+ * Stateless; one per data source. Every method takes `now` so a request sees one instant.
+ */
+export class OfferSearchService {
+  private readonly sqlFor: OfferSearchSql;
+
+  constructor(private readonly dataSource: DataSource) {
+    this.sqlFor = new OfferSearchSql(dialectOf(dataSource));
+  }
+
+  private run(statement: Sql): Promise<Row[]> {
+    return this.dataSource.query(statement.text, statement.params as unknown[]);
+  }
+
+  private toModel(query: OfferQuery, row: Row): OfferModel {
+    const offer = offerFromRow(row);
+    if (query.sort === 'DISTANCE') offer.distanceKm = offer.sortKey ?? null;
+    return offer;
+  }
+
+  /** One page of public offers, with one extra row fetched to know whether another page follows. */
+  async page(query: OfferQuery, now: Date): Promise<OfferConnectionModel> {
+    if (query.first === 0) return { query, rows: [], hasNextPage: false };
+    const rows = (await this.run(this.sqlFor.page(query, now))).map((row) => this.toModel(query, row));
+    const hasNextPage = rows.length > query.first;
+    return { query, rows: hasNextPage ? rows.slice(0, query.first) : rows, hasNextPage };
+  }
+
+  /** First pages for several partners (one statement), in the order of partnerIds. */
+  async pagesByPartner(query: Omit<OfferQuery, 'partnerId'>, partnerIds: number[], now: Date): Promise<OfferConnectionModel[]> {
+    const byPartner = new Map<number, OfferModel[]>(partnerIds.map((id) => [id, []]));
+    if (query.first > 0 && partnerIds.length > 0) {
+      for (const row of await this.run(this.sqlFor.pagesByPartner(query, partnerIds, now))) {
+        const offer = this.toModel({ ...query, partnerId: null }, row);
+        byPartner.get(offer.partnerId!)?.push(offer);
+      }
+    }
+    const order = compareFor(query.sort);
+    return partnerIds.map((partnerId) => {
+      const rows = byPartner.get(partnerId)!.sort(order);
+      const hasNextPage = rows.length > query.first;
+      return { query: { ...query, partnerId }, rows: hasNextPage ? rows.slice(0, query.first) : rows, hasNextPage };
+    });
+  }
+
+  /** Number of public offers matching a query (ignoring paging). */
+  async count(query: Pick<OfferQuery, 'filter' | 'partnerId'>, now: Date): Promise<number> {
+    const [row] = await this.run(this.sqlFor.count(query, now));
+    return Number(row.n);
+  }
+
+  /** Public offer counts per partner for several partners, in the order of partnerIds. */
+  async countByPartner(filter: OfferFilterSpec, partnerIds: number[], now: Date): Promise<number[]> {
+    if (partnerIds.length === 0) return [];
+    const counts = new Map<number, number>();
+    for (const row of await this.run(this.sqlFor.countByPartner(filter, partnerIds, now))) counts.set(Number(row.partner_id), Number(row.n));
+    return partnerIds.map((id) => counts.get(id) ?? 0);
+  }
+
+  /** Counts per value of one dimension, honouring every filter but that dimension's own. */
+  async facet(query: Pick<OfferQuery, 'filter' | 'partnerId'>, dimension: FacetDimension, now: Date): Promise<FacetCount[]> {
+    const rows = await this.run(this.sqlFor.facet(query, dimension, now));
+    return rows.map((row) => ({ value: String(row.value), count: Number(row.n) }));
+  }
+
+  /** Public offers by id; a missing, withdrawn or expired one is absent from the map. */
+  async byIds(ids: readonly number[], now: Date): Promise<Map<number, OfferModel>> {
+    const result = new Map<number, OfferModel>();
+    if (ids.length === 0) return result;
+    for (const row of await this.run(this.sqlFor.byIds([...ids], now))) {
+      const offer = offerFromRow(row);
+      offer.distanceKm = null;
+      result.set(offer.id, offer);
+    }
+    return result;
+  }
+}
+
+/** Cursor of an offer within its query's sort order. */
+export function cursorOf(query: OfferQuery, offer: OfferModel): string {
+  const key = query.sort === 'PUBLISHED_DESC' ? offer.publishedAt.getTime() : offer.sortKey!;
+  return encodeCursor({ sort: query.sort, key, id: offer.id });
+}
+
+function compareFor(sort: OfferQuery['sort']): (a: OfferModel, b: OfferModel) => number {
+  switch (sort) {
+    case 'PUBLISHED_DESC':
+      return (a, b) => b.publishedAt.getTime() - a.publishedAt.getTime() || b.id - a.id;
+    case 'RELEVANCE':
+      return (a, b) => b.sortKey! - a.sortKey! || b.id - a.id;
+    case 'DISTANCE':
+      return (a, b) => a.sortKey! - b.sortKey! || a.id - b.id;
+  }
+}

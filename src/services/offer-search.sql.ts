@@ -1,0 +1,157 @@
+import type { Dialect } from '../db/data-source';
+import { inList, joinSql, raw, Sql, sql, toDbDateTime } from '../db/sql';
+import type { FacetDimension, OfferFilterSpec, OfferQuery } from './offer-search.types';
+
+/**
+ * Hand-written SQL for the public read path, for both engines. TypeORM owns entities, migrations
+ * and writes; this hot path sends parameterised SQL through TypeORM's data source because the
+ * query builder's overhead showed on it (see README, "Performance").
+ */
+
+/** Columns an Offer needs, in the order offerFromRow reads them. */
+export const OFFER_COLUMNS = [
+  'id', 'source', 'partner_id', 'external_id', 'title', 'description', 'rome_code', 'employer_name', 'employer_url',
+  'location_label', 'commune_code', 'postal_code', 'city', 'department_code', 'region_code', 'latitude', 'longitude',
+  'contract_type', 'full_time', 'salary_min', 'salary_max', 'salary_currency', 'salary_period', 'salary_label',
+  'salary_yearly_min', 'experience_level', 'published_at', 'updated_at', 'valid_through', 'status', 'apply_url',
+  'reserved_for_jobseekers',
+] as const;
+
+const SELECT_OFFER_COLUMNS = raw(OFFER_COLUMNS.map((c) => `o.${c}`).join(', '));
+
+const EARTH_RADIUS_KM = 6371.0088;
+const KM_PER_DEGREE_LATITUDE = 111.045;
+
+export const FACET_COLUMNS: Record<FacetDimension, string> = {
+  contractType: 'o.contract_type',
+  departmentCode: 'o.department_code',
+  source: 'o.source',
+  partner: 'o.partner_id',
+  romeCode: 'o.rome_code',
+};
+
+/** At most this many values per facet dimension, the largest first (documented in the README). */
+export const FACET_VALUE_LIMIT = 200;
+
+/** What the public may see: ACTIVE, not past validThrough, and not from a suspended partner. */
+function publicVisibility(now: Date): Sql {
+  return sql`o.status = 'ACTIVE' AND (o.valid_through IS NULL OR o.valid_through > ${toDbDateTime(now)}) AND (o.partner_id IS NULL OR o.partner_id NOT IN (SELECT p.id FROM partner p WHERE p.status = 'SUSPENDED'))`;
+}
+
+export class OfferSearchSql {
+  constructor(readonly dialect: Dialect) {}
+
+  /** Full-text match: InnoDB boolean mode (`+word*` each) or FTS5 (`"word"* AND ...`). */
+  private matchExpression(tokens: string[]): Sql {
+    if (this.dialect === 'mysql') {
+      const against = tokens.map((t) => `+${t}*`).join(' ');
+      return sql`MATCH(o.title, o.description) AGAINST (${against} IN BOOLEAN MODE)`;
+    }
+    return sql`offer_fts MATCH ${tokens.map((t) => `"${t}"*`).join(' AND ')}`;
+  }
+
+  /** Relevance score, higher is better; only valid with the keyword join/filter in place. */
+  private scoreExpression(tokens: string[]): Sql {
+    if (this.dialect === 'mysql') return this.matchExpression(tokens);
+    return raw('(-bm25(offer_fts))');
+  }
+
+  private distanceExpression(near: NonNullable<OfferFilterSpec['near']>): Sql {
+    const { latitude, longitude } = near;
+    return sql`(${EARTH_RADIUS_KM} * 2 * ASIN(SQRT(POWER(SIN(RADIANS(o.latitude - ${latitude}) / 2), 2) + COS(RADIANS(${latitude})) * COS(RADIANS(o.latitude)) * POWER(SIN(RADIANS(o.longitude - ${longitude}) / 2), 2))))`;
+  }
+
+  private from(filter: OfferFilterSpec): Sql {
+    if (filter.keywordTokens && this.dialect === 'sqlite') {
+      return raw('offer o JOIN offer_fts ON offer_fts.rowid = o.id');
+    }
+    return raw('offer o');
+  }
+
+  /** WHERE clauses for a filter; `except` leaves out one facet dimension's own filter. */
+  where(filter: OfferFilterSpec, partnerId: number | null, now: Date, except?: FacetDimension): Sql {
+    const clauses: Sql[] = [publicVisibility(now)];
+    if (partnerId !== null) clauses.push(sql`o.partner_id = ${partnerId}`);
+    if (filter.keywordTokens) clauses.push(this.matchExpression(filter.keywordTokens));
+    if (filter.romeCodes && except !== 'romeCode') clauses.push(sql`o.rome_code IN ${inList(filter.romeCodes)}`);
+    if (filter.contractTypes && except !== 'contractType') clauses.push(sql`o.contract_type IN ${inList(filter.contractTypes)}`);
+    if (filter.departmentCodes && except !== 'departmentCode') clauses.push(sql`o.department_code IN ${inList(filter.departmentCodes)}`);
+    if (filter.regionCodes) clauses.push(sql`o.region_code IN ${inList(filter.regionCodes)}`);
+    if (filter.near) {
+      const { latitude, longitude, radiusKm } = filter.near;
+      const dLat = radiusKm / KM_PER_DEGREE_LATITUDE;
+      const dLon = radiusKm / (KM_PER_DEGREE_LATITUDE * Math.max(0.01, Math.cos((latitude * Math.PI) / 180)));
+      // The bounding box lets the (status, latitude, longitude) index narrow rows; the great-circle
+      // distance then keeps the circle.
+      clauses.push(sql`o.latitude BETWEEN ${latitude - dLat} AND ${latitude + dLat}`);
+      clauses.push(sql`o.longitude BETWEEN ${longitude - dLon} AND ${longitude + dLon}`);
+      clauses.push(sql`${this.distanceExpression(filter.near)} <= ${radiusKm}`);
+    }
+    if (filter.source && except !== 'source') clauses.push(sql`o.source = ${filter.source}`);
+    if (except !== 'partner') {
+      if (filter.partnerIds) {
+        clauses.push(filter.partnerIds.length ? sql`o.partner_id IN ${inList(filter.partnerIds)}` : raw('1 = 0'));
+      }
+      if (filter.excludePartnerIds?.length) {
+        clauses.push(sql`(o.partner_id IS NULL OR o.partner_id NOT IN ${inList(filter.excludePartnerIds)})`);
+      }
+    }
+    if (filter.publishedSince) clauses.push(sql`o.published_at >= ${toDbDateTime(filter.publishedSince)}`);
+    if (filter.minSalary !== undefined) clauses.push(sql`o.salary_yearly_min >= ${filter.minSalary}`);
+    return joinSql(clauses, ' AND ');
+  }
+
+  /** The sort key expression and direction of a query. */
+  private sortKey(query: OfferQuery): { expr: Sql; dir: 'ASC' | 'DESC' } {
+    switch (query.sort) {
+      case 'RELEVANCE':
+        return { expr: this.scoreExpression(query.filter.keywordTokens ?? []), dir: 'DESC' };
+      case 'DISTANCE':
+        return { expr: this.distanceExpression(query.filter.near!), dir: 'ASC' };
+      case 'PUBLISHED_DESC':
+        return { expr: raw('o.published_at'), dir: 'DESC' };
+    }
+  }
+
+  /** One page: `first + 1` rows after the cursor (the extra row tells hasNextPage). */
+  page(query: OfferQuery, now: Date): Sql {
+    const { expr, dir } = this.sortKey(query);
+    const clauses = [this.where(query.filter, query.partnerId, now)];
+    if (query.after) {
+      const key = query.sort === 'PUBLISHED_DESC' ? toDbDateTime(new Date(query.after.key)) : query.after.key;
+      const cmp = raw(dir === 'DESC' ? '<' : '>');
+      clauses.push(sql`(${expr} ${cmp} ${key} OR (${expr} = ${key} AND o.id ${cmp} ${query.after.id}))`);
+    }
+    const sortColumn = query.sort === 'PUBLISHED_DESC' ? raw('') : sql`, ${expr} AS sort_key`;
+    const distanceColumn = query.filter.near && query.sort !== 'DISTANCE' ? sql`, ${this.distanceExpression(query.filter.near)} AS distance_km` : raw('');
+    return sql`SELECT ${SELECT_OFFER_COLUMNS}${sortColumn}${distanceColumn} FROM ${this.from(query.filter)} WHERE ${joinSql(clauses, ' AND ')} ORDER BY ${query.sort === 'PUBLISHED_DESC' ? raw('o.published_at') : raw('sort_key')} ${raw(dir)}, o.id ${raw(dir)} LIMIT ${query.first + 1}`;
+  }
+
+  /**
+   * First pages of several partners' offers in one statement (Partner.offers through a loader):
+   * one index-backed LIMITed branch per partner, glued with UNION ALL.
+   */
+  pagesByPartner(query: Omit<OfferQuery, 'partnerId'>, partnerIds: number[], now: Date): Sql {
+    const branches = partnerIds.map((partnerId) => sql`SELECT * FROM (${this.page({ ...query, partnerId }, now)}) b${raw(String(partnerId))}`);
+    return joinSql(branches, ' UNION ALL ');
+  }
+
+  count(query: Pick<OfferQuery, 'filter' | 'partnerId'>, now: Date): Sql {
+    return sql`SELECT COUNT(*) AS n FROM ${this.from(query.filter)} WHERE ${this.where(query.filter, query.partnerId, now)}`;
+  }
+
+  /** Counts per partner for several partners at once (activeOfferCount, Partner.offers.totalCount). */
+  countByPartner(filter: OfferFilterSpec, partnerIds: number[], now: Date): Sql {
+    return sql`SELECT o.partner_id AS partner_id, COUNT(*) AS n FROM ${this.from(filter)} WHERE ${this.where(filter, null, now)} AND o.partner_id IN ${inList(partnerIds)} GROUP BY o.partner_id`;
+  }
+
+  facet(query: Pick<OfferQuery, 'filter' | 'partnerId'>, dimension: FacetDimension, now: Date): Sql {
+    const column = raw(FACET_COLUMNS[dimension]);
+    return sql`SELECT ${column} AS value, COUNT(*) AS n FROM ${this.from(query.filter)} WHERE ${this.where(query.filter, query.partnerId, now, dimension)} AND ${column} IS NOT NULL GROUP BY ${column} ORDER BY n DESC, value ASC LIMIT ${FACET_VALUE_LIMIT}`;
+  }
+
+  /** Public offers by id (Query.offer, node, loaders). */
+  byIds(ids: number[], now: Date): Sql {
+    return sql`SELECT ${SELECT_OFFER_COLUMNS} FROM offer o WHERE o.id IN ${inList(ids)} AND ${publicVisibility(now)}`;
+  }
+}

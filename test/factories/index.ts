@@ -1,0 +1,75 @@
+import crypto from 'node:crypto';
+import type { DataSource } from 'typeorm';
+import { OfferEntity, PartnerEntity } from '../../entities';
+import { getReferentials } from '../../src/referentials/referential.service';
+
+let sequence = 0;
+const unique = () => `${Date.now().toString(36)}${(++sequence).toString(36)}${crypto.randomBytes(2).toString('hex')}`;
+
+/** Inserts a partner (defaults: active, unique code). */
+export async function createPartner(ds: DataSource, overrides: Partial<PartnerEntity> = {}): Promise<PartnerEntity> {
+  const code = overrides.code ?? `partner-${unique()}`;
+  return ds.getRepository(PartnerEntity).save(
+    Object.assign(new PartnerEntity(), {
+      code,
+      name: `Partner ${code}`,
+      website: `https://${code}.example.fr`,
+      logoUrl: null,
+      status: 'ACTIVE',
+      createdAt: new Date(),
+      ...overrides,
+    }),
+  );
+}
+
+export interface OfferOverrides extends Partial<OfferEntity> {
+  /** The publishing partner; omitted for an agency offer. */
+  partner?: PartnerEntity | null;
+  /** A real INSEE commune code: fills postal code, city, department, region and coordinates. */
+  commune?: string;
+}
+
+/** Inserts an offer located in a real commune (default Annecy, 74010), ACTIVE, published now. */
+export async function createOffer(ds: DataSource, overrides: OfferOverrides = {}): Promise<OfferEntity> {
+  const { partner, commune: communeCode = '74010', ...fields } = overrides;
+  const commune = getReferentials().commune(communeCode);
+  if (!commune) throw new Error(`createOffer: unknown commune ${communeCode}`);
+  const now = new Date();
+  const offer = Object.assign(new OfferEntity(), {
+    source: partner ? 'PARTNER' : 'AGENCY',
+    partnerId: partner?.id ?? null,
+    partnerKey: partner?.id ?? 0,
+    externalId: `ext-${unique()}`,
+    title: 'Serveur / Serveuse en restauration',
+    description: 'Service en salle dans un restaurant traditionnel.',
+    romeCode: 'G1803',
+    employerName: 'Restaurant du Lac',
+    employerUrl: null,
+    locationLabel: `${commune.departmentCode} - ${commune.name}`,
+    communeCode: commune.code,
+    postalCode: commune.postalCodes[0] ?? null,
+    city: commune.name,
+    departmentCode: commune.departmentCode,
+    regionCode: commune.regionCode,
+    latitude: commune.latitude,
+    longitude: commune.longitude,
+    contractType: 'PERMANENT',
+    fullTime: true,
+    salaryMin: null,
+    salaryMax: null,
+    salaryCurrency: null,
+    salaryPeriod: null,
+    salaryLabel: null,
+    salaryYearlyMin: null,
+    experienceLevel: null,
+    publishedAt: now,
+    updatedAt: now,
+    validThrough: null,
+    status: 'ACTIVE',
+    applyUrl: null,
+    reservedForJobseekers: false,
+    contentHash: null,
+    ...fields,
+  } satisfies Omit<OfferEntity, 'id' | 'partner'>);
+  return ds.getRepository(OfferEntity).save(offer);
+}

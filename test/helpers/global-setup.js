@@ -1,0 +1,29 @@
+/**
+ * Runs once before the test run: checks whether MariaDB/MySQL is reachable, so that the MariaDB
+ * suites either run, or skip loudly, or (REQUIRE_MYSQL=1) fail the run instead of skipping.
+ */
+const mysql = require('mysql2/promise');
+
+module.exports = async () => {
+  const url = new URL(process.env.TEST_MYSQL_URL || 'mysql://root@127.0.0.1:3306/');
+  try {
+    const conn = await mysql.createConnection({
+      host: url.hostname,
+      port: Number(url.port || 3306),
+      user: decodeURIComponent(url.username || 'root'),
+      password: decodeURIComponent(url.password || ''),
+      connectTimeout: 3000,
+    });
+    await conn.query('SELECT 1');
+    await conn.end();
+    process.env.PASSERELLE_TEST_MYSQL = 'available';
+  } catch (err) {
+    const message = `MariaDB/MySQL is not reachable at ${url.host} (${err.code || err.message}).`;
+    if (process.env.REQUIRE_MYSQL === '1') {
+      throw new Error(`${message} REQUIRE_MYSQL=1, so the run fails instead of skipping the MariaDB suites.`);
+    }
+    process.env.PASSERELLE_TEST_MYSQL = 'missing';
+    const bar = '!'.repeat(100);
+    console.warn(`\n${bar}\n!!! ${message}\n!!! THE MARIADB SUITES ARE SKIPPED. Start it with: start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd\n${bar}\n`);
+  }
+};
