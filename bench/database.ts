@@ -1,0 +1,81 @@
+import type { DataSource } from 'typeorm';
+import { parseDatabaseUrl, type DatabaseConfig } from '../src/config';
+import { dropMysqlDatabase, openDatabase } from '../src/db/data-source';
+import { seedDatabase } from '../src/db/seed/seed';
+
+/** Benchmark data set: 1,000,000 offers, a quarter of them ACTIVE (the rest is history). */
+export const BENCH_TOTAL_OFFERS = 1_000_000;
+export const BENCH_ACTIVE_SHARE = 0.25;
+
+export const DEFAULT_BENCH_DATABASE_URL = 'mysql://root@127.0.0.1:3306/passerelle_bench';
+
+export type MysqlConfig = Extract<DatabaseConfig, { type: 'mysql' }>;
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
+
+/** The benchmark database (BENCH_DATABASE_URL or the default); MySQL/MariaDB on loopback only. */
+export function benchDatabase(env: NodeJS.ProcessEnv = process.env): { url: string; config: MysqlConfig } {
+  const url = env.BENCH_DATABASE_URL || DEFAULT_BENCH_DATABASE_URL;
+  const config = parseDatabaseUrl(url);
+  if (config.type !== 'mysql') throw new Error(`BENCH_DATABASE_URL must be a mysql:// or mariadb:// URL (got ${url})`);
+  if (!LOOPBACK_HOSTS.has(config.host)) throw new Error(`BENCH_DATABASE_URL must point at a loopback address (got ${config.host})`);
+  return { url, config };
+}
+
+export interface PreparedDatabase {
+  dataSource: DataSource;
+  offerCount: number;
+  /** Null when existing data was reused. */
+  seedSeconds: number | null;
+  analyzeSeconds: number;
+}
+
+async function countOffers(dataSource: DataSource): Promise<number> {
+  const [row] = await dataSource.query('SELECT COUNT(*) AS n FROM offer');
+  return Number(row.n);
+}
+
+/**
+ * Opens the benchmark database (creating and migrating it), seeds it unless it already holds
+ * BENCH_TOTAL_OFFERS offers (`reseed` drops it first), then refreshes the optimizer statistics.
+ */
+export async function prepareBenchDatabase(config: MysqlConfig, opts: { reseed: boolean; log: (line: string) => void }): Promise<PreparedDatabase> {
+  const { log } = opts;
+  if (opts.reseed) {
+    log(`--reseed: dropping database ${config.database}`);
+    await dropMysqlDatabase(config);
+  }
+  const dataSource = await openDatabase(config);
+  try {
+    let offerCount = await countOffers(dataSource);
+    let seedSeconds: number | null = null;
+    if (offerCount >= BENCH_TOTAL_OFFERS) {
+      log(`Reusing the ${offerCount.toLocaleString('en')} offers already in ${config.database} (pass --reseed to rebuild them)`);
+    } else {
+      log(`Seeding ${BENCH_TOTAL_OFFERS.toLocaleString('en')} offers (${BENCH_ACTIVE_SHARE * 100} % ACTIVE) into ${config.database}; ${offerCount.toLocaleString('en')} already there`);
+      const started = Date.now();
+      let lastPrinted = 0;
+      const report = await seedDatabase(dataSource, {
+        totalOffers: BENCH_TOTAL_OFFERS,
+        activeShare: BENCH_ACTIVE_SHARE,
+        onProgress: (done, total) => {
+          if (Date.now() - lastPrinted < 10_000 && done < total) return;
+          lastPrinted = Date.now();
+          log(`  generated ${done.toLocaleString('en')}/${total.toLocaleString('en')} rows (${((Date.now() - started) / 1000).toFixed(0)} s)`);
+        },
+      });
+      seedSeconds = (Date.now() - started) / 1000;
+      offerCount = await countOffers(dataSource);
+      log(`Seeded in ${seedSeconds.toFixed(1)} s: ${report.inserted.toLocaleString('en')} rows added, ${report.partners} partners; ${offerCount.toLocaleString('en')} offers in all`);
+    }
+    const analyzeStarted = Date.now();
+    await dataSource.query('ANALYZE TABLE offer');
+    await dataSource.query('ANALYZE TABLE partner');
+    const analyzeSeconds = (Date.now() - analyzeStarted) / 1000;
+    log(`ANALYZE TABLE offer, partner: ${analyzeSeconds.toFixed(1)} s`);
+    return { dataSource, offerCount, seedSeconds, analyzeSeconds };
+  } catch (err) {
+    await dataSource.destroy();
+    throw err;
+  }
+}

@@ -1,0 +1,100 @@
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const autocannon = require('autocannon') as AutocannonFn;
+
+/** The part of autocannon's API (it ships no types) this wrapper uses. */
+type AutocannonFn = (opts: Record<string, unknown>, cb: (err: Error | null, result: AutocannonResult) => void) => { stop(): void };
+
+interface AutocannonResult {
+  errors: number;
+  timeouts: number;
+  non2xx: number;
+  duration: number;
+  latency: { p50: number; p90: number; p99: number; mean: number; max: number };
+  requests: { mean: number; total: number; sent: number };
+}
+
+export interface LoadOptions {
+  /** Full GraphQL URL on a loopback address. */
+  url: string;
+  /** JSON request bodies, cycled through one request after another. */
+  bodies: string[];
+  connections: number;
+  seconds: number;
+}
+
+/** Figures of one load window. Latencies in ms (autocannon's histogram resolution is 1 ms). */
+export interface LoadResult {
+  seconds: number;
+  /** Mean of the per-second request counts. */
+  requestsPerSecond: number;
+  completed: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+  non2xx: number;
+  /** Socket errors and timeouts (autocannon's `errors` counts timeouts too). */
+  errors: number;
+  /** 2xx responses whose body carries a GraphQL `errors` entry. */
+  graphqlErrors: number;
+  firstGraphqlError: string | null;
+}
+
+let running: { stop(): void } | null = null;
+
+/** Stops the load in progress, if any (SIGINT). */
+export function stopLoad(): void {
+  running?.stop();
+}
+
+/** Drives `connections` keep-alive connections for `seconds` with POSTed bodies, then reports. */
+export function runLoad(opts: LoadOptions): Promise<LoadResult> {
+  if (opts.bodies.length === 0) throw new Error('runLoad needs at least one body');
+  const bodies = opts.bodies;
+  let next = 0;
+  let graphqlErrors = 0;
+  let firstGraphqlError: string | null = null;
+  return new Promise((resolve, reject) => {
+    // autocannon stops by itself after `duration`; this guard only keeps a stuck run from hanging.
+    const guard = setTimeout(() => running?.stop(), (opts.seconds + 30) * 1000);
+    running = autocannon(
+      {
+        url: opts.url,
+        connections: opts.connections,
+        duration: opts.seconds,
+        timeout: 10,
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        requests: [
+          {
+            setupRequest: (req: Record<string, unknown>) => ({ ...req, body: bodies[next++ % bodies.length] }),
+            onResponse: (status: number, body: string) => {
+              if (status >= 200 && status < 300 && body.includes('"errors":')) {
+                graphqlErrors++;
+                firstGraphqlError ??= body.slice(0, 500);
+              }
+            },
+          },
+        ],
+      },
+      (err, result) => {
+        clearTimeout(guard);
+        running = null;
+        if (err) return reject(err);
+        resolve({
+          seconds: result.duration,
+          requestsPerSecond: result.requests.mean,
+          completed: result.requests.total,
+          p50: result.latency.p50,
+          p90: result.latency.p90,
+          p99: result.latency.p99,
+          max: result.latency.max,
+          non2xx: result.non2xx,
+          errors: result.errors,
+          graphqlErrors,
+          firstGraphqlError,
+        });
+      },
+    );
+  });
+}
