@@ -9,10 +9,12 @@ const swc = ['@swc/jest', {
 }];
 module.exports = {
   globalSetup: '<rootDir>/test/helpers/global-setup.js',
+  // Integration suites build their own databases (MariaDB DDL is slow on a loaded machine).
+  testTimeout: 120000,
   testEnvironment: 'node',
   transform: { '^.+\\.ts$': swc },
   projects: [
     { displayName: 'unit', testEnvironment: 'node', transform: { '^.+\\.ts$': swc }, testMatch: ['<rootDir>/test/unit/**/*.spec.ts'] },
-    { displayName: 'integration', testEnvironment: 'node', transform: { '^.+\\.ts$': swc }, testMatch: ['<rootDir>/test/integration/**/*.spec.ts'], testTimeout: 120000 },
+    { displayName: 'integration', testEnvironment: 'node', transform: { '^.+\\.ts$': swc }, testMatch: ['<rootDir>/test/integration/**/*.spec.ts'] },
   ],
 };

@@ -48,10 +48,11 @@ export function startChild(name: string, script: string, env: Record<string, str
     slowQueries: [],
     errorLines: [],
     tail: [],
-    stop: () => stopProcess(proc).finally(() => {
-      children.delete(child);
-      log.end();
-    }),
+    stop: () =>
+      stopProcess(proc).finally(() => {
+        children.delete(child);
+        log.end();
+      }),
   };
   const onLine = (line: string) => {
     if (SLOW_QUERY.test(line)) child.slowQueries.push(line);

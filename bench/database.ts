@@ -39,7 +39,10 @@ async function countOffers(dataSource: DataSource): Promise<number> {
  * Opens the benchmark database (creating and migrating it), seeds it unless it already holds
  * BENCH_TOTAL_OFFERS offers (`reseed` drops it first), then refreshes the optimizer statistics.
  */
-export async function prepareBenchDatabase(config: MysqlConfig, opts: { reseed: boolean; log: (line: string) => void }): Promise<PreparedDatabase> {
+export async function prepareBenchDatabase(
+  config: MysqlConfig,
+  opts: { reseed: boolean; log: (line: string) => void },
+): Promise<PreparedDatabase> {
   const { log } = opts;
   if (opts.reseed) {
     log(`--reseed: dropping database ${config.database}`);
@@ -52,7 +55,9 @@ export async function prepareBenchDatabase(config: MysqlConfig, opts: { reseed: 
     if (offerCount >= BENCH_TOTAL_OFFERS) {
       log(`Reusing the ${offerCount.toLocaleString('en')} offers already in ${config.database} (pass --reseed to rebuild them)`);
     } else {
-      log(`Seeding ${BENCH_TOTAL_OFFERS.toLocaleString('en')} offers (${BENCH_ACTIVE_SHARE * 100} % ACTIVE) into ${config.database}; ${offerCount.toLocaleString('en')} already there`);
+      log(
+        `Seeding ${BENCH_TOTAL_OFFERS.toLocaleString('en')} offers (${BENCH_ACTIVE_SHARE * 100} % ACTIVE) into ${config.database}; ${offerCount.toLocaleString('en')} already there`,
+      );
       const started = Date.now();
       let lastPrinted = 0;
       const report = await seedDatabase(dataSource, {
@@ -61,12 +66,16 @@ export async function prepareBenchDatabase(config: MysqlConfig, opts: { reseed: 
         onProgress: (done, total) => {
           if (Date.now() - lastPrinted < 10_000 && done < total) return;
           lastPrinted = Date.now();
-          log(`  generated ${done.toLocaleString('en')}/${total.toLocaleString('en')} rows (${((Date.now() - started) / 1000).toFixed(0)} s)`);
+          log(
+            `  generated ${done.toLocaleString('en')}/${total.toLocaleString('en')} rows (${((Date.now() - started) / 1000).toFixed(0)} s)`,
+          );
         },
       });
       seedSeconds = (Date.now() - started) / 1000;
       offerCount = await countOffers(dataSource);
-      log(`Seeded in ${seedSeconds.toFixed(1)} s: ${report.inserted.toLocaleString('en')} rows added, ${report.partners} partners; ${offerCount.toLocaleString('en')} offers in all`);
+      log(
+        `Seeded in ${seedSeconds.toFixed(1)} s: ${report.inserted.toLocaleString('en')} rows added, ${report.partners} partners; ${offerCount.toLocaleString('en')} offers in all`,
+      );
     }
     const analyzeStarted = Date.now();
     await dataSource.query('ANALYZE TABLE offer');

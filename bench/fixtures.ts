@@ -9,10 +9,34 @@ const PAGE_SIZE = 20;
 
 /** Job words common in French offer titles; those matching no public offer are left out. */
 const KEYWORD_CANDIDATES = [
-  'vendeur', 'infirmier', 'cuisinier', 'comptable', 'développeur', 'chauffeur', 'aide soignant', 'serveur',
-  'électricien', 'magasinier', 'cariste', 'commercial', 'technicien', 'ingénieur', 'assistant', 'préparateur',
-  'mécanicien', 'éducateur', 'secrétaire', 'manutentionnaire', 'conducteur', 'plombier', 'boulanger', 'coiffeur',
-  'agent entretien', 'maçon', 'auxiliaire', 'livreur',
+  'vendeur',
+  'infirmier',
+  'cuisinier',
+  'comptable',
+  'développeur',
+  'chauffeur',
+  'aide soignant',
+  'serveur',
+  'électricien',
+  'magasinier',
+  'cariste',
+  'commercial',
+  'technicien',
+  'ingénieur',
+  'assistant',
+  'préparateur',
+  'mécanicien',
+  'éducateur',
+  'secrétaire',
+  'manutentionnaire',
+  'conducteur',
+  'plombier',
+  'boulanger',
+  'coiffeur',
+  'agent entretien',
+  'maçon',
+  'auxiliaire',
+  'livreur',
 ];
 const KEYWORD_COUNT = 20;
 
@@ -47,7 +71,10 @@ export interface BenchFixtures {
 const PUBLIC = `o.status = 'ACTIVE' AND (o.valid_through IS NULL OR o.valid_through > ?) AND (o.partner_id IS NULL OR o.partner_id NOT IN (SELECT p.id FROM partner p WHERE p.status = 'SUSPENDED'))`;
 
 async function rowAt(dataSource: DataSource, now: string, offset: number): Promise<{ id: number; published_at: Date }> {
-  const [row] = await dataSource.query(`SELECT o.id, o.published_at FROM offer o WHERE ${PUBLIC} ORDER BY o.published_at DESC, o.id DESC LIMIT 1 OFFSET ${offset}`, [now]);
+  const [row] = await dataSource.query(
+    `SELECT o.id, o.published_at FROM offer o WHERE ${PUBLIC} ORDER BY o.published_at DESC, o.id DESC LIMIT 1 OFFSET ${offset}`,
+    [now],
+  );
   if (!row) throw new Error(`The benchmark database has fewer than ${offset + 1} public offers`);
   return { id: Number(row.id), published_at: row.published_at };
 }
@@ -71,8 +98,14 @@ export async function loadFixtures(dataSource: DataSource, log: (line: string) =
   for (const candidate of KEYWORD_CANDIDATES) {
     if (keywords.length === KEYWORD_COUNT) break;
     // Same boolean-mode expression as the hub: every word required, as a prefix.
-    const against = candidate.split(' ').map((w) => `+${w}*`).join(' ');
-    const [{ n }] = await dataSource.query(`SELECT COUNT(*) AS n FROM offer o WHERE ${PUBLIC} AND MATCH(o.title, o.description) AGAINST (? IN BOOLEAN MODE)`, [now, against]);
+    const against = candidate
+      .split(' ')
+      .map((w) => `+${w}*`)
+      .join(' ');
+    const [{ n }] = await dataSource.query(
+      `SELECT COUNT(*) AS n FROM offer o WHERE ${PUBLIC} AND MATCH(o.title, o.description) AGAINST (? IN BOOLEAN MODE)`,
+      [now, against],
+    );
     keywordMatches[candidate] = Number(n);
     if (Number(n) > 0) keywords.push(candidate);
     else log(`  keyword "${candidate}" matches no public offer: left out`);
@@ -82,10 +115,11 @@ export async function loadFixtures(dataSource: DataSource, log: (line: string) =
   const deepPageFirst = await rowAt(dataSource, now, (DEEP_PAGE - 1) * PAGE_SIZE);
   const firstRow = await rowAt(dataSource, now, 0);
 
-  const referenceRows: Array<{ id: number; title: string; published_at: Date; city: string | null; partner_name: string }> = await dataSource.query(
-    `SELECT o.id, o.title, o.published_at, o.city, p.name AS partner_name FROM offer o JOIN partner p ON p.id = o.partner_id WHERE ${PUBLIC} ORDER BY o.published_at DESC, o.id DESC LIMIT 20`,
-    [now],
-  );
+  const referenceRows: Array<{ id: number; title: string; published_at: Date; city: string | null; partner_name: string }> =
+    await dataSource.query(
+      `SELECT o.id, o.title, o.published_at, o.city, p.name AS partner_name FROM offer o JOIN partner p ON p.id = o.partner_id WHERE ${PUBLIC} ORDER BY o.published_at DESC, o.id DESC LIMIT 20`,
+      [now],
+    );
 
   return {
     departmentCodes: departments.map((r) => r.v),

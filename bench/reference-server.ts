@@ -22,7 +22,10 @@ async function main(): Promise<void> {
     Query: {
       offers: (_parent: unknown, args: { first?: number | null }) => {
         const nodes = offers.slice(0, args.first ?? 20);
-        const edges = nodes.map((node) => ({ cursor: Buffer.from(`p:${Date.parse(node.publishedAt)}:${node.id}`).toString('base64url'), node }));
+        const edges = nodes.map((node) => ({
+          cursor: Buffer.from(`p:${Date.parse(node.publishedAt)}:${node.id}`).toString('base64url'),
+          node,
+        }));
         return { edges, pageInfo: { hasNextPage: true, endCursor: edges.length ? edges[edges.length - 1].cursor : null } };
       },
     },

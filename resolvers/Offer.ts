@@ -5,7 +5,9 @@ import { getReferentials } from '../src/referentials/referential.service';
 /** Offer fields: the entity's columns, regrouped into the contract's objects. */
 export const Offer: OfferResolvers = {
   id: (offer) => toGlobalId('Offer', offer.id),
-  partner: (offer, _args, ctx) => (offer.partnerId === null ? null : ctx.loaders.partnerById.load(offer.partnerId)),
+  // Page queries join the partner in (no statement); other paths go through the batched loader.
+  partner: (offer, _args, ctx) =>
+    offer.partner !== undefined ? offer.partner : offer.partnerId === null ? null : ctx.loaders.partnerById.load(offer.partnerId),
   rome: (offer) => (offer.romeCode ? getReferentials().rome(offer.romeCode) : null),
   employer: (offer) => (offer.employerName || offer.employerUrl ? { name: offer.employerName, url: offer.employerUrl } : null),
   location: (offer) => ({

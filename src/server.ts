@@ -7,6 +7,7 @@ import type { DataSource } from 'typeorm';
 import { buildContext, type GraphQLContext } from './context';
 import { sqlCounter } from './db/data-source';
 import { ErrorCode } from './errors';
+import { jitGateway } from './graphql/jit-executor';
 import { buildSchema } from './schema';
 import { createServices, type Services } from './services';
 
@@ -72,10 +73,14 @@ function sendJson(res: http.ServerResponse, status: number, body: unknown): void
  * Starts the hub's HTTP server on an open data source: GraphQL at /graphql (POST, and GET for
  * queries), /health, and /metrics (SQL statement counter, Prometheus text format).
  */
-export async function startHub(dataSource: DataSource, opts: { port: number; host?: string }): Promise<RunningHub> {
+export async function startHub(
+  dataSource: DataSource,
+  opts: { port: number; host?: string; executor?: 'jit' | 'graphql-js' },
+): Promise<RunningHub> {
   const services = createServices(dataSource);
+  const schema = buildSchema();
   const apollo = new ApolloServer<GraphQLContext>({
-    schema: buildSchema(),
+    ...((opts.executor ?? 'jit') === 'jit' ? { gateway: jitGateway(schema) } : { schema }),
     formatError,
     includeStacktraceInErrorResponses: false,
     // The cache-control plugin wraps every resolver; we set no cache hints, so it is pure cost.

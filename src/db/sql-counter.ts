@@ -17,6 +17,12 @@ export class CountingLogger implements Logger {
     this.statements++;
     if (this.printQueries) console.log('[sql]', query, parameters?.length ? JSON.stringify(parameters) : '');
   }
+
+  /** For statements sent outside TypeORM's query runner (the read path's executor). */
+  countStatement(query: string): void {
+    this.statements++;
+    if (this.printQueries) console.log('[sql]', query);
+  }
   logQueryError(error: string | Error, query: string, parameters?: unknown[]): void {
     if (process.env.NODE_ENV === 'test') return; // tests provoke errors on purpose and assert on them
     console.error('[sql error]', error instanceof Error ? error.message : error, query.slice(0, 500), parameters?.length ?? 0);

@@ -1,7 +1,8 @@
 import type { DataSource } from 'typeorm';
-import type { ContractType, OfferSource, OfferStatus, SalaryPeriod } from '../../entities';
+import { PartnerEntity, type ContractType, type OfferSource, type OfferStatus, type PartnerStatus, type SalaryPeriod } from '../../entities';
 import { dialectOf } from '../db/data-source';
 import { fromDbBoolOrNull, fromDbDateTime, fromDbDateTimeOrNull, type Sql } from '../db/sql';
+import { createSqlExecutor, type SqlExecutor } from '../db/sql-executor';
 import { encodeCursor } from './cursor';
 import { OfferSearchSql } from './offer-search.sql';
 import type { FacetCount, FacetDimension, OfferConnectionModel, OfferFilterSpec, OfferModel, OfferQuery } from './offer-search.types';
@@ -12,9 +13,25 @@ function numOrNull(value: unknown): number | null {
   return value === null || value === undefined ? null : Number(value);
 }
 
+/** The partner columns a page query joins (`partner_*`), or undefined when the row has none. */
+function partnerFromRow(row: Row): PartnerEntity | null | undefined {
+  if (!('partner_code' in row)) return undefined;
+  if (row.partner_id === null || row.partner_code === null) return null;
+  return Object.assign(new PartnerEntity(), {
+    id: Number(row.partner_id),
+    code: row.partner_code as string,
+    name: row.partner_name as string,
+    website: (row.partner_website as string | null) ?? null,
+    logoUrl: (row.partner_logo_url as string | null) ?? null,
+    status: row.partner_status as PartnerStatus,
+    createdAt: fromDbDateTime(row.partner_created_at),
+  });
+}
+
 /** Maps a row of OFFER_COLUMNS (either engine) to the Offer model. */
 export function offerFromRow(row: Row): OfferModel {
   return {
+    partner: partnerFromRow(row),
     id: Number(row.id),
     source: row.source as OfferSource,
     partnerId: numOrNull(row.partner_id),
@@ -60,13 +77,15 @@ export function offerFromRow(row: Row): OfferModel {
  */
 export class OfferSearchService {
   private readonly sqlFor: OfferSearchSql;
+  private readonly executor: SqlExecutor;
 
-  constructor(private readonly dataSource: DataSource) {
+  constructor(dataSource: DataSource) {
     this.sqlFor = new OfferSearchSql(dialectOf(dataSource));
+    this.executor = createSqlExecutor(dataSource);
   }
 
   private run(statement: Sql): Promise<Row[]> {
-    return this.dataSource.query(statement.text, statement.params as unknown[]);
+    return this.executor.all(statement);
   }
 
   private toModel(query: OfferQuery, row: Row): OfferModel {

@@ -19,6 +19,14 @@ export const OFFER_COLUMNS = [
 
 const SELECT_OFFER_COLUMNS = raw(OFFER_COLUMNS.map((c) => `o.${c}`).join(', '));
 
+/**
+ * The publishing partner, joined into page queries (one tiny-table lookup by primary key): the
+ * page's Offer.partner edges then cost no statement at all. Read by partnerFromRow.
+ */
+const SELECT_PARTNER_COLUMNS = raw(
+  ['code', 'name', 'website', 'logo_url', 'status', 'created_at'].map((c) => `p.${c} AS partner_${c}`).join(', '),
+);
+
 const EARTH_RADIUS_KM = 6371.0088;
 const KM_PER_DEGREE_LATITUDE = 111.045;
 
@@ -32,6 +40,12 @@ export const FACET_COLUMNS: Record<FacetDimension, string> = {
 
 /** At most this many values per facet dimension, the largest first (documented in the README). */
 export const FACET_VALUE_LIMIT = 200;
+
+/** LIMIT takes a literal: prepared statements on MariaDB/MySQL reject a bound LIMIT of type double. */
+function limit(n: number): Sql {
+  if (!Number.isSafeInteger(n) || n < 0) throw new Error(`bad LIMIT ${n}`);
+  return raw(String(n));
+}
 
 /** What the public may see: ACTIVE, not past validThrough, and not from a suspended partner. */
 function publicVisibility(now: Date): Sql {
@@ -124,7 +138,7 @@ export class OfferSearchSql {
     }
     const sortColumn = query.sort === 'PUBLISHED_DESC' ? raw('') : sql`, ${expr} AS sort_key`;
     const distanceColumn = query.filter.near && query.sort !== 'DISTANCE' ? sql`, ${this.distanceExpression(query.filter.near)} AS distance_km` : raw('');
-    return sql`SELECT ${SELECT_OFFER_COLUMNS}${sortColumn}${distanceColumn} FROM ${this.from(query.filter)} WHERE ${joinSql(clauses, ' AND ')} ORDER BY ${query.sort === 'PUBLISHED_DESC' ? raw('o.published_at') : raw('sort_key')} ${raw(dir)}, o.id ${raw(dir)} LIMIT ${query.first + 1}`;
+    return sql`SELECT ${SELECT_OFFER_COLUMNS}, ${SELECT_PARTNER_COLUMNS}${sortColumn}${distanceColumn} FROM ${this.from(query.filter)} LEFT JOIN partner p ON p.id = o.partner_id WHERE ${joinSql(clauses, ' AND ')} ORDER BY ${query.sort === 'PUBLISHED_DESC' ? raw('o.published_at') : raw('sort_key')} ${raw(dir)}, o.id ${raw(dir)} LIMIT ${limit(query.first + 1)}`;
   }
 
   /**
@@ -147,7 +161,7 @@ export class OfferSearchSql {
 
   facet(query: Pick<OfferQuery, 'filter' | 'partnerId'>, dimension: FacetDimension, now: Date): Sql {
     const column = raw(FACET_COLUMNS[dimension]);
-    return sql`SELECT ${column} AS value, COUNT(*) AS n FROM ${this.from(query.filter)} WHERE ${this.where(query.filter, query.partnerId, now, dimension)} AND ${column} IS NOT NULL GROUP BY ${column} ORDER BY n DESC, value ASC LIMIT ${FACET_VALUE_LIMIT}`;
+    return sql`SELECT ${column} AS value, COUNT(*) AS n FROM ${this.from(query.filter)} WHERE ${this.where(query.filter, query.partnerId, now, dimension)} AND ${column} IS NOT NULL GROUP BY ${column} ORDER BY n DESC, value ASC LIMIT ${limit(FACET_VALUE_LIMIT)}`;
   }
 
   /** Public offers by id (Query.offer, node, loaders). */
