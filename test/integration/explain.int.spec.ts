@@ -1,0 +1,64 @@
+import { dialectOf } from '../../src/db/data-source';
+import { insertOffersIgnoringDuplicates } from '../../src/db/offer-bulk-writer';
+import { loadShippedFranceTravailOffers, mapFranceTravailOffer } from '../../src/db/seed/france-travail.mapper';
+import { createSyntheticOfferGenerator } from '../../src/db/seed/synthetic-offers';
+import { buildOfferQuery } from '../../src/services/offer-filter';
+import { OfferSearchSql } from '../../src/services/offer-search.sql';
+import { engines, startTestHub, type TestHub } from '../helpers/test-hub';
+
+/** The query plans of the main search: a selective filter must use an index, never scan the table. */
+describe.each(engines())('query plans on %s', (engine) => {
+  let t: TestHub;
+  let sqlFor: OfferSearchSql;
+
+  beforeAll(async () => {
+    t = await startTestHub(engine, 'explain');
+    sqlFor = new OfferSearchSql(dialectOf(t.dataSource));
+    const now = new Date();
+    const templates = loadShippedFranceTravailOffers().slice(0, 200).map((raw) => mapFranceTravailOffer(raw, now).row);
+    const generator = createSyntheticOfferGenerator({ seed: 7, now, partnerCodes: [], templates });
+    const rows = Array.from({ length: 6000 }, (_, i) => ({ partnerId: null, row: generator.next(i).row }));
+    rows.forEach((r, i) => i % 4 && (r.row.status = 'EXPIRED')); // mostly history, like production
+    await insertOffersIgnoringDuplicates(t.dataSource, rows);
+    await t.dataSource.query(engine === 'mysql' ? 'ANALYZE TABLE offer' : 'ANALYZE');
+  });
+  afterAll(() => t?.close());
+
+  async function plan(args: Parameters<typeof buildOfferQuery>[0]): Promise<string> {
+    const statement = sqlFor.page(buildOfferQuery(args), new Date());
+    const prefix = engine === 'mysql' ? 'EXPLAIN ' : 'EXPLAIN QUERY PLAN ';
+    const rows: Array<Record<string, unknown>> = await t.dataSource.query(prefix + statement.text, statement.params as unknown[]);
+    return JSON.stringify(rows);
+  }
+
+  function offerAccess(planText: string): Record<string, unknown> | string {
+    if (engine === 'sqlite') {
+      const details = (JSON.parse(planText) as Array<{ detail: string }>).map((r) => r.detail);
+      return details.find((d) => / o\b| o USING|offer AS o/.test(d) || /^(SCAN|SEARCH) o/.test(d)) ?? details.join(' | ');
+    }
+    return (JSON.parse(planText) as Array<Record<string, unknown>>).find((r) => r.table === 'o') ?? {};
+  }
+
+  it.each([
+    ['department + contract', { filter: { departmentCodes: ['74'], contractTypes: ['PERMANENT' as const] } }],
+    ['ROME code', { filter: { romeCodes: ['M1607'] } }],
+    ['region', { filter: { regionCodes: ['84'] } }],
+    ['no filter (keyset on the date index)', {}],
+  ])('%s uses an index', async (_name, args) => {
+    const access = offerAccess(await plan(args));
+    if (process.env.SHOW_PLANS) console.log(engine, JSON.stringify(access));
+    if (engine === 'sqlite') {
+      expect(access).toMatch(/^SEARCH o USING (COVERING )?INDEX ix_offer_|^SCAN o USING INDEX ix_offer_/);
+    } else {
+      const row = access as Record<string, unknown>;
+      expect(row.type).not.toBe('ALL');
+      expect(String(row.key)).toMatch(/^ix_offer_/);
+    }
+  });
+
+  it('keywords go through the full-text index', async () => {
+    const text = await plan({ filter: { keywords: 'vendeur' } });
+    if (engine === 'sqlite') expect(text).toMatch(/VIRTUAL TABLE INDEX/);
+    else expect((offerAccess(text) as Record<string, unknown>).type).toBe('fulltext');
+  });
+});
