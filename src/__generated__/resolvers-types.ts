@@ -3,6 +3,8 @@
 import { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
 import { OfferModel, OfferConnectionModel } from '../services/offer-search.types';
 import { PartnerEntity } from '../../entities/partner.entity';
+import { ApiKeyEntity } from '../../entities/api-key.entity';
+import { OfferUpsertResultModel, UpsertOffersPayloadModel } from '../services/ingestion.types';
 import { RomeOccupation as RomeOccupationModel } from '../referentials/referential.types';
 import { GraphQLContext } from '../context';
 export type Maybe<T> = T | null;
@@ -24,6 +26,20 @@ export type Scalars = {
   URL: { input: string; output: string; }
 };
 
+/** An API key as stored: never the key itself, which is shown once at issue time. */
+export type ApiKey = Node & {
+  __typename?: 'ApiKey';
+  createdAt: Scalars['DateTime']['output'];
+  id: Scalars['ID']['output'];
+  label: Maybe<Scalars['String']['output']>;
+  lastUsedAt: Maybe<Scalars['DateTime']['output']>;
+  partner: Maybe<Partner>;
+  /** The key's first characters, to tell keys apart. */
+  prefix: Scalars['String']['output'];
+  revokedAt: Maybe<Scalars['DateTime']['output']>;
+  role: Role;
+};
+
 export type ContractType =
   | 'APPRENTICESHIP'
   | 'FIXED_TERM'
@@ -32,16 +48,44 @@ export type ContractType =
   | 'SEASONAL'
   | 'TEMPORARY';
 
+export type CreatePartnerInput = {
+  /** Slug: lower-case letters, digits and hyphens, 2 to 64 characters, unique. */
+  code: Scalars['String']['input'];
+  logoUrl?: InputMaybe<Scalars['URL']['input']>;
+  name: Scalars['String']['input'];
+  website?: InputMaybe<Scalars['URL']['input']>;
+};
+
 export type Employer = {
   __typename?: 'Employer';
   name: Maybe<Scalars['String']['output']>;
   url: Maybe<Scalars['URL']['output']>;
 };
 
+export type EmployerInput = {
+  name?: InputMaybe<Scalars['String']['input']>;
+  url?: InputMaybe<Scalars['URL']['input']>;
+};
+
 export type FacetValue = {
   __typename?: 'FacetValue';
   count: Scalars['Int']['output'];
   value: Scalars['String']['output'];
+};
+
+/** A problem with one input item: `field` is its path inside the item (e.g. location.postalCode). */
+export type InputError = {
+  __typename?: 'InputError';
+  code: Scalars['String']['output'];
+  field: Scalars['String']['output'];
+  message: Scalars['String']['output'];
+};
+
+export type IssuedApiKey = {
+  __typename?: 'IssuedApiKey';
+  apiKey: ApiKey;
+  /** The key: shown this once, stored only as a hash. Send it as `Authorization: Bearer <key>`. */
+  key: Scalars['String']['output'];
 };
 
 export type Location = {
@@ -55,6 +99,74 @@ export type Location = {
   longitude: Maybe<Scalars['Float']['output']>;
   postalCode: Maybe<Scalars['String']['output']>;
   regionCode: Maybe<Scalars['String']['output']>;
+};
+
+/** Where the job is: at least one of postalCode and communeCode, resolved through the official referential. */
+export type LocationInput = {
+  city?: InputMaybe<Scalars['String']['input']>;
+  /** INSEE commune code. */
+  communeCode?: InputMaybe<Scalars['String']['input']>;
+  postalCode?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type Mutation = {
+  __typename?: 'Mutation';
+  /** AGENCY: registers a partner job board. */
+  createPartner: Partner;
+  /** AGENCY: a new key, for a partner (role PARTNER, partnerId required) or for the agency (role AGENCY). */
+  issueApiKey: IssuedApiKey;
+  /** AGENCY: undoes suspendPartner. */
+  reactivatePartner: Partner;
+  /** AGENCY: the key stops working on the next request. */
+  revokeApiKey: ApiKey;
+  /** AGENCY: the partner's offers leave public search at once, and its keys stop working for ingestion. */
+  suspendPartner: Partner;
+  /**
+   * PARTNER: creates or updates your offers; AGENCY: the agency's own. At most 5,000 offers a call.
+   * Accepted items commit together (all or none); rejected ones are reported, never block the rest.
+   * A retry with the same batchId and payload returns the stored result without writing again.
+   */
+  upsertOffers: UpsertOffersPayload;
+  /** PARTNER: withdraws your offers; AGENCY: the agency's own. At most 5,000 externalIds a call. */
+  withdrawOffers: WithdrawOffersPayload;
+};
+
+
+export type MutationCreatePartnerArgs = {
+  input: CreatePartnerInput;
+};
+
+
+export type MutationIssueApiKeyArgs = {
+  label?: InputMaybe<Scalars['String']['input']>;
+  partnerId?: InputMaybe<Scalars['ID']['input']>;
+  role: Role;
+};
+
+
+export type MutationReactivatePartnerArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type MutationRevokeApiKeyArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type MutationSuspendPartnerArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type MutationUpsertOffersArgs = {
+  batchId?: InputMaybe<Scalars['String']['input']>;
+  offers: Array<OfferInput>;
+};
+
+
+export type MutationWithdrawOffersArgs = {
+  externalIds: Array<Scalars['String']['input']>;
 };
 
 export type NearInput = {
@@ -143,6 +255,32 @@ export type OfferFilter = {
   source?: InputMaybe<OfferSource>;
 };
 
+/** An offer as a publisher sends it. Keyed by (publisher, externalId): sending it again updates it. */
+export type OfferInput = {
+  applyUrl?: InputMaybe<Scalars['URL']['input']>;
+  contractType: ContractType;
+  /** HTML allowed; sanitized to a safe subset (p, br, ul, ol, li, strong, em, b, i, a[href]). At most 50,000 characters. */
+  description: Scalars['String']['input'];
+  employer?: InputMaybe<EmployerInput>;
+  /** Free text, at most 32 characters. */
+  experienceLevel?: InputMaybe<Scalars['String']['input']>;
+  /** The publisher's own reference, 1 to 128 characters. */
+  externalId: Scalars['String']['input'];
+  fullTime?: InputMaybe<Scalars['Boolean']['input']>;
+  location: LocationInput;
+  /** Default: now. */
+  publishedAt?: InputMaybe<Scalars['DateTime']['input']>;
+  /** Agency offers only: meant first for job seekers, never broadcast to partners. */
+  reservedForJobseekers?: InputMaybe<Scalars['Boolean']['input']>;
+  /** ROME 4.60 code, e.g. M1805. */
+  romeCode?: InputMaybe<Scalars['String']['input']>;
+  salary?: InputMaybe<SalaryInput>;
+  /** 1 to 255 characters. */
+  title: Scalars['String']['input'];
+  /** Must be in the future; the offer leaves public search when it passes. */
+  validThrough?: InputMaybe<Scalars['DateTime']['input']>;
+};
+
 export type OfferSort =
   /** Nearest first; needs filter.near. */
   | 'DISTANCE'
@@ -159,6 +297,15 @@ export type OfferStatus =
   | 'ACTIVE'
   | 'EXPIRED'
   | 'WITHDRAWN';
+
+export type OfferUpsertResult = {
+  __typename?: 'OfferUpsertResult';
+  errors: Array<InputError>;
+  externalId: Scalars['String']['output'];
+  /** The stored offer (null when rejected). */
+  offer: Maybe<Offer>;
+  status: UpsertStatus;
+};
 
 /** Relay cursor-connection page information. */
 export type PageInfo = {
@@ -200,6 +347,8 @@ export type PartnerStatus =
 
 export type Query = {
   __typename?: 'Query';
+  /** AGENCY: every API key (or one partner's). */
+  apiKeys: Array<ApiKey>;
   /** Any object by its global id, or null if there is none (or you may not see it). */
   node: Maybe<Node>;
   /** One public offer by global id; null when unknown or not ACTIVE. */
@@ -208,6 +357,12 @@ export type Query = {
   offers: OfferConnection;
   partner: Maybe<Partner>;
   partners: Array<Partner>;
+  viewer: Viewer;
+};
+
+
+export type QueryApiKeysArgs = {
+  partnerId?: InputMaybe<Scalars['ID']['input']>;
 };
 
 
@@ -232,6 +387,12 @@ export type QueryOffersArgs = {
 export type QueryPartnerArgs = {
   id: Scalars['ID']['input'];
 };
+
+/** Who is calling: set by the `Authorization: Bearer <api key>` header (none: PUBLIC). */
+export type Role =
+  | 'AGENCY'
+  | 'PARTNER'
+  | 'PUBLIC';
 
 /** A grand domaine of the ROME (A to N). */
 export type RomeDomain = {
@@ -258,10 +419,50 @@ export type Salary = {
   period: Maybe<SalaryPeriod>;
 };
 
+export type SalaryInput = {
+  /** ISO 4217, default EUR. */
+  currency?: InputMaybe<Scalars['String']['input']>;
+  label?: InputMaybe<Scalars['String']['input']>;
+  max?: InputMaybe<Scalars['Float']['input']>;
+  min?: InputMaybe<Scalars['Float']['input']>;
+  period?: InputMaybe<SalaryPeriod>;
+};
+
 export type SalaryPeriod =
   | 'HOUR'
   | 'MONTH'
   | 'YEAR';
+
+export type UpsertOffersPayload = {
+  __typename?: 'UpsertOffersPayload';
+  created: Scalars['Int']['output'];
+  rejected: Scalars['Int']['output'];
+  /** One per input offer, in input order. */
+  results: Array<OfferUpsertResult>;
+  unchanged: Scalars['Int']['output'];
+  updated: Scalars['Int']['output'];
+};
+
+export type UpsertStatus =
+  | 'CREATED'
+  | 'REJECTED'
+  | 'UNCHANGED'
+  | 'UPDATED';
+
+export type Viewer = {
+  __typename?: 'Viewer';
+  /** The partner a PARTNER key acts for. */
+  partner: Maybe<Partner>;
+  role: Role;
+};
+
+export type WithdrawOffersPayload = {
+  __typename?: 'WithdrawOffersPayload';
+  /** externalIds with no offer of yours (or already withdrawn). */
+  notFound: Array<Scalars['String']['output']>;
+  /** externalIds withdrawn by this call. */
+  withdrawn: Array<Scalars['String']['output']>;
+};
 
 export type WithIndex<TObject> = TObject & Record<string, any>;
 export type ResolversObject<TObject> = WithIndex<TObject>;
@@ -337,6 +538,7 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
 /** Mapping of interface types */
 export type ResolversInterfaceTypes<_RefType extends Record<string, unknown>> = ResolversObject<{
   Node:
+    | ( ApiKeyEntity )
     | ( OfferModel )
     | ( PartnerEntity )
   ;
@@ -344,16 +546,23 @@ export type ResolversInterfaceTypes<_RefType extends Record<string, unknown>> = 
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = ResolversObject<{
+  ApiKey: ResolverTypeWrapper<ApiKeyEntity>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   ContractType: ContractType;
+  CreatePartnerInput: CreatePartnerInput;
   Date: ResolverTypeWrapper<Scalars['Date']['output']>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   Employer: ResolverTypeWrapper<Employer>;
+  EmployerInput: EmployerInput;
   FacetValue: ResolverTypeWrapper<FacetValue>;
   Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  InputError: ResolverTypeWrapper<InputError>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  IssuedApiKey: ResolverTypeWrapper<Omit<IssuedApiKey, 'apiKey'> & { apiKey: ResolversTypes['ApiKey'] }>;
   Location: ResolverTypeWrapper<Location>;
+  LocationInput: LocationInput;
+  Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   NearInput: NearInput;
   Node: ResolverTypeWrapper<ResolversInterfaceTypes<ResolversTypes>['Node']>;
   Offer: ResolverTypeWrapper<OfferModel>;
@@ -361,32 +570,47 @@ export type ResolversTypes = ResolversObject<{
   OfferEdge: ResolverTypeWrapper<Omit<OfferEdge, 'node'> & { node: ResolversTypes['Offer'] }>;
   OfferFacets: ResolverTypeWrapper<OfferConnectionModel>;
   OfferFilter: OfferFilter;
+  OfferInput: OfferInput;
   OfferSort: OfferSort;
   OfferSource: OfferSource;
   OfferStatus: OfferStatus;
+  OfferUpsertResult: ResolverTypeWrapper<OfferUpsertResultModel>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Partner: ResolverTypeWrapper<PartnerEntity>;
   PartnerStatus: PartnerStatus;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  Role: Role;
   RomeDomain: ResolverTypeWrapper<RomeDomain>;
   RomeOccupation: ResolverTypeWrapper<RomeOccupationModel>;
   Salary: ResolverTypeWrapper<Salary>;
+  SalaryInput: SalaryInput;
   SalaryPeriod: SalaryPeriod;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   URL: ResolverTypeWrapper<Scalars['URL']['output']>;
+  UpsertOffersPayload: ResolverTypeWrapper<UpsertOffersPayloadModel>;
+  UpsertStatus: UpsertStatus;
+  Viewer: ResolverTypeWrapper<Omit<Viewer, 'partner'> & { partner?: Maybe<ResolversTypes['Partner']> }>;
+  WithdrawOffersPayload: ResolverTypeWrapper<WithdrawOffersPayload>;
 }>;
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = ResolversObject<{
+  ApiKey: ApiKeyEntity;
   Boolean: Scalars['Boolean']['output'];
+  CreatePartnerInput: CreatePartnerInput;
   Date: Scalars['Date']['output'];
   DateTime: Scalars['DateTime']['output'];
   Employer: Employer;
+  EmployerInput: EmployerInput;
   FacetValue: FacetValue;
   Float: Scalars['Float']['output'];
   ID: Scalars['ID']['output'];
+  InputError: InputError;
   Int: Scalars['Int']['output'];
+  IssuedApiKey: Omit<IssuedApiKey, 'apiKey'> & { apiKey: ResolversParentTypes['ApiKey'] };
   Location: Location;
+  LocationInput: LocationInput;
+  Mutation: Record<PropertyKey, never>;
   NearInput: NearInput;
   Node: ResolversInterfaceTypes<ResolversParentTypes>['Node'];
   Offer: OfferModel;
@@ -394,14 +618,32 @@ export type ResolversParentTypes = ResolversObject<{
   OfferEdge: Omit<OfferEdge, 'node'> & { node: ResolversParentTypes['Offer'] };
   OfferFacets: OfferConnectionModel;
   OfferFilter: OfferFilter;
+  OfferInput: OfferInput;
+  OfferUpsertResult: OfferUpsertResultModel;
   PageInfo: PageInfo;
   Partner: PartnerEntity;
   Query: Record<PropertyKey, never>;
   RomeDomain: RomeDomain;
   RomeOccupation: RomeOccupationModel;
   Salary: Salary;
+  SalaryInput: SalaryInput;
   String: Scalars['String']['output'];
   URL: Scalars['URL']['output'];
+  UpsertOffersPayload: UpsertOffersPayloadModel;
+  Viewer: Omit<Viewer, 'partner'> & { partner?: Maybe<ResolversParentTypes['Partner']> };
+  WithdrawOffersPayload: WithdrawOffersPayload;
+}>;
+
+export type ApiKeyResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ApiKey'] = ResolversParentTypes['ApiKey']> = ResolversObject<{
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  label?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  lastUsedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  partner?: Resolver<Maybe<ResolversTypes['Partner']>, ParentType, ContextType>;
+  prefix?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  revokedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  role?: Resolver<ResolversTypes['Role'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 }>;
 
 export interface DateScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['Date'], any> {
@@ -422,6 +664,17 @@ export type FacetValueResolvers<ContextType = GraphQLContext, ParentType extends
   value?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 }>;
 
+export type InputErrorResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['InputError'] = ResolversParentTypes['InputError']> = ResolversObject<{
+  code?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  field?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
+
+export type IssuedApiKeyResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['IssuedApiKey'] = ResolversParentTypes['IssuedApiKey']> = ResolversObject<{
+  apiKey?: Resolver<ResolversTypes['ApiKey'], ParentType, ContextType>;
+  key?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
+
 export type LocationResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Location'] = ResolversParentTypes['Location']> = ResolversObject<{
   city?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   communeCode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
@@ -433,8 +686,18 @@ export type LocationResolvers<ContextType = GraphQLContext, ParentType extends R
   regionCode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 }>;
 
+export type MutationResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
+  createPartner?: Resolver<ResolversTypes['Partner'], ParentType, ContextType, RequireFields<MutationCreatePartnerArgs, 'input'>>;
+  issueApiKey?: Resolver<ResolversTypes['IssuedApiKey'], ParentType, ContextType, RequireFields<MutationIssueApiKeyArgs, 'role'>>;
+  reactivatePartner?: Resolver<ResolversTypes['Partner'], ParentType, ContextType, RequireFields<MutationReactivatePartnerArgs, 'id'>>;
+  revokeApiKey?: Resolver<ResolversTypes['ApiKey'], ParentType, ContextType, RequireFields<MutationRevokeApiKeyArgs, 'id'>>;
+  suspendPartner?: Resolver<ResolversTypes['Partner'], ParentType, ContextType, RequireFields<MutationSuspendPartnerArgs, 'id'>>;
+  upsertOffers?: Resolver<ResolversTypes['UpsertOffersPayload'], ParentType, ContextType, RequireFields<MutationUpsertOffersArgs, 'offers'>>;
+  withdrawOffers?: Resolver<ResolversTypes['WithdrawOffersPayload'], ParentType, ContextType, RequireFields<MutationWithdrawOffersArgs, 'externalIds'>>;
+}>;
+
 export type NodeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Node'] = ResolversParentTypes['Node']> = ResolversObject<{
-  __resolveType: TypeResolveFn<'Offer' | 'Partner', ParentType, ContextType>;
+  __resolveType: TypeResolveFn<'ApiKey' | 'Offer' | 'Partner', ParentType, ContextType>;
 }>;
 
 export type OfferResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Offer'] = ResolversParentTypes['Offer']> = ResolversObject<{
@@ -482,6 +745,13 @@ export type OfferFacetsResolvers<ContextType = GraphQLContext, ParentType extend
   source?: Resolver<Array<ResolversTypes['FacetValue']>, ParentType, ContextType>;
 }>;
 
+export type OfferUpsertResultResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['OfferUpsertResult'] = ResolversParentTypes['OfferUpsertResult']> = ResolversObject<{
+  errors?: Resolver<Array<ResolversTypes['InputError']>, ParentType, ContextType>;
+  externalId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  offer?: Resolver<Maybe<ResolversTypes['Offer']>, ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['UpsertStatus'], ParentType, ContextType>;
+}>;
+
 export type PageInfoResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = ResolversObject<{
   endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
@@ -503,11 +773,13 @@ export type PartnerResolvers<ContextType = GraphQLContext, ParentType extends Re
 }>;
 
 export type QueryResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
+  apiKeys?: Resolver<Array<ResolversTypes['ApiKey']>, ParentType, ContextType, Partial<QueryApiKeysArgs>>;
   node?: Resolver<Maybe<ResolversTypes['Node']>, ParentType, ContextType, RequireFields<QueryNodeArgs, 'id'>>;
   offer?: Resolver<Maybe<ResolversTypes['Offer']>, ParentType, ContextType, RequireFields<QueryOfferArgs, 'id'>>;
   offers?: Resolver<ResolversTypes['OfferConnection'], ParentType, ContextType, RequireFields<QueryOffersArgs, 'first' | 'sort'>>;
   partner?: Resolver<Maybe<ResolversTypes['Partner']>, ParentType, ContextType, RequireFields<QueryPartnerArgs, 'id'>>;
   partners?: Resolver<Array<ResolversTypes['Partner']>, ParentType, ContextType>;
+  viewer?: Resolver<ResolversTypes['Viewer'], ParentType, ContextType>;
 }>;
 
 export type RomeDomainResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['RomeDomain'] = ResolversParentTypes['RomeDomain']> = ResolversObject<{
@@ -533,17 +805,40 @@ export interface UrlScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes[
   name: 'URL';
 }
 
+export type UpsertOffersPayloadResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['UpsertOffersPayload'] = ResolversParentTypes['UpsertOffersPayload']> = ResolversObject<{
+  created?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  rejected?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  results?: Resolver<Array<ResolversTypes['OfferUpsertResult']>, ParentType, ContextType>;
+  unchanged?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  updated?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+}>;
+
+export type ViewerResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Viewer'] = ResolversParentTypes['Viewer']> = ResolversObject<{
+  partner?: Resolver<Maybe<ResolversTypes['Partner']>, ParentType, ContextType>;
+  role?: Resolver<ResolversTypes['Role'], ParentType, ContextType>;
+}>;
+
+export type WithdrawOffersPayloadResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['WithdrawOffersPayload'] = ResolversParentTypes['WithdrawOffersPayload']> = ResolversObject<{
+  notFound?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  withdrawn?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+}>;
+
 export type Resolvers<ContextType = GraphQLContext> = ResolversObject<{
+  ApiKey?: ApiKeyResolvers<ContextType>;
   Date?: GraphQLScalarType;
   DateTime?: GraphQLScalarType;
   Employer?: EmployerResolvers<ContextType>;
   FacetValue?: FacetValueResolvers<ContextType>;
+  InputError?: InputErrorResolvers<ContextType>;
+  IssuedApiKey?: IssuedApiKeyResolvers<ContextType>;
   Location?: LocationResolvers<ContextType>;
+  Mutation?: MutationResolvers<ContextType>;
   Node?: NodeResolvers<ContextType>;
   Offer?: OfferResolvers<ContextType>;
   OfferConnection?: OfferConnectionResolvers<ContextType>;
   OfferEdge?: OfferEdgeResolvers<ContextType>;
   OfferFacets?: OfferFacetsResolvers<ContextType>;
+  OfferUpsertResult?: OfferUpsertResultResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   Partner?: PartnerResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
@@ -551,5 +846,8 @@ export type Resolvers<ContextType = GraphQLContext> = ResolversObject<{
   RomeOccupation?: RomeOccupationResolvers<ContextType>;
   Salary?: SalaryResolvers<ContextType>;
   URL?: GraphQLScalarType;
+  UpsertOffersPayload?: UpsertOffersPayloadResolvers<ContextType>;
+  Viewer?: ViewerResolvers<ContextType>;
+  WithdrawOffersPayload?: WithdrawOffersPayloadResolvers<ContextType>;
 }>;
 
