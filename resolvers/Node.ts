@@ -1,6 +1,6 @@
 import type { NodeResolvers } from '../src/__generated__/resolvers-types';
 
-/** Offers carry an externalId and partners a code: that tells the two apart without a tag. */
+/** Offers carry an externalId, API keys a keyHash, partners neither. */
 export const Node: NodeResolvers = {
-  __resolveType: (obj) => ('externalId' in obj ? 'Offer' : 'Partner'),
+  __resolveType: (obj) => ('externalId' in obj ? 'Offer' : 'keyHash' in obj ? 'ApiKey' : 'Partner'),
 };

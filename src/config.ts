@@ -13,6 +13,40 @@ export interface AppConfig {
   seedDemo: boolean;
   /** Log every SQL statement (TypeORM logging), for debugging. */
   logSql: boolean;
+  limits: HttpLimits;
+}
+
+/** Abuse limits of the HTTP endpoint (README, "Limits"). */
+export interface HttpLimits {
+  /** Token bucket per client address for anonymous (PUBLIC) requests. */
+  publicPerSecond: number;
+  publicBurst: number;
+  /** Token bucket per API key. */
+  keyPerSecond: number;
+  keyBurst: number;
+  /** Request body limits: anonymous queries, and authenticated calls (ingestion). */
+  publicBodyBytes: number;
+  authenticatedBodyBytes: number;
+  /** Take the client address from X-Forwarded-For (behind a trusted reverse proxy). */
+  trustProxy: boolean;
+}
+
+export const DEFAULT_LIMITS: HttpLimits = {
+  publicPerSecond: 50,
+  publicBurst: 100,
+  keyPerSecond: 20,
+  keyBurst: 40,
+  publicBodyBytes: 256 * 1024,
+  authenticatedBodyBytes: 64 * 1024 * 1024,
+  trustProxy: false,
+};
+
+function positiveNumber(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!(value > 0)) throw new Error(`${name} must be a positive number, got ${raw}`);
+  return value;
 }
 
 export const DEFAULT_SQLITE_PATH = path.join(PROJECT_ROOT, 'data', 'passerelle.sqlite');
@@ -73,5 +107,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     database: parseDatabaseUrl(env.DATABASE_URL),
     seedDemo: parseBool(env.SEED_DEMO, nodeEnv !== 'production'),
     logSql: parseBool(env.LOG_SQL, false),
+    limits: {
+      publicPerSecond: positiveNumber(env, 'RATE_LIMIT_PUBLIC_PER_SECOND', DEFAULT_LIMITS.publicPerSecond),
+      publicBurst: positiveNumber(env, 'RATE_LIMIT_PUBLIC_BURST', DEFAULT_LIMITS.publicBurst),
+      keyPerSecond: positiveNumber(env, 'RATE_LIMIT_KEY_PER_SECOND', DEFAULT_LIMITS.keyPerSecond),
+      keyBurst: positiveNumber(env, 'RATE_LIMIT_KEY_BURST', DEFAULT_LIMITS.keyBurst),
+      publicBodyBytes: positiveNumber(env, 'MAX_BODY_BYTES_PUBLIC', DEFAULT_LIMITS.publicBodyBytes),
+      authenticatedBodyBytes: positiveNumber(env, 'MAX_BODY_BYTES_AUTHENTICATED', DEFAULT_LIMITS.authenticatedBodyBytes),
+      trustProxy: parseBool(env.TRUST_PROXY, false),
+    },
   };
 }

@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { PUBLIC_VIEWER, type Viewer } from './auth/viewer';
 import { createLoaders, type Loaders } from './loaders';
 import type { Services } from './services';
 
-/** What every resolver receives: the services, this request's own loaders, and its instant. */
+/** What every resolver receives: who calls, the services, this request's own loaders, its instant. */
 export interface GraphQLContext {
   requestId: string;
+  viewer: Viewer;
   /** One instant for the whole request: visibility (validThrough) is judged against it. */
   now: Date;
   services: Services;
@@ -13,9 +15,9 @@ export interface GraphQLContext {
 }
 
 /** Builds the context of one request: fresh loaders, never shared with another request. */
-export function buildContext(services: Services, req?: IncomingMessage): GraphQLContext {
+export function buildContext(services: Services, req?: IncomingMessage, viewer: Viewer = PUBLIC_VIEWER): GraphQLContext {
   const now = new Date();
   const header = req?.headers['x-request-id'];
   const requestId = typeof header === 'string' && /^[\w-]{1,64}$/.test(header) ? header : randomUUID();
-  return { requestId, now, services, loaders: createLoaders(services, now) };
+  return { requestId, viewer, now, services, loaders: createLoaders(services, now) };
 }

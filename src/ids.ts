@@ -1,8 +1,8 @@
 import { BadUserInputError } from './errors';
 
 /** Types that have global ids. */
-export type NodeType = 'Offer' | 'Partner';
-const NODE_TYPES: ReadonlySet<string> = new Set<NodeType>(['Offer', 'Partner']);
+export type NodeType = 'Offer' | 'Partner' | 'ApiKey';
+const NODE_TYPES: ReadonlySet<string> = new Set<NodeType>(['Offer', 'Partner', 'ApiKey']);
 
 /** Opaque global id: base64url("Type:localId"). */
 export function toGlobalId(type: NodeType, id: number): string {

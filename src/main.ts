@@ -4,18 +4,35 @@ import { openDatabase } from './db/data-source';
 import { DEMO_OFFER_COUNT, seedDatabase } from './db/seed/seed';
 import { startHub } from './server';
 
+/** How often ACTIVE offers past validThrough are marked EXPIRED (public search hides them at once anyway). */
+const EXPIRY_INTERVAL_MS = 60_000;
+
 /** `npm start`: migrate, seed the demo data unless told not to, serve. */
 async function main(): Promise<void> {
   const config = loadConfig();
   const where = config.database.type === 'sqlite' ? `SQLite ${config.database.path}` : `MySQL ${config.database.host}:${config.database.port}/${config.database.database}`;
   console.log(`Passerelle: opening ${where} (migrations run now)`);
   const dataSource = await openDatabase(config.database, { logSql: config.logSql });
+  const hub = await startHub(dataSource, { port: config.port, limits: config.limits });
   if (config.seedDemo) {
     const started = Date.now();
     const report = await seedDatabase(dataSource, { totalOffers: DEMO_OFFER_COUNT });
     console.log(`Demo data: ${report.realOffers} real France Travail offers + ${report.generatedOffers} generated, ${report.partners} partners (${report.inserted} rows added, ${Date.now() - started} ms)`);
+    const [demoPartner] = await hub.services.partners.list();
+    const keys = await hub.services.auth.rotateDemoKeys(demoPartner?.id ?? null);
+    console.log(`Demo API keys (new at each start; the previous ones are revoked):`);
+    console.log(`  AGENCY:  Authorization: Bearer ${keys.agencyKey}`);
+    if (keys.partnerKey) console.log(`  PARTNER (${demoPartner.name}):  Authorization: Bearer ${keys.partnerKey}`);
   }
-  const hub = await startHub(dataSource, { port: config.port });
+  if (process.env.PASSERELLE_ADMIN_KEY) console.log('PASSERELLE_ADMIN_KEY is set: it is accepted as an AGENCY key.');
+  const expire = () =>
+    hub.services.ingestion.expireOffers().then(
+      (n) => n > 0 && console.log(`Expired ${n} offers past their validThrough`),
+      (err) => console.error('Expiry failed:', err),
+    );
+  await expire();
+  const expiryTimer = setInterval(expire, EXPIRY_INTERVAL_MS);
+  expiryTimer.unref();
   console.log(`Passerelle is listening on ${hub.url}`);
 
   let stopping = false;
@@ -23,6 +40,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     console.log(`${signal}: closing`);
+    clearInterval(expiryTimer);
     await hub.close();
     await dataSource.destroy();
     process.exit(0);

@@ -4,15 +4,15 @@ import { ApolloServer, HeaderMap, type HTTPGraphQLRequest } from '@apollo/server
 import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import type { GraphQLFormattedError } from 'graphql';
 import type { DataSource } from 'typeorm';
+import { TokenBucketLimiter } from './auth/rate-limiter';
+import type { Viewer } from './auth/viewer';
+import { DEFAULT_LIMITS, type HttpLimits } from './config';
 import { buildContext, type GraphQLContext } from './context';
 import { sqlCounter } from './db/data-source';
-import { ErrorCode } from './errors';
+import { ErrorCode, httpStatusFor, PasserelleError } from './errors';
 import { jitGateway } from './graphql/jit-executor';
 import { buildSchema } from './schema';
 import { createServices, type Services } from './services';
-
-/** Largest request body accepted (public queries). */
-export const MAX_BODY_BYTES = 256 * 1024;
 
 const OUR_CODES = new Set<string>(Object.values(ErrorCode));
 /** Codes graphql-js / Apollo produce for malformed requests, passed through as they are. */
@@ -22,7 +22,7 @@ const BAD_VALUE_MESSAGE = /does not exist in "[^"]+" enum|Expected value of type
 
 /**
  * Keeps client-fixable errors as they are and turns anything unexpected into a bare
- * INTERNAL_SERVER_ERROR: no stack, no SQL. The detail goes to the log with the request id.
+ * INTERNAL_SERVER_ERROR: no stack, no SQL. The detail goes to the log.
  */
 export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
   const code = String(formatted.extensions?.code ?? '');
@@ -45,39 +45,55 @@ export interface RunningHub {
   close(): Promise<void>;
 }
 
+export interface HubOptions {
+  port: number;
+  host?: string;
+  /** graphql-jit (default) or graphql-js's own executor. */
+  executor?: 'jit' | 'graphql-js';
+  limits?: Partial<HttpLimits>;
+  /** Accepted as an AGENCY key (PASSERELLE_ADMIN_KEY). */
+  adminKey?: string;
+}
+
 function readBody(req: http.IncomingMessage, limit: number): Promise<string | null> {
   return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length']);
+    if (declared > limit) return resolve(null);
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size > limit) {
         resolve(null);
-        req.destroy();
+        req.pause();
         return;
       }
       chunks.push(chunk);
     });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => resolve(size > limit ? null : Buffer.concat(chunks).toString('utf8')));
     req.on('error', reject);
   });
 }
 
-function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
+function sendJson(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': String(Buffer.byteLength(text)), ...headers });
   res.end(text);
+}
+
+function sendError(res: http.ServerResponse, code: ErrorCode | 'BAD_REQUEST', message: string, status: number, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}): void {
+  sendJson(res, status, { errors: [{ message, extensions: { code, ...extra } }] }, headers);
 }
 
 /**
  * Starts the hub's HTTP server on an open data source: GraphQL at /graphql (POST, and GET for
- * queries), /health, and /metrics (SQL statement counter, Prometheus text format).
+ * queries), /health, and /metrics (SQL statement counter, Prometheus text format). Before GraphQL
+ * runs, each request is authenticated (a bad key is a 401, never a silent PUBLIC), rate-limited
+ * per key or client address, and its body bounded by role.
  */
-export async function startHub(
-  dataSource: DataSource,
-  opts: { port: number; host?: string; executor?: 'jit' | 'graphql-js' },
-): Promise<RunningHub> {
-  const services = createServices(dataSource);
+export async function startHub(dataSource: DataSource, opts: HubOptions): Promise<RunningHub> {
+  const limits: HttpLimits = { ...DEFAULT_LIMITS, ...opts.limits };
+  const services = createServices(dataSource, { adminKey: opts.adminKey });
   const schema = buildSchema();
   const apollo = new ApolloServer<GraphQLContext>({
     ...((opts.executor ?? 'jit') === 'jit' ? { gateway: jitGateway(schema) } : { schema }),
@@ -87,16 +103,39 @@ export async function startHub(
     plugins: [ApolloServerPluginCacheControlDisabled()],
   });
   await apollo.start();
+  const publicLimiter = new TokenBucketLimiter(limits.publicPerSecond, limits.publicBurst);
+  const keyLimiter = new TokenBucketLimiter(limits.keyPerSecond, limits.keyBurst);
+
+  const clientAddress = (req: http.IncomingMessage): string => {
+    const forwarded = req.headers['x-forwarded-for'];
+    if (limits.trustProxy && typeof forwarded === 'string') return forwarded.split(',')[0].trim();
+    return req.socket.remoteAddress ?? 'unknown';
+  };
 
   const handleGraphQL = async (req: http.IncomingMessage, res: http.ServerResponse, url: URL) => {
+    let viewer: Viewer;
+    try {
+      viewer = await services.auth.authenticate(req.headers.authorization);
+    } catch (err) {
+      if (err instanceof PasserelleError) return sendError(res, err.code, err.message, httpStatusFor(err.code), {}, { 'www-authenticate': 'Bearer' });
+      throw err;
+    }
+    const decision = viewer.role === 'PUBLIC' ? publicLimiter.take(clientAddress(req)) : keyLimiter.take(viewer.apiKeyId === null ? 'admin' : `key:${viewer.apiKeyId}`);
+    if (!decision.ok) {
+      return sendError(res, ErrorCode.RATE_LIMITED, `Too many requests: retry in ${decision.retryAfterSeconds} s`, 429, { retryAfter: decision.retryAfterSeconds }, { 'retry-after': String(decision.retryAfterSeconds) });
+    }
     let body: unknown = undefined;
     if (req.method === 'POST') {
-      const text = await readBody(req, MAX_BODY_BYTES);
-      if (text === null) return sendJson(res, 413, { errors: [{ message: `Request body over ${MAX_BODY_BYTES} bytes`, extensions: { code: 'BAD_REQUEST' } }] });
+      const limit = viewer.role === 'PUBLIC' ? limits.publicBodyBytes : limits.authenticatedBodyBytes;
+      const text = await readBody(req, limit);
+      if (text === null) {
+        res.setHeader('connection', 'close');
+        return sendError(res, 'BAD_REQUEST', `Request body over ${limit} bytes (the limit for ${viewer.role === 'PUBLIC' ? 'anonymous' : 'authenticated'} requests)`, 413);
+      }
       try {
         body = text.length ? JSON.parse(text) : undefined;
       } catch {
-        return sendJson(res, 400, { errors: [{ message: 'Request body is not valid JSON', extensions: { code: 'BAD_REQUEST' } }] });
+        return sendError(res, 'BAD_REQUEST', 'Request body is not valid JSON', 400);
       }
     }
     const headers = new HeaderMap();
@@ -104,7 +143,7 @@ export async function startHub(
       if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
     }
     const httpGraphQLRequest: HTTPGraphQLRequest = { method: req.method!.toUpperCase(), headers, search: url.search, body };
-    const result = await apollo.executeHTTPGraphQLRequest({ httpGraphQLRequest, context: async () => buildContext(services, req) });
+    const result = await apollo.executeHTTPGraphQLRequest({ httpGraphQLRequest, context: async () => buildContext(services, req, viewer) });
     const outHeaders: Record<string, string> = {};
     for (const [key, value] of result.headers) outHeaders[key] = value;
     res.writeHead(result.status ?? 200, outHeaders);
@@ -119,13 +158,13 @@ export async function startHub(
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const route = url.pathname;
-    const done = (err: unknown) => {
+    const fail = (err: unknown) => {
       console.error('[http]', err);
-      if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
+      if (!res.headersSent) sendError(res, ErrorCode.INTERNAL_SERVER_ERROR, 'Internal server error', 500);
       else res.destroy();
     };
     if (route === '/graphql') {
-      handleGraphQL(req, res, url).catch(done);
+      handleGraphQL(req, res, url).catch(fail);
     } else if (route === '/health') {
       sendJson(res, 200, { status: 'ok' });
     } else if (route === '/metrics') {

@@ -2,8 +2,8 @@ import type { QueryResolvers } from '../../src/__generated__/resolvers-types';
 import { assertUnreachable } from '../../src/errors';
 import { fromGlobalId } from '../../src/ids';
 
-/** Any object by global id; an unknown or malformed id answers null, like a missing object. */
-export const node: QueryResolvers['node'] = (_parent, { id }, ctx) => {
+/** Any object by global id; an unknown, malformed or hidden id answers null, like a missing object. */
+export const node: QueryResolvers['node'] = async (_parent, { id }, ctx) => {
   const parsed = fromGlobalId(id);
   if (!parsed) return null;
   switch (parsed.type) {
@@ -11,6 +11,8 @@ export const node: QueryResolvers['node'] = (_parent, { id }, ctx) => {
       return ctx.loaders.offerById.load(parsed.id);
     case 'Partner':
       return ctx.loaders.partnerById.load(parsed.id);
+    case 'ApiKey':
+      return ctx.viewer.role === 'AGENCY' ? ((await ctx.services.auth.byIds([parsed.id])).get(parsed.id) ?? null) : null;
     default:
       return assertUnreachable(parsed.type);
   }

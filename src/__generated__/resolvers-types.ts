@@ -4,6 +4,7 @@ import { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from '
 import { OfferModel, OfferConnectionModel } from '../services/offer-search.types';
 import { PartnerEntity } from '../../entities/partner.entity';
 import { ApiKeyEntity } from '../../entities/api-key.entity';
+import { Viewer as ViewerModel } from '../auth/viewer';
 import { OfferUpsertResultModel, UpsertOffersPayloadModel } from '../services/ingestion.types';
 import { RomeOccupation as RomeOccupationModel } from '../referentials/referential.types';
 import { GraphQLContext } from '../context';
@@ -589,7 +590,7 @@ export type ResolversTypes = ResolversObject<{
   URL: ResolverTypeWrapper<Scalars['URL']['output']>;
   UpsertOffersPayload: ResolverTypeWrapper<UpsertOffersPayloadModel>;
   UpsertStatus: UpsertStatus;
-  Viewer: ResolverTypeWrapper<Omit<Viewer, 'partner'> & { partner?: Maybe<ResolversTypes['Partner']> }>;
+  Viewer: ResolverTypeWrapper<ViewerModel>;
   WithdrawOffersPayload: ResolverTypeWrapper<WithdrawOffersPayload>;
 }>;
 
@@ -630,7 +631,7 @@ export type ResolversParentTypes = ResolversObject<{
   String: Scalars['String']['output'];
   URL: Scalars['URL']['output'];
   UpsertOffersPayload: UpsertOffersPayloadModel;
-  Viewer: Omit<Viewer, 'partner'> & { partner?: Maybe<ResolversParentTypes['Partner']> };
+  Viewer: ViewerModel;
   WithdrawOffersPayload: WithdrawOffersPayload;
 }>;
 

@@ -21,6 +21,8 @@ export interface FacetKey {
 export interface Loaders {
   partnerById: DataLoader<number, PartnerEntity | null>;
   offerById: DataLoader<number, OfferModel | null>;
+  /** Any status: for a publisher's own offers (ingestion results), never for public reads. */
+  offerByIdAnyStatus: DataLoader<number, OfferModel | null>;
   activeOfferCountByPartnerId: DataLoader<number, number>;
   offersByPartnerId: DataLoader<PartnerOffersKey, OfferConnectionModel, string>;
   offerCountByPartnerId: DataLoader<{ partnerId: number; filter: OfferFilterSpec }, number, string>;
@@ -60,6 +62,10 @@ export function createLoaders(services: Services, now: Date): Loaders {
     }),
     offerById: new DataLoader(async (ids) => {
       const found = await offers.byIds(ids, now);
+      return ids.map((id) => found.get(id) ?? null);
+    }),
+    offerByIdAnyStatus: new DataLoader(async (ids) => {
+      const found = await offers.byIds(ids, now, { anyStatus: true });
       return ids.map((id) => found.get(id) ?? null);
     }),
     activeOfferCountByPartnerId: new DataLoader((ids) => offers.countByPartner({}, [...ids], now)),

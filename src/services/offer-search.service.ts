@@ -139,11 +139,11 @@ export class OfferSearchService {
     return rows.map((row) => ({ value: String(row.value), count: Number(row.n) }));
   }
 
-  /** Public offers by id; a missing, withdrawn or expired one is absent from the map. */
-  async byIds(ids: readonly number[], now: Date): Promise<Map<number, OfferModel>> {
+  /** Public offers by id; a missing, withdrawn or expired one is absent (unless anyStatus: a publisher's own view). */
+  async byIds(ids: readonly number[], now: Date, opts: { anyStatus?: boolean } = {}): Promise<Map<number, OfferModel>> {
     const result = new Map<number, OfferModel>();
     if (ids.length === 0) return result;
-    for (const row of await this.run(this.sqlFor.byIds([...ids], now))) {
+    for (const row of await this.run(this.sqlFor.byIds([...ids], now, opts.anyStatus ?? false))) {
       const offer = offerFromRow(row);
       offer.distanceKm = null;
       result.set(offer.id, offer);

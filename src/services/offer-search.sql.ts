@@ -164,8 +164,8 @@ export class OfferSearchSql {
     return sql`SELECT ${column} AS value, COUNT(*) AS n FROM ${this.from(query.filter)} WHERE ${this.where(query.filter, query.partnerId, now, dimension)} AND ${column} IS NOT NULL GROUP BY ${column} ORDER BY n DESC, value ASC LIMIT ${limit(FACET_VALUE_LIMIT)}`;
   }
 
-  /** Public offers by id (Query.offer, node, loaders). */
-  byIds(ids: number[], now: Date): Sql {
-    return sql`SELECT ${SELECT_OFFER_COLUMNS} FROM offer o WHERE o.id IN ${inList(ids)} AND ${publicVisibility(now)}`;
+  /** Offers by id (Query.offer, node, loaders): public ones only, unless anyStatus. */
+  byIds(ids: number[], now: Date, anyStatus = false): Sql {
+    return sql`SELECT ${SELECT_OFFER_COLUMNS} FROM offer o WHERE o.id IN ${inList(ids)}${anyStatus ? raw('') : sql` AND ${publicVisibility(now)}`}`;
   }
 }

@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { DataSource } from 'typeorm';
 import type { DatabaseConfig } from '../../src/config';
 import { dropMysqlDatabase, openDatabase, sqlCounter } from '../../src/db/data-source';
-import { startHub, type RunningHub } from '../../src/server';
+import { startHub, type HubOptions, type RunningHub } from '../../src/server';
 
 export type Engine = 'sqlite' | 'mysql';
 
@@ -56,18 +56,23 @@ export interface TestHub {
   hub: RunningHub;
   /** Sends a GraphQL request over HTTP, as a client would. */
   gql<T = any>(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<GraphQLResponse<T>>;
+  /** The same with `Authorization: Bearer <key>`. */
+  as(key: string): <T = any>(query: string, variables?: Record<string, unknown>) => Promise<GraphQLResponse<T>>;
   /** SQL statements sent so far (to measure one request: take the difference). */
   sqlCount(): number;
   close(): Promise<void>;
 }
 
+/** Rate limits out of the way, unless a test sets its own. */
+const UNLIMITED = { publicPerSecond: 1e6, publicBurst: 1e6, keyPerSecond: 1e6, keyBurst: 1e6 };
+
 /** Opens a fresh database (migrated) and serves the real HTTP hub on an ephemeral port. */
-export async function startTestHub(engine: Engine, label: string): Promise<TestHub> {
+export async function startTestHub(engine: Engine, label: string, options: Partial<HubOptions> = {}): Promise<TestHub> {
   const config = freshDatabaseConfig(engine, label);
   const dataSource = await openDatabase(config);
-  const hub = await startHub(dataSource, { port: 0, host: '127.0.0.1' });
+  const hub = await startHub(dataSource, { port: 0, host: '127.0.0.1', ...options, limits: { ...UNLIMITED, ...options.limits } });
   const url = `http://127.0.0.1:${hub.port}/graphql`;
-  return {
+  const testHub: TestHub = {
     engine,
     url,
     dataSource,
@@ -81,6 +86,9 @@ export async function startTestHub(engine: Engine, label: string): Promise<TestH
       const body = (await res.json()) as { data?: any; errors?: any };
       return { status: res.status, headers: res.headers, data: body.data ?? undefined, errors: body.errors };
     },
+    as(key) {
+      return (query, variables) => testHub.gql(query, variables, { authorization: `Bearer ${key}` });
+    },
     sqlCount: () => sqlCounter(dataSource).count,
     async close() {
       await hub.close();
@@ -88,6 +96,7 @@ export async function startTestHub(engine: Engine, label: string): Promise<TestH
       await dropDatabase(config);
     },
   };
+  return testHub;
 }
 
 /** Fails with the errors' text when a response has errors: makes a failing test say why. */

@@ -1,0 +1,28 @@
+import { ForbiddenError, UnauthenticatedError } from '../errors';
+import type { Publisher } from '../services/ingestion.types';
+
+/** The authenticated caller of one request. */
+export type Viewer =
+  | { role: 'PUBLIC' }
+  | { role: 'PARTNER'; partnerId: number; apiKeyId: number }
+  | { role: 'AGENCY'; apiKeyId: number | null };
+
+export const PUBLIC_VIEWER: Viewer = { role: 'PUBLIC' };
+
+/** Throws unless the viewer is the agency. */
+export function requireAgency(viewer: Viewer): asserts viewer is Extract<Viewer, { role: 'AGENCY' }> {
+  if (viewer.role === 'PUBLIC') throw new UnauthenticatedError('This needs an AGENCY API key (Authorization: Bearer <key>)');
+  if (viewer.role !== 'AGENCY') throw new ForbiddenError('Only the agency may do this');
+}
+
+/** The publisher a viewer writes offers as: its partner, or the agency. */
+export function publisherOf(viewer: Viewer): Publisher {
+  switch (viewer.role) {
+    case 'PARTNER':
+      return { kind: 'PARTNER', partnerId: viewer.partnerId };
+    case 'AGENCY':
+      return { kind: 'AGENCY' };
+    case 'PUBLIC':
+      throw new UnauthenticatedError('Publishing offers needs a PARTNER or AGENCY API key (Authorization: Bearer <key>)');
+  }
+}

@@ -1,0 +1,71 @@
+import type { DataSource, QueryRunner } from 'typeorm';
+import { dialectOf } from './data-source';
+
+/** A statement inside a transaction: rows for a SELECT, `affected` for writes. */
+export interface TxQuery {
+  rows<T = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<T[]>;
+  run(sql: string, params?: readonly unknown[]): Promise<number>;
+}
+
+/** MariaDB/MySQL errors worth retrying the whole transaction for: deadlock, lock wait timeout. */
+const RETRYABLE_MYSQL_ERRNO = new Set([1213, 1205]);
+
+function isRetryable(err: unknown): boolean {
+  const driverError = (err as { driverError?: { errno?: number; code?: string } })?.driverError ?? (err as { errno?: number; code?: string });
+  return RETRYABLE_MYSQL_ERRNO.has(Number(driverError?.errno)) || driverError?.code === 'SQLITE_BUSY';
+}
+
+/** SQLite has one connection: write transactions take turns (a per-data-source promise chain). */
+const sqliteTurns = new WeakMap<DataSource, Promise<unknown>>();
+
+function txQuery(runner: QueryRunner): TxQuery {
+  return {
+    async rows(sql, params = []) {
+      const result = await runner.query(sql, params as unknown[], true);
+      return (result.records ?? []) as never[];
+    },
+    async run(sql, params = []) {
+      const result = await runner.query(sql, params as unknown[], true);
+      return Number(result.affected ?? 0);
+    },
+  };
+}
+
+/**
+ * Runs `work` in one transaction: committed if it resolves, rolled back if it throws. On a
+ * deadlock or lock-wait timeout the whole transaction is retried (up to `attempts` times, with
+ * a short jittered backoff), so `work` must be safe to run again from the start.
+ */
+export async function withTransaction<T>(dataSource: DataSource, work: (tx: TxQuery) => Promise<T>, attempts = 4): Promise<T> {
+  const attempt = async (): Promise<T> => {
+    const runner = dataSource.createQueryRunner();
+    try {
+      await runner.startTransaction();
+      try {
+        const result = await work(txQuery(runner));
+        await runner.commitTransaction();
+        return result;
+      } catch (err) {
+        if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
+        throw err;
+      }
+    } finally {
+      await runner.release();
+    }
+  };
+  const withRetries = async (): Promise<T> => {
+    for (let i = 1; ; i++) {
+      try {
+        return await attempt();
+      } catch (err) {
+        if (i >= attempts || !isRetryable(err)) throw err;
+        await new Promise((r) => setTimeout(r, 20 * i + Math.random() * 30));
+      }
+    }
+  };
+  if (dialectOf(dataSource) !== 'sqlite') return withRetries();
+  const previous = sqliteTurns.get(dataSource) ?? Promise.resolve();
+  const mine = previous.then(withRetries, withRetries);
+  sqliteTurns.set(dataSource, mine.catch(() => undefined));
+  return mine;
+}

@@ -1,0 +1,271 @@
+import crypto from 'node:crypto';
+import type { DataSource } from 'typeorm';
+import { PartnerEntity } from '../../entities';
+import { dialectOf, type Dialect } from '../db/data-source';
+import { toDbDateTime } from '../db/sql';
+import { withTransaction, type TxQuery } from '../db/transaction';
+import { BadUserInputError, ConflictError, ForbiddenError, NotFoundError } from '../errors';
+import {
+  MAX_OFFERS_PER_CALL,
+  type InputErrorModel,
+  type OfferIngestion,
+  type OfferInput,
+  type OfferUpsertResultModel,
+  type Publisher,
+  type UpsertOffersPayloadModel,
+  type WithdrawOffersResult,
+} from './ingestion.types';
+import { validateOfferInput, type ValidatedOffer } from './offer-validation';
+
+/** Columns an upsert writes, in the order of upsertValues. */
+const UPSERT_COLUMNS = [
+  'source', 'partner_id', 'partner_key', 'external_id', 'title', 'description', 'rome_code', 'employer_name', 'employer_url',
+  'location_label', 'commune_code', 'postal_code', 'city', 'department_code', 'region_code', 'latitude', 'longitude',
+  'contract_type', 'full_time', 'salary_min', 'salary_max', 'salary_currency', 'salary_period', 'salary_label',
+  'salary_yearly_min', 'experience_level', 'published_at', 'updated_at', 'valid_through', 'status', 'apply_url',
+  'reserved_for_jobseekers', 'content_hash',
+] as const;
+/** On conflict, everything but the publisher key columns is replaced. */
+const UPDATED_COLUMNS = UPSERT_COLUMNS.filter((c) => !['source', 'partner_id', 'partner_key', 'external_id'].includes(c));
+
+/** Rows per statement: well under SQLite's 32,766 bound parameters (33 columns a row). */
+const ROWS_PER_STATEMENT = 500;
+/** externalIds per IN (...) lookup. */
+const KEYS_PER_LOOKUP = 1000;
+
+interface StoredOffer {
+  id: number;
+  externalId: string;
+  contentHash: string | null;
+  status: string;
+  publishedAt: Date | string;
+}
+
+function publisherKey(publisher: Publisher): number {
+  return publisher.kind === 'AGENCY' ? 0 : publisher.partnerId;
+}
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/** Stable JSON (sorted keys; Dates and URLs as strings) for hashing a payload. */
+function canonicalJson(value: unknown): string {
+  if (value === null || value === undefined) return 'null';
+  if (value instanceof Date) return JSON.stringify(value.toISOString());
+  if (value instanceof URL) return JSON.stringify(value.href);
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+function upsertStatement(dialect: Dialect, rowCount: number): string {
+  const placeholders = `(${UPSERT_COLUMNS.map(() => '?').join(', ')})`;
+  const head = `INSERT INTO offer (${UPSERT_COLUMNS.join(', ')}) VALUES ${Array.from({ length: rowCount }, () => placeholders).join(', ')}`;
+  return dialect === 'mysql'
+    ? `${head} ON DUPLICATE KEY UPDATE ${UPDATED_COLUMNS.map((c) => `${c} = VALUES(${c})`).join(', ')}`
+    : `${head} ON CONFLICT (partner_key, external_id) DO UPDATE SET ${UPDATED_COLUMNS.map((c) => `${c} = excluded.${c}`).join(', ')}`;
+}
+
+function upsertValues(publisher: Publisher, row: ValidatedOffer['row'], publishedAt: Date): unknown[] {
+  const partnerId = publisher.kind === 'AGENCY' ? null : publisher.partnerId;
+  const bool = (b: boolean | null) => (b === null ? null : b ? 1 : 0);
+  return [
+    row.source, partnerId, partnerId ?? 0, row.externalId, row.title, row.description, row.romeCode, row.employerName, row.employerUrl,
+    row.locationLabel, row.communeCode, row.postalCode, row.city, row.departmentCode, row.regionCode, row.latitude, row.longitude,
+    row.contractType, bool(row.fullTime), row.salaryMin, row.salaryMax, row.salaryCurrency, row.salaryPeriod, row.salaryLabel,
+    row.salaryYearlyMin, row.experienceLevel, toDbDateTime(publishedAt), toDbDateTime(row.updatedAt),
+    row.validThrough ? toDbDateTime(row.validThrough) : null, 'ACTIVE', row.applyUrl, row.reservedForJobseekers ? 1 : 0, row.contentHash,
+  ];
+}
+
+/**
+ * The write path for offers, shared by the upsertOffers/withdrawOffers mutations and the feed
+ * importer. Per call: validate every item (a bad one is REJECTED with all its errors and never
+ * blocks the others), then write the accepted ones in ONE transaction (all or none; deadlocks and
+ * lock timeouts retried, rows locked in externalId order). An item equal to what is stored
+ * (same content hash, still ACTIVE) is UNCHANGED and not written. With a batchId, the response is
+ * stored in the same transaction, so a retry replays it instead of writing again.
+ */
+export class IngestionService implements OfferIngestion {
+  private readonly dialect: Dialect;
+
+  constructor(private readonly dataSource: DataSource) {
+    this.dialect = dialectOf(dataSource);
+  }
+
+  private async assertPublisherActive(publisher: Publisher): Promise<void> {
+    if (publisher.kind === 'AGENCY') return;
+    const partner = await this.dataSource.getRepository(PartnerEntity).findOneBy({ id: publisher.partnerId });
+    if (!partner) throw new NotFoundError('Your partner account no longer exists');
+    if (partner.status !== 'ACTIVE') throw new ForbiddenError('Your partner account is suspended: offers cannot be published or withdrawn');
+  }
+
+  async upsertOffers(publisher: Publisher, offers: OfferInput[], batchId?: string | null, now: Date = new Date()): Promise<UpsertOffersPayloadModel> {
+    if (offers.length > MAX_OFFERS_PER_CALL) {
+      throw new BadUserInputError(`offers: at most ${MAX_OFFERS_PER_CALL} offers per call (got ${offers.length}); split the batch`, 'offers');
+    }
+    if (batchId !== null && batchId !== undefined && (batchId.length < 1 || batchId.length > 128)) {
+      throw new BadUserInputError('batchId: 1 to 128 characters', 'batchId');
+    }
+    await this.assertPublisherActive(publisher);
+    const key = publisherKey(publisher);
+    const payloadHash = batchId ? crypto.createHash('sha256').update(canonicalJson(offers)).digest('hex') : null;
+    if (batchId) {
+      const replay = await this.storedBatch(key, batchId, payloadHash!);
+      if (replay) return replay;
+    }
+
+    // 1. Validate each item on its own.
+    const results: OfferUpsertResultModel[] = [];
+    const accepted = new Map<string, { index: number; offer: ValidatedOffer }>();
+    offers.forEach((input, index) => {
+      const { offer, errors } = validateOfferInput(input, publisher, now);
+      const externalId = offer?.externalId ?? String(input?.externalId ?? '');
+      if (offer && accepted.has(offer.externalId)) {
+        errors.push({ field: 'externalId', code: 'DUPLICATE', message: `externalId "${offer.externalId}" appears more than once in this call` });
+      }
+      results.push({ externalId, status: 'REJECTED', offerId: null, errors });
+      if (offer && errors.length === 0) accepted.set(offer.externalId, { index, offer });
+    });
+
+    // 2. Write the accepted ones in one transaction.
+    const sorted = [...accepted.values()].sort((a, b) => (a.offer.externalId < b.offer.externalId ? -1 : 1));
+    try {
+      return await withTransaction(this.dataSource, async (tx) => {
+        const stored = await this.lockExisting(tx, key, sorted.map((a) => a.offer.externalId));
+        const toWrite: Array<{ index: number; offer: ValidatedOffer; publishedAt: Date }> = [];
+        for (const { index, offer } of sorted) {
+          const existing = stored.get(offer.externalId);
+          if (existing && existing.contentHash === offer.contentHash && existing.status === 'ACTIVE') {
+            results[index] = { externalId: offer.externalId, status: 'UNCHANGED', offerId: existing.id, errors: [] };
+            continue;
+          }
+          const publishedAt = offer.row.publishedAt ?? (existing ? new Date(existing.publishedAt instanceof Date ? existing.publishedAt : String(existing.publishedAt).replace(' ', 'T') + 'Z') : now);
+          results[index] = { externalId: offer.externalId, status: existing ? 'UPDATED' : 'CREATED', offerId: existing?.id ?? null, errors: [] };
+          toWrite.push({ index, offer, publishedAt });
+        }
+        for (const chunk of chunks(toWrite, ROWS_PER_STATEMENT)) {
+          await tx.run(upsertStatement(this.dialect, chunk.length), chunk.flatMap((w) => upsertValues(publisher, w.offer.row, w.publishedAt)));
+        }
+        const created = toWrite.filter((w) => results[w.index].offerId === null);
+        if (created.length) {
+          const ids = await this.lockExisting(tx, key, created.map((w) => w.offer.externalId), false);
+          for (const w of created) results[w.index].offerId = ids.get(w.offer.externalId)!.id;
+        }
+        const payload = summarize(results);
+        if (batchId) await this.storeBatch(tx, key, batchId, payloadHash!, payload, now);
+        return payload;
+      });
+    } catch (err) {
+      if (batchId && isDuplicateKey(err)) {
+        // A concurrent call with the same batchId committed first: answer as a retry would.
+        const replay = await this.storedBatch(key, batchId, payloadHash!);
+        if (replay) return replay;
+      }
+      throw err;
+    }
+  }
+
+  /** The stored response of a batch, or null; a different payload under the same batchId is a CONFLICT. */
+  private async storedBatch(key: number, batchId: string, payloadHash: string): Promise<UpsertOffersPayloadModel | null> {
+    const rows: Array<{ payload_hash: string; response: unknown }> = await this.dataSource.query(
+      'SELECT payload_hash, response FROM ingest_batch WHERE publisher_key = ? AND batch_id = ?',
+      [key, batchId],
+    );
+    if (!rows.length) return null;
+    if (rows[0].payload_hash !== payloadHash) {
+      throw new ConflictError(`batchId "${batchId}" was already used with a different payload; use a new batchId for new content`);
+    }
+    const response = rows[0].response;
+    return (typeof response === 'string' ? JSON.parse(response) : response) as UpsertOffersPayloadModel;
+  }
+
+  private async storeBatch(tx: TxQuery, key: number, batchId: string, payloadHash: string, payload: UpsertOffersPayloadModel, now: Date): Promise<void> {
+    await tx.run('INSERT INTO ingest_batch (publisher_key, batch_id, payload_hash, response, created_at) VALUES (?, ?, ?, ?, ?)', [
+      key,
+      batchId,
+      payloadHash,
+      JSON.stringify(payload),
+      toDbDateTime(now),
+    ]);
+  }
+
+  /** The publisher's stored offers among these externalIds; locked FOR UPDATE on MariaDB (SQLite: the transaction holds the only writer). */
+  private async lockExisting(tx: TxQuery, key: number, externalIds: string[], forUpdate = true): Promise<Map<string, StoredOffer>> {
+    const found = new Map<string, StoredOffer>();
+    const lock = forUpdate && this.dialect === 'mysql' ? ' FOR UPDATE' : '';
+    for (const chunk of chunks(externalIds, KEYS_PER_LOOKUP)) {
+      const rows = await tx.rows<{ id: number; external_id: string; content_hash: string | null; status: string; published_at: Date | string }>(
+        `SELECT id, external_id, content_hash, status, published_at FROM offer WHERE partner_key = ? AND external_id IN (${chunk.map(() => '?').join(', ')}) ORDER BY external_id${lock}`,
+        [key, ...chunk],
+      );
+      for (const r of rows) found.set(r.external_id, { id: Number(r.id), externalId: r.external_id, contentHash: r.content_hash, status: r.status, publishedAt: r.published_at });
+    }
+    return found;
+  }
+
+  async withdrawOffers(publisher: Publisher, externalIds: string[], now: Date = new Date()): Promise<WithdrawOffersResult> {
+    if (externalIds.length > MAX_OFFERS_PER_CALL) {
+      throw new BadUserInputError(`externalIds: at most ${MAX_OFFERS_PER_CALL} per call (got ${externalIds.length})`, 'externalIds');
+    }
+    await this.assertPublisherActive(publisher);
+    const key = publisherKey(publisher);
+    const unique = [...new Set(externalIds)].sort();
+    return withTransaction(this.dataSource, async (tx) => {
+      const stored = await this.lockExisting(tx, key, unique);
+      const withdrawable = unique.filter((id) => stored.has(id) && stored.get(id)!.status !== 'WITHDRAWN');
+      await this.markWithdrawn(tx, key, withdrawable, now);
+      const withdrawnSet = new Set(withdrawable);
+      return { withdrawn: withdrawable, notFound: unique.filter((id) => !withdrawnSet.has(id)) };
+    });
+  }
+
+  async withdrawAllExcept(publisher: Publisher, keep: ReadonlySet<string>, now: Date = new Date()): Promise<string[]> {
+    await this.assertPublisherActive(publisher);
+    const key = publisherKey(publisher);
+    return withTransaction(this.dataSource, async (tx) => {
+      const active = await tx.rows<{ external_id: string }>("SELECT external_id FROM offer WHERE partner_key = ? AND status = 'ACTIVE' ORDER BY external_id", [key]);
+      const absent = active.map((r) => r.external_id).filter((id) => !keep.has(id));
+      await this.markWithdrawn(tx, key, absent, now);
+      return absent;
+    });
+  }
+
+  private async markWithdrawn(tx: TxQuery, key: number, externalIds: string[], now: Date): Promise<void> {
+    for (const chunk of chunks(externalIds, KEYS_PER_LOOKUP)) {
+      await tx.run(`UPDATE offer SET status = 'WITHDRAWN', updated_at = ? WHERE partner_key = ? AND external_id IN (${chunk.map(() => '?').join(', ')})`, [
+        toDbDateTime(now),
+        key,
+        ...chunk,
+      ]);
+    }
+  }
+
+  /** Marks ACTIVE offers past validThrough as EXPIRED (public search already hides them). Returns how many. */
+  async expireOffers(now: Date = new Date()): Promise<number> {
+    return withTransaction(this.dataSource, (tx) =>
+      tx.run("UPDATE offer SET status = 'EXPIRED', updated_at = ? WHERE status = 'ACTIVE' AND valid_through IS NOT NULL AND valid_through <= ?", [
+        toDbDateTime(now),
+        toDbDateTime(now),
+      ]),
+    );
+  }
+}
+
+function summarize(results: OfferUpsertResultModel[]): UpsertOffersPayloadModel {
+  const count = (status: OfferUpsertResultModel['status']) => results.filter((r) => r.status === status).length;
+  return { created: count('CREATED'), updated: count('UPDATED'), unchanged: count('UNCHANGED'), rejected: count('REJECTED'), results };
+}
+
+function isDuplicateKey(err: unknown): boolean {
+  const e = (err as { driverError?: { errno?: number; code?: string } })?.driverError ?? (err as { errno?: number; code?: string });
+  return Number(e?.errno) === 1062 || e?.code === 'SQLITE_CONSTRAINT_UNIQUE';
+}
+
+export type { InputErrorModel };

@@ -1,0 +1,208 @@
+import crypto from 'node:crypto';
+import sanitizeHtml from 'sanitize-html';
+import type { ContractType, SalaryPeriod } from '../../entities';
+import type { OfferRow } from '../db/seed/offer-row';
+import { getReferentials } from '../referentials/referential.service';
+import type { InputErrorModel, OfferInput, Publisher } from './ingestion.types';
+import { yearlySalary } from './salary-parser';
+
+/** Limits of one offer (documented in the README and the SDL). */
+export const OFFER_LIMITS = {
+  externalId: 128,
+  title: 255,
+  description: 50_000,
+  employerName: 255,
+  url: 1000,
+  city: 128,
+  salaryLabel: 255,
+  experienceLevel: 32,
+  /** publishedAt may be a little ahead of our clock (publishers' clocks drift), not more. */
+  publishedAtSkewMs: 24 * 3600_000,
+} as const;
+
+const CONTRACT_TYPES: ReadonlySet<string> = new Set<ContractType>(['PERMANENT', 'FIXED_TERM', 'TEMPORARY', 'SEASONAL', 'APPRENTICESHIP', 'FREELANCE']);
+const SALARY_PERIODS: ReadonlySet<string> = new Set<SalaryPeriod>(['HOUR', 'MONTH', 'YEAR']);
+
+/** HTML kept in descriptions: structure and emphasis, and links (http, https, mailto) marked nofollow. */
+const DESCRIPTION_HTML: sanitizeHtml.IOptions = {
+  allowedTags: ['p', 'br', 'ul', 'ol', 'li', 'strong', 'em', 'b', 'i', 'a'],
+  allowedAttributes: { a: ['href'] },
+  allowedSchemes: ['http', 'https', 'mailto'],
+  disallowedTagsMode: 'discard',
+  transformTags: { a: sanitizeHtml.simpleTransform('a', { rel: 'nofollow noopener' }) },
+};
+
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g;
+
+/** One line of plain text: tags and control characters out, white space collapsed. */
+function plainLine(value: string): string {
+  return sanitizeHtml(value, { allowedTags: [], allowedAttributes: {} })
+    .replace(/&amp;/g, '&')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(CONTROL_CHARS, '')
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
+/** The sanitized description (safe HTML subset). */
+export function sanitizeDescription(html: string): string {
+  return sanitizeHtml(html.replace(CONTROL_CHARS, ''), DESCRIPTION_HTML).trim();
+}
+
+function httpUrl(value: unknown): string | null {
+  if (value === null || value === undefined) return null;
+  try {
+    const url = new URL(String(value));
+    return url.protocol === 'http:' || url.protocol === 'https:' ? url.href : null;
+  } catch {
+    return null;
+  }
+}
+
+function toDate(value: unknown): Date | null {
+  if (value === null || value === undefined || value === '') return null;
+  const date = value instanceof Date ? value : new Date(String(value));
+  return Number.isNaN(date.getTime()) ? null : date;
+}
+
+export interface ValidatedOffer {
+  externalId: string;
+  /** The row to store (publishedAt null: keep the stored one on update, now on create). */
+  row: Omit<OfferRow, 'publishedAt'> & { publishedAt: Date | null };
+  /** Hash of everything the publisher said: equal hash, nothing to write. */
+  contentHash: string;
+}
+
+/**
+ * Validates and normalises one OfferInput. Returns every problem it has (field paths inside the
+ * item), or the row to store. Pure apart from the referentials; `now` decides what "future" means.
+ */
+export function validateOfferInput(input: OfferInput, publisher: Publisher, now: Date): { offer: ValidatedOffer | null; errors: InputErrorModel[] } {
+  const errors: InputErrorModel[] = [];
+  const fail = (field: string, code: string, message: string) => errors.push({ field, code, message });
+
+  const externalId = typeof input.externalId === 'string' ? input.externalId.replace(CONTROL_CHARS, '').trim() : '';
+  if (!externalId) fail('externalId', 'REQUIRED', 'externalId is required');
+  else if (externalId.length > OFFER_LIMITS.externalId) fail('externalId', 'TOO_LONG', `externalId: at most ${OFFER_LIMITS.externalId} characters`);
+
+  const title = typeof input.title === 'string' ? plainLine(input.title) : '';
+  if (!title) fail('title', 'REQUIRED', 'title is required (plain text)');
+  else if (title.length > OFFER_LIMITS.title) fail('title', 'TOO_LONG', `title: at most ${OFFER_LIMITS.title} characters`);
+
+  let description = '';
+  if (typeof input.description !== 'string' || !input.description.trim()) fail('description', 'REQUIRED', 'description is required');
+  else if (input.description.length > OFFER_LIMITS.description) fail('description', 'TOO_LONG', `description: at most ${OFFER_LIMITS.description} characters`);
+  else {
+    description = sanitizeDescription(input.description);
+    if (!plainLine(description)) fail('description', 'EMPTY_AFTER_SANITIZING', 'description has no text once unsafe HTML is removed');
+  }
+
+  let romeCode: string | null = null;
+  if (input.romeCode) {
+    romeCode = input.romeCode.trim().toUpperCase();
+    if (!getReferentials().rome(romeCode)) fail('romeCode', 'UNKNOWN', `romeCode: "${input.romeCode}" is not a ROME 4.60 code`);
+  }
+
+  const employerName = input.employer?.name ? plainLine(input.employer.name) : null;
+  if (employerName && employerName.length > OFFER_LIMITS.employerName) fail('employer.name', 'TOO_LONG', `employer.name: at most ${OFFER_LIMITS.employerName} characters`);
+  const employerUrl = input.employer?.url ? httpUrl(input.employer.url) : null;
+  if (input.employer?.url && !employerUrl) fail('employer.url', 'INVALID_URL', 'employer.url must be an http(s) URL');
+
+  const location = input.location ?? {};
+  const postalCode = location.postalCode?.trim() || null;
+  const communeCode = location.communeCode?.trim().toUpperCase() || null;
+  const cityInput = location.city ? plainLine(location.city).slice(0, OFFER_LIMITS.city) : null;
+  const referentials = getReferentials();
+  let commune = null;
+  if (!postalCode && !communeCode) {
+    fail('location.postalCode', 'REQUIRED', 'location needs a postalCode or an INSEE communeCode');
+  } else if (communeCode && !referentials.commune(communeCode) && !referentials.resolveLocation({ communeCode })) {
+    fail('location.communeCode', 'UNKNOWN', `location.communeCode: "${communeCode}" is not an INSEE commune code`);
+  } else {
+    commune = referentials.resolveLocation({ postalCode, communeCode, city: cityInput });
+    if (!commune) fail('location.postalCode', 'UNKNOWN', `location.postalCode: "${postalCode}" is not a French postal code`);
+  }
+
+  if (!CONTRACT_TYPES.has(input.contractType)) fail('contractType', 'INVALID', `contractType: "${String(input.contractType)}" is not one of ${[...CONTRACT_TYPES].join(', ')}`);
+
+  const salary = input.salary ?? null;
+  let salaryMin: number | null = null;
+  let salaryMax: number | null = null;
+  let salaryCurrency: string | null = null;
+  let salaryPeriod: SalaryPeriod | null = null;
+  let salaryLabel: string | null = null;
+  if (salary) {
+    salaryMin = salary.min ?? null;
+    salaryMax = salary.max ?? null;
+    if (salaryMin !== null && !(salaryMin >= 0)) fail('salary.min', 'NEGATIVE', 'salary.min must be 0 or more');
+    if (salaryMax !== null && !(salaryMax >= 0)) fail('salary.max', 'NEGATIVE', 'salary.max must be 0 or more');
+    if (salaryMin !== null && salaryMax !== null && salaryMin > salaryMax) fail('salary.max', 'BELOW_MIN', `salary.max (${salaryMax}) is below salary.min (${salaryMin})`);
+    const currency = salary.currency?.trim().toUpperCase() || null;
+    if (currency && !/^[A-Z]{3}$/.test(currency)) fail('salary.currency', 'INVALID', 'salary.currency must be an ISO 4217 code like EUR');
+    salaryCurrency = currency ?? (salaryMin !== null || salaryMax !== null ? 'EUR' : null);
+    if (salary.period && !SALARY_PERIODS.has(salary.period)) fail('salary.period', 'INVALID', 'salary.period must be HOUR, MONTH or YEAR');
+    salaryPeriod = salary.period ?? null;
+    if ((salaryMin !== null || salaryMax !== null) && !salaryPeriod) fail('salary.period', 'REQUIRED', 'salary.period is required with an amount');
+    salaryLabel = salary.label ? plainLine(salary.label).slice(0, OFFER_LIMITS.salaryLabel) : null;
+  }
+
+  const publishedAt = toDate(input.publishedAt);
+  if (input.publishedAt && !publishedAt) fail('publishedAt', 'INVALID', 'publishedAt is not a date');
+  else if (publishedAt && publishedAt.getTime() > now.getTime() + OFFER_LIMITS.publishedAtSkewMs) fail('publishedAt', 'IN_FUTURE', 'publishedAt is in the future');
+  const validThrough = toDate(input.validThrough);
+  if (input.validThrough && !validThrough) fail('validThrough', 'INVALID', 'validThrough is not a date');
+  else if (validThrough && validThrough.getTime() <= now.getTime()) fail('validThrough', 'IN_PAST', 'validThrough must be in the future');
+
+  const applyUrl = input.applyUrl ? httpUrl(input.applyUrl) : null;
+  if (input.applyUrl && !applyUrl) fail('applyUrl', 'INVALID_URL', 'applyUrl must be an http(s) URL');
+  else if (applyUrl && applyUrl.length > OFFER_LIMITS.url) fail('applyUrl', 'TOO_LONG', `applyUrl: at most ${OFFER_LIMITS.url} characters`);
+
+  if (input.reservedForJobseekers && publisher.kind !== 'AGENCY') {
+    fail('reservedForJobseekers', 'NOT_ALLOWED', 'only agency offers can be reserved for job seekers');
+  }
+  const experienceLevel = input.experienceLevel ? plainLine(input.experienceLevel) : null;
+  if (experienceLevel && experienceLevel.length > OFFER_LIMITS.experienceLevel) fail('experienceLevel', 'TOO_LONG', `experienceLevel: at most ${OFFER_LIMITS.experienceLevel} characters`);
+
+  if (errors.length > 0 || !commune) return { offer: null, errors };
+
+  const row: ValidatedOffer['row'] = {
+    source: publisher.kind === 'AGENCY' ? 'AGENCY' : 'PARTNER',
+    externalId,
+    title,
+    description,
+    romeCode,
+    employerName,
+    employerUrl,
+    locationLabel: `${commune.departmentCode} - ${commune.name}`,
+    communeCode: commune.code,
+    postalCode: postalCode && commune.postalCodes.includes(postalCode) ? postalCode : (commune.postalCodes[0] ?? null),
+    city: commune.name,
+    departmentCode: commune.departmentCode,
+    regionCode: commune.regionCode,
+    latitude: commune.latitude,
+    longitude: commune.longitude,
+    contractType: input.contractType,
+    fullTime: input.fullTime ?? null,
+    salaryMin,
+    salaryMax,
+    salaryCurrency,
+    salaryPeriod,
+    salaryLabel,
+    salaryYearlyMin: salaryCurrency === 'EUR' ? yearlySalary(salaryMin ?? salaryMax, salaryPeriod) : null,
+    experienceLevel,
+    publishedAt,
+    updatedAt: now,
+    validThrough,
+    status: 'ACTIVE',
+    applyUrl,
+    reservedForJobseekers: Boolean(input.reservedForJobseekers),
+    contentHash: null,
+  };
+  const { updatedAt: _updatedAt, status: _status, contentHash: _hash, ...content } = row;
+  const contentHash = crypto.createHash('sha256').update(JSON.stringify(content)).digest('hex');
+  row.contentHash = contentHash;
+  return { offer: { externalId, row, contentHash }, errors };
+}
