@@ -88,3 +88,18 @@ export async function prepareBenchDatabase(
     throw err;
   }
 }
+
+/** Ids of the connections running a statement in the benchmark database, other than this one (the hub's). */
+export async function busyConnections(dataSource: DataSource, database: string): Promise<number[]> {
+  // COMMAND is 'Query' for text statements and 'Execute' for prepared ones.
+  const rows: Array<{ id: number }> = await dataSource.query(
+    "SELECT ID AS id FROM information_schema.PROCESSLIST WHERE DB = ? AND COMMAND <> 'Sleep' AND ID <> CONNECTION_ID()",
+    [database],
+  );
+  return rows.map((r) => Number(r.id));
+}
+
+/** Interrupts the statements running on these connections (KILL QUERY keeps the connections). */
+export async function killStatements(dataSource: DataSource, connectionIds: number[]): Promise<void> {
+  for (const id of connectionIds) await dataSource.query(`KILL QUERY ${Number(id)}`).catch(() => undefined);
+}

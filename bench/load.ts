@@ -9,6 +9,7 @@ interface AutocannonResult {
   timeouts: number;
   non2xx: number;
   duration: number;
+  statusCodeStats: Record<string, { count: number }>;
   latency: { p50: number; p90: number; p99: number; mean: number; max: number };
   requests: { mean: number; total: number; sent: number };
 }
@@ -20,6 +21,8 @@ export interface LoadOptions {
   bodies: string[];
   connections: number;
   seconds: number;
+  /** A request unanswered after this long is abandoned and counted as a timeout. */
+  timeoutSeconds: number;
 }
 
 /** Figures of one load window. Latencies in ms (autocannon's histogram resolution is 1 ms). */
@@ -33,8 +36,13 @@ export interface LoadResult {
   p99: number;
   max: number;
   non2xx: number;
-  /** Socket errors and timeouts (autocannon's `errors` counts timeouts too). */
+  /** Responses by HTTP status. */
+  statusCodes: Record<string, number>;
+  firstNon2xxBody: string | null;
+  /** Socket errors, timeouts excluded. */
   errors: number;
+  /** Requests abandoned after timeoutSeconds: slower than that, so not in the percentiles. */
+  timeouts: number;
   /** 2xx responses whose body carries a GraphQL `errors` entry. */
   graphqlErrors: number;
   firstGraphqlError: string | null;
@@ -54,22 +62,24 @@ export function runLoad(opts: LoadOptions): Promise<LoadResult> {
   let next = 0;
   let graphqlErrors = 0;
   let firstGraphqlError: string | null = null;
+  let firstNon2xxBody: string | null = null;
   return new Promise((resolve, reject) => {
     // autocannon stops by itself after `duration`; this guard only keeps a stuck run from hanging.
-    const guard = setTimeout(() => running?.stop(), (opts.seconds + 30) * 1000);
+    const guard = setTimeout(() => running?.stop(), (opts.seconds + opts.timeoutSeconds + 30) * 1000);
     running = autocannon(
       {
         url: opts.url,
         connections: opts.connections,
         duration: opts.seconds,
-        timeout: 10,
+        timeout: opts.timeoutSeconds,
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         requests: [
           {
             setupRequest: (req: Record<string, unknown>) => ({ ...req, body: bodies[next++ % bodies.length] }),
             onResponse: (status: number, body: string) => {
-              if (status >= 200 && status < 300 && body.includes('"errors":')) {
+              if (status < 200 || status >= 300) firstNon2xxBody ??= `HTTP ${status}: ${body.slice(0, 500)}`;
+              else if (body.includes('"errors":')) {
                 graphqlErrors++;
                 firstGraphqlError ??= body.slice(0, 500);
               }
@@ -90,7 +100,11 @@ export function runLoad(opts: LoadOptions): Promise<LoadResult> {
           p99: result.latency.p99,
           max: result.latency.max,
           non2xx: result.non2xx,
-          errors: result.errors,
+          statusCodes: Object.fromEntries(Object.entries(result.statusCodeStats).map(([code, { count }]) => [code, count])),
+          firstNon2xxBody,
+          // autocannon counts a timeout as an error too
+          errors: result.errors - result.timeouts,
+          timeouts: result.timeouts,
           graphqlErrors,
           firstGraphqlError,
         });

@@ -12,6 +12,8 @@ export interface ScenarioResult {
   /** SQL statements over the measured window divided by the requests it completed (null: reference). */
   sqlPerRequest: number | null;
   verification: Verification;
+  /** Waits for the statements of abandoned requests: before the checks, and between warm-up and window. */
+  drained: { beforeVerification: { seconds: number; killed: number }; afterWarmup: { seconds: number; killed: number } };
   /** Hub log lines during warm-up and measure: `[sql slow ...]` warnings, and errors. */
   slowQueryLines: string[];
   errorLines: string[];
@@ -22,42 +24,57 @@ export interface Machine {
   cpuModel: string;
   node: string;
   mariadb: string;
+  /** 1-minute load average before the first and after the last scenario: other work skews the figures. */
+  loadAverage: { start: number; end: number };
 }
 
 export interface BenchReport {
   date: string;
   machine: Machine;
-  settings: { connections: number; warmupSeconds: number; measuredSeconds: number; databaseUrl: string };
+  settings: { connections: number; warmupSeconds: number; measuredSeconds: number; timeoutSeconds: number; databaseUrl: string };
   /** The code measured: HEAD and the hub files changed on top of it when the run started. */
   code: { commit: string; uncommitted: string[] };
-  database: { offers: number; publicOffers: number; seedSeconds: number | null; analyzeSeconds: number };
-  fixtures: {
-    departmentCodes: string[];
-    contractTypes: string[];
-    keywords: string[];
-    keywordMatches: Record<string, number>;
-    deepCursor: string;
-  };
+  database: { offers: number; publicOffers: number; seedSeconds: number | null; analyzeSeconds: number; fixturesSeconds: number };
+  fixtures: { departmentCodes: string[]; contractTypes: string[]; keywords: string[]; deepCursor: string };
   results: ScenarioResult[];
   ratios: { hubAOverReference: number | null; d0OverD: number | null };
   verdicts: Partial<Record<ScenarioId, boolean | null>>;
-  /** False when a response carried a GraphQL error or a non-2xx under load: the figures are not valid. */
+  /** False when a response was a non-2xx, a socket error or carried a GraphQL error: the figures are not valid. */
   valid: boolean;
   problems: string[];
+  /** Facts worth reading next to the figures (timeouts, slow statements, hub errors). */
+  notes: string[];
+}
+
+/** Share of a window's requests abandoned after the timeout: they are slower than any percentile they outnumber. */
+function timeoutShare(load: LoadResult): number {
+  const total = load.completed + load.timeouts;
+  return total === 0 ? 1 : load.timeouts / total;
+}
+
+/** The q-quantile latency in ms, or Infinity when more than 1 - q of the requests timed out. */
+export function effectiveLatency(load: LoadResult, q: 0.5 | 0.99): number {
+  if (timeoutShare(load) > 1 - q) return Infinity;
+  return q === 0.5 ? load.p50 : load.p99;
+}
+
+function ratio(numerator: number | undefined, denominator: number | undefined): number | null {
+  if (numerator === undefined || denominator === undefined) return null;
+  return denominator === 0 ? Infinity : numerator / denominator;
 }
 
 /** Judges each scenario against its target; null where there is none (d0, reference). */
 export function judge(results: ScenarioResult[]): { ratios: BenchReport['ratios']; verdicts: BenchReport['verdicts'] } {
   const by = (id: ScenarioId) => results.find((r) => r.id === id)?.load;
   const [a, b, c, d0, d, ref] = (['a', 'b', 'c', 'd0', 'd', 'reference'] as const).map(by);
-  const hubAOverReference = a && ref ? a.requestsPerSecond / ref.requestsPerSecond : null;
-  const d0OverD = d0 && d ? d0.requestsPerSecond / d.requestsPerSecond : null;
+  const hubAOverReference = ratio(a?.requestsPerSecond, ref?.requestsPerSecond);
+  const d0OverD = ratio(d0?.requestsPerSecond, d?.requestsPerSecond);
   return {
     ratios: { hubAOverReference, d0OverD },
     verdicts: {
-      a: a && hubAOverReference !== null ? hubAOverReference >= 1.5 && a.p99 <= 15 : null,
-      b: b ? b.p99 <= 50 : null,
-      c: c ? c.p99 <= 50 : null,
+      a: a && hubAOverReference !== null ? hubAOverReference >= 1.5 && effectiveLatency(a, 0.99) <= 15 : null,
+      b: b ? effectiveLatency(b, 0.99) <= 50 : null,
+      c: c ? effectiveLatency(c, 0.99) <= 50 : null,
       d0: null,
       d: d0OverD !== null ? d0OverD <= 1.2 : null,
       reference: null,
@@ -65,41 +82,71 @@ export function judge(results: ScenarioResult[]): { ratios: BenchReport['ratios'
   };
 }
 
-/** Problems that make the figures meaningless (errors under load). */
+/** Problems that make the figures meaningless: the server answered something else than results. */
 export function problemsOf(results: ScenarioResult[]): string[] {
   const problems: string[] = [];
   for (const r of results) {
-    const { non2xx, errors, graphqlErrors, firstGraphqlError } = r.load;
+    const { non2xx, errors, graphqlErrors, firstGraphqlError, statusCodes, firstNon2xxBody } = r.load;
     if (graphqlErrors) problems.push(`${r.label}: ${graphqlErrors} responses with GraphQL errors under load, e.g. ${firstGraphqlError}`);
-    if (non2xx) problems.push(`${r.label}: ${non2xx} non-2xx responses under load`);
-    if (errors) problems.push(`${r.label}: ${errors} socket errors or timeouts under load`);
+    if (non2xx)
+      problems.push(`${r.label}: ${non2xx} non-2xx responses under load (${JSON.stringify(statusCodes)}), e.g. ${firstNon2xxBody}`);
+    if (errors) problems.push(`${r.label}: ${errors} socket errors under load`);
   }
   return problems;
 }
 
-const fmtRate = (n: number) => (n >= 100 ? n.toFixed(0) : n.toFixed(1));
-const fmtMs = (n: number) => String(n);
+/** Timeouts, slow statements and hub errors: not invalidating, but part of the result. */
+export function notesOf(results: ScenarioResult[], timeoutSeconds: number): string[] {
+  const notes: string[] = [];
+  for (const r of results) {
+    if (r.load.timeouts)
+      notes.push(`${r.label}: ${r.load.timeouts} requests unanswered after ${timeoutSeconds} s (abandoned; not in the percentiles)`);
+    if (r.slowQueryLines.length) notes.push(`${r.label}: the hub logged ${r.slowQueryLines.length} statements slower than 2 s`);
+    if (r.errorLines.length)
+      notes.push(`${r.label}: the hub logged ${r.errorLines.length} error lines, e.g. ${r.errorLines[0].slice(0, 200)}`);
+  }
+  return notes;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor((sorted.length - 1) / 2)];
+}
+
+const fmtRate = (n: number) => (n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2));
 const verdictText = (v: boolean | null | undefined) => (v === true ? 'yes' : v === false ? '**no**' : '—');
+const fmtRatio = (r: number | null, suffix = '') => (r === null ? '—' : Number.isFinite(r) ? r.toFixed(2) + suffix : '∞');
+
+function latencyCell(load: LoadResult, q: 0.5 | 0.99, timeoutSeconds: number): string {
+  return Number.isFinite(effectiveLatency(load, q)) ? String(q === 0.5 ? load.p50 : load.p99) : `> ${timeoutSeconds * 1000}`;
+}
 
 /** The markdown table and its footnotes, as pasted into the README. */
 export function toMarkdown(report: BenchReport): string {
   const { machine, settings, database, ratios, code } = report;
+  const timeout = settings.timeoutSeconds;
   const lines = [
-    '| Scenario | req/s | p50 ms | p99 ms | SQL/req | non-2xx / errors | Target | Met? |',
-    '|---|---:|---:|---:|---:|---:|---|---|',
+    '| Scenario | req/s | p50 ms | p99 ms | alone ms | SQL/req | non-2xx | errors | Target | Met? |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---|---|',
     ...report.results.map((r) => {
-      const sql = r.sqlPerRequest === null ? '—' : r.sqlPerRequest.toFixed(2);
-      const failures = `${r.load.non2xx} / ${r.load.errors + r.load.graphqlErrors}`;
-      return `| ${r.label} | ${fmtRate(r.load.requestsPerSecond)} | ${fmtMs(r.load.p50)} | ${fmtMs(r.load.p99)} | ${sql} | ${failures} | ${r.target} | ${verdictText(report.verdicts[r.id])} |`;
+      const checkedSql = r.verification.sqlStatements;
+      const sql = r.sqlPerRequest !== null ? r.sqlPerRequest.toFixed(2) : checkedSql ? `${median(checkedSql)} (alone)` : '—';
+      const errors = r.load.errors + r.load.graphqlErrors + r.load.timeouts;
+      const errorCell = r.load.timeouts ? `${errors} (${r.load.timeouts} timeouts)` : String(errors);
+      return (
+        `| ${r.label} | ${fmtRate(r.load.requestsPerSecond)} | ${latencyCell(r.load, 0.5, timeout)} | ${latencyCell(r.load, 0.99, timeout)} | ` +
+        `${median(r.verification.milliseconds)} | ${sql} | ` +
+        `${r.load.non2xx} | ${errorCell} | ${r.target} | ${verdictText(report.verdicts[r.id])} |`
+      );
     }),
     '',
-    `hub (a) / reference: ${ratios.hubAOverReference === null ? '—' : ratios.hubAOverReference.toFixed(2) + '×'} req/s; ` +
-      `d0 / d: ${ratios.d0OverD === null ? '—' : ratios.d0OverD.toFixed(2)}.`,
+    `hub (a) / reference: ${fmtRatio(ratios.hubAOverReference, '×')} req/s; d0 / d: ${fmtRatio(ratios.d0OverD)}.`,
     '',
     `Machine: ${machine.cpus} CPUs (nproc), ${machine.cpuModel}, Node ${machine.node}, MariaDB ${machine.mariadb}; ` +
-      `load generator, hub and database on the same machine. Date: ${report.date}.`,
-    `Load: autocannon, ${settings.connections} connections, ${settings.warmupSeconds} s warm-up (discarded) then ${settings.measuredSeconds} s measured per scenario; ` +
-      `${database.offers.toLocaleString('en')} offers, ${database.publicOffers.toLocaleString('en')} public.`,
+      `load generator, hub and database on the same machine (1-min load average ${machine.loadAverage.start.toFixed(1)} before, ` +
+      `${machine.loadAverage.end.toFixed(1)} after). Date: ${report.date}.`,
+    `Load: autocannon, ${settings.connections} connections, ${settings.warmupSeconds} s warm-up (discarded) then ${settings.measuredSeconds} s measured ` +
+      `per scenario, requests abandoned after ${timeout} s; ${database.offers.toLocaleString('en')} offers, ${database.publicOffers.toLocaleString('en')} public.`,
     `Code: ${code.commit.slice(0, 7)}${code.uncommitted.length ? ` plus uncommitted changes to ${code.uncommitted.join(', ')}` : ''}.`,
   ];
   if (!report.valid) lines.unshift('> **Invalid run**: errors under load (see latest.json, `problems`).', '');

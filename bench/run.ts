@@ -4,21 +4,29 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort, startChild, stopAllChildren, waitUntilReady, type Child } from './children';
-import { benchDatabase, prepareBenchDatabase } from './database';
+import type { DataSource } from 'typeorm';
+import { benchDatabase, busyConnections, killStatements, prepareBenchDatabase } from './database';
 import { loadFixtures, type BenchFixtures } from './fixtures';
 import { runLoad, stopLoad } from './load';
-import { judge, problemsOf, toMarkdown, type BenchReport, type Machine, type ScenarioResult } from './report';
+import { judge, notesOf, problemsOf, toMarkdown, type BenchReport, type Machine, type ScenarioResult } from './report';
 import { hubScenarios, referenceScenario, type Scenario } from './scenarios';
 import { readSqlCounter, verifyScenario } from './verify';
 
 const USAGE = `Usage: npm run bench [-- --reseed]
   --reseed   drop the benchmark database and seed it again (otherwise 1,000,000 offers are reused)
 Env: BENCH_DATABASE_URL (default mysql://root@127.0.0.1:3306/passerelle_bench), BENCH_SECONDS (measured
-window per scenario, default 10), BENCH_WARMUP_SECONDS (default 3), BENCH_CONNECTIONS (default 10).`;
+window per scenario, default 10), BENCH_WARMUP_SECONDS (default 3), BENCH_CONNECTIONS (default 10),
+BENCH_TIMEOUT_SECONDS (a request is abandoned after, default 10), BENCH_DRAIN_SECONDS (wait for the
+statements of abandoned requests to finish before interrupting them, default 20).`;
 
 const RESULTS_DIR = path.join(__dirname, 'results');
 /** Startup includes swc compiling the hub on the fly. */
 const READY_TIMEOUT_MS = 90_000;
+/**
+ * The hub limits anonymous callers per address; every benchmark request comes from 127.0.0.1, so the
+ * limits are raised out of reach (the limiter still runs on every request).
+ */
+const UNLIMITED_RATE = '1000000';
 
 function positiveNumber(name: string, fallback: number): number {
   const value = process.env[name];
@@ -32,10 +40,16 @@ function log(line: string): void {
   console.log(line);
 }
 
-async function machine(mariadb: string): Promise<Machine> {
+async function machine(mariadb: string, loadAverageAtStart: number): Promise<Machine> {
   const cpuinfo = fs.readFileSync('/proc/cpuinfo', 'utf8');
   const cpuModel = /^model name\s*:\s*(.+)$/m.exec(cpuinfo)?.[1].trim() ?? os.cpus()[0]?.model ?? 'unknown';
-  return { cpus: os.availableParallelism(), cpuModel, node: process.version, mariadb };
+  return {
+    cpus: os.availableParallelism(),
+    cpuModel,
+    node: process.version,
+    mariadb,
+    loadAverage: { start: loadAverageAtStart, end: os.loadavg()[0] },
+  };
 }
 
 /** HEAD, and the hub files that differ from it (the run measures the working tree). */
@@ -61,7 +75,15 @@ async function startHubChild(databaseUrl: string): Promise<Target> {
   const child = startChild(
     'hub',
     'src/main.ts',
-    { DATABASE_URL: databaseUrl, SEED_DEMO: 'false', NODE_ENV: 'production', LOG_SQL: 'false', PORT: String(port) },
+    {
+      DATABASE_URL: databaseUrl,
+      SEED_DEMO: 'false',
+      NODE_ENV: 'production',
+      LOG_SQL: 'false',
+      PORT: String(port),
+      RATE_LIMIT_PUBLIC_PER_SECOND: UNLIMITED_RATE,
+      RATE_LIMIT_PUBLIC_BURST: UNLIMITED_RATE,
+    },
     path.join(RESULTS_DIR, 'hub.log'),
   );
   const base = `http://127.0.0.1:${port}`;
@@ -87,27 +109,84 @@ async function startReferenceChild(fixtures: BenchFixtures): Promise<Target> {
   return { url, metricsUrl: null, child };
 }
 
+/** What measuring needs besides the target: the settings, and a connection to watch the database with. */
+interface MeasureContext {
+  settings: BenchReport['settings'];
+  dataSource: DataSource;
+  database: string;
+  drainSeconds: number;
+}
+
+/** What a drain did: how long it waited, and how many leftover statements it interrupted. */
+interface Drained {
+  seconds: number;
+  killed: number;
+}
+
+/**
+ * Waits until the hub has no statement running nor queued: requests that autocannon abandoned (end of
+ * a window, timeouts) leave their SQL running, and it would slow the next measure. After
+ * BENCH_DRAIN_SECONDS, what still runs is interrupted with KILL QUERY (the hub then logs errors for
+ * requests nobody waits for any more).
+ */
+async function drain(target: Target, ctx: MeasureContext): Promise<Drained> {
+  const started = Date.now();
+  let killed = 0;
+  if (!target.metricsUrl) {
+    await sleep(300);
+    return { seconds: (Date.now() - started) / 1000, killed };
+  }
+  let lastCount = await readSqlCounter(target.metricsUrl);
+  let quietPolls = 0;
+  const giveUpAt = started + (ctx.drainSeconds + 60) * 1000;
+  while (Date.now() < giveUpAt) {
+    await sleep(250);
+    const busy = await busyConnections(ctx.dataSource, ctx.database);
+    const count = await readSqlCounter(target.metricsUrl);
+    quietPolls = busy.length === 0 && count === lastCount ? quietPolls + 1 : 0;
+    lastCount = count;
+    if (quietPolls >= 2) return { seconds: (Date.now() - started) / 1000, killed };
+    if (busy.length && Date.now() - started > ctx.drainSeconds * 1000) {
+      await killStatements(ctx.dataSource, busy);
+      killed += busy.length;
+    }
+  }
+  log(`  the database was still busy with earlier statements after ${((Date.now() - started) / 1000).toFixed(0)} s; going on`);
+  return { seconds: (Date.now() - started) / 1000, killed };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
 /** Verify, warm up, then measure one scenario; SQL/req from the hub's counter around the measured window. */
-async function measure(target: Target, scenario: Scenario, settings: BenchReport['settings']): Promise<ScenarioResult> {
+async function measure(target: Target, scenario: Scenario, ctx: MeasureContext): Promise<ScenarioResult> {
+  const { settings } = ctx;
   log(`\n${scenario.label}: ${scenario.bodies.length} distinct request bodies`);
+  const before = await drain(target, ctx);
+  if (before.seconds > 2)
+    log(`  waited ${before.seconds.toFixed(1)} s for the previous scenario's statements to finish; interrupted ${before.killed}`);
   const verification = await verifyScenario(target.url, target.metricsUrl, scenario);
   log(
-    `  verified ${verification.checked} responses: edges ${verification.edges.join(', ')}` +
+    `  verified ${verification.checked} responses: edges ${verification.edges.join(', ')}; alone ${verification.milliseconds.join(', ')} ms` +
       (verification.sqlStatements ? `; SQL statements each: ${verification.sqlStatements.join(', ')}` : ''),
   );
   const slowBefore = target.child.slowQueries.length;
   const errorsBefore = target.child.errorLines.length;
-  const load = { url: target.url, bodies: scenario.bodies, connections: settings.connections };
+  const load = { url: target.url, bodies: scenario.bodies, connections: settings.connections, timeoutSeconds: settings.timeoutSeconds };
   const warmup = await runLoad({ ...load, seconds: settings.warmupSeconds });
-  log(`  warm-up ${settings.warmupSeconds} s: ${warmup.requestsPerSecond.toFixed(0)} req/s (discarded)`);
-  await new Promise((r) => setTimeout(r, 300)); // let requests cut off by the warm-up's end finish
+  log(`  warm-up ${settings.warmupSeconds} s: ${warmup.requestsPerSecond.toFixed(1)} req/s (discarded)`);
+  const afterWarmup = await drain(target, ctx);
+  if (afterWarmup.seconds > 2)
+    log(`  waited ${afterWarmup.seconds.toFixed(1)} s for the warm-up's cut-off requests to finish; interrupted ${afterWarmup.killed}`);
   const sqlBefore = target.metricsUrl ? await readSqlCounter(target.metricsUrl) : null;
   const result = await runLoad({ ...load, seconds: settings.measuredSeconds });
   const sqlAfter = target.metricsUrl ? await readSqlCounter(target.metricsUrl) : null;
   const sqlPerRequest = sqlBefore !== null && sqlAfter !== null && result.completed > 0 ? (sqlAfter - sqlBefore) / result.completed : null;
   log(
-    `  measured ${result.seconds} s: ${result.requestsPerSecond.toFixed(1)} req/s, p50 ${result.p50} ms, p90 ${result.p90} ms, p99 ${result.p99} ms, max ${result.max} ms, ` +
-      `${result.completed} completed, non-2xx ${result.non2xx}, errors ${result.errors}, GraphQL errors ${result.graphqlErrors}` +
+    `  measured ${result.seconds} s: ${result.requestsPerSecond.toFixed(1)} req/s, p50 ${result.p50} ms, p90 ${result.p90} ms, p99 ${result.p99} ms, ` +
+      `max ${result.max} ms, ${result.completed} completed, non-2xx ${result.non2xx}, errors ${result.errors}, timeouts ${result.timeouts}, ` +
+      `GraphQL errors ${result.graphqlErrors}` +
       (sqlPerRequest === null ? '' : `, ${sqlPerRequest.toFixed(2)} SQL/req`),
   );
   const slowQueryLines = target.child.slowQueries.slice(slowBefore);
@@ -122,6 +201,7 @@ async function measure(target: Target, scenario: Scenario, settings: BenchReport
     load: result,
     sqlPerRequest,
     verification,
+    drained: { beforeVerification: before, afterWarmup },
     slowQueryLines: slowQueryLines.slice(0, 20),
     errorLines: errorLines.slice(0, 20),
   };
@@ -138,82 +218,91 @@ async function main(): Promise<number> {
     console.error(`Unexpected argument ${unknown[0]}\n${USAGE}`);
     return 2;
   }
+  const { url: databaseUrl, config } = benchDatabase();
   const settings: BenchReport['settings'] = {
     connections: Math.round(positiveNumber('BENCH_CONNECTIONS', 10)),
     warmupSeconds: positiveNumber('BENCH_WARMUP_SECONDS', 3),
     measuredSeconds: positiveNumber('BENCH_SECONDS', 10),
-    databaseUrl: benchDatabase().url,
+    timeoutSeconds: positiveNumber('BENCH_TIMEOUT_SECONDS', 10),
+    databaseUrl,
   };
+  const drainSeconds = positiveNumber('BENCH_DRAIN_SECONDS', 20);
   const code = codeVersion();
   fs.mkdirSync(RESULTS_DIR, { recursive: true });
 
-  const { config } = benchDatabase();
   const db = await prepareBenchDatabase(config, { reseed: args.includes('--reseed'), log });
-  let fixtures: BenchFixtures;
-  let mariadb: string;
   try {
     const fixturesStarted = Date.now();
-    fixtures = await loadFixtures(db.dataSource, log);
+    const fixtures = await loadFixtures(db.dataSource, log);
+    const fixturesSeconds = (Date.now() - fixturesStarted) / 1000;
     log(
-      `Fixtures read in ${((Date.now() - fixturesStarted) / 1000).toFixed(1)} s: ${fixtures.publicOffers.toLocaleString('en')} public offers; departments ${fixtures.departmentCodes.join(' ')}; contracts ${fixtures.contractTypes.join(' ')}`,
+      `Fixtures read in ${fixturesSeconds.toFixed(1)} s: ${fixtures.publicOffers.toLocaleString('en')} public offers; ` +
+        `departments ${fixtures.departmentCodes.join(' ')}; contracts ${fixtures.contractTypes.join(' ')}; keywords ${fixtures.keywords.join(', ')}`,
     );
-    log(`Keywords (public matches): ${fixtures.keywords.map((k) => `${k} ${fixtures.keywordMatches[k]}`).join(', ')}`);
-    const [{ v }] = await db.dataSource.query('SELECT VERSION() AS v');
-    mariadb = String(v);
+    const [{ v: mariadb }] = await db.dataSource.query('SELECT VERSION() AS v');
+    const ctx: MeasureContext = { settings, dataSource: db.dataSource, database: config.database, drainSeconds };
+
+    const results: ScenarioResult[] = [];
+    const loadAverageAtStart = os.loadavg()[0];
+    const hub = await startHubChild(databaseUrl);
+    log(`Hub started (${hub.url})`);
+    try {
+      for (const scenario of hubScenarios(fixtures)) results.push(await measure(hub, scenario, ctx));
+    } finally {
+      await hub.child.stop();
+    }
+    const reference = await startReferenceChild(fixtures);
+    log(`\nReference Apollo Server started (${reference.url})`);
+    try {
+      results.push(await measure(reference, referenceScenario(fixtures), ctx));
+    } finally {
+      await reference.child.stop();
+    }
+
+    const problems = problemsOf(results);
+    const report: BenchReport = {
+      date: new Date().toISOString(),
+      machine: await machine(String(mariadb), loadAverageAtStart),
+      settings,
+      code,
+      database: {
+        offers: db.offerCount,
+        publicOffers: fixtures.publicOffers,
+        seedSeconds: db.seedSeconds,
+        analyzeSeconds: db.analyzeSeconds,
+        fixturesSeconds,
+      },
+      fixtures: {
+        departmentCodes: fixtures.departmentCodes,
+        contractTypes: fixtures.contractTypes,
+        keywords: fixtures.keywords,
+        deepCursor: fixtures.deepCursor,
+      },
+      results,
+      ...judge(results),
+      valid: problems.length === 0,
+      problems,
+      notes: notesOf(results, settings.timeoutSeconds),
+    };
+    return writeReport(report);
   } finally {
     await db.dataSource.destroy();
   }
+}
 
-  const results: ScenarioResult[] = [];
-  const hub = await startHubChild(settings.databaseUrl);
-  log(`Hub started (${hub.url})`);
-  try {
-    for (const scenario of hubScenarios(fixtures)) results.push(await measure(hub, scenario, settings));
-  } finally {
-    await hub.child.stop();
-  }
-  const reference = await startReferenceChild(fixtures);
-  log(`\nReference Apollo Server started (${reference.url})`);
-  try {
-    results.push(await measure(reference, referenceScenario(fixtures), settings));
-  } finally {
-    await reference.child.stop();
-  }
-
-  const problems = problemsOf(results);
-  const report: BenchReport = {
-    date: new Date().toISOString(),
-    machine: await machine(mariadb),
-    settings,
-    code,
-    database: {
-      offers: db.offerCount,
-      publicOffers: fixtures.publicOffers,
-      seedSeconds: db.seedSeconds,
-      analyzeSeconds: db.analyzeSeconds,
-    },
-    fixtures: {
-      departmentCodes: fixtures.departmentCodes,
-      contractTypes: fixtures.contractTypes,
-      keywords: fixtures.keywords,
-      keywordMatches: fixtures.keywordMatches,
-      deepCursor: fixtures.deepCursor,
-    },
-    results,
-    ...judge(results),
-    valid: problems.length === 0,
-    problems,
-  };
+/** Writes latest.json, and latest.md unless the run is invalid; prints the table. Returns the exit code. */
+function writeReport(report: BenchReport): number {
   const markdown = toMarkdown(report);
   fs.writeFileSync(path.join(RESULTS_DIR, 'latest.json'), JSON.stringify(report, null, 2) + '\n');
   log('\n' + markdown);
+  if (report.notes.length) log(`Notes:\n- ${report.notes.join('\n- ')}\n`);
   if (!report.valid) {
     // Keep the previous latest.md: these figures must not reach the README.
-    console.error(`INVALID RUN: errors under load; latest.md left as it was.\n${problems.join('\n')}`);
+    console.error(`INVALID RUN: errors under load; latest.md left as it was.\n${report.problems.join('\n')}`);
     return 1;
   }
   fs.writeFileSync(path.join(RESULTS_DIR, 'latest.md'), markdown);
-  log(`Written ${path.relative(process.cwd(), path.join(RESULTS_DIR, 'latest.json'))} and latest.md`);
+  log(`Written bench/results/latest.json and bench/results/latest.md`);
   return 0;
 }
 

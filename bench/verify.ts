@@ -1,12 +1,16 @@
 import type { Scenario } from './scenarios';
 
 /** Bodies checked one by one before a scenario is loaded. */
-const VERIFIED_BODIES = 6;
+const VERIFIED_BODIES = 4;
+/** A checked request slower than this fails the run: the scenario could not be measured anyway. */
+const VERIFY_TIMEOUT_MS = 60_000;
 
 export interface Verification {
   checked: number;
   /** Edges returned by each checked body. */
   edges: number[];
+  /** Latency of each checked request alone, in ms (no concurrent load). */
+  milliseconds: number[];
   /** SQL statements each checked request sent, counted alone (null: no /metrics, the reference). */
   sqlStatements: number[] | null;
 }
@@ -45,10 +49,16 @@ export async function verifyScenario(url: string, metricsUrl: string | null, sce
   const step = scenario.bodies.length / count;
   const edges: number[] = [];
   const sqlStatements: number[] = [];
+  const milliseconds: number[] = [];
   for (let i = 0; i < count; i++) {
     const body = scenario.bodies[Math.floor(i * step)];
     const before = metricsUrl ? await readSqlCounter(metricsUrl) : 0;
-    const response = await post(url, body);
+    const started = performance.now();
+    const response = await post(url, body).catch((err: Error) => {
+      const why = err.name === 'TimeoutError' ? `no answer within ${VERIFY_TIMEOUT_MS / 1000} s` : err.message;
+      throw new Error(`Scenario ${scenario.label}: ${why}\nrequest: ${body.slice(0, 400)}`);
+    });
+    milliseconds.push(Math.round(performance.now() - started));
     if (metricsUrl) sqlStatements.push((await readSqlCounter(metricsUrl)) - before);
     const fail = (why: string) =>
       new Error(`Scenario ${scenario.label}: ${why}\nrequest: ${body.slice(0, 400)}\nresponse: ${JSON.stringify(response).slice(0, 1500)}`);
@@ -68,5 +78,5 @@ export async function verifyScenario(url: string, metricsUrl: string | null, sce
   if (scenario.expect.someEdges && edges.every((n) => n === 0)) {
     throw new Error(`Scenario ${scenario.label}: none of the ${count} checked requests returned an offer`);
   }
-  return { checked: count, edges, sqlStatements: metricsUrl ? sqlStatements : null };
+  return { checked: count, edges, milliseconds, sqlStatements: metricsUrl ? sqlStatements : null };
 }

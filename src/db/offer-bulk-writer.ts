@@ -83,45 +83,46 @@ export async function loadOffersMysql(
   const opts = dataSource.options as { host?: string; port?: number; username?: string; password?: string; database?: string };
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'passerelle-load-'));
   const file = path.join(dir, 'offers.tsv');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const mysql = require('mysql2/promise') as typeof import('mysql2/promise');
+  const conn = await mysql.createConnection({
+    host: opts.host,
+    port: opts.port,
+    user: opts.username,
+    password: opts.password,
+    database: opts.database,
+    timezone: 'Z',
+    infileStreamFactory: () => fs.createReadStream(file),
+  });
+  let loaded = 0;
+  let written = 0;
+  // One file and one LOAD DATA (one transaction) per chunk: memory and undo log stay bounded.
+  const flush = async (lines: string[]) => {
+    fs.writeFileSync(file, lines.join('\n') + '\n');
+    const [result] = await conn.query(
+      `LOAD DATA LOCAL INFILE ? IGNORE INTO TABLE offer CHARACTER SET utf8mb4 FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' (${BULK_COLUMNS.join(', ')})`,
+      [file],
+    );
+    loaded += Number((result as { affectedRows?: number }).affectedRows ?? 0);
+    written += lines.length;
+    onProgress?.(written);
+  };
   try {
-    const fd = fs.openSync(file, 'w');
-    let buffer: string[] = [];
-    let written = 0;
+    let lines: string[] = [];
     for (const row of rows) {
-      buffer.push(bulkValues(row).map(tsvField).join('\t'));
-      if (buffer.length === 10_000) {
-        fs.writeSync(fd, buffer.join('\n') + '\n');
-        written += buffer.length;
-        buffer = [];
-        onProgress?.(written);
+      lines.push(bulkValues(row).map(tsvField).join('\t'));
+      if (lines.length === LOAD_DATA_CHUNK_ROWS) {
+        await flush(lines);
+        lines = [];
       }
     }
-    if (buffer.length) fs.writeSync(fd, buffer.join('\n') + '\n');
-    written += buffer.length;
-    onProgress?.(written);
-    fs.closeSync(fd);
-
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const mysql = require('mysql2/promise') as typeof import('mysql2/promise');
-    const conn = await mysql.createConnection({
-      host: opts.host,
-      port: opts.port,
-      user: opts.username,
-      password: opts.password,
-      database: opts.database,
-      timezone: 'Z',
-      infileStreamFactory: () => fs.createReadStream(file),
-    });
-    try {
-      const [result] = await conn.query(
-        `LOAD DATA LOCAL INFILE ? IGNORE INTO TABLE offer CHARACTER SET utf8mb4 FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' (${BULK_COLUMNS.join(', ')})`,
-        [file],
-      );
-      return Number((result as { affectedRows?: number }).affectedRows ?? 0);
-    } finally {
-      await conn.end();
-    }
+    if (lines.length) await flush(lines);
+    return loaded;
   } finally {
+    await conn.end();
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
+
+/** Rows per LOAD DATA statement. */
+const LOAD_DATA_CHUNK_ROWS = 50_000;

@@ -26,13 +26,12 @@ const SALARY_PERIODS: ReadonlySet<string> = new Set<SalaryPeriod>(['HOUR', 'MONT
 /** HTML kept in descriptions: structure and emphasis, and links (http, https, mailto) marked nofollow. */
 const DESCRIPTION_HTML: sanitizeHtml.IOptions = {
   allowedTags: ['p', 'br', 'ul', 'ol', 'li', 'strong', 'em', 'b', 'i', 'a'],
-  allowedAttributes: { a: ['href'] },
+  allowedAttributes: { a: ['href', 'rel'] },
   allowedSchemes: ['http', 'https', 'mailto'],
   disallowedTagsMode: 'discard',
   transformTags: { a: sanitizeHtml.simpleTransform('a', { rel: 'nofollow noopener' }) },
 };
 
-// eslint-disable-next-line no-control-regex
 const CONTROL_CHARS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g;
 
 /** One line of plain text: tags and control characters out, white space collapsed. */
@@ -118,7 +117,7 @@ export function validateOfferInput(input: OfferInput, publisher: Publisher, now:
   const referentials = getReferentials();
   let commune = null;
   if (!postalCode && !communeCode) {
-    fail('location.postalCode', 'REQUIRED', 'location needs a postalCode or an INSEE communeCode');
+    fail('location.postalCode', 'REQUIRED', `location needs a postalCode or an INSEE communeCode${cityInput ? ` (city "${cityInput}" alone is not enough)` : ''}`);
   } else if (communeCode && !referentials.commune(communeCode) && !referentials.resolveLocation({ communeCode })) {
     fail('location.communeCode', 'UNKNOWN', `location.communeCode: "${communeCode}" is not an INSEE commune code`);
   } else {

@@ -1,0 +1,86 @@
+import { toGlobalId } from '../../src/ids';
+import { createPartner } from '../factories';
+import { issueKey } from '../factories/keys';
+import { engines, expectNoErrors, startTestHub, type TestHub } from '../helpers/test-hub';
+
+describe.each(engines())('API keys and roles on %s', (engine) => {
+  let t: TestHub;
+  beforeAll(async () => {
+    t = await startTestHub(engine, 'auth', { adminKey: 'bootstrap-admin-key-for-tests' });
+  });
+  afterAll(() => t?.close());
+
+  const VIEWER = '{ viewer { role partner { code } } }';
+
+  it('tells each role who it is', async () => {
+    const partner = await createPartner(t.dataSource, { code: 'keljob' });
+    expect((await t.gql(VIEWER)).data.viewer).toEqual({ role: 'PUBLIC', partner: null });
+    expect((await t.as(await issueKey(t, 'PARTNER', partner))(VIEWER)).data.viewer).toEqual({ role: 'PARTNER', partner: { code: 'keljob' } });
+    expect((await t.as(await issueKey(t, 'AGENCY'))(VIEWER)).data.viewer).toEqual({ role: 'AGENCY', partner: null });
+    expect((await t.as('bootstrap-admin-key-for-tests')(VIEWER)).data.viewer).toEqual({ role: 'AGENCY', partner: null });
+  });
+
+  it.each([
+    ['an unknown key', 'psk_AAAAAAAA_BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB'],
+    ['a malformed key', 'hello'],
+  ])('answers 401 UNAUTHENTICATED to %s, never PUBLIC', async (_name, key) => {
+    const res = await t.as(key)(VIEWER);
+    expect(res.status).toBe(401);
+    expect(res.errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
+    expect(res.data).toBeUndefined();
+  });
+
+  it('issues a key shown once, stores only its hash, and revokes it for the next request', async () => {
+    const admin = t.as(await issueKey(t, 'AGENCY'));
+    const partner = await createPartner(t.dataSource);
+    const issued = await admin(`mutation($p: ID) { issueApiKey(partnerId: $p, role: PARTNER, label: "feed robot") { key apiKey { id prefix label role partner { id } lastUsedAt revokedAt } } }`, { p: toGlobalId('Partner', partner.id) });
+    expectNoErrors(issued);
+    const { key, apiKey } = issued.data.issueApiKey;
+    expect(key.startsWith(apiKey.prefix + '_')).toBe(true);
+    expect(apiKey.lastUsedAt).toBeNull();
+    const stored = await t.dataSource.query('SELECT * FROM api_key WHERE prefix = ?', [apiKey.prefix]);
+    expect(JSON.stringify(stored)).not.toContain(key.slice(apiKey.prefix.length + 1));
+
+    expect((await t.as(key)(VIEWER)).data.viewer.role).toBe('PARTNER');
+    const listed = await admin('{ apiKeys { prefix lastUsedAt } }');
+    expect(listed.data.apiKeys.find((k: any) => k.prefix === apiKey.prefix).lastUsedAt).not.toBeNull();
+
+    const revoked = await admin('mutation($id: ID!) { revokeApiKey(id: $id) { revokedAt } }', { id: apiKey.id });
+    expectNoErrors(revoked);
+    expect(revoked.data.revokeApiKey.revokedAt).not.toBeNull();
+    const after = await t.as(key)(VIEWER);
+    expect(after.status).toBe(401);
+    expect(after.errors?.[0].message).toMatch(/revoked/);
+  });
+
+  it('rate-limits per key with RATE_LIMITED and a retry-after', async () => {
+    const limited = await startTestHub(engine, 'ratelimit', { limits: { keyPerSecond: 1, keyBurst: 3, publicPerSecond: 1, publicBurst: 2 } });
+    try {
+      const key = await issueKey(limited, 'AGENCY');
+      const statuses = [];
+      for (let i = 0; i < 5; i++) statuses.push((await limited.as(key)(VIEWER)).status);
+      expect(statuses.slice(0, 3)).toEqual([200, 200, 200]);
+      const res = await limited.as(key)(VIEWER);
+      expect(res.status).toBe(429);
+      expect(res.errors?.[0].extensions?.code).toBe('RATE_LIMITED');
+      expect(Number(res.errors?.[0].extensions?.retryAfter)).toBeGreaterThanOrEqual(1);
+      expect(Number(res.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+      // Another key has its own bucket; anonymous callers share theirs by address.
+      expect((await limited.as(await issueKey(limited, 'AGENCY'))(VIEWER)).status).toBe(200);
+      const anon = [];
+      for (let i = 0; i < 4; i++) anon.push((await limited.gql(VIEWER)).status);
+      expect(anon).toContain(429);
+    } finally {
+      await limited.close();
+    }
+  });
+
+  it('accepts larger bodies from authenticated callers than from anonymous ones', async () => {
+    const padding = 'x'.repeat(400 * 1024);
+    const query = `{ viewer { role } } # ${padding}`;
+    const anon = await t.gql(query);
+    expect(anon.status).toBe(413);
+    const agency = await t.as(await issueKey(t, 'AGENCY'))(query);
+    expect(agency.status).toBe(200);
+  });
+});
