@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { PartnerEntity } from '../../entities';
 import { dialectOf, type Dialect } from '../db/data-source';
-import { toDbDateTime } from '../db/sql';
+import { fromDbDateTime, toDbDateTime } from '../db/sql';
 import { withTransaction, type TxQuery } from '../db/transaction';
 import { BadUserInputError, ConflictError, ForbiddenError, NotFoundError } from '../errors';
 import {
@@ -15,7 +15,7 @@ import {
   type UpsertOffersPayloadModel,
   type WithdrawOffersResult,
 } from './ingestion.types';
-import { validateOfferInput, type ValidatedOffer } from './offer-validation';
+import { inputHash, normalizeExternalId, validateOfferInput, type ValidatedOffer } from './offer-validation';
 
 /** Columns an upsert writes, in the order of upsertValues. */
 const UPSERT_COLUMNS = [
@@ -86,11 +86,11 @@ function upsertValues(publisher: Publisher, row: ValidatedOffer['row'], publishe
 
 /**
  * The write path for offers, shared by the upsertOffers/withdrawOffers mutations and the feed
- * importer. Per call: validate every item (a bad one is REJECTED with all its errors and never
- * blocks the others), then write the accepted ones in ONE transaction (all or none; deadlocks and
- * lock timeouts retried, rows locked in externalId order). An item equal to what is stored
- * (same content hash, still ACTIVE) is UNCHANGED and not written. With a batchId, the response is
- * stored in the same transaction, so a retry replays it instead of writing again.
+ * importer. Per call, in ONE transaction (all or none; deadlocks and lock timeouts retried, rows
+ * locked in externalId order): an item whose hash as sent equals the stored one on an ACTIVE offer
+ * is UNCHANGED (no validation, no write); every other item is validated on its own (a bad one is
+ * REJECTED with all its errors and never blocks the others) and the accepted ones are written.
+ * With a batchId, the response is stored in the same transaction, so a retry replays it.
  */
 export class IngestionService implements OfferIngestion {
   private readonly dialect: Dialect;
@@ -121,33 +121,42 @@ export class IngestionService implements OfferIngestion {
       if (replay) return replay;
     }
 
-    // 1. Validate each item on its own.
+    // 1. Key and hash each item as sent; a later copy of an externalId in the same call is rejected.
     const results: OfferUpsertResultModel[] = [];
-    const accepted = new Map<string, { index: number; offer: ValidatedOffer }>();
+    const items: Array<{ index: number; input: OfferInput; externalId: string; hash: string }> = [];
+    const seen = new Set<string>();
     offers.forEach((input, index) => {
-      const { offer, errors } = validateOfferInput(input, publisher, now);
-      const externalId = offer?.externalId ?? String(input?.externalId ?? '');
-      if (offer && accepted.has(offer.externalId)) {
-        errors.push({ field: 'externalId', code: 'DUPLICATE', message: `externalId "${offer.externalId}" appears more than once in this call` });
+      const externalId = normalizeExternalId(input?.externalId);
+      results.push({ externalId: externalId || String(input?.externalId ?? ''), status: 'REJECTED', offerId: null, errors: [] });
+      if (externalId && seen.has(externalId)) {
+        results[index].errors.push({ field: 'externalId', code: 'DUPLICATE', message: `externalId "${externalId}" appears more than once in this call` });
+        return;
       }
-      results.push({ externalId, status: 'REJECTED', offerId: null, errors });
-      if (offer && errors.length === 0) accepted.set(offer.externalId, { index, offer });
+      if (externalId) seen.add(externalId);
+      items.push({ index, input, externalId, hash: inputHash(input) });
     });
+    // Rows are locked in externalId order, so concurrent calls take their locks in one order.
+    items.sort((a, b) => (a.externalId < b.externalId ? -1 : a.externalId > b.externalId ? 1 : 0));
 
-    // 2. Write the accepted ones in one transaction.
-    const sorted = [...accepted.values()].sort((a, b) => (a.offer.externalId < b.offer.externalId ? -1 : 1));
+    // 2. In one transaction: what is stored unchanged stays as is; the rest is validated and written.
     try {
       return await withTransaction(this.dataSource, async (tx) => {
-        const stored = await this.lockExisting(tx, key, sorted.map((a) => a.offer.externalId));
+        const stored = await this.lockExisting(tx, key, items.filter((i) => i.externalId).map((i) => i.externalId));
         const toWrite: Array<{ index: number; offer: ValidatedOffer; publishedAt: Date }> = [];
-        for (const { index, offer } of sorted) {
-          const existing = stored.get(offer.externalId);
-          if (existing && existing.contentHash === offer.contentHash && existing.status === 'ACTIVE') {
-            results[index] = { externalId: offer.externalId, status: 'UNCHANGED', offerId: existing.id, errors: [] };
+        for (const { index, input, externalId, hash } of items) {
+          const existing = stored.get(externalId);
+          if (existing && existing.contentHash === hash && existing.status === 'ACTIVE') {
+            results[index] = { externalId, status: 'UNCHANGED', offerId: existing.id, errors: [] };
             continue;
           }
-          const publishedAt = offer.row.publishedAt ?? (existing ? new Date(existing.publishedAt instanceof Date ? existing.publishedAt : String(existing.publishedAt).replace(' ', 'T') + 'Z') : now);
-          results[index] = { externalId: offer.externalId, status: existing ? 'UPDATED' : 'CREATED', offerId: existing?.id ?? null, errors: [] };
+          const { offer, errors } = validateOfferInput(input, publisher, now);
+          if (!offer) {
+            results[index] = { externalId: results[index].externalId, status: 'REJECTED', offerId: null, errors };
+            continue;
+          }
+          offer.row.contentHash = hash;
+          const publishedAt = offer.row.publishedAt ?? (existing ? fromDbDateTime(existing.publishedAt) : now);
+          results[index] = { externalId, status: existing ? 'UPDATED' : 'CREATED', offerId: existing?.id ?? null, errors: [] };
           toWrite.push({ index, offer, publishedAt });
         }
         for (const chunk of chunks(toWrite, ROWS_PER_STATEMENT)) {

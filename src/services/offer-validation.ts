@@ -34,9 +34,13 @@ const DESCRIPTION_HTML: sanitizeHtml.IOptions = {
 
 const CONTROL_CHARS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g;
 
+/** Text that no HTML parser would read differently from what it says: nothing to sanitize. */
+const NOTHING_TO_PARSE = /^[^<>&]*$/;
+
 /** One line of plain text: tags and control characters out, white space collapsed. */
 function plainLine(value: string): string {
-  return sanitizeHtml(value, { allowedTags: [], allowedAttributes: {} })
+  const text = NOTHING_TO_PARSE.test(value) ? value : sanitizeHtml(value, { allowedTags: [], allowedAttributes: {} });
+  return text
     .replace(/&amp;/g, '&')
     .replace(/&lt;/g, '<')
     .replace(/&gt;/g, '>')
@@ -46,9 +50,18 @@ function plainLine(value: string): string {
     .trim();
 }
 
-/** The sanitized description (safe HTML subset). */
+/**
+ * The sanitized description (safe HTML subset). Plain text without markup characters is already
+ * safe and skips the HTML parser (most feeds send plain text; the parser is the costly part).
+ */
 export function sanitizeDescription(html: string): string {
-  return sanitizeHtml(html.replace(CONTROL_CHARS, ''), DESCRIPTION_HTML).trim();
+  const text = html.replace(CONTROL_CHARS, '');
+  return (NOTHING_TO_PARSE.test(text) ? text : sanitizeHtml(text, DESCRIPTION_HTML)).trim();
+}
+
+/** Whether sanitized HTML has any text left (its tags are well-formed: sanitize-html wrote them). */
+function hasText(sanitized: string): boolean {
+  return /\S/.test(sanitized.replace(/<[^>]*>/g, '').replace(/&nbsp;/g, ' '));
 }
 
 function httpUrl(value: unknown): string | null {
@@ -71,8 +84,20 @@ export interface ValidatedOffer {
   externalId: string;
   /** The row to store (publishedAt null: keep the stored one on update, now on create). */
   row: Omit<OfferRow, 'publishedAt'> & { publishedAt: Date | null };
-  /** Hash of everything the publisher said: equal hash, nothing to write. */
-  contentHash: string;
+}
+
+/** The externalId as it is stored: control characters out, trimmed. */
+export function normalizeExternalId(value: unknown): string {
+  return typeof value === 'string' ? value.replace(CONTROL_CHARS, '').trim() : '';
+}
+
+/**
+ * Hash of an offer exactly as the publisher sent it (GraphQL builds input objects in the order of
+ * the schema's fields, so equal inputs serialise equally). Stored as content_hash: an input whose
+ * hash is stored on an ACTIVE offer is UNCHANGED, without validating or writing anything.
+ */
+export function inputHash(input: OfferInput): string {
+  return crypto.createHash('sha256').update(JSON.stringify(input)).digest('hex');
 }
 
 /**
@@ -83,7 +108,7 @@ export function validateOfferInput(input: OfferInput, publisher: Publisher, now:
   const errors: InputErrorModel[] = [];
   const fail = (field: string, code: string, message: string) => errors.push({ field, code, message });
 
-  const externalId = typeof input.externalId === 'string' ? input.externalId.replace(CONTROL_CHARS, '').trim() : '';
+  const externalId = normalizeExternalId(input.externalId);
   if (!externalId) fail('externalId', 'REQUIRED', 'externalId is required');
   else if (externalId.length > OFFER_LIMITS.externalId) fail('externalId', 'TOO_LONG', `externalId: at most ${OFFER_LIMITS.externalId} characters`);
 
@@ -96,7 +121,7 @@ export function validateOfferInput(input: OfferInput, publisher: Publisher, now:
   else if (input.description.length > OFFER_LIMITS.description) fail('description', 'TOO_LONG', `description: at most ${OFFER_LIMITS.description} characters`);
   else {
     description = sanitizeDescription(input.description);
-    if (!plainLine(description)) fail('description', 'EMPTY_AFTER_SANITIZING', 'description has no text once unsafe HTML is removed');
+    if (!hasText(description)) fail('description', 'EMPTY_AFTER_SANITIZING', 'description has no text once unsafe HTML is removed');
   }
 
   let romeCode: string | null = null;
@@ -200,8 +225,5 @@ export function validateOfferInput(input: OfferInput, publisher: Publisher, now:
     reservedForJobseekers: Boolean(input.reservedForJobseekers),
     contentHash: null,
   };
-  const { updatedAt: _updatedAt, status: _status, contentHash: _hash, ...content } = row;
-  const contentHash = crypto.createHash('sha256').update(JSON.stringify(content)).digest('hex');
-  row.contentHash = contentHash;
-  return { offer: { externalId, row, contentHash }, errors };
+  return { offer: { externalId, row }, errors };
 }

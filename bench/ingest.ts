@@ -1,0 +1,140 @@
+import 'reflect-metadata';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { execSync } from 'node:child_process';
+import { dropMysqlDatabase, ensureMysqlDatabase } from '../src/db/data-source';
+import { parseDatabaseUrl } from '../src/config';
+import { loadShippedFranceTravailOffers, mapFranceTravailOffer } from '../src/db/seed/france-travail.mapper';
+import { createSyntheticOfferGenerator } from '../src/db/seed/synthetic-offers';
+import type { OfferInput } from '../src/services/ingestion.types';
+import { freePort, startChild, stopAllChildren, waitUntilReady } from './children';
+
+/**
+ * `npm run bench:ingest`: 250,000 offers pushed through upsertOffers over HTTP in batches of
+ * 1,000 to a fresh MariaDB database, then the same 250,000 again (all UNCHANGED), then with 10 %
+ * modified. Reports offers/s per pass. Targets: >= 5,000/s new, >= 20,000/s unchanged.
+ */
+const TOTAL = Number(process.env.BENCH_INGEST_OFFERS ?? 250_000);
+const BATCH = 1_000;
+const DATABASE_URL = process.env.BENCH_INGEST_DATABASE_URL ?? 'mysql://root@127.0.0.1:3306/passerelle_bench_ingest';
+const ADMIN_KEY = `bench-admin-${process.pid}-${Date.now()}`;
+const RESULTS_DIR = path.join(__dirname, 'results');
+
+/** Offer inputs as a partner would send them: real content recombined over real communes. */
+function buildInputs(): OfferInput[] {
+  const now = new Date();
+  const templates = loadShippedFranceTravailOffers().map((raw) => mapFranceTravailOffer(raw, now).row);
+  const generator = createSyntheticOfferGenerator({ seed: 4242, now, partnerCodes: [], templates });
+  return Array.from({ length: TOTAL }, (_, i) => {
+    const row = generator.next(i).row;
+    return {
+      externalId: `bench-${i}`,
+      title: row.title,
+      description: row.description,
+      romeCode: row.romeCode,
+      employer: row.employerName ? { name: row.employerName } : null,
+      location: { communeCode: row.communeCode, postalCode: row.postalCode },
+      contractType: row.contractType,
+      fullTime: row.fullTime,
+      salary: row.salaryMin !== null && row.salaryPeriod ? { min: row.salaryMin, max: row.salaryMax, period: row.salaryPeriod } : null,
+      publishedAt: row.publishedAt.toISOString(),
+    } as unknown as OfferInput; // dates travel as ISO strings, as over HTTP
+  });
+}
+
+async function main(): Promise<void> {
+  const db = parseDatabaseUrl(DATABASE_URL);
+  if (db.type !== 'mysql') throw new Error('bench:ingest runs on MariaDB/MySQL');
+  await dropMysqlDatabase(db);
+  await ensureMysqlDatabase(db);
+  fs.mkdirSync(RESULTS_DIR, { recursive: true });
+  const port = await freePort();
+  const hub = startChild(
+    'hub',
+    'src/main.ts',
+    {
+      DATABASE_URL,
+      PORT: String(port),
+      NODE_ENV: 'production',
+      SEED_DEMO: 'false',
+      PASSERELLE_ADMIN_KEY: ADMIN_KEY,
+      RATE_LIMIT_KEY_PER_SECOND: '100000',
+      RATE_LIMIT_KEY_BURST: '100000',
+    },
+    path.join(RESULTS_DIR, 'ingest-hub.log'),
+  );
+  try {
+    const base = `http://127.0.0.1:${port}`;
+    await waitUntilReady(hub, async () => (await fetch(`${base}/health`)).ok, 120_000);
+    const gql = async (key: string, query: string, variables: Record<string, unknown>) => {
+      const res = await fetch(`${base}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+        body: JSON.stringify({ query, variables }),
+      });
+      const body = (await res.json()) as { data?: any; errors?: unknown[] };
+      if (body.errors) throw new Error(JSON.stringify(body.errors).slice(0, 1000));
+      return body.data;
+    };
+    const partner = await gql(ADMIN_KEY, 'mutation { createPartner(input: { code: "bench-board", name: "Bench board" }) { id } }', {});
+    const { key } = (
+      await gql(ADMIN_KEY, 'mutation($p: ID) { issueApiKey(partnerId: $p, role: PARTNER, label: "bench") { key } }', {
+        p: partner.createPartner.id,
+      })
+    ).issueApiKey;
+
+    console.log(`Building ${TOTAL.toLocaleString('en')} offer inputs...`);
+    const inputs = buildInputs();
+    const UPSERT = 'mutation($o: [OfferInput!]!) { upsertOffers(offers: $o) { created updated unchanged rejected } }';
+    const pass = async (name: string, offers: OfferInput[]) => {
+      const totals = { created: 0, updated: 0, unchanged: 0, rejected: 0 };
+      const started = process.hrtime.bigint();
+      for (let i = 0; i < offers.length; i += BATCH) {
+        const r = (await gql(key, UPSERT, { o: offers.slice(i, i + BATCH) })).upsertOffers;
+        for (const k of Object.keys(totals) as Array<keyof typeof totals>) totals[k] += r[k];
+      }
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const perSecond = Math.round(offers.length / seconds);
+      console.log(`${name}: ${perSecond.toLocaleString('en')} offers/s (${seconds.toFixed(1)} s) ${JSON.stringify(totals)}`);
+      return { name, offers: offers.length, seconds: Number(seconds.toFixed(2)), perSecond, ...totals };
+    };
+    const results: Array<Awaited<ReturnType<typeof pass>>> = [];
+    results.push(await pass('new', inputs));
+    results.push(await pass('unchanged', inputs));
+    const modified = inputs.map((o, i) => (i % 10 === 0 ? { ...o, title: `${o.title} (mise à jour)` } : o));
+    results.push(await pass('10 % modified', modified));
+
+    const mariadb = execSync('mysql -h127.0.0.1 -uroot -N -e "SELECT VERSION()"').toString().trim();
+    const cpu = (fs.readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.*)/) ?? [])[1];
+    const report = {
+      date: new Date().toISOString(),
+      machine: { cores: os.cpus().length, cpu, node: process.version, mariadb },
+      batch: BATCH,
+      results,
+    };
+    fs.writeFileSync(path.join(RESULTS_DIR, 'ingest-latest.json'), JSON.stringify(report, null, 2));
+    const target = (r: (typeof results)[0]) => (r.name === 'new' ? 5000 : r.name === 'unchanged' ? 20000 : null);
+    const md = [
+      `Ingestion benchmark, ${report.date.slice(0, 10)}: ${report.machine.cores} cores (${cpu}), Node ${process.version}, MariaDB ${mariadb}; ${TOTAL.toLocaleString('en')} offers in batches of ${BATCH} over HTTP, one client.`,
+      '',
+      '| pass | offers/s | seconds | created | updated | unchanged | rejected | target | met? |',
+      '|---|---|---|---|---|---|---|---|---|',
+      ...results.map(
+        (r) =>
+          `| ${r.name} | ${r.perSecond.toLocaleString('en')} | ${r.seconds} | ${r.created} | ${r.updated} | ${r.unchanged} | ${r.rejected} | ${target(r) ? `≥ ${target(r)!.toLocaleString('en')}/s` : '—'} | ${target(r) ? (r.perSecond >= target(r)! ? 'yes' : 'no') : '—'} |`,
+      ),
+    ].join('\n');
+    fs.writeFileSync(path.join(RESULTS_DIR, 'ingest-latest.md'), md + '\n');
+    console.log('\n' + md);
+  } finally {
+    await stopAllChildren();
+  }
+}
+
+process.on('SIGINT', () => void stopAllChildren().then(() => process.exit(130)));
+main().catch(async (err) => {
+  console.error('bench:ingest failed:', err);
+  await stopAllChildren();
+  process.exit(1);
+});
