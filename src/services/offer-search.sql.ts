@@ -18,6 +18,8 @@ export const OFFER_COLUMNS = [
 ] as const;
 
 const SELECT_OFFER_COLUMNS = raw(OFFER_COLUMNS.map((c) => `o.${c}`).join(', '));
+/** The same without the description (stored off-page: reading it costs a page per row when cold). */
+const SELECT_OFFER_COLUMNS_NO_DESCRIPTION = raw(OFFER_COLUMNS.map((c) => (c === 'description' ? `NULL AS description` : `o.${c}`)).join(', '));
 
 /**
  * The publishing partner, joined into page queries (one tiny-table lookup by primary key): the
@@ -138,7 +140,8 @@ export class OfferSearchSql {
     }
     const sortColumn = query.sort === 'PUBLISHED_DESC' ? raw('') : sql`, ${expr} AS sort_key`;
     const distanceColumn = query.filter.near && query.sort !== 'DISTANCE' ? sql`, ${this.distanceExpression(query.filter.near)} AS distance_km` : raw('');
-    return sql`SELECT ${SELECT_OFFER_COLUMNS}, ${SELECT_PARTNER_COLUMNS}${sortColumn}${distanceColumn} FROM ${this.from(query.filter)} LEFT JOIN partner p ON p.id = o.partner_id WHERE ${joinSql(clauses, ' AND ')} ORDER BY ${query.sort === 'PUBLISHED_DESC' ? raw('o.published_at') : raw('sort_key')} ${raw(dir)}, o.id ${raw(dir)} LIMIT ${limit(query.first + 1)}`;
+    const columns = query.withDescription === false ? SELECT_OFFER_COLUMNS_NO_DESCRIPTION : SELECT_OFFER_COLUMNS;
+    return sql`SELECT ${columns}, ${SELECT_PARTNER_COLUMNS}${sortColumn}${distanceColumn} FROM ${this.from(query.filter)} LEFT JOIN partner p ON p.id = o.partner_id WHERE ${joinSql(clauses, ' AND ')} ORDER BY ${query.sort === 'PUBLISHED_DESC' ? raw('o.published_at') : raw('sort_key')} ${raw(dir)}, o.id ${raw(dir)} LIMIT ${limit(query.first + 1)}`;
   }
 
   /**

@@ -29,6 +29,8 @@ export interface OfferQuery {
   after: CursorPosition | null;
   /** Partner.offers: only this partner's offers. */
   partnerId: number | null;
+  /** Fetch the description (default true); a page that does not show it skips the large column. */
+  withDescription?: boolean;
 }
 
 /** Facet dimensions, each tied to the filter it ignores. */

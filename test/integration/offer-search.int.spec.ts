@@ -62,6 +62,12 @@ describe.each(engines())('offer search on %s', (engine) => {
     expect(await titles({ near: { postalCode: '74000', radiusKm: 5 } })).toEqual(['a1']);
   });
 
+  it('returns the description when asked for it, through a fragment too', async () => {
+    const res = await t.gql('{ offers(first: 1, filter: { romeCodes: ["M1805"] }) { edges { node { ...Card } } } } fragment Card on Offer { title description }');
+    expectNoErrors(res);
+    expect(res.data.offers.edges[0].node).toEqual({ title: 'Ingénieur logiciel', description: 'Développement de services web' });
+  });
+
   it('combines filters', async () => {
     expect(await titles({ keywords: 'logiciel', contractTypes: ['PERMANENT'], regionCodes: ['84'] })).toEqual(['m1']);
     expect(await titles({ departmentCodes: ['74', '01'], source: 'AGENCY', minSalary: 15000 })).toEqual(['a1', 'a2']);
