@@ -56,6 +56,20 @@ describe.each(engines())('query plans on %s', (engine) => {
     }
   });
 
+  it('a deep page seeks to its cursor (a range from the cursor, not a scan from the top)', async () => {
+    const rows: Array<{ published_at: unknown; id: number }> = await t.dataSource.query(
+      "SELECT published_at, id FROM offer WHERE status = 'ACTIVE' ORDER BY published_at DESC, id DESC LIMIT 1 OFFSET 1000",
+    );
+    const { fromDbDateTime } = await import('../../src/db/sql');
+    const { encodeCursor } = await import('../../src/services/cursor');
+    const after = encodeCursor({ sort: 'PUBLISHED_DESC', key: fromDbDateTime(rows[0].published_at).getTime(), id: Number(rows[0].id) });
+    for (const filter of [undefined, { departmentCodes: ['74'] }]) {
+      const access = offerAccess(await plan({ filter, after }));
+      if (engine === 'sqlite') expect(access).toMatch(/USING INDEX ix_offer_\w+ \(.*published_at<\?/);
+      else expect((access as Record<string, unknown>).type).toBe('range');
+    }
+  });
+
   it('keywords go through the full-text index', async () => {
     const text = await plan({ filter: { keywords: 'vendeur' } });
     if (engine === 'sqlite') expect(text).toMatch(/VIRTUAL TABLE INDEX/);
