@@ -24,6 +24,9 @@ export type SalaryPeriod = 'HOUR' | 'MONTH' | 'YEAR';
 @Index('ix_offer_partner', ['partnerId', 'status', 'publishedAt', 'id'])
 @Index('ix_offer_geo', ['status', 'latitude', 'longitude'])
 @Index('ix_offer_valid_through', ['status', 'validThrough'])
+// Covering indexes for totals and facets under department/contract filters (migration FacetIndexes).
+@Index('ix_offer_facet_department', ['status', 'departmentCode', 'contractType', 'romeCode', 'source', 'partnerId', 'validThrough'])
+@Index('ix_offer_facet_contract', ['status', 'contractType', 'departmentCode', 'romeCode', 'source', 'partnerId', 'validThrough'])
 // Full-text index over title + description: FULLTEXT on MariaDB, an FTS5 table on SQLite. Engine
 // specific, so created by the migrations and left alone by TypeORM's schema diff.
 @Index('ft_offer_text', { synchronize: false })

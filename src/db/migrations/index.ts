@@ -1,5 +1,6 @@
 import { InitialOfferHub1764165600000 } from './1764165600000-initial-offer-hub';
 import { PartnerIntegrations1764252000000 } from './1764252000000-partner-integrations';
+import { FacetIndexes1764500000000 } from './1764500000000-facet-indexes';
 
 /** Every migration, oldest first. Add new ones at the end; never edit a released one. */
-export const MIGRATIONS = [InitialOfferHub1764165600000, PartnerIntegrations1764252000000];
+export const MIGRATIONS = [InitialOfferHub1764165600000, PartnerIntegrations1764252000000, FacetIndexes1764500000000];
