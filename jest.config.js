@@ -16,5 +16,7 @@ module.exports = {
   projects: [
     { displayName: 'unit', testEnvironment: 'node', transform: { '^.+\\.ts$': swc }, testMatch: ['<rootDir>/test/unit/**/*.spec.ts'] },
     { displayName: 'integration', testEnvironment: 'node', transform: { '^.+\\.ts$': swc }, testMatch: ['<rootDir>/test/integration/**/*.spec.ts'] },
+    // Report pages in Debian's Chromium (playwright-core); skipped loudly without it unless REQUIRE_CHROMIUM=1.
+    { displayName: 'e2e', testEnvironment: 'node', transform: { '^.+\\.ts$': swc }, testMatch: ['<rootDir>/test/e2e/**/*.spec.ts'] },
   ],
 };

@@ -67,7 +67,7 @@ export async function prepareBenchDatabase(
           if (Date.now() - lastPrinted < 10_000 && done < total) return;
           lastPrinted = Date.now();
           log(
-            `  generated ${done.toLocaleString('en')}/${total.toLocaleString('en')} rows (${((Date.now() - started) / 1000).toFixed(0)} s)`,
+            `  ${done.toLocaleString('en')}/${total.toLocaleString('en')} offers written (${((Date.now() - started) / 1000).toFixed(0)} s)`,
           );
         },
       });

@@ -104,6 +104,14 @@ export async function loadFixtures(dataSource: DataSource, log: (line: string) =
     else log(`  keyword "${candidate}" matches no public offer: left out`);
   }
 
+  if (keywords.length === 0) {
+    throw new Error(
+      `Full-text search finds none of the ${KEYWORD_CANDIDATES.length} job words among public offers ` +
+        `(MATCH(title, description) AGAINST ('+vendeur*' IN BOOLEAN MODE) and the like return no row), although titles hold them: ` +
+        'the FULLTEXT index ft_offer_text is missing or broken. Scenario (c) cannot be measured.',
+    );
+  }
+
   const byRecency = `FROM offer o WHERE ${PUBLIC} ORDER BY o.published_at DESC, o.id DESC`;
   const deepOffset = (DEEP_PAGE - 1) * PAGE_SIZE - 1;
   const deepRows: Array<{ id: number; published_at: Date }> = await dataSource.query(

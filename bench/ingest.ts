@@ -9,6 +9,7 @@ import { loadShippedFranceTravailOffers, mapFranceTravailOffer } from '../src/db
 import { createSyntheticOfferGenerator } from '../src/db/seed/synthetic-offers';
 import type { OfferInput } from '../src/services/ingestion.types';
 import { freePort, startChild, stopAllChildren, waitUntilReady } from './children';
+import { sizeBufferPool } from './mariadb';
 
 /**
  * `npm run bench:ingest`: 250,000 offers pushed through upsertOffers over HTTP in batches of
@@ -46,6 +47,7 @@ function buildInputs(): OfferInput[] {
 async function main(): Promise<void> {
   const db = parseDatabaseUrl(DATABASE_URL);
   if (db.type !== 'mysql') throw new Error('bench:ingest runs on MariaDB/MySQL');
+  const bufferPool = sizeBufferPool();
   await dropMysqlDatabase(db);
   await ensureMysqlDatabase(db);
   fs.mkdirSync(RESULTS_DIR, { recursive: true });
@@ -116,7 +118,7 @@ async function main(): Promise<void> {
     fs.writeFileSync(path.join(RESULTS_DIR, 'ingest-latest.json'), JSON.stringify(report, null, 2));
     const target = (r: (typeof results)[0]) => (r.name === 'new' ? 5000 : r.name === 'unchanged' ? 20000 : null);
     const md = [
-      `Ingestion benchmark, ${report.date.slice(0, 10)}: ${report.machine.cores} cores (${cpu}), Node ${process.version}, MariaDB ${mariadb}; ${TOTAL.toLocaleString('en')} offers in batches of ${BATCH} over HTTP, one client.`,
+      `Ingestion benchmark, ${report.date.slice(0, 10)}: ${report.machine.cores} cores (${cpu}), Node ${process.version}, MariaDB ${mariadb} (buffer pool ${(bufferPool / 1024 ** 3).toFixed(0)} GiB); ${TOTAL.toLocaleString('en')} offers in batches of ${BATCH} over HTTP, one client.`,
       '',
       '| pass | offers/s | seconds | created | updated | unchanged | rejected | target | met? |',
       '|---|---|---|---|---|---|---|---|---|',

@@ -24,6 +24,8 @@ export interface Machine {
   cpuModel: string;
   node: string;
   mariadb: string;
+  /** InnoDB buffer pool in MiB: with the default 128 MiB the 1M-offer working set (~3 GB) is read from disk cache. */
+  bufferPoolMiB: number;
   /** 1-minute load average before the first and after the last scenario: other work skews the figures. */
   loadAverage: { start: number; end: number };
 }
@@ -121,6 +123,12 @@ function latencyCell(load: LoadResult, q: 0.5 | 0.99, timeoutSeconds: number): s
   return Number.isFinite(effectiveLatency(load, q)) ? String(q === 0.5 ? load.p50 : load.p99) : `> ${timeoutSeconds * 1000}`;
 }
 
+function uncommittedText(files: string[]): string {
+  if (files.length === 0) return '';
+  if (files.length <= 4) return ` plus uncommitted changes to ${files.join(', ')}`;
+  return ` plus uncommitted changes to ${files.length} files (listed in latest.json)`;
+}
+
 /** The markdown table and its footnotes, as pasted into the README. */
 export function toMarkdown(report: BenchReport): string {
   const { machine, settings, database, ratios, code } = report;
@@ -142,12 +150,13 @@ export function toMarkdown(report: BenchReport): string {
     '',
     `hub (a) / reference: ${fmtRatio(ratios.hubAOverReference, '×')} req/s; d0 / d: ${fmtRatio(ratios.d0OverD)}.`,
     '',
-    `Machine: ${machine.cpus} CPUs (nproc), ${machine.cpuModel}, Node ${machine.node}, MariaDB ${machine.mariadb}; ` +
+    `Machine: ${machine.cpus} CPUs (nproc), ${machine.cpuModel}, Node ${machine.node}, MariaDB ${machine.mariadb} ` +
+      `(InnoDB buffer pool ${machine.bufferPoolMiB} MiB); ` +
       `load generator, hub and database on the same machine (1-min load average ${machine.loadAverage.start.toFixed(1)} before, ` +
       `${machine.loadAverage.end.toFixed(1)} after). Date: ${report.date}.`,
     `Load: autocannon, ${settings.connections} connections, ${settings.warmupSeconds} s warm-up (discarded) then ${settings.measuredSeconds} s measured ` +
       `per scenario, requests abandoned after ${timeout} s; ${database.offers.toLocaleString('en')} offers, ${database.publicOffers.toLocaleString('en')} public.`,
-    `Code: ${code.commit.slice(0, 7)}${code.uncommitted.length ? ` plus uncommitted changes to ${code.uncommitted.join(', ')}` : ''}.`,
+    `Code: ${code.commit.slice(0, 7)}${uncommittedText(code.uncommitted)}.`,
   ];
   if (!report.valid) lines.unshift('> **Invalid run**: errors under load (see latest.json, `problems`).', '');
   return lines.join('\n') + '\n';

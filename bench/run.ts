@@ -40,7 +40,7 @@ function log(line: string): void {
   console.log(line);
 }
 
-async function machine(mariadb: string, loadAverageAtStart: number): Promise<Machine> {
+async function machine(mariadb: string, bufferPoolMiB: number, loadAverageAtStart: number): Promise<Machine> {
   const cpuinfo = fs.readFileSync('/proc/cpuinfo', 'utf8');
   const cpuModel = /^model name\s*:\s*(.+)$/m.exec(cpuinfo)?.[1].trim() ?? os.cpus()[0]?.model ?? 'unknown';
   return {
@@ -48,6 +48,7 @@ async function machine(mariadb: string, loadAverageAtStart: number): Promise<Mac
     cpuModel,
     node: process.version,
     mariadb,
+    bufferPoolMiB,
     loadAverage: { start: loadAverageAtStart, end: os.loadavg()[0] },
   };
 }
@@ -57,8 +58,16 @@ function codeVersion(): BenchReport['code'] {
   const git = (...args: string[]) =>
     execFileSync('git', args, { cwd: path.join(__dirname, '..'), encoding: 'utf8', timeout: 10_000 }).trim();
   try {
-    const changed = git('status', '--porcelain', '--', 'src', 'resolvers', 'entities', 'schema', 'package.json');
-    return { commit: git('rev-parse', 'HEAD'), uncommitted: changed ? changed.split('\n').map((l) => l.slice(3)) : [] };
+    const changed = execFileSync('git', ['status', '--porcelain', '--', 'src', 'resolvers', 'entities', 'schema', 'package.json'], {
+      cwd: path.join(__dirname, '..'),
+      encoding: 'utf8',
+      timeout: 10_000,
+    });
+    const uncommitted = changed
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => line.slice(3));
+    return { commit: git('rev-parse', 'HEAD'), uncommitted };
   } catch {
     return { commit: 'unknown (not a git checkout)', uncommitted: [] };
   }
@@ -239,18 +248,12 @@ async function main(): Promise<number> {
       `Fixtures read in ${fixturesSeconds.toFixed(1)} s: ${fixtures.publicOffers.toLocaleString('en')} public offers; ` +
         `departments ${fixtures.departmentCodes.join(' ')}; contracts ${fixtures.contractTypes.join(' ')}; keywords ${fixtures.keywords.join(', ')}`,
     );
-    const [{ v: mariadb }] = await db.dataSource.query('SELECT VERSION() AS v');
+    const [{ v: mariadb, pool }] = await db.dataSource.query('SELECT VERSION() AS v, @@innodb_buffer_pool_size AS pool');
     const ctx: MeasureContext = { settings, dataSource: db.dataSource, database: config.database, drainSeconds };
 
     const results: ScenarioResult[] = [];
     const loadAverageAtStart = os.loadavg()[0];
-    const hub = await startHubChild(databaseUrl);
-    log(`Hub started (${hub.url})`);
-    try {
-      for (const scenario of hubScenarios(fixtures)) results.push(await measure(hub, scenario, ctx));
-    } finally {
-      await hub.child.stop();
-    }
+    // The reference first, then (a) right after it: the two figures compared see the same machine.
     const reference = await startReferenceChild(fixtures);
     log(`\nReference Apollo Server started (${reference.url})`);
     try {
@@ -258,11 +261,20 @@ async function main(): Promise<number> {
     } finally {
       await reference.child.stop();
     }
+    const hub = await startHubChild(databaseUrl);
+    log(`\nHub started (${hub.url})`);
+    try {
+      for (const scenario of hubScenarios(fixtures)) results.push(await measure(hub, scenario, ctx));
+    } finally {
+      await hub.child.stop();
+    }
 
+    const order = ['a', 'b', 'c', 'd0', 'd', 'reference'];
+    results.sort((x, y) => order.indexOf(x.id) - order.indexOf(y.id));
     const problems = problemsOf(results);
     const report: BenchReport = {
       date: new Date().toISOString(),
-      machine: await machine(String(mariadb), loadAverageAtStart),
+      machine: await machine(String(mariadb), Math.round(Number(pool) / 1024 ** 2), loadAverageAtStart),
       settings,
       code,
       database: {

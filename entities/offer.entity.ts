@@ -24,7 +24,8 @@ export type SalaryPeriod = 'HOUR' | 'MONTH' | 'YEAR';
 @Index('ix_offer_partner', ['partnerId', 'status', 'publishedAt', 'id'])
 @Index('ix_offer_geo', ['status', 'latitude', 'longitude'])
 @Index('ix_offer_valid_through', ['status', 'validThrough'])
-// Covering indexes for totals and facets under department/contract filters (migration FacetIndexes).
+// Department x contract pages, and covering indexes for totals and facets (migration FacetIndexes).
+@Index('ix_offer_department_contract', ['status', 'departmentCode', 'contractType', 'publishedAt', 'id'])
 @Index('ix_offer_facet_department', ['status', 'departmentCode', 'contractType', 'romeCode', 'source', 'partnerId', 'validThrough'])
 @Index('ix_offer_facet_contract', ['status', 'contractType', 'departmentCode', 'romeCode', 'source', 'partnerId', 'validThrough'])
 // Full-text index over title + description: FULLTEXT on MariaDB, an FTS5 table on SQLite. Engine

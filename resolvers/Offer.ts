@@ -25,4 +25,7 @@ export const Offer: OfferResolvers = {
       ? null
       : { min: offer.salaryMin, max: offer.salaryMax, currency: offer.salaryCurrency, period: offer.salaryPeriod, label: offer.salaryLabel },
   distanceKm: (offer) => offer.distanceKm ?? null,
+  // The offer's own partner and the agency only; batched over the page by a per-request loader.
+  audience: (offer, _args, ctx) =>
+    ctx.services.audience.mayViewOfferAudience(ctx.viewer, offer.partnerId) ? ctx.loaders.offerAudienceByOfferId.load(offer.id) : null,
 };

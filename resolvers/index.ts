@@ -1,5 +1,11 @@
+import { SafeIntResolver } from 'graphql-scalars';
 import type { Resolvers } from '../src/__generated__/resolvers-types';
 import { ApiKey } from './ApiKey';
+import { CandidateCV } from './CandidateCV';
+import { CandidateCVConnection } from './CandidateCVConnection';
+import { Consent } from './Consent';
+import { CvAccess } from './CvAccess';
+import { HubStats } from './HubStats';
 import { Mutation } from './Mutation';
 import { Node } from './Node';
 import { Offer } from './Offer';
@@ -24,4 +30,10 @@ export const resolvers: Resolvers = {
   OfferFacets,
   Partner,
   RomeOccupation,
+  CandidateCV,
+  CandidateCVConnection,
+  Consent,
+  CvAccess,
+  SafeInt: SafeIntResolver,
+  HubStats,
 };

@@ -3,6 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import { PUBLIC_VIEWER, type Viewer } from './auth/viewer';
 import { createLoaders, type Loaders } from './loaders';
 import type { Services } from './services';
+import { CvAccessRecorder } from './services/cv-access-recorder';
 
 /** What every resolver receives: who calls, the services, this request's own loaders, its instant. */
 export interface GraphQLContext {
@@ -12,6 +13,8 @@ export interface GraphQLContext {
   now: Date;
   services: Services;
   loaders: Loaders;
+  /** The CV reads of this request, written to the access log before the response leaves. */
+  cvAccess: CvAccessRecorder;
 }
 
 /** Builds the context of one request: fresh loaders, never shared with another request. */
@@ -19,5 +22,6 @@ export function buildContext(services: Services, req?: IncomingMessage, viewer: 
   const now = new Date();
   const header = req?.headers['x-request-id'];
   const requestId = typeof header === 'string' && /^[\w-]{1,64}$/.test(header) ? header : randomUUID();
-  return { requestId, viewer, now, services, loaders: createLoaders(services, now) };
+  const cvAccess = new CvAccessRecorder();
+  return { requestId, viewer, now, services, cvAccess, loaders: createLoaders(services, now, { viewer, cvAccess }) };
 }

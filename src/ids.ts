@@ -1,8 +1,8 @@
 import { BadUserInputError } from './errors';
 
 /** Types that have global ids. */
-export type NodeType = 'Offer' | 'Partner' | 'ApiKey';
-const NODE_TYPES: ReadonlySet<string> = new Set<NodeType>(['Offer', 'Partner', 'ApiKey']);
+export type NodeType = 'Offer' | 'Partner' | 'ApiKey' | 'CandidateCV' | 'Consent';
+const NODE_TYPES: ReadonlySet<string> = new Set<NodeType>(['Offer', 'Partner', 'ApiKey', 'CandidateCV', 'Consent']);
 
 /** Opaque global id: base64url("Type:localId"). */
 export function toGlobalId(type: NodeType, id: number): string {

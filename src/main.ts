@@ -3,6 +3,7 @@ import { loadConfig } from './config';
 import { openDatabase } from './db/data-source';
 import { DEMO_OFFER_COUNT, seedDatabase } from './db/seed/seed';
 import { startHub } from './server';
+import { retentionIntervalMs } from './services/retention.service';
 
 /** How often ACTIVE offers past validThrough are marked EXPIRED (public search hides them at once anyway). */
 const EXPIRY_INTERVAL_MS = 60_000;
@@ -33,6 +34,15 @@ async function main(): Promise<void> {
   await expire();
   const expiryTimer = setInterval(expire, EXPIRY_INTERVAL_MS);
   expiryTimer.unref();
+  // Candidate-data storage limits (consents, stale CVs, access log): every RETENTION_INTERVAL_MINUTES.
+  const retain = () =>
+    hub.services.retention.run().then(
+      (r) => (r.consentsExpired || r.cvsDeleted || r.accessLogRowsPurged) && console.log(`Retention: ${r.consentsExpired} consents expired, ${r.cvsDeleted} CVs deleted, ${r.accessLogRowsPurged} access-log rows purged`),
+      (err) => console.error('Retention failed:', err),
+    );
+  await retain();
+  const retentionTimer = setInterval(retain, retentionIntervalMs());
+  retentionTimer.unref();
   console.log(`Passerelle is listening on ${hub.url}`);
 
   let stopping = false;
@@ -41,6 +51,7 @@ async function main(): Promise<void> {
     stopping = true;
     console.log(`${signal}: closing`);
     clearInterval(expiryTimer);
+    clearInterval(retentionTimer);
     await hub.close();
     await dataSource.destroy();
     process.exit(0);

@@ -10,7 +10,9 @@ import { DEFAULT_LIMITS, type HttpLimits } from './config';
 import { buildContext, type GraphQLContext } from './context';
 import { sqlCounter } from './db/data-source';
 import { ErrorCode, httpStatusFor, PasserelleError } from './errors';
+import { cvAccessLogPlugin } from './graphql/cv-access-log.plugin';
 import { jitGateway } from './graphql/jit-executor';
+import { handleReportRequest } from './reports/report-pages';
 import { buildSchema } from './schema';
 import { createServices, type Services } from './services';
 
@@ -100,7 +102,8 @@ export async function startHub(dataSource: DataSource, opts: HubOptions): Promis
     formatError,
     includeStacktraceInErrorResponses: false,
     // The cache-control plugin wraps every resolver; we set no cache hints, so it is pure cost.
-    plugins: [ApolloServerPluginCacheControlDisabled()],
+    // cvAccessLogPlugin: CV reads logged before the response leaves, and `Cache-Control: no-store`.
+    plugins: [ApolloServerPluginCacheControlDisabled(), cvAccessLogPlugin()],
   });
   await apollo.start();
   const publicLimiter = new TokenBucketLimiter(limits.publicPerSecond, limits.publicBurst);
@@ -170,6 +173,8 @@ export async function startHub(dataSource: DataSource, opts: HubOptions): Promis
     } else if (route === '/metrics') {
       res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
       res.end(`# HELP passerelle_sql_statements_total SQL statements sent to the database.\n# TYPE passerelle_sql_statements_total counter\npasserelle_sql_statements_total ${sqlCounter(dataSource).count}\n`);
+    } else if (route.startsWith('/reports/')) {
+      handleReportRequest(req, res, url, services).catch(fail);
     } else if (route === '/') {
       res.writeHead(302, { location: '/graphql' });
       res.end();

@@ -1,5 +1,7 @@
 import type { MutationResolvers } from '../../src/__generated__/resolvers-types';
 import { issueApiKey, revokeApiKey } from './apiKeys';
+import { recordAudienceEvents } from './audience';
+import { eraseCandidate, grantCVConsent, publishCV, revokeCVConsent, updateCV } from './cvs';
 import { upsertOffers, withdrawOffers } from './offers';
 import { createPartner, reactivatePartner, suspendPartner } from './partners';
 
@@ -11,4 +13,10 @@ export const Mutation: MutationResolvers = {
   revokeApiKey,
   upsertOffers,
   withdrawOffers,
+  publishCV,
+  updateCV,
+  grantCVConsent,
+  revokeCVConsent,
+  eraseCandidate,
+  recordAudienceEvents,
 };

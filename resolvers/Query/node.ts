@@ -13,6 +13,11 @@ export const node: QueryResolvers['node'] = async (_parent, { id }, ctx) => {
       return ctx.loaders.partnerById.load(parsed.id);
     case 'ApiKey':
       return ctx.viewer.role === 'AGENCY' ? ((await ctx.services.auth.byIds([parsed.id])).get(parsed.id) ?? null) : null;
+    case 'CandidateCV':
+      // The same view as Query.candidate: null unless this viewer may see the CV.
+      return ctx.loaders.candidateById.load(parsed.id);
+    case 'Consent':
+      return ctx.loaders.consentById.load(parsed.id);
     default:
       return assertUnreachable(parsed.type);
   }

@@ -7,6 +7,12 @@ import { ApiKeyEntity } from '../../entities/api-key.entity';
 import { Viewer as ViewerModel } from '../auth/viewer';
 import { OfferUpsertResultModel, UpsertOffersPayloadModel } from '../services/ingestion.types';
 import { RomeOccupation as RomeOccupationModel } from '../referentials/referential.types';
+import { CandidateCvModel, CandidateConnectionModel, ErasureReportModel } from '../services/candidate.types';
+import { CandidateContactEntity } from '../../entities/candidate-contact.entity';
+import { ConsentEntity } from '../../entities/consent.entity';
+import { CvAccessLogEntity } from '../../entities/cv-access-log.entity';
+import { AudienceReportModel } from '../services/audience.types';
+import { HubStatsModel } from '../services/hub-stats.service';
 import { GraphQLContext } from '../context';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = T | null | undefined;
@@ -23,6 +29,11 @@ export type Scalars = {
   Date: { input: string; output: string; }
   /** An ISO-8601 instant with a time zone, e.g. 2025-08-04T18:00:50.137Z. */
   DateTime: { input: Date; output: Date; }
+  /**
+   * An integer a JSON number can carry exactly (up to 2^53 - 1): audience counters over long ranges
+   * outgrow GraphQL's 32-bit Int.
+   */
+  SafeInt: { input: number; output: number; }
   /** An absolute http(s) URL. */
   URL: { input: string; output: string; }
 };
@@ -41,6 +52,241 @@ export type ApiKey = Node & {
   role: Role;
 };
 
+export type AudienceCounts = {
+  __typename?: 'AudienceCounts';
+  applyClicks: Scalars['SafeInt']['output'];
+  impressions: Scalars['SafeInt']['output'];
+  /**
+   * Distinct visitors (HyperLogLog estimate, within 2 %). Exact union within a calendar month; over
+   * several months a visitor seen in two of them counts once in each (the hash secret is monthly).
+   */
+  uniqueVisitors: Scalars['SafeInt']['output'];
+  views: Scalars['SafeInt']['output'];
+};
+
+/** Why one event was rejected: `index` is its position in the call, `field` the offending field. */
+export type AudienceEventError = {
+  __typename?: 'AudienceEventError';
+  /** INVALID_ID, UNKNOWN_OFFER, UNKNOWN_TYPE, EMPTY, TOO_LONG, INVALID, FUTURE_DATE or TOO_OLD. */
+  code: Scalars['String']['output'];
+  field: Scalars['String']['output'];
+  index: Scalars['Int']['output'];
+  message: Scalars['String']['output'];
+};
+
+export type AudienceEventInput = {
+  /** When it happened; its Europe/Paris day is the day it counts on. At most 5 minutes ahead, and not older than the accepted window (7 days by default). */
+  occurredAt: Scalars['DateTime']['input'];
+  /** The Offer's global id. */
+  offerId: Scalars['ID']['input'];
+  /**
+   * An AudienceEventType name (IMPRESSION, VIEW, APPLY_CLICK). A String rather than the enum so that
+   * an unknown type rejects that event only (UNKNOWN_TYPE), not the whole batch.
+   */
+  type: Scalars['String']['input'];
+  /**
+   * The site's pseudonymous visitor id (1 to 256 characters). Never stored: it only feeds the
+   * unique-visitor sketches as a keyed hash (HMAC-SHA-256 with a secret per calendar month).
+   */
+  visitorId: Scalars['String']['input'];
+};
+
+/** What the site reports about an offer. */
+export type AudienceEventType =
+  /** The visitor followed the offer's apply link. */
+  | 'APPLY_CLICK'
+  /** The offer was shown in a list of results. */
+  | 'IMPRESSION'
+  /** The offer's page was opened. */
+  | 'VIEW';
+
+/** One period of a series: periodStart to periodEnd, both included, clipped to the report's range. */
+export type AudiencePoint = {
+  __typename?: 'AudiencePoint';
+  applyClicks: Scalars['SafeInt']['output'];
+  impressions: Scalars['SafeInt']['output'];
+  periodEnd: Scalars['Date']['output'];
+  periodStart: Scalars['Date']['output'];
+  /** Distinct visitors over the period (see AudienceCounts.uniqueVisitors). */
+  uniqueVisitors: Scalars['SafeInt']['output'];
+  views: Scalars['SafeInt']['output'];
+};
+
+export type AudienceReport = {
+  __typename?: 'AudienceReport';
+  from: Scalars['Date']['output'];
+  granularity: Granularity;
+  /** The partner reported on; null for the whole site. */
+  partner: Maybe<Partner>;
+  /** Every period of the range, in order, days without events included (zeros). */
+  series: Array<AudiencePoint>;
+  to: Scalars['Date']['output'];
+  totals: AudienceCounts;
+};
+
+/**
+ * A breakdown row: `share` of all active offers. `bySource` splits the row between the agency's own
+ * offers (AGENCY) and the partners' (PARTNER), with shares within the row; null when not split.
+ */
+export type Breakdown = {
+  __typename?: 'Breakdown';
+  bySource: Maybe<Array<BreakdownPart>>;
+  count: Scalars['Int']['output'];
+  key: Scalars['String']['output'];
+  label: Scalars['String']['output'];
+  share: Scalars['Float']['output'];
+};
+
+/** One slice of a breakdown. `share` is a fraction (0 to 1) of the whole the slice belongs to. */
+export type BreakdownPart = {
+  __typename?: 'BreakdownPart';
+  count: Scalars['Int']['output'];
+  key: Scalars['String']['output'];
+  label: Scalars['String']['output'];
+  share: Scalars['Float']['output'];
+};
+
+/** A whole CV: updateCV replaces every field (omitted lists become empty, an omitted contact is removed). */
+export type CvInput = {
+  /** Null: available now. */
+  availableFrom?: InputMaybe<Scalars['Date']['input']>;
+  /** The agency's own reference for the candidate, 1 to 64 characters, one CV per candidate. Never shown to partners. */
+  candidateRef: Scalars['String']['input'];
+  contact?: InputMaybe<ContactInput>;
+  desiredContractTypes?: InputMaybe<Array<ContractType>>;
+  /** At most 16, each up to 16 characters (B, C1E, ...). */
+  drivingLicences?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** At most 20. */
+  education?: InputMaybe<Array<EducationInput>>;
+  /** At most 30. */
+  experiences?: InputMaybe<Array<ExperienceInput>>;
+  /** 1 to 255 characters. */
+  headline: Scalars['String']['input'];
+  /** At most 20, each up to 64 characters. */
+  languages?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Where the candidate lives: a real commune (postalCode or communeCode). */
+  location: LocationInput;
+  /** How far the candidate would travel to work: 0 to 500 km, default 30. */
+  mobilityRadiusKm?: InputMaybe<Scalars['Int']['input']>;
+  /** ROME 4.60 codes, at most 20. */
+  romeCodes?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** At most 50, each 1 to 100 characters. */
+  skills?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** At most 5,000 characters. */
+  summary?: InputMaybe<Scalars['String']['input']>;
+};
+
+/**
+ * A candidate's CV. For a PARTNER it exists only while a consent covers that partner; otherwise its id
+ * answers null, exactly like an id that never existed.
+ */
+export type CandidateCv = Node & {
+  __typename?: 'CandidateCV';
+  /** AGENCY only: partners' reads of this CV, newest first. */
+  accessLog: Maybe<Array<CvAccess>>;
+  /** Null: available now. */
+  availableFrom: Maybe<Scalars['Date']['output']>;
+  /** AGENCY only (FORBIDDEN otherwise): the agency's reference for the candidate. */
+  candidateRef: Maybe<Scalars['String']['output']>;
+  /** AGENCY only: every consent ever recorded for this CV, newest first. */
+  consents: Maybe<Array<Consent>>;
+  /** Null unless the consent covering you has shareContact (AGENCY: always). Reading it is logged. */
+  contact: Maybe<CandidateContact>;
+  desiredContractTypes: Array<ContractType>;
+  drivingLicences: Array<Scalars['String']['output']>;
+  education: Array<Education>;
+  experiences: Array<Experience>;
+  headline: Scalars['String']['output'];
+  id: Scalars['ID']['output'];
+  languages: Array<Scalars['String']['output']>;
+  /** The candidate's commune. */
+  location: Location;
+  mobilityRadiusKm: Scalars['Int']['output'];
+  /** AGENCY only: the random id the access log refers to this CV by. */
+  pseudonym: Maybe<Scalars['String']['output']>;
+  rome: Array<RomeOccupation>;
+  romeCodes: Array<Scalars['String']['output']>;
+  skills: Array<Scalars['String']['output']>;
+  summary: Maybe<Scalars['String']['output']>;
+  updatedAt: Scalars['DateTime']['output'];
+};
+
+export type CandidateCvConnection = {
+  __typename?: 'CandidateCVConnection';
+  edges: Array<CandidateCvEdge>;
+  pageInfo: PageInfo;
+};
+
+export type CandidateCvEdge = {
+  __typename?: 'CandidateCVEdge';
+  cursor: Scalars['String']['output'];
+  node: CandidateCv;
+};
+
+export type CandidateContact = {
+  __typename?: 'CandidateContact';
+  email: Maybe<Scalars['String']['output']>;
+  name: Maybe<Scalars['String']['output']>;
+  phone: Maybe<Scalars['String']['output']>;
+};
+
+export type CandidateFilter = {
+  /** Available on or before this date (a CV without availableFrom is available now). */
+  availableBefore?: InputMaybe<Scalars['Date']['input']>;
+  /** Any of these desired contract types. */
+  contractTypes?: InputMaybe<Array<ContractType>>;
+  /** Any of these departments (where the candidate lives). */
+  departmentCodes?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Headline, summary, skills and experience titles: every word must match as a word prefix; accents and case ignored. */
+  keywords?: InputMaybe<Scalars['String']['input']>;
+  /** The place is within the candidate's mobility radius, and the candidate lives within radiusKm of it. */
+  near?: InputMaybe<NearInput>;
+  /** Any of these ROME codes. */
+  romeCodes?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Every one of these skills (whole skill, accents and case ignored). */
+  skills?: InputMaybe<Array<Scalars['String']['input']>>;
+};
+
+/** A consent record: append-only (a new grant is a new record; revoking stamps this one). */
+export type Consent = Node & {
+  __typename?: 'Consent';
+  cv: Maybe<CandidateCv>;
+  expiresAt: Scalars['DateTime']['output'];
+  grantedAt: Scalars['DateTime']['output'];
+  id: Scalars['ID']['output'];
+  /** The partner covered when scope is PARTNER. */
+  partner: Maybe<Partner>;
+  revokedAt: Maybe<Scalars['DateTime']['output']>;
+  scope: ConsentScope;
+  shareContact: Scalars['Boolean']['output'];
+  status: ConsentStatus;
+};
+
+/**
+ * Candidate CVs the agency shares with partner job boards, under the candidate's consent.
+ * Personal data (GDPR): a PARTNER sees a CV only while an active, unexpired consent covers it, and its
+ * contact details only if that consent says so; every read is logged. PUBLIC never sees a CV.
+ */
+export type ConsentScope =
+  /** Every partner, present and future. */
+  | 'ALL_PARTNERS'
+  /** One partner. */
+  | 'PARTNER';
+
+export type ConsentStatus =
+  | 'ACTIVE'
+  /** expiresAt has passed. */
+  | 'EXPIRED'
+  | 'REVOKED';
+
+/** How to reach the candidate: stored apart from the CV, shown only under a contact consent. */
+export type ContactInput = {
+  email?: InputMaybe<Scalars['String']['input']>;
+  name?: InputMaybe<Scalars['String']['input']>;
+  /** Digits, spaces, dots, dashes and a leading +; stored without separators. */
+  phone?: InputMaybe<Scalars['String']['input']>;
+};
+
 export type ContractType =
   | 'APPRENTICESHIP'
   | 'FIXED_TERM'
@@ -57,6 +303,43 @@ export type CreatePartnerInput = {
   website?: InputMaybe<Scalars['URL']['input']>;
 };
 
+/** One partner read of one CV (no CV content in it). */
+export type CvAccess = {
+  __typename?: 'CvAccess';
+  apiKey: Maybe<ApiKey>;
+  at: Scalars['DateTime']['output'];
+  /** The consent that allowed the read; null once erased. */
+  consent: Maybe<Consent>;
+  /** The CV's pseudonym (the log outlives the CV). */
+  cvPseudonym: Scalars['String']['output'];
+  field: CvAccessField;
+  partner: Partner;
+  /** The request that read it (X-Request-Id). */
+  requestId: Scalars['String']['output'];
+};
+
+/** What a partner read. */
+export type CvAccessField =
+  /** Its contact details. */
+  | 'CONTACT'
+  /** The CV itself. */
+  | 'SUMMARY';
+
+export type Education = {
+  __typename?: 'Education';
+  level: Maybe<Scalars['String']['output']>;
+  title: Scalars['String']['output'];
+  year: Maybe<Scalars['Int']['output']>;
+};
+
+export type EducationInput = {
+  /** Free text, e.g. Bac+2, CAP; at most 64 characters. */
+  level?: InputMaybe<Scalars['String']['input']>;
+  /** 1 to 255 characters. */
+  title: Scalars['String']['input'];
+  year?: InputMaybe<Scalars['Int']['input']>;
+};
+
 export type Employer = {
   __typename?: 'Employer';
   name: Maybe<Scalars['String']['output']>;
@@ -68,10 +351,70 @@ export type EmployerInput = {
   url?: InputMaybe<Scalars['URL']['input']>;
 };
 
+/** What eraseCandidate removed, and whom the agency must now tell (GDPR art. 19). */
+export type ErasureReport = {
+  __typename?: 'ErasureReport';
+  /** Access-log entries kept (pseudonymous, purged after 1 year). */
+  accessLogEntriesKept: Scalars['Int']['output'];
+  consentsErased: Scalars['Int']['output'];
+  /** The pseudonym the remaining access-log entries refer to. */
+  cvPseudonym: Scalars['String']['output'];
+  /** Partners that read this CV: they must be told of the erasure. */
+  partnersToNotify: Array<Partner>;
+};
+
+export type Experience = {
+  __typename?: 'Experience';
+  description: Maybe<Scalars['String']['output']>;
+  employer: Maybe<Scalars['String']['output']>;
+  from: Maybe<Scalars['Date']['output']>;
+  title: Scalars['String']['output'];
+  to: Maybe<Scalars['Date']['output']>;
+};
+
+export type ExperienceInput = {
+  /** At most 2,000 characters. */
+  description?: InputMaybe<Scalars['String']['input']>;
+  employer?: InputMaybe<Scalars['String']['input']>;
+  from?: InputMaybe<Scalars['Date']['input']>;
+  /** 1 to 255 characters. */
+  title: Scalars['String']['input'];
+  /** Not before from. */
+  to?: InputMaybe<Scalars['Date']['input']>;
+};
+
 export type FacetValue = {
   __typename?: 'FacetValue';
   count: Scalars['Int']['output'];
   value: Scalars['String']['output'];
+};
+
+export type Granularity =
+  | 'DAY'
+  /** Calendar months. */
+  | 'MONTH'
+  /** ISO weeks (Monday to Sunday). */
+  | 'WEEK';
+
+/**
+ * The hub's key figures for one Europe/Paris day, over the offers public search shows. For a past
+ * day, offers are judged at the end of that day (validThrough, publication date); the hub keeps no
+ * status history, so offers withdrawn since are not counted.
+ */
+export type HubStats = {
+  __typename?: 'HubStats';
+  activeOffers: Scalars['Int']['output'];
+  /** key = INSEE region code (UNKNOWN when not located), split by source. */
+  activeOffersByRegion: Array<Breakdown>;
+  /** key = ROME grand domain, the code's first letter (UNKNOWN without a ROME code), split by source. */
+  activeOffersByRomeDomain: Array<Breakdown>;
+  /** AGENCY and PARTNER. */
+  activeOffersBySource: Array<Breakdown>;
+  date: Scalars['Date']['output'];
+  /** Offers published that day, whatever became of them since. */
+  newOffers: Scalars['Int']['output'];
+  /** The 10 partners with the most active offers; key = partner code. */
+  topPartners: Array<Breakdown>;
 };
 
 /** A problem with one input item: `field` is its path inside the item (e.g. location.postalCode). */
@@ -114,14 +457,32 @@ export type Mutation = {
   __typename?: 'Mutation';
   /** AGENCY: registers a partner job board. */
   createPartner: Partner;
+  /** AGENCY: erases the candidate (CV, contact, consents); the access log keeps only the pseudonym. */
+  eraseCandidate: ErasureReport;
+  /**
+   * AGENCY, for the candidate: records a new consent. partnerId null: every partner. expiresAt defaults
+   * to, and may not exceed, 2 years after now.
+   */
+  grantCVConsent: Consent;
   /** AGENCY: a new key, for a partner (role PARTNER, partnerId required) or for the agency (role AGENCY). */
   issueApiKey: IssuedApiKey;
+  /** AGENCY, for the candidate: publishes a CV (candidateRef must be new). */
+  publishCV: CandidateCv;
   /** AGENCY: undoes suspendPartner. */
   reactivatePartner: Partner;
+  /**
+   * AGENCY (the site): records audience events, at most 10,000 a call (more is BAD_USER_INPUT).
+   * Each event is kept or rejected on its own; the kept ones are counted in one transaction.
+   */
+  recordAudienceEvents: RecordAudiencePayload;
   /** AGENCY: the key stops working on the next request. */
   revokeApiKey: ApiKey;
+  /** AGENCY: withdraws a consent; partners lose access on their next request. */
+  revokeCVConsent: Consent;
   /** AGENCY: the partner's offers leave public search at once, and its keys stop working for ingestion. */
   suspendPartner: Partner;
+  /** AGENCY: replaces a CV's content (its consents stay). */
+  updateCV: CandidateCv;
   /**
    * PARTNER: creates or updates your offers; AGENCY: the agency's own. At most 5,000 offers a call.
    * Accepted items commit together (all or none); rejected ones are reported, never block the rest.
@@ -138,10 +499,28 @@ export type MutationCreatePartnerArgs = {
 };
 
 
+export type MutationEraseCandidateArgs = {
+  cvId: Scalars['ID']['input'];
+};
+
+
+export type MutationGrantCvConsentArgs = {
+  cvId: Scalars['ID']['input'];
+  expiresAt?: InputMaybe<Scalars['DateTime']['input']>;
+  partnerId?: InputMaybe<Scalars['ID']['input']>;
+  shareContact: Scalars['Boolean']['input'];
+};
+
+
 export type MutationIssueApiKeyArgs = {
   label?: InputMaybe<Scalars['String']['input']>;
   partnerId?: InputMaybe<Scalars['ID']['input']>;
   role: Role;
+};
+
+
+export type MutationPublishCvArgs = {
+  input: CvInput;
 };
 
 
@@ -150,13 +529,29 @@ export type MutationReactivatePartnerArgs = {
 };
 
 
+export type MutationRecordAudienceEventsArgs = {
+  events: Array<AudienceEventInput>;
+};
+
+
 export type MutationRevokeApiKeyArgs = {
   id: Scalars['ID']['input'];
 };
 
 
+export type MutationRevokeCvConsentArgs = {
+  consentId: Scalars['ID']['input'];
+};
+
+
 export type MutationSuspendPartnerArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+export type MutationUpdateCvArgs = {
+  id: Scalars['ID']['input'];
+  input: CvInput;
 };
 
 
@@ -187,6 +582,8 @@ export type Node = {
 export type Offer = Node & {
   __typename?: 'Offer';
   applyUrl: Maybe<Scalars['URL']['output']>;
+  /** Last 30 days' audience: for the offer's own partner and the agency; null for anyone else. */
+  audience: Maybe<OfferAudience>;
   contractType: ContractType;
   description: Scalars['String']['output'];
   /** Distance in km from filter.near's place, when the query had one. */
@@ -211,6 +608,16 @@ export type Offer = Node & {
   title: Scalars['String']['output'];
   updatedAt: Scalars['DateTime']['output'];
   validThrough: Maybe<Scalars['DateTime']['output']>;
+};
+
+/** An offer's audience over the last 30 Europe/Paris days (today included). */
+export type OfferAudience = {
+  __typename?: 'OfferAudience';
+  applyClicks: Scalars['SafeInt']['output'];
+  from: Scalars['Date']['output'];
+  impressions: Scalars['SafeInt']['output'];
+  to: Scalars['Date']['output'];
+  views: Scalars['SafeInt']['output'];
 };
 
 export type OfferConnection = {
@@ -350,6 +757,23 @@ export type Query = {
   __typename?: 'Query';
   /** AGENCY: every API key (or one partner's). */
   apiKeys: Array<ApiKey>;
+  /**
+   * PARTNER: your own audience (partnerId omitted, or yours; another partner's is FORBIDDEN).
+   * AGENCY: any partner's, or the whole site's with partnerId omitted. Europe/Paris days, from and
+   * to included, at most 366 days.
+   */
+  audience: AudienceReport;
+  /** A CV by id, or null when unknown, malformed or not shared with you. */
+  candidate: Maybe<CandidateCv>;
+  /**
+   * PARTNER: the CVs shared with you (an active consent covers you), most recently updated first;
+   * AGENCY: every CV. PUBLIC: UNAUTHENTICATED. `first` is at most 100; `after` is an opaque cursor.
+   */
+  candidates: CandidateCvConnection;
+  /** AGENCY: partners' reads of a CV, newest first (none for an unknown or erased CV: erasure reports them). */
+  cvAccessLog: Array<CvAccess>;
+  /** AGENCY: the hub's key figures for a day (default today, Europe/Paris; not in the future). */
+  hubStats: HubStats;
   /** Any object by its global id, or null if there is none (or you may not see it). */
   node: Maybe<Node>;
   /** One public offer by global id; null when unknown or not ACTIVE. */
@@ -358,12 +782,48 @@ export type Query = {
   offers: OfferConnection;
   partner: Maybe<Partner>;
   partners: Array<Partner>;
+  /**
+   * A short-lived signed link (15 minutes) to a report page, for a browser that cannot send an
+   * Authorization header. Issued only for what you may see (same rules as audience and hubStats);
+   * it stops working if your key is revoked. AUDIENCE needs from and to; HUB takes date.
+   */
+  reportLink: ReportLink;
   viewer: Viewer;
 };
 
 
 export type QueryApiKeysArgs = {
   partnerId?: InputMaybe<Scalars['ID']['input']>;
+};
+
+
+export type QueryAudienceArgs = {
+  from: Scalars['Date']['input'];
+  granularity?: InputMaybe<Granularity>;
+  partnerId?: InputMaybe<Scalars['ID']['input']>;
+  to: Scalars['Date']['input'];
+};
+
+
+export type QueryCandidateArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type QueryCandidatesArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<CandidateFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+export type QueryCvAccessLogArgs = {
+  cvId: Scalars['ID']['input'];
+};
+
+
+export type QueryHubStatsArgs = {
+  date?: InputMaybe<Scalars['Date']['input']>;
 };
 
 
@@ -387,6 +847,38 @@ export type QueryOffersArgs = {
 
 export type QueryPartnerArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+export type QueryReportLinkArgs = {
+  date?: InputMaybe<Scalars['Date']['input']>;
+  from?: InputMaybe<Scalars['Date']['input']>;
+  granularity?: InputMaybe<Granularity>;
+  kind: ReportKind;
+  partnerId?: InputMaybe<Scalars['ID']['input']>;
+  to?: InputMaybe<Scalars['Date']['input']>;
+};
+
+export type RecordAudiencePayload = {
+  __typename?: 'RecordAudiencePayload';
+  /** Events counted. */
+  accepted: Scalars['Int']['output'];
+  errors: Array<AudienceEventError>;
+  /** Events rejected (each has at least one entry in errors). */
+  rejected: Scalars['Int']['output'];
+};
+
+export type ReportKind =
+  /** GET /reports/audience: a partner's (or the whole site's) audience, as Query.audience. */
+  | 'AUDIENCE'
+  /** GET /reports/hub: the hub's key figures, as Query.hubStats (AGENCY). */
+  | 'HUB';
+
+export type ReportLink = {
+  __typename?: 'ReportLink';
+  expiresAt: Scalars['DateTime']['output'];
+  /** Path and query to append to the hub's origin; open it in a browser. */
+  path: Scalars['String']['output'];
 };
 
 /** Who is calling: set by the `Authorization: Bearer <api key>` header (none: PUBLIC). */
@@ -540,6 +1032,8 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
 export type ResolversInterfaceTypes<_RefType extends Record<string, unknown>> = ResolversObject<{
   Node:
     | ( ApiKeyEntity )
+    | ( CandidateCvModel )
+    | ( ConsentEntity )
     | ( OfferModel )
     | ( PartnerEntity )
   ;
@@ -548,15 +1042,42 @@ export type ResolversInterfaceTypes<_RefType extends Record<string, unknown>> = 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = ResolversObject<{
   ApiKey: ResolverTypeWrapper<ApiKeyEntity>;
+  AudienceCounts: ResolverTypeWrapper<AudienceCounts>;
+  AudienceEventError: ResolverTypeWrapper<AudienceEventError>;
+  AudienceEventInput: AudienceEventInput;
+  AudienceEventType: AudienceEventType;
+  AudiencePoint: ResolverTypeWrapper<AudiencePoint>;
+  AudienceReport: ResolverTypeWrapper<AudienceReportModel>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  Breakdown: ResolverTypeWrapper<Breakdown>;
+  BreakdownPart: ResolverTypeWrapper<BreakdownPart>;
+  CVInput: CvInput;
+  CandidateCV: ResolverTypeWrapper<CandidateCvModel>;
+  CandidateCVConnection: ResolverTypeWrapper<CandidateConnectionModel>;
+  CandidateCVEdge: ResolverTypeWrapper<Omit<CandidateCvEdge, 'node'> & { node: ResolversTypes['CandidateCV'] }>;
+  CandidateContact: ResolverTypeWrapper<CandidateContactEntity>;
+  CandidateFilter: CandidateFilter;
+  Consent: ResolverTypeWrapper<ConsentEntity>;
+  ConsentScope: ConsentScope;
+  ConsentStatus: ConsentStatus;
+  ContactInput: ContactInput;
   ContractType: ContractType;
   CreatePartnerInput: CreatePartnerInput;
+  CvAccess: ResolverTypeWrapper<CvAccessLogEntity>;
+  CvAccessField: CvAccessField;
   Date: ResolverTypeWrapper<Scalars['Date']['output']>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
+  Education: ResolverTypeWrapper<Education>;
+  EducationInput: EducationInput;
   Employer: ResolverTypeWrapper<Employer>;
   EmployerInput: EmployerInput;
+  ErasureReport: ResolverTypeWrapper<ErasureReportModel>;
+  Experience: ResolverTypeWrapper<Experience>;
+  ExperienceInput: ExperienceInput;
   FacetValue: ResolverTypeWrapper<FacetValue>;
   Float: ResolverTypeWrapper<Scalars['Float']['output']>;
+  Granularity: Granularity;
+  HubStats: ResolverTypeWrapper<HubStatsModel>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   InputError: ResolverTypeWrapper<InputError>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
@@ -567,6 +1088,7 @@ export type ResolversTypes = ResolversObject<{
   NearInput: NearInput;
   Node: ResolverTypeWrapper<ResolversInterfaceTypes<ResolversTypes>['Node']>;
   Offer: ResolverTypeWrapper<OfferModel>;
+  OfferAudience: ResolverTypeWrapper<OfferAudience>;
   OfferConnection: ResolverTypeWrapper<OfferConnectionModel>;
   OfferEdge: ResolverTypeWrapper<Omit<OfferEdge, 'node'> & { node: ResolversTypes['Offer'] }>;
   OfferFacets: ResolverTypeWrapper<OfferConnectionModel>;
@@ -580,9 +1102,13 @@ export type ResolversTypes = ResolversObject<{
   Partner: ResolverTypeWrapper<PartnerEntity>;
   PartnerStatus: PartnerStatus;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  RecordAudiencePayload: ResolverTypeWrapper<RecordAudiencePayload>;
+  ReportKind: ReportKind;
+  ReportLink: ResolverTypeWrapper<ReportLink>;
   Role: Role;
   RomeDomain: ResolverTypeWrapper<RomeDomain>;
   RomeOccupation: ResolverTypeWrapper<RomeOccupationModel>;
+  SafeInt: ResolverTypeWrapper<Scalars['SafeInt']['output']>;
   Salary: ResolverTypeWrapper<Salary>;
   SalaryInput: SalaryInput;
   SalaryPeriod: SalaryPeriod;
@@ -597,14 +1123,36 @@ export type ResolversTypes = ResolversObject<{
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = ResolversObject<{
   ApiKey: ApiKeyEntity;
+  AudienceCounts: AudienceCounts;
+  AudienceEventError: AudienceEventError;
+  AudienceEventInput: AudienceEventInput;
+  AudiencePoint: AudiencePoint;
+  AudienceReport: AudienceReportModel;
   Boolean: Scalars['Boolean']['output'];
+  Breakdown: Breakdown;
+  BreakdownPart: BreakdownPart;
+  CVInput: CvInput;
+  CandidateCV: CandidateCvModel;
+  CandidateCVConnection: CandidateConnectionModel;
+  CandidateCVEdge: Omit<CandidateCvEdge, 'node'> & { node: ResolversParentTypes['CandidateCV'] };
+  CandidateContact: CandidateContactEntity;
+  CandidateFilter: CandidateFilter;
+  Consent: ConsentEntity;
+  ContactInput: ContactInput;
   CreatePartnerInput: CreatePartnerInput;
+  CvAccess: CvAccessLogEntity;
   Date: Scalars['Date']['output'];
   DateTime: Scalars['DateTime']['output'];
+  Education: Education;
+  EducationInput: EducationInput;
   Employer: Employer;
   EmployerInput: EmployerInput;
+  ErasureReport: ErasureReportModel;
+  Experience: Experience;
+  ExperienceInput: ExperienceInput;
   FacetValue: FacetValue;
   Float: Scalars['Float']['output'];
+  HubStats: HubStatsModel;
   ID: Scalars['ID']['output'];
   InputError: InputError;
   Int: Scalars['Int']['output'];
@@ -615,6 +1163,7 @@ export type ResolversParentTypes = ResolversObject<{
   NearInput: NearInput;
   Node: ResolversInterfaceTypes<ResolversParentTypes>['Node'];
   Offer: OfferModel;
+  OfferAudience: OfferAudience;
   OfferConnection: OfferConnectionModel;
   OfferEdge: Omit<OfferEdge, 'node'> & { node: ResolversParentTypes['Offer'] };
   OfferFacets: OfferConnectionModel;
@@ -624,8 +1173,11 @@ export type ResolversParentTypes = ResolversObject<{
   PageInfo: PageInfo;
   Partner: PartnerEntity;
   Query: Record<PropertyKey, never>;
+  RecordAudiencePayload: RecordAudiencePayload;
+  ReportLink: ReportLink;
   RomeDomain: RomeDomain;
   RomeOccupation: RomeOccupationModel;
+  SafeInt: Scalars['SafeInt']['output'];
   Salary: Salary;
   SalaryInput: SalaryInput;
   String: Scalars['String']['output'];
@@ -647,6 +1199,116 @@ export type ApiKeyResolvers<ContextType = GraphQLContext, ParentType extends Res
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 }>;
 
+export type AudienceCountsResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['AudienceCounts'] = ResolversParentTypes['AudienceCounts']> = ResolversObject<{
+  applyClicks?: Resolver<ResolversTypes['SafeInt'], ParentType, ContextType>;
+  impressions?: Resolver<ResolversTypes['SafeInt'], ParentType, ContextType>;
+  uniqueVisitors?: Resolver<ResolversTypes['SafeInt'], ParentType, ContextType>;
+  views?: Resolver<ResolversTypes['SafeInt'], ParentType, ContextType>;
+}>;
+
+export type AudienceEventErrorResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['AudienceEventError'] = ResolversParentTypes['AudienceEventError']> = ResolversObject<{
+  code?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  field?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  index?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
+
+export type AudiencePointResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['AudiencePoint'] = ResolversParentTypes['AudiencePoint']> = ResolversObject<{
+  applyClicks?: Resolver<ResolversTypes['SafeInt'], ParentType, ContextType>;
+  impressions?: Resolver<ResolversTypes['SafeInt'], ParentType, ContextType>;
+  periodEnd?: Resolver<ResolversTypes['Date'], ParentType, ContextType>;
+  periodStart?: Resolver<ResolversTypes['Date'], ParentType, ContextType>;
+  uniqueVisitors?: Resolver<ResolversTypes['SafeInt'], ParentType, ContextType>;
+  views?: Resolver<ResolversTypes['SafeInt'], ParentType, ContextType>;
+}>;
+
+export type AudienceReportResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['AudienceReport'] = ResolversParentTypes['AudienceReport']> = ResolversObject<{
+  from?: Resolver<ResolversTypes['Date'], ParentType, ContextType>;
+  granularity?: Resolver<ResolversTypes['Granularity'], ParentType, ContextType>;
+  partner?: Resolver<Maybe<ResolversTypes['Partner']>, ParentType, ContextType>;
+  series?: Resolver<Array<ResolversTypes['AudiencePoint']>, ParentType, ContextType>;
+  to?: Resolver<ResolversTypes['Date'], ParentType, ContextType>;
+  totals?: Resolver<ResolversTypes['AudienceCounts'], ParentType, ContextType>;
+}>;
+
+export type BreakdownResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Breakdown'] = ResolversParentTypes['Breakdown']> = ResolversObject<{
+  bySource?: Resolver<Maybe<Array<ResolversTypes['BreakdownPart']>>, ParentType, ContextType>;
+  count?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  key?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  label?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  share?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+}>;
+
+export type BreakdownPartResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['BreakdownPart'] = ResolversParentTypes['BreakdownPart']> = ResolversObject<{
+  count?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  key?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  label?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  share?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+}>;
+
+export type CandidateCvResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['CandidateCV'] = ResolversParentTypes['CandidateCV']> = ResolversObject<{
+  accessLog?: Resolver<Maybe<Array<ResolversTypes['CvAccess']>>, ParentType, ContextType>;
+  availableFrom?: Resolver<Maybe<ResolversTypes['Date']>, ParentType, ContextType>;
+  candidateRef?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  consents?: Resolver<Maybe<Array<ResolversTypes['Consent']>>, ParentType, ContextType>;
+  contact?: Resolver<Maybe<ResolversTypes['CandidateContact']>, ParentType, ContextType>;
+  desiredContractTypes?: Resolver<Array<ResolversTypes['ContractType']>, ParentType, ContextType>;
+  drivingLicences?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  education?: Resolver<Array<ResolversTypes['Education']>, ParentType, ContextType>;
+  experiences?: Resolver<Array<ResolversTypes['Experience']>, ParentType, ContextType>;
+  headline?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  languages?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  location?: Resolver<ResolversTypes['Location'], ParentType, ContextType>;
+  mobilityRadiusKm?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  pseudonym?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  rome?: Resolver<Array<ResolversTypes['RomeOccupation']>, ParentType, ContextType>;
+  romeCodes?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  skills?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  summary?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type CandidateCvConnectionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['CandidateCVConnection'] = ResolversParentTypes['CandidateCVConnection']> = ResolversObject<{
+  edges?: Resolver<Array<ResolversTypes['CandidateCVEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+}>;
+
+export type CandidateCvEdgeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['CandidateCVEdge'] = ResolversParentTypes['CandidateCVEdge']> = ResolversObject<{
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['CandidateCV'], ParentType, ContextType>;
+}>;
+
+export type CandidateContactResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['CandidateContact'] = ResolversParentTypes['CandidateContact']> = ResolversObject<{
+  email?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  name?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  phone?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+}>;
+
+export type ConsentResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Consent'] = ResolversParentTypes['Consent']> = ResolversObject<{
+  cv?: Resolver<Maybe<ResolversTypes['CandidateCV']>, ParentType, ContextType>;
+  expiresAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  grantedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  partner?: Resolver<Maybe<ResolversTypes['Partner']>, ParentType, ContextType>;
+  revokedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  scope?: Resolver<ResolversTypes['ConsentScope'], ParentType, ContextType>;
+  shareContact?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['ConsentStatus'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type CvAccessResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['CvAccess'] = ResolversParentTypes['CvAccess']> = ResolversObject<{
+  apiKey?: Resolver<Maybe<ResolversTypes['ApiKey']>, ParentType, ContextType>;
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  consent?: Resolver<Maybe<ResolversTypes['Consent']>, ParentType, ContextType>;
+  cvPseudonym?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  field?: Resolver<ResolversTypes['CvAccessField'], ParentType, ContextType>;
+  partner?: Resolver<ResolversTypes['Partner'], ParentType, ContextType>;
+  requestId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
+
 export interface DateScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['Date'], any> {
   name: 'Date';
 }
@@ -655,14 +1317,45 @@ export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversT
   name: 'DateTime';
 }
 
+export type EducationResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Education'] = ResolversParentTypes['Education']> = ResolversObject<{
+  level?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  title?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  year?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+}>;
+
 export type EmployerResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Employer'] = ResolversParentTypes['Employer']> = ResolversObject<{
   name?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   url?: Resolver<Maybe<ResolversTypes['URL']>, ParentType, ContextType>;
 }>;
 
+export type ErasureReportResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ErasureReport'] = ResolversParentTypes['ErasureReport']> = ResolversObject<{
+  accessLogEntriesKept?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  consentsErased?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  cvPseudonym?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  partnersToNotify?: Resolver<Array<ResolversTypes['Partner']>, ParentType, ContextType>;
+}>;
+
+export type ExperienceResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Experience'] = ResolversParentTypes['Experience']> = ResolversObject<{
+  description?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  employer?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  from?: Resolver<Maybe<ResolversTypes['Date']>, ParentType, ContextType>;
+  title?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  to?: Resolver<Maybe<ResolversTypes['Date']>, ParentType, ContextType>;
+}>;
+
 export type FacetValueResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['FacetValue'] = ResolversParentTypes['FacetValue']> = ResolversObject<{
   count?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   value?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
+
+export type HubStatsResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['HubStats'] = ResolversParentTypes['HubStats']> = ResolversObject<{
+  activeOffers?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  activeOffersByRegion?: Resolver<Array<ResolversTypes['Breakdown']>, ParentType, ContextType>;
+  activeOffersByRomeDomain?: Resolver<Array<ResolversTypes['Breakdown']>, ParentType, ContextType>;
+  activeOffersBySource?: Resolver<Array<ResolversTypes['Breakdown']>, ParentType, ContextType>;
+  date?: Resolver<ResolversTypes['Date'], ParentType, ContextType>;
+  newOffers?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  topPartners?: Resolver<Array<ResolversTypes['Breakdown']>, ParentType, ContextType>;
 }>;
 
 export type InputErrorResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['InputError'] = ResolversParentTypes['InputError']> = ResolversObject<{
@@ -689,20 +1382,27 @@ export type LocationResolvers<ContextType = GraphQLContext, ParentType extends R
 
 export type MutationResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
   createPartner?: Resolver<ResolversTypes['Partner'], ParentType, ContextType, RequireFields<MutationCreatePartnerArgs, 'input'>>;
+  eraseCandidate?: Resolver<ResolversTypes['ErasureReport'], ParentType, ContextType, RequireFields<MutationEraseCandidateArgs, 'cvId'>>;
+  grantCVConsent?: Resolver<ResolversTypes['Consent'], ParentType, ContextType, RequireFields<MutationGrantCvConsentArgs, 'cvId' | 'shareContact'>>;
   issueApiKey?: Resolver<ResolversTypes['IssuedApiKey'], ParentType, ContextType, RequireFields<MutationIssueApiKeyArgs, 'role'>>;
+  publishCV?: Resolver<ResolversTypes['CandidateCV'], ParentType, ContextType, RequireFields<MutationPublishCvArgs, 'input'>>;
   reactivatePartner?: Resolver<ResolversTypes['Partner'], ParentType, ContextType, RequireFields<MutationReactivatePartnerArgs, 'id'>>;
+  recordAudienceEvents?: Resolver<ResolversTypes['RecordAudiencePayload'], ParentType, ContextType, RequireFields<MutationRecordAudienceEventsArgs, 'events'>>;
   revokeApiKey?: Resolver<ResolversTypes['ApiKey'], ParentType, ContextType, RequireFields<MutationRevokeApiKeyArgs, 'id'>>;
+  revokeCVConsent?: Resolver<ResolversTypes['Consent'], ParentType, ContextType, RequireFields<MutationRevokeCvConsentArgs, 'consentId'>>;
   suspendPartner?: Resolver<ResolversTypes['Partner'], ParentType, ContextType, RequireFields<MutationSuspendPartnerArgs, 'id'>>;
+  updateCV?: Resolver<ResolversTypes['CandidateCV'], ParentType, ContextType, RequireFields<MutationUpdateCvArgs, 'id' | 'input'>>;
   upsertOffers?: Resolver<ResolversTypes['UpsertOffersPayload'], ParentType, ContextType, RequireFields<MutationUpsertOffersArgs, 'offers'>>;
   withdrawOffers?: Resolver<ResolversTypes['WithdrawOffersPayload'], ParentType, ContextType, RequireFields<MutationWithdrawOffersArgs, 'externalIds'>>;
 }>;
 
 export type NodeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Node'] = ResolversParentTypes['Node']> = ResolversObject<{
-  __resolveType: TypeResolveFn<'ApiKey' | 'Offer' | 'Partner', ParentType, ContextType>;
+  __resolveType: TypeResolveFn<'ApiKey' | 'CandidateCV' | 'Consent' | 'Offer' | 'Partner', ParentType, ContextType>;
 }>;
 
 export type OfferResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Offer'] = ResolversParentTypes['Offer']> = ResolversObject<{
   applyUrl?: Resolver<Maybe<ResolversTypes['URL']>, ParentType, ContextType>;
+  audience?: Resolver<Maybe<ResolversTypes['OfferAudience']>, ParentType, ContextType>;
   contractType?: Resolver<ResolversTypes['ContractType'], ParentType, ContextType>;
   description?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   distanceKm?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
@@ -724,6 +1424,14 @@ export type OfferResolvers<ContextType = GraphQLContext, ParentType extends Reso
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   validThrough?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type OfferAudienceResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['OfferAudience'] = ResolversParentTypes['OfferAudience']> = ResolversObject<{
+  applyClicks?: Resolver<ResolversTypes['SafeInt'], ParentType, ContextType>;
+  from?: Resolver<ResolversTypes['Date'], ParentType, ContextType>;
+  impressions?: Resolver<ResolversTypes['SafeInt'], ParentType, ContextType>;
+  to?: Resolver<ResolversTypes['Date'], ParentType, ContextType>;
+  views?: Resolver<ResolversTypes['SafeInt'], ParentType, ContextType>;
 }>;
 
 export type OfferConnectionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['OfferConnection'] = ResolversParentTypes['OfferConnection']> = ResolversObject<{
@@ -775,12 +1483,29 @@ export type PartnerResolvers<ContextType = GraphQLContext, ParentType extends Re
 
 export type QueryResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
   apiKeys?: Resolver<Array<ResolversTypes['ApiKey']>, ParentType, ContextType, Partial<QueryApiKeysArgs>>;
+  audience?: Resolver<ResolversTypes['AudienceReport'], ParentType, ContextType, RequireFields<QueryAudienceArgs, 'from' | 'granularity' | 'to'>>;
+  candidate?: Resolver<Maybe<ResolversTypes['CandidateCV']>, ParentType, ContextType, RequireFields<QueryCandidateArgs, 'id'>>;
+  candidates?: Resolver<ResolversTypes['CandidateCVConnection'], ParentType, ContextType, RequireFields<QueryCandidatesArgs, 'first'>>;
+  cvAccessLog?: Resolver<Array<ResolversTypes['CvAccess']>, ParentType, ContextType, RequireFields<QueryCvAccessLogArgs, 'cvId'>>;
+  hubStats?: Resolver<ResolversTypes['HubStats'], ParentType, ContextType, Partial<QueryHubStatsArgs>>;
   node?: Resolver<Maybe<ResolversTypes['Node']>, ParentType, ContextType, RequireFields<QueryNodeArgs, 'id'>>;
   offer?: Resolver<Maybe<ResolversTypes['Offer']>, ParentType, ContextType, RequireFields<QueryOfferArgs, 'id'>>;
   offers?: Resolver<ResolversTypes['OfferConnection'], ParentType, ContextType, RequireFields<QueryOffersArgs, 'first' | 'sort'>>;
   partner?: Resolver<Maybe<ResolversTypes['Partner']>, ParentType, ContextType, RequireFields<QueryPartnerArgs, 'id'>>;
   partners?: Resolver<Array<ResolversTypes['Partner']>, ParentType, ContextType>;
+  reportLink?: Resolver<ResolversTypes['ReportLink'], ParentType, ContextType, RequireFields<QueryReportLinkArgs, 'granularity' | 'kind'>>;
   viewer?: Resolver<ResolversTypes['Viewer'], ParentType, ContextType>;
+}>;
+
+export type RecordAudiencePayloadResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['RecordAudiencePayload'] = ResolversParentTypes['RecordAudiencePayload']> = ResolversObject<{
+  accepted?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  errors?: Resolver<Array<ResolversTypes['AudienceEventError']>, ParentType, ContextType>;
+  rejected?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+}>;
+
+export type ReportLinkResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ReportLink'] = ResolversParentTypes['ReportLink']> = ResolversObject<{
+  expiresAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  path?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 }>;
 
 export type RomeDomainResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['RomeDomain'] = ResolversParentTypes['RomeDomain']> = ResolversObject<{
@@ -793,6 +1518,10 @@ export type RomeOccupationResolvers<ContextType = GraphQLContext, ParentType ext
   domain?: Resolver<ResolversTypes['RomeDomain'], ParentType, ContextType>;
   label?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 }>;
+
+export interface SafeIntScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['SafeInt'], any> {
+  name: 'SafeInt';
+}
 
 export type SalaryResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Salary'] = ResolversParentTypes['Salary']> = ResolversObject<{
   currency?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
@@ -826,16 +1555,33 @@ export type WithdrawOffersPayloadResolvers<ContextType = GraphQLContext, ParentT
 
 export type Resolvers<ContextType = GraphQLContext> = ResolversObject<{
   ApiKey?: ApiKeyResolvers<ContextType>;
+  AudienceCounts?: AudienceCountsResolvers<ContextType>;
+  AudienceEventError?: AudienceEventErrorResolvers<ContextType>;
+  AudiencePoint?: AudiencePointResolvers<ContextType>;
+  AudienceReport?: AudienceReportResolvers<ContextType>;
+  Breakdown?: BreakdownResolvers<ContextType>;
+  BreakdownPart?: BreakdownPartResolvers<ContextType>;
+  CandidateCV?: CandidateCvResolvers<ContextType>;
+  CandidateCVConnection?: CandidateCvConnectionResolvers<ContextType>;
+  CandidateCVEdge?: CandidateCvEdgeResolvers<ContextType>;
+  CandidateContact?: CandidateContactResolvers<ContextType>;
+  Consent?: ConsentResolvers<ContextType>;
+  CvAccess?: CvAccessResolvers<ContextType>;
   Date?: GraphQLScalarType;
   DateTime?: GraphQLScalarType;
+  Education?: EducationResolvers<ContextType>;
   Employer?: EmployerResolvers<ContextType>;
+  ErasureReport?: ErasureReportResolvers<ContextType>;
+  Experience?: ExperienceResolvers<ContextType>;
   FacetValue?: FacetValueResolvers<ContextType>;
+  HubStats?: HubStatsResolvers<ContextType>;
   InputError?: InputErrorResolvers<ContextType>;
   IssuedApiKey?: IssuedApiKeyResolvers<ContextType>;
   Location?: LocationResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   Node?: NodeResolvers<ContextType>;
   Offer?: OfferResolvers<ContextType>;
+  OfferAudience?: OfferAudienceResolvers<ContextType>;
   OfferConnection?: OfferConnectionResolvers<ContextType>;
   OfferEdge?: OfferEdgeResolvers<ContextType>;
   OfferFacets?: OfferFacetsResolvers<ContextType>;
@@ -843,8 +1589,11 @@ export type Resolvers<ContextType = GraphQLContext> = ResolversObject<{
   PageInfo?: PageInfoResolvers<ContextType>;
   Partner?: PartnerResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  RecordAudiencePayload?: RecordAudiencePayloadResolvers<ContextType>;
+  ReportLink?: ReportLinkResolvers<ContextType>;
   RomeDomain?: RomeDomainResolvers<ContextType>;
   RomeOccupation?: RomeOccupationResolvers<ContextType>;
+  SafeInt?: GraphQLScalarType;
   Salary?: SalaryResolvers<ContextType>;
   URL?: GraphQLScalarType;
   UpsertOffersPayload?: UpsertOffersPayloadResolvers<ContextType>;

@@ -1,6 +1,10 @@
 import DataLoader from 'dataloader';
 import type { PartnerEntity } from '../../entities';
+import type { Viewer } from '../auth/viewer';
 import type { Services } from '../services';
+import type { CvAccessRecorder } from '../services/cv-access-recorder';
+import { createAudienceLoaders, type AudienceLoaders } from './audience.loader';
+import { createCandidateLoaders, type CandidateLoaders } from './candidate.loader';
 import type { FacetCount, FacetDimension, OfferConnectionModel, OfferFilterSpec, OfferModel, OfferQuery } from '../services/offer-search.types';
 
 /** Partner.offers page request, keyed by partner and by everything else in the query. */
@@ -18,7 +22,7 @@ export interface FacetKey {
  * Per-request DataLoaders: built fresh for every request (never shared, so no viewer sees another's
  * rows and nothing is stale), each batching one kind of lookup into one SQL statement.
  */
-export interface Loaders {
+export interface Loaders extends CandidateLoaders, AudienceLoaders {
   partnerById: DataLoader<number, PartnerEntity | null>;
   offerById: DataLoader<number, OfferModel | null>;
   /** Any status: for a publisher's own offers (ingestion results), never for public reads. */
@@ -53,9 +57,12 @@ async function batchGrouped<K, V>(
   return results;
 }
 
-export function createLoaders(services: Services, now: Date): Loaders {
+/** `request`: who asks (candidate CVs are per-viewer) and where CV reads are recorded. */
+export function createLoaders(services: Services, now: Date, request: { viewer: Viewer; cvAccess: CvAccessRecorder }): Loaders {
   const { offers, partners } = services;
   return {
+    ...createCandidateLoaders(services, { ...request, now }),
+    ...createAudienceLoaders(services, now),
     partnerById: new DataLoader(async (ids) => {
       const found = await partners.byIds(ids);
       return ids.map((id) => found.get(id) ?? null);

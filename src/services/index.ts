@@ -1,8 +1,13 @@
 import type { DataSource } from 'typeorm';
 import { AuthService } from '../auth/auth.service';
+import { ReportLinkService } from '../reports/report-link.service';
+import { AudienceService } from './audience.service';
+import { CandidateService } from './candidate.service';
+import { HubStatsService } from './hub-stats.service';
 import { IngestionService } from './ingestion.service';
 import { OfferSearchService } from './offer-search.service';
 import { PartnerService } from './partner.service';
+import { RetentionService } from './retention.service';
 
 /** The hub's services, built once per data source and shared by all requests (they hold no request state). */
 export interface Services {
@@ -11,6 +16,11 @@ export interface Services {
   offers: OfferSearchService;
   partners: PartnerService;
   ingestion: IngestionService;
+  candidates: CandidateService;
+  retention: RetentionService;
+  audience: AudienceService;
+  hubStats: HubStatsService;
+  reportLinks: ReportLinkService;
 }
 
 export function createServices(dataSource: DataSource, opts: { adminKey?: string } = {}): Services {
@@ -20,5 +30,15 @@ export function createServices(dataSource: DataSource, opts: { adminKey?: string
     offers: new OfferSearchService(dataSource),
     partners: new PartnerService(dataSource),
     ingestion: new IngestionService(dataSource),
+    candidates: new CandidateService(dataSource),
+    retention: new RetentionService(dataSource),
+    ...audienceServices(dataSource),
   };
+}
+
+/** Audience collection and reports, the agency's key figures, and the report pages' signed links. */
+function audienceServices(dataSource: DataSource): Pick<Services, 'audience' | 'hubStats' | 'reportLinks'> {
+  const audience = new AudienceService(dataSource);
+  const hubStats = new HubStatsService(dataSource);
+  return { audience, hubStats, reportLinks: new ReportLinkService(dataSource, { audience, hubStats }) };
 }

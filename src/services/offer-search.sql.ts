@@ -104,6 +104,7 @@ export class OfferSearchSql {
     ];
     const used = single.filter(([values]) => values !== undefined);
     if (used.length === 0) return 'ix_offer_keyset';
+    if (used.length === 2 && f.departmentCodes?.length === 1 && f.contractTypes?.length === 1) return 'ix_offer_department_contract';
     const [values, index] = used[0];
     return values!.length === 1 ? index : null;
   }

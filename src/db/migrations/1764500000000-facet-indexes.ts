@@ -1,7 +1,8 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
- * Covering indexes for totals and facets under a department and/or contract filter (the commonest
+ * An index for pages filtered by department and contract type (the commonest search), and
+ * covering indexes for totals and facets under a department and/or contract filter (the commonest
  * search): every column such a count reads, including the visibility predicates (partner_id,
  * valid_through), is in the index, so it counts from the index without touching the rows.
  */
@@ -26,6 +27,8 @@ export class FacetIndexes1764500000000 implements MigrationInterface {
 }
 
 export const FACET_INDEXES: Array<[string, string[]]> = [
+  // Pages under a department and a contract filter, in date order, without reading other rows.
+  ['ix_offer_department_contract', ['status', 'department_code', 'contract_type', 'published_at', 'id']],
   ['ix_offer_facet_department', ['status', 'department_code', 'contract_type', 'rome_code', 'source', 'partner_id', 'valid_through']],
   ['ix_offer_facet_contract', ['status', 'contract_type', 'department_code', 'rome_code', 'source', 'partner_id', 'valid_through']],
 ];

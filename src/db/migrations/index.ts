@@ -1,6 +1,8 @@
 import { InitialOfferHub1764165600000 } from './1764165600000-initial-offer-hub';
 import { PartnerIntegrations1764252000000 } from './1764252000000-partner-integrations';
+import { CandidateCvs1764338400000 } from './1764338400000-candidate-cvs';
+import { Audience1764424800000 } from './1764424800000-audience';
 import { FacetIndexes1764500000000 } from './1764500000000-facet-indexes';
 
 /** Every migration, oldest first. Add new ones at the end; never edit a released one. */
-export const MIGRATIONS = [InitialOfferHub1764165600000, PartnerIntegrations1764252000000, FacetIndexes1764500000000];
+export const MIGRATIONS = [InitialOfferHub1764165600000, PartnerIntegrations1764252000000, CandidateCvs1764338400000, Audience1764424800000, FacetIndexes1764500000000];

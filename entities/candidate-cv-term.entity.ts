@@ -1,0 +1,27 @@
+import { Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
+import { CandidateCvEntity } from './candidate-cv.entity';
+
+/** What a term is: a ROME code, a normalised skill, or a desired contract type. */
+export type CvTermKind = 'ROME' | 'SKILL' | 'CONTRACT';
+
+/**
+ * The multi-valued attributes of a CV that partners filter on, one row per value, so that
+ * `romeCodes`, `skills` and `contractTypes` filters are index lookups rather than scans of JSON.
+ * Written with the CV (replaced on update), deleted with it.
+ */
+@Entity({ name: 'candidate_cv_term' })
+@Index('ix_candidate_cv_term_value', ['kind', 'value', 'cvId'])
+export class CandidateCvTermEntity {
+  @PrimaryColumn({ name: 'cv_id', type: 'int' })
+  cvId!: number;
+
+  @PrimaryColumn({ type: 'varchar', length: 8 })
+  kind!: CvTermKind;
+
+  @PrimaryColumn({ type: 'varchar', length: 100 })
+  value!: string;
+
+  @ManyToOne(() => CandidateCvEntity, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'cv_id', foreignKeyConstraintName: 'fk_candidate_cv_term_cv' })
+  cv?: CandidateCvEntity;
+}

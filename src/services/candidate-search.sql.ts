@@ -1,0 +1,112 @@
+import { inList, joinSql, raw, Sql, sql, toDbDateTime } from '../db/sql';
+import type { CandidateFilterSpec, CandidateQuery } from './candidate.types';
+
+/**
+ * Hand-written SQL for the CV read path, the same text on both engines (like offer-search.sql.ts).
+ * A PARTNER's reads join each CV to the one consent that covers that partner, computed in the same
+ * statement: the consent check of a whole page (or of a batch of ids) is one statement, never one
+ * per CV, and a CV without a covering consent is simply not there.
+ */
+
+/** Columns a CandidateCV needs (not search_text), in the order cvFromRow reads them. */
+export const CV_COLUMNS = [
+  'id', 'pseudonym', 'candidate_ref', 'headline', 'summary', 'skills', 'rome_codes', 'experiences', 'education',
+  'languages', 'driving_licences', 'desired_contract_types', 'commune_code', 'postal_code', 'city', 'department_code',
+  'region_code', 'latitude', 'longitude', 'mobility_radius_km', 'available_from', 'created_at', 'updated_at',
+] as const;
+
+export const CONSENT_COLUMNS = ['id', 'cv_id', 'partner_id', 'share_contact', 'granted_at', 'expires_at', 'revoked_at', 'expired_at'] as const;
+
+const SELECT_CV_COLUMNS = raw(CV_COLUMNS.map((c) => `cv.${c}`).join(', '));
+/** The covering consent's columns, prefixed `consent_` (read by consentFromRow(row, 'consent_')). */
+const SELECT_COVERING_CONSENT = raw(CONSENT_COLUMNS.map((c) => `c.${c} AS consent_${c}`).join(', '));
+
+const EARTH_RADIUS_KM = 6371.0088;
+const KM_PER_DEGREE_LATITUDE = 111.045;
+
+/** LIMIT takes a literal: prepared statements on MariaDB reject a bound LIMIT of type double. */
+function limit(n: number): Sql {
+  if (!Number.isSafeInteger(n) || n < 0) throw new Error(`bad LIMIT ${n}`);
+  return raw(String(n));
+}
+
+/**
+ * `JOIN consent c` on the best consent covering this partner now: active (not revoked, not
+ * expired), for every partner or for this one; one that shares the contact first, then the one
+ * lasting longest. Plus: the partner itself must be ACTIVE (a suspended partner sees no CV).
+ */
+function coveringConsentJoin(partnerId: number, now: Date): Sql {
+  const at = toDbDateTime(now);
+  return sql`JOIN consent c ON c.id = (SELECT c2.id FROM consent c2 WHERE c2.cv_id = cv.id AND c2.revoked_at IS NULL AND c2.expires_at > ${at} AND (c2.partner_id IS NULL OR c2.partner_id = ${partnerId}) ORDER BY c2.share_contact DESC, c2.expires_at DESC, c2.id DESC LIMIT 1) AND EXISTS (SELECT 1 FROM partner p WHERE p.id = ${partnerId} AND p.status = 'ACTIVE')`;
+}
+
+function distanceExpression(near: NonNullable<CandidateFilterSpec['near']>): Sql {
+  const { latitude, longitude } = near;
+  return sql`(${EARTH_RADIUS_KM} * 2 * ASIN(SQRT(POWER(SIN(RADIANS(cv.latitude - ${latitude}) / 2), 2) + COS(RADIANS(${latitude})) * COS(RADIANS(cv.latitude)) * POWER(SIN(RADIANS(cv.longitude - ${longitude}) / 2), 2))))`;
+}
+
+function hasTerm(kind: 'ROME' | 'SKILL' | 'CONTRACT', values: string[]): Sql {
+  return sql`EXISTS (SELECT 1 FROM candidate_cv_term t WHERE t.cv_id = cv.id AND t.kind = ${kind} AND t.value IN ${inList(values)})`;
+}
+
+/** WHERE clauses of a filter (always at least one). */
+export function candidateWhere(filter: CandidateFilterSpec): Sql {
+  const clauses: Sql[] = [raw('1 = 1')];
+  // search_text is normalised words, each after a space: ' word%' is a word-prefix match.
+  for (const token of filter.keywordTokens ?? []) clauses.push(sql`cv.search_text LIKE ${`% ${token}%`}`);
+  if (filter.romeCodes) clauses.push(hasTerm('ROME', filter.romeCodes));
+  for (const skill of filter.skills ?? []) clauses.push(hasTerm('SKILL', [skill]));
+  if (filter.contractTypes) clauses.push(hasTerm('CONTRACT', filter.contractTypes));
+  if (filter.departmentCodes) clauses.push(sql`cv.department_code IN ${inList(filter.departmentCodes)}`);
+  if (filter.near) {
+    const { latitude, longitude, radiusKm } = filter.near;
+    const dLat = radiusKm / KM_PER_DEGREE_LATITUDE;
+    const dLon = radiusKm / (KM_PER_DEGREE_LATITUDE * Math.max(0.01, Math.cos((latitude * Math.PI) / 180)));
+    // The candidate lives within radiusKm (bounding box first, for the index) and would travel this far.
+    clauses.push(sql`cv.latitude BETWEEN ${latitude - dLat} AND ${latitude + dLat}`);
+    clauses.push(sql`cv.longitude BETWEEN ${longitude - dLon} AND ${longitude + dLon}`);
+    const distance = distanceExpression(filter.near);
+    clauses.push(sql`${distance} <= ${radiusKm}`);
+    clauses.push(sql`${distance} <= cv.mobility_radius_km`);
+  }
+  if (filter.availableBefore) clauses.push(sql`(cv.available_from IS NULL OR cv.available_from <= ${filter.availableBefore})`);
+  return joinSql(clauses, ' AND ');
+}
+
+/** One page, `first + 1` rows (the extra one tells hasNextPage), newest update first. */
+export function candidatePage(query: CandidateQuery, partner: { partnerId: number; now: Date } | null): Sql {
+  const clauses = [candidateWhere(query.filter)];
+  if (query.after) {
+    const at = toDbDateTime(new Date(query.after.updatedAt));
+    clauses.push(sql`(cv.updated_at < ${at} OR (cv.updated_at = ${at} AND cv.id < ${query.after.id}))`);
+  }
+  const select = partner ? sql`${SELECT_CV_COLUMNS}, ${SELECT_COVERING_CONSENT}` : SELECT_CV_COLUMNS;
+  const join = partner ? sql` ${coveringConsentJoin(partner.partnerId, partner.now)}` : raw('');
+  return sql`SELECT ${select} FROM candidate_cv cv${join} WHERE ${joinSql(clauses, ' AND ')} ORDER BY cv.updated_at DESC, cv.id DESC LIMIT ${limit(query.first + 1)}`;
+}
+
+/** CVs by id: for a partner, only those a consent covers (with that consent). */
+export function candidatesByIds(ids: number[], partner: { partnerId: number; now: Date } | null): Sql {
+  if (!partner) return sql`SELECT ${SELECT_CV_COLUMNS} FROM candidate_cv cv WHERE cv.id IN ${inList(ids)}`;
+  return sql`SELECT ${SELECT_CV_COLUMNS}, ${SELECT_COVERING_CONSENT} FROM candidate_cv cv ${coveringConsentJoin(partner.partnerId, partner.now)} WHERE cv.id IN ${inList(ids)}`;
+}
+
+export function contactsByCvIds(cvIds: number[]): Sql {
+  return sql`SELECT cv_id, name, email, phone FROM candidate_contact WHERE cv_id IN ${inList(cvIds)}`;
+}
+
+const SELECT_CONSENT_COLUMNS = raw(CONSENT_COLUMNS.join(', '));
+
+export function consentsByCvIds(cvIds: number[]): Sql {
+  return sql`SELECT ${SELECT_CONSENT_COLUMNS} FROM consent WHERE cv_id IN ${inList(cvIds)} ORDER BY id DESC`;
+}
+
+export function consentsByIds(ids: number[]): Sql {
+  return sql`SELECT ${SELECT_CONSENT_COLUMNS} FROM consent WHERE id IN ${inList(ids)}`;
+}
+
+export const ACCESS_LOG_COLUMNS = ['id', 'partner_id', 'api_key_id', 'cv_pseudonym', 'consent_id', 'field', 'request_id', 'accessed_at'] as const;
+
+export function accessLogByPseudonyms(pseudonyms: string[]): Sql {
+  return sql`SELECT ${raw(ACCESS_LOG_COLUMNS.join(', '))} FROM cv_access_log WHERE cv_pseudonym IN ${inList(pseudonyms)} ORDER BY accessed_at DESC, id DESC`;
+}
