@@ -101,6 +101,9 @@ export async function startHub(dataSource: DataSource, opts: HubOptions): Promis
     ...((opts.executor ?? 'jit') === 'jit' ? { gateway: jitGateway(schema) } : { schema }),
     formatError,
     includeStacktraceInErrorResponses: false,
+    // main.ts owns shutdown (HTTP server, then Apollo, then the database); Apollo's own signal
+    // handlers raced it and left the process hanging on SIGTERM in production.
+    stopOnTerminationSignals: false,
     // The cache-control plugin wraps every resolver; we set no cache hints, so it is pure cost.
     // cvAccessLogPlugin: CV reads logged before the response leaves, and `Cache-Control: no-store`.
     plugins: [ApolloServerPluginCacheControlDisabled(), cvAccessLogPlugin()],
