@@ -11,6 +11,7 @@ import { runLoad, stopLoad } from './load';
 import { judge, notesOf, problemsOf, toMarkdown, type BenchReport, type Machine, type ScenarioResult } from './report';
 import { hubScenarios, referenceScenario, type Scenario } from './scenarios';
 import { readSqlCounter, verifyScenario } from './verify';
+import { sizeBufferPool } from './mariadb';
 
 const USAGE = `Usage: npm run bench [-- --reseed]
   --reseed   drop the benchmark database and seed it again (otherwise 1,000,000 offers are reused)
@@ -228,6 +229,8 @@ async function main(): Promise<number> {
     return 2;
   }
   const { url: databaseUrl, config } = benchDatabase();
+  const bufferPool = sizeBufferPool();
+  console.log(`InnoDB buffer pool: ${Math.round(bufferPool / 1024 ** 2)} MiB`);
   const settings: BenchReport['settings'] = {
     connections: Math.round(positiveNumber('BENCH_CONNECTIONS', 10)),
     warmupSeconds: positiveNumber('BENCH_WARMUP_SECONDS', 3),
