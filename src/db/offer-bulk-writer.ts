@@ -12,8 +12,8 @@ export interface PublishedOfferRow {
   row: OfferRow;
 }
 
-/** Column order of bulk writes; values come from bulkValues in the same order. */
-const BULK_COLUMNS = [
+/** Column order of offer writes (bulk loads and ingestion upserts); values from offerWriteValues. */
+export const BULK_COLUMNS = [
   'source', 'partner_id', 'partner_key', 'external_id', 'title', 'description', 'rome_code', 'employer_name', 'employer_url',
   'location_label', 'commune_code', 'postal_code', 'city', 'department_code', 'region_code', 'latitude', 'longitude',
   'contract_type', 'full_time', 'salary_min', 'salary_max', 'salary_currency', 'salary_period', 'salary_label',
@@ -21,7 +21,8 @@ const BULK_COLUMNS = [
   'reserved_for_jobseekers', 'content_hash',
 ] as const;
 
-function bulkValues({ partnerId, row: r }: PublishedOfferRow): unknown[] {
+/** The values of one offer row, in BULK_COLUMNS order, as both engines store them. */
+export function offerWriteValues({ partnerId, row: r }: PublishedOfferRow): unknown[] {
   const bool = (b: boolean | null) => (b === null ? null : b ? 1 : 0);
   return [
     r.source, partnerId, partnerId ?? 0, r.externalId, r.title, r.description, r.romeCode, r.employerName, r.employerUrl,
@@ -51,7 +52,7 @@ export async function insertOffersIgnoringDuplicates(dataSource: DataSource, row
     for (let start = 0; start < rows.length; start += ROWS_PER_STATEMENT) {
       const chunk = rows.slice(start, start + ROWS_PER_STATEMENT);
       const text = `${sqlite ? 'INSERT OR IGNORE' : 'INSERT IGNORE'} INTO offer (${columns}) VALUES ${chunk.map(() => rowPlaceholder).join(', ')}`;
-      const result = await queryRunner.query(text, chunk.flatMap(bulkValues), true);
+      const result = await queryRunner.query(text, chunk.flatMap(offerWriteValues), true);
       inserted += Number((result as { affected?: number }).affected ?? 0);
     }
     await queryRunner.commitTransaction();
@@ -110,7 +111,7 @@ export async function loadOffersMysql(
   try {
     let lines: string[] = [];
     for (const row of rows) {
-      lines.push(bulkValues(row).map(tsvField).join('\t'));
+      lines.push(offerWriteValues(row).map(tsvField).join('\t'));
       if (lines.length === LOAD_DATA_CHUNK_ROWS) {
         await flush(lines);
         lines = [];

@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { PartnerEntity } from '../../entities';
 import { dialectOf, type Dialect } from '../db/data-source';
+import { BULK_COLUMNS, offerWriteValues } from '../db/offer-bulk-writer';
 import { fromDbDateTime, toDbDateTime } from '../db/sql';
 import { withTransaction, type TxQuery } from '../db/transaction';
 import { BadUserInputError, ConflictError, ForbiddenError, NotFoundError } from '../errors';
@@ -17,16 +18,8 @@ import {
 } from './ingestion.types';
 import { inputHash, normalizeExternalId, validateOfferInput, type ValidatedOffer } from './offer-validation';
 
-/** Columns an upsert writes, in the order of upsertValues. */
-const UPSERT_COLUMNS = [
-  'source', 'partner_id', 'partner_key', 'external_id', 'title', 'description', 'rome_code', 'employer_name', 'employer_url',
-  'location_label', 'commune_code', 'postal_code', 'city', 'department_code', 'region_code', 'latitude', 'longitude',
-  'contract_type', 'full_time', 'salary_min', 'salary_max', 'salary_currency', 'salary_period', 'salary_label',
-  'salary_yearly_min', 'experience_level', 'published_at', 'updated_at', 'valid_through', 'status', 'apply_url',
-  'reserved_for_jobseekers', 'content_hash',
-] as const;
 /** On conflict, everything but the publisher key columns is replaced. */
-const UPDATED_COLUMNS = UPSERT_COLUMNS.filter((c) => !['source', 'partner_id', 'partner_key', 'external_id'].includes(c));
+const UPDATED_COLUMNS = BULK_COLUMNS.filter((c) => !['source', 'partner_id', 'partner_key', 'external_id'].includes(c));
 
 /** Rows per statement: well under SQLite's 32,766 bound parameters (33 columns a row). */
 const ROWS_PER_STATEMENT = 500;
@@ -65,23 +58,15 @@ function canonicalJson(value: unknown): string {
 }
 
 function upsertStatement(dialect: Dialect, rowCount: number): string {
-  const placeholders = `(${UPSERT_COLUMNS.map(() => '?').join(', ')})`;
-  const head = `INSERT INTO offer (${UPSERT_COLUMNS.join(', ')}) VALUES ${Array.from({ length: rowCount }, () => placeholders).join(', ')}`;
+  const placeholders = `(${BULK_COLUMNS.map(() => '?').join(', ')})`;
+  const head = `INSERT INTO offer (${BULK_COLUMNS.join(', ')}) VALUES ${Array.from({ length: rowCount }, () => placeholders).join(', ')}`;
   return dialect === 'mysql'
     ? `${head} ON DUPLICATE KEY UPDATE ${UPDATED_COLUMNS.map((c) => `${c} = VALUES(${c})`).join(', ')}`
     : `${head} ON CONFLICT (partner_key, external_id) DO UPDATE SET ${UPDATED_COLUMNS.map((c) => `${c} = excluded.${c}`).join(', ')}`;
 }
 
 function upsertValues(publisher: Publisher, row: ValidatedOffer['row'], publishedAt: Date): unknown[] {
-  const partnerId = publisher.kind === 'AGENCY' ? null : publisher.partnerId;
-  const bool = (b: boolean | null) => (b === null ? null : b ? 1 : 0);
-  return [
-    row.source, partnerId, partnerId ?? 0, row.externalId, row.title, row.description, row.romeCode, row.employerName, row.employerUrl,
-    row.locationLabel, row.communeCode, row.postalCode, row.city, row.departmentCode, row.regionCode, row.latitude, row.longitude,
-    row.contractType, bool(row.fullTime), row.salaryMin, row.salaryMax, row.salaryCurrency, row.salaryPeriod, row.salaryLabel,
-    row.salaryYearlyMin, row.experienceLevel, toDbDateTime(publishedAt), toDbDateTime(row.updatedAt),
-    row.validThrough ? toDbDateTime(row.validThrough) : null, 'ACTIVE', row.applyUrl, row.reservedForJobseekers ? 1 : 0, row.contentHash,
-  ];
+  return offerWriteValues({ partnerId: publisher.kind === 'AGENCY' ? null : publisher.partnerId, row: { ...row, publishedAt, status: 'ACTIVE' } });
 }
 
 /**
