@@ -9,10 +9,9 @@ import { seedDatabase } from '../src/db/seed/seed';
 import { toGlobalId } from '../src/ids';
 import { addDays, parisDay } from '../src/services/paris-day';
 import { freePort, startChild, stopAllChildren, waitUntilReady } from './children';
+import { runLoad } from './load';
 import { sizeBufferPool } from './mariadb';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const autocannon = require('autocannon') as (opts: Record<string, unknown>, cb: (err: Error | null, result: any) => void) => { stop(): void };
 
 /**
  * `npm run bench:audience` (issue 5): on a fresh MariaDB database seeded with OFFERS active offers,
@@ -45,69 +44,6 @@ function prng(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
-}
-
-interface LoadFigures {
-  requestsPerSecond: number;
-  completed: number;
-  p50: number;
-  p90: number;
-  p99: number;
-  max: number;
-  non2xx: number;
-  errors: number;
-  timeouts: number;
-  graphqlErrors: number;
-  firstError: string | null;
-}
-
-/** autocannon with an Authorization header (bench/load.ts runLoad sends none). Bounded by a guard timer. */
-function load(url: string, key: string, body: string, seconds: number): Promise<LoadFigures> {
-  let graphqlErrors = 0;
-  let firstError: string | null = null;
-  return new Promise((resolve, reject) => {
-    let running: { stop(): void } | null = null;
-    const guard = setTimeout(() => running?.stop(), (seconds + 40) * 1000);
-    running = autocannon(
-      {
-        url,
-        connections: CONNECTIONS,
-        duration: seconds,
-        timeout: 10,
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
-        body,
-        requests: [
-          {
-            onResponse: (status: number, text: string) => {
-              if (status < 200 || status >= 300) firstError ??= `HTTP ${status}: ${text.slice(0, 300)}`;
-              else if (text.includes('"errors":')) {
-                graphqlErrors++;
-                firstError ??= text.slice(0, 300);
-              }
-            },
-          },
-        ],
-      },
-      (err, r) => {
-        clearTimeout(guard);
-        if (err) return reject(err);
-        resolve({
-          requestsPerSecond: Math.round(r.requests.mean),
-          completed: r.requests.total,
-          p50: r.latency.p50,
-          p90: r.latency.p90,
-          p99: r.latency.p99,
-          max: r.latency.max,
-          non2xx: r.non2xx,
-          errors: r.errors - r.timeouts,
-          timeouts: r.timeouts,
-          graphqlErrors,
-          firstError,
-        });
-      },
-    );
-  });
 }
 
 const t0 = Date.now();
@@ -281,8 +217,10 @@ async function main(): Promise<void> {
       if (report.series.length !== DAYS) throw new Error(`${s.name}: ${report.series.length} points, expected ${DAYS}`);
       if (!(report.totals.impressions > 0 && report.totals.uniqueVisitors > 0)) throw new Error(`${s.name}: empty totals ${JSON.stringify(report.totals)}`);
       log(`${s.name}: verified, totals ${JSON.stringify(report.totals)}`);
-      await load(`${base}/graphql`, s.key, body, WARMUP_SECONDS);
-      const r = await load(`${base}/graphql`, s.key, body, LOAD_SECONDS);
+      const loadFor = (seconds: number) =>
+        runLoad({ url: `${base}/graphql`, bodies: [body], connections: CONNECTIONS, seconds, timeoutSeconds: 10, headers: { authorization: `Bearer ${s.key}` } });
+      await loadFor(WARMUP_SECONDS);
+      const r = await loadFor(LOAD_SECONDS);
       log(`${s.name}: ${r.requestsPerSecond} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms, errors ${r.errors + r.timeouts + r.non2xx + r.graphqlErrors}`);
       loads.push({ name: s.name, totals: report.totals, ...r });
     }

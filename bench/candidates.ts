@@ -14,7 +14,7 @@ import { validateCvInput, type ValidatedCv } from '../src/services/candidate-val
 import type { CvInput } from '../src/__generated__/resolvers-types';
 import { toGlobalId } from '../src/ids';
 import { freePort, startChild, stopAllChildren, waitUntilReady } from './children';
-import type { LoadResult } from './load';
+import { runLoad, stopLoad } from './load';
 import { sizeBufferPool } from './mariadb';
 
 /**
@@ -415,7 +415,7 @@ async function main(): Promise<void> {
 
     const graphqlUrl = `${base}/graphql`;
     const load = (seconds: number) =>
-      runLoadWithAuth({ url: graphqlUrl, bodies, connections: CONNECTIONS, seconds, timeoutSeconds: 10 }, partnerKey);
+      runLoad({ url: graphqlUrl, bodies, connections: CONNECTIONS, seconds, timeoutSeconds: 10, headers: { authorization: `Bearer ${partnerKey}` } });
     console.log(`Warm-up ${WARMUP_SECONDS} s...`);
     await load(WARMUP_SECONDS);
     await new Promise((r) => setTimeout(r, 1_000)); // let the warm-up's cut-off requests finish
@@ -466,69 +466,8 @@ async function main(): Promise<void> {
   }
 }
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const autocannon = require('autocannon') as (opts: Record<string, unknown>, cb: (err: Error | null, result: any) => void) => { stop(): void };
-let running: { stop(): void } | null = null;
-
-/**
- * load.ts's runLoad with an Authorization header (runLoad sends only content-type, and a partner's
- * query needs its key): same options, same figures.
- */
-function runLoadWithAuth(opts: { url: string; bodies: string[]; connections: number; seconds: number; timeoutSeconds: number }, key: string): Promise<LoadResult> {
-  let next = 0;
-  let graphqlErrors = 0;
-  let firstGraphqlError: string | null = null;
-  let firstNon2xxBody: string | null = null;
-  return new Promise((resolve, reject) => {
-    const guard = setTimeout(() => running?.stop(), (opts.seconds + opts.timeoutSeconds + 30) * 1000);
-    running = autocannon(
-      {
-        url: opts.url,
-        connections: opts.connections,
-        duration: opts.seconds,
-        timeout: opts.timeoutSeconds,
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
-        requests: [
-          {
-            setupRequest: (req: Record<string, unknown>) => ({ ...req, body: opts.bodies[next++ % opts.bodies.length] }),
-            onResponse: (status: number, body: string) => {
-              if (status < 200 || status >= 300) firstNon2xxBody ??= `HTTP ${status}: ${body.slice(0, 500)}`;
-              else if (body.includes('"errors":')) {
-                graphqlErrors++;
-                firstGraphqlError ??= body.slice(0, 500);
-              }
-            },
-          },
-        ],
-      },
-      (err, result) => {
-        clearTimeout(guard);
-        running = null;
-        if (err) return reject(err);
-        resolve({
-          seconds: result.duration,
-          requestsPerSecond: result.requests.mean,
-          completed: result.requests.total,
-          p50: result.latency.p50,
-          p90: result.latency.p90,
-          p99: result.latency.p99,
-          max: result.latency.max,
-          non2xx: result.non2xx,
-          statusCodes: Object.fromEntries(Object.entries(result.statusCodeStats as Record<string, { count: number }>).map(([code, { count }]) => [code, count])),
-          firstNon2xxBody,
-          errors: result.errors - result.timeouts,
-          timeouts: result.timeouts,
-          graphqlErrors,
-          firstGraphqlError,
-        });
-      },
-    );
-  });
-}
-
 process.on('SIGINT', () => {
-  running?.stop();
+  stopLoad();
   void stopAllChildren().then(() => process.exit(130));
 });
 main().catch(async (err) => {

@@ -23,6 +23,8 @@ export interface LoadOptions {
   seconds: number;
   /** A request unanswered after this long is abandoned and counted as a timeout. */
   timeoutSeconds: number;
+  /** Extra headers, e.g. `authorization: Bearer <key>` for partner or agency queries. */
+  headers?: Record<string, string>;
 }
 
 /** Figures of one load window. Latencies in ms (autocannon's histogram resolution is 1 ms). */
@@ -73,7 +75,7 @@ export function runLoad(opts: LoadOptions): Promise<LoadResult> {
         duration: opts.seconds,
         timeout: opts.timeoutSeconds,
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', ...opts.headers },
         requests: [
           {
             setupRequest: (req: Record<string, unknown>) => ({ ...req, body: bodies[next++ % bodies.length] }),
