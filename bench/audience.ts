@@ -8,7 +8,8 @@ import { parseDatabaseUrl } from '../src/config';
 import { seedDatabase } from '../src/db/seed/seed';
 import { toGlobalId } from '../src/ids';
 import { addDays, parisDay } from '../src/services/paris-day';
-import { freePort, startChild, stopAllChildren, waitUntilReady } from './children';
+import { stopAllChildren } from './children';
+import { startBenchHub } from './hub';
 import { runLoad } from './load';
 import { sizeBufferPool } from './mariadb';
 
@@ -84,39 +85,9 @@ async function main(): Promise<void> {
     const partnerCount = Number((await dataSource.query('SELECT COUNT(*) AS n FROM partner'))[0].n);
 
     // 2. The hub.
-    const port = await freePort();
-    const hub = startChild(
-      'hub',
-      'src/main.ts',
-      {
-        DATABASE_URL,
-        PORT: String(port),
-        NODE_ENV: 'production',
-        SEED_DEMO: 'false',
-        PASSERELLE_ADMIN_KEY: ADMIN_KEY,
-        RATE_LIMIT_KEY_PER_SECOND: '100000',
-        RATE_LIMIT_KEY_BURST: '100000',
-        RATE_LIMIT_PUBLIC_PER_SECOND: '100000',
-        RATE_LIMIT_PUBLIC_BURST: '100000',
-        // Events spread over the last 30 days must be accepted (7 days by default).
-        AUDIENCE_MAX_EVENT_AGE_DAYS: '31',
-      },
-      path.join(RESULTS_DIR, 'audience-hub.log'),
-    );
-    const base = `http://127.0.0.1:${port}`;
-    await waitUntilReady(hub, async () => (await fetch(`${base}/health`)).ok, 120_000);
-    const post = async (key: string, body: string) => {
-      const res = await fetch(`${base}/graphql`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
-        body,
-        signal: AbortSignal.timeout(120_000),
-      });
-      const json = (await res.json()) as { data?: any; errors?: unknown[] };
-      if (json.errors || !res.ok) throw new Error(`HTTP ${res.status}: ${JSON.stringify(json.errors ?? json).slice(0, 1000)}`);
-      return json.data;
-    };
-    const gql = (key: string, query: string, variables: Record<string, unknown> = {}) => post(key, JSON.stringify({ query, variables }));
+    // Events spread over the last 30 days must be accepted (7 days by default).
+    const hub = await startBenchHub(DATABASE_URL, ADMIN_KEY, path.join(RESULTS_DIR, 'audience-hub.log'), { AUDIENCE_MAX_EVENT_AGE_DAYS: '31' });
+    const { base, post, gql } = hub;
     const ISSUE = 'mutation($p: ID, $r: Role!) { issueApiKey(partnerId: $p, role: $r, label: "bench-audience") { key } }';
     const agencyKey: string = (await gql(ADMIN_KEY, ISSUE, { p: null, r: 'AGENCY' })).issueApiKey.key;
     const partnerGlobalId = toGlobalId('Partner', Number(top.id));
@@ -238,8 +209,8 @@ async function main(): Promise<void> {
       ingestion: { events: BATCHES * BATCH, batch: BATCH, clients: CLIENTS, seconds: ingestSeconds, eventsPerSecond, accepted, rejected, firstReject },
       tableRows: counts,
       loads,
-      hubSlowQueries: hub.slowQueries.slice(0, 20),
-      hubErrorLines: hub.errorLines.slice(0, 20),
+      hubSlowQueries: hub.child.slowQueries.slice(0, 20),
+      hubErrorLines: hub.child.errorLines.slice(0, 20),
     };
     fs.writeFileSync(path.join(RESULTS_DIR, 'audience-latest.json'), JSON.stringify(result, null, 2));
     const yes = (ok: boolean) => (ok ? 'yes' : 'no');

@@ -13,7 +13,9 @@ import { getReferentials } from '../src/referentials/referential.service';
 import { validateCvInput, type ValidatedCv } from '../src/services/candidate-validation';
 import type { CvInput } from '../src/__generated__/resolvers-types';
 import { toGlobalId } from '../src/ids';
-import { freePort, startChild, stopAllChildren, waitUntilReady } from './children';
+import { stopAllChildren } from './children';
+import { startBenchHub } from './hub';
+import { readSqlCounter } from './verify';
 import { runLoad, stopLoad } from './load';
 import { sizeBufferPool } from './mariadb';
 
@@ -184,12 +186,6 @@ async function insertRows(conn: mysql.Connection, table: string, columns: string
   }
 }
 
-async function metric(base: string): Promise<number> {
-  const text = await (await fetch(`${base}/metrics`)).text();
-  const m = /^passerelle_sql_statements_total (\d+)/m.exec(text);
-  if (!m) throw new Error(`no passerelle_sql_statements_total in /metrics: ${text.slice(0, 200)}`);
-  return Number(m[1]);
-}
 
 async function main(): Promise<void> {
   const db = parseDatabaseUrl(DATABASE_URL);
@@ -198,37 +194,10 @@ async function main(): Promise<void> {
   await dropMysqlDatabase(db);
   await ensureMysqlDatabase(db);
   fs.mkdirSync(RESULTS_DIR, { recursive: true });
-  const port = await freePort();
-  const hub = startChild(
-    'hub',
-    'src/main.ts',
-    {
-      DATABASE_URL,
-      PORT: String(port),
-      NODE_ENV: 'production',
-      SEED_DEMO: 'false',
-      PASSERELLE_ADMIN_KEY: ADMIN_KEY,
-      RATE_LIMIT_KEY_PER_SECOND: '100000',
-      RATE_LIMIT_KEY_BURST: '100000',
-      RATE_LIMIT_IP_PER_SECOND: '100000',
-      RATE_LIMIT_IP_BURST: '100000',
-    },
-    path.join(RESULTS_DIR, 'candidates-hub.log'),
-  );
+  const hub = await startBenchHub(DATABASE_URL, ADMIN_KEY, path.join(RESULTS_DIR, 'candidates-hub.log'));
   let conn: mysql.Connection | null = null;
   try {
-    const base = `http://127.0.0.1:${port}`;
-    await waitUntilReady(hub, async () => (await fetch(`${base}/health`)).ok, 120_000);
-    const gql = async (key: string, query: string, variables: Record<string, unknown> = {}) => {
-      const res = await fetch(`${base}/graphql`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
-        body: JSON.stringify({ query, variables }),
-      });
-      const body = (await res.json()) as { data?: any; errors?: unknown[] };
-      if (body.errors) throw new Error(JSON.stringify(body.errors).slice(0, 1000));
-      return body.data;
-    };
+    const { base, gql } = hub;
 
     // --- partners and keys, through the API
     const partnerIds: number[] = []; // local ids, index 0 = partner 1
@@ -419,11 +388,11 @@ async function main(): Promise<void> {
     console.log(`Warm-up ${WARMUP_SECONDS} s...`);
     await load(WARMUP_SECONDS);
     await new Promise((r) => setTimeout(r, 1_000)); // let the warm-up's cut-off requests finish
-    const slowBefore = hub.slowQueries.length;
-    const statementsBefore = await metric(base);
+    const slowBefore = hub.child.slowQueries.length;
+    const statementsBefore = await readSqlCounter(`${base}/metrics`);
     console.log(`Load ${SECONDS} s, ${CONNECTIONS} connections...`);
     const result = await load(SECONDS);
-    const statementsAfter = await metric(base);
+    const statementsAfter = await readSqlCounter(`${base}/metrics`);
     const statementsPerRequest = result.completed > 0 ? (statementsAfter - statementsBefore) / result.completed : NaN;
     const [[accessRows]] = (await conn.query('SELECT COUNT(*) AS n FROM cv_access_log')) as any;
 
@@ -439,7 +408,7 @@ async function main(): Promise<void> {
       result: { ...result, statements: statementsAfter - statementsBefore, statementsPerRequest: Number(statementsPerRequest.toFixed(2)) },
       targetP99Ms: TARGET_P99_MS,
       met: failures === 0 && result.p99 < TARGET_P99_MS,
-      hub: { slowQueries: hub.slowQueries.slice(slowBefore, slowBefore + 20), slowQueriesDuringLoad: hub.slowQueries.length - slowBefore, errorLines: hub.errorLines.slice(0, 20) },
+      hub: { slowQueries: hub.child.slowQueries.slice(slowBefore, slowBefore + 20), slowQueriesDuringLoad: hub.child.slowQueries.length - slowBefore, errorLines: hub.child.errorLines.slice(0, 20) },
     };
     fs.writeFileSync(path.join(RESULTS_DIR, 'candidates-latest.json'), JSON.stringify(report, null, 2));
     const md = [

@@ -8,7 +8,8 @@ import { parseDatabaseUrl } from '../src/config';
 import { loadShippedFranceTravailOffers, mapFranceTravailOffer } from '../src/db/seed/france-travail.mapper';
 import { createSyntheticOfferGenerator } from '../src/db/seed/synthetic-offers';
 import type { OfferInput } from '../src/services/ingestion.types';
-import { freePort, startChild, stopAllChildren, waitUntilReady } from './children';
+import { stopAllChildren } from './children';
+import { startBenchHub } from './hub';
 import { sizeBufferPool } from './mariadb';
 
 /**
@@ -51,34 +52,9 @@ async function main(): Promise<void> {
   await dropMysqlDatabase(db);
   await ensureMysqlDatabase(db);
   fs.mkdirSync(RESULTS_DIR, { recursive: true });
-  const port = await freePort();
-  const hub = startChild(
-    'hub',
-    'src/main.ts',
-    {
-      DATABASE_URL,
-      PORT: String(port),
-      NODE_ENV: 'production',
-      SEED_DEMO: 'false',
-      PASSERELLE_ADMIN_KEY: ADMIN_KEY,
-      RATE_LIMIT_KEY_PER_SECOND: '100000',
-      RATE_LIMIT_KEY_BURST: '100000',
-    },
-    path.join(RESULTS_DIR, 'ingest-hub.log'),
-  );
+  const hub = await startBenchHub(DATABASE_URL, ADMIN_KEY, path.join(RESULTS_DIR, 'ingest-hub.log'));
   try {
-    const base = `http://127.0.0.1:${port}`;
-    await waitUntilReady(hub, async () => (await fetch(`${base}/health`)).ok, 120_000);
-    const gql = async (key: string, query: string, variables: Record<string, unknown>) => {
-      const res = await fetch(`${base}/graphql`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
-        body: JSON.stringify({ query, variables }),
-      });
-      const body = (await res.json()) as { data?: any; errors?: unknown[] };
-      if (body.errors) throw new Error(JSON.stringify(body.errors).slice(0, 1000));
-      return body.data;
-    };
+    const { gql } = hub;
     const partner = await gql(ADMIN_KEY, 'mutation { createPartner(input: { code: "bench-board", name: "Bench board" }) { id } }', {});
     const { key } = (
       await gql(ADMIN_KEY, 'mutation($p: ID) { issueApiKey(partnerId: $p, role: PARTNER, label: "bench") { key } }', {
