@@ -41,13 +41,13 @@ async function main(): Promise<void> {
   fs.writeFileSync(
     file,
     `import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { runForEngine } from './engine-ddl';
 
 export class ${className} implements MigrationInterface {
   name = '${className}';
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    const statements = queryRunner.connection.options.type === 'better-sqlite3' ? SQLITE_UP : MYSQL_UP;
-    for (const statement of statements) await queryRunner.query(statement);
+    await runForEngine(queryRunner, { sqlite: SQLITE_UP, mysql: MYSQL_UP });
   }
 
   async down(): Promise<void> {

@@ -1,4 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { dropTables, runForEngine } from './engine-ddl';
 
 /**
  * Partners and offers, with the indexes the public search uses, and the engine-specific full-text
@@ -9,16 +10,15 @@ export class InitialOfferHub1764165600000 implements MigrationInterface {
   name = 'InitialOfferHub1764165600000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    const sqlite = queryRunner.connection.options.type === 'better-sqlite3';
-    for (const statement of sqlite ? SQLITE_UP : MYSQL_UP) await queryRunner.query(statement);
+    await runForEngine(queryRunner, { sqlite: SQLITE_UP, mysql: MYSQL_UP });
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
-    const sqlite = queryRunner.connection.options.type === 'better-sqlite3';
-    const statements = sqlite
-      ? ['DROP TRIGGER offer_fts_ai', 'DROP TRIGGER offer_fts_ad', 'DROP TRIGGER offer_fts_au', 'DROP TABLE offer_fts', 'DROP TABLE "offer"', 'DROP TABLE "partner"']
-      : ['DROP TABLE `offer`', 'DROP TABLE `partner`'];
-    for (const statement of statements) await queryRunner.query(statement);
+    await runForEngine(queryRunner, {
+      sqlite: ['DROP TRIGGER offer_fts_ai', 'DROP TRIGGER offer_fts_ad', 'DROP TRIGGER offer_fts_au', 'DROP TABLE offer_fts'],
+      mysql: [],
+    });
+    await dropTables(queryRunner, ['offer', 'partner']);
   }
 }
 

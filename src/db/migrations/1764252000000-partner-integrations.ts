@@ -1,19 +1,16 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { dropTables, runForEngine } from './engine-ddl';
 
 /** API keys (hashed, revocable, bound to a partner or to the agency) and stored ingestion batches. */
 export class PartnerIntegrations1764252000000 implements MigrationInterface {
   name = 'PartnerIntegrations1764252000000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    const sqlite = queryRunner.connection.options.type === 'better-sqlite3';
-    for (const statement of sqlite ? SQLITE_UP : MYSQL_UP) await queryRunner.query(statement);
+    await runForEngine(queryRunner, { sqlite: SQLITE_UP, mysql: MYSQL_UP });
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
-    const sqlite = queryRunner.connection.options.type === 'better-sqlite3';
-    const q = (name: string) => (sqlite ? `"${name}"` : `\`${name}\``);
-    await queryRunner.query(`DROP TABLE ${q('ingest_batch')}`);
-    await queryRunner.query(`DROP TABLE ${q('api_key')}`);
+    await dropTables(queryRunner, ['ingest_batch', 'api_key']);
   }
 }
 

@@ -1,4 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { dropTables, runForEngine } from './engine-ddl';
 
 /**
  * Candidate CVs shared with partners: the CV, its filter terms, its contact details (a table of
@@ -9,16 +10,11 @@ export class CandidateCvs1764338400000 implements MigrationInterface {
   name = 'CandidateCvs1764338400000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    const sqlite = queryRunner.connection.options.type === 'better-sqlite3';
-    for (const statement of sqlite ? SQLITE_UP : MYSQL_UP) await queryRunner.query(statement);
+    await runForEngine(queryRunner, { sqlite: SQLITE_UP, mysql: MYSQL_UP });
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
-    const sqlite = queryRunner.connection.options.type === 'better-sqlite3';
-    const q = (name: string) => (sqlite ? `"${name}"` : `\`${name}\``);
-    for (const table of ['cv_access_log', 'consent', 'candidate_cv_term', 'candidate_contact', 'candidate_cv']) {
-      await queryRunner.query(`DROP TABLE ${q(table)}`);
-    }
+    await dropTables(queryRunner, ['cv_access_log', 'consent', 'candidate_cv_term', 'candidate_contact', 'candidate_cv']);
   }
 }
 

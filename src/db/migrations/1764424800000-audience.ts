@@ -1,4 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { dropTables, runForEngine } from './engine-ddl';
 
 /**
  * Audience: daily counts per offer and per scope (whole site, each partner), one distinct-visitor
@@ -10,16 +11,11 @@ export class Audience1764424800000 implements MigrationInterface {
   name = 'Audience1764424800000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    const sqlite = queryRunner.connection.options.type === 'better-sqlite3';
-    for (const statement of sqlite ? SQLITE_UP : MYSQL_UP) await queryRunner.query(statement);
+    await runForEngine(queryRunner, { sqlite: SQLITE_UP, mysql: MYSQL_UP });
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
-    const sqlite = queryRunner.connection.options.type === 'better-sqlite3';
-    const q = (name: string) => (sqlite ? `"${name}"` : `\`${name}\``);
-    for (const table of ['audience_secret', 'audience_sketch_delta', 'audience_sketch', 'audience_scope_day', 'audience_offer_day']) {
-      await queryRunner.query(`DROP TABLE ${q(table)}`);
-    }
+    await dropTables(queryRunner, ['audience_secret', 'audience_sketch_delta', 'audience_sketch', 'audience_scope_day', 'audience_offer_day']);
   }
 }
 

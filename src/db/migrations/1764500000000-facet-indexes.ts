@@ -1,4 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { onSqlite } from './engine-ddl';
 
 /**
  * An index for pages filtered by department and contract type (the commonest search), and
@@ -10,7 +11,7 @@ export class FacetIndexes1764500000000 implements MigrationInterface {
   name = 'FacetIndexes1764500000000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    const sqlite = queryRunner.connection.options.type === 'better-sqlite3';
+    const sqlite = onSqlite(queryRunner);
     for (const [name, columns] of FACET_INDEXES) {
       await queryRunner.query(
         sqlite
@@ -21,7 +22,7 @@ export class FacetIndexes1764500000000 implements MigrationInterface {
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
-    const sqlite = queryRunner.connection.options.type === 'better-sqlite3';
+    const sqlite = onSqlite(queryRunner);
     for (const [name] of FACET_INDEXES) await queryRunner.query(sqlite ? `DROP INDEX "${name}"` : `DROP INDEX \`${name}\` ON \`offer\``);
   }
 }
