@@ -283,3 +283,39 @@ export function finalProblems(input: OfferInput): InputErrorModel[] {
   }
   return [];
 }
+
+/** The parts of an offer a feed parser has read; null or empty parts are left out of the input. */
+export interface OfferInputParts {
+  externalId: string;
+  title: string | null;
+  description: string;
+  contract: { contractType: ContractType; fullTime: boolean | null };
+  location: OfferInput['location'];
+  employer?: OfferInput['employer'];
+  salary?: SalaryInput | null;
+  romeCode?: string | null;
+  publishedAt?: Date | null;
+  validThrough?: Date | null;
+  applyUrl?: string | null;
+  experience?: string | null;
+}
+
+/** Assembles an OfferInput from a parser's parts, in one field order for every format. */
+export function buildOfferInput(p: OfferInputParts): OfferInput {
+  return {
+    externalId: p.externalId,
+    title: p.title ?? '',
+    description: p.description,
+    contractType: p.contract.contractType,
+    ...(p.contract.fullTime !== null ? { fullTime: p.contract.fullTime } : {}),
+    location: p.location,
+    ...(p.employer ? { employer: p.employer } : {}),
+    ...(p.salary ? { salary: p.salary } : {}),
+    ...(p.romeCode ? { romeCode: p.romeCode } : {}),
+    ...(p.publishedAt ? { publishedAt: p.publishedAt } : {}),
+    ...(p.validThrough ? { validThrough: p.validThrough } : {}),
+    ...(p.applyUrl ? { applyUrl: p.applyUrl } : {}),
+    // The service's limit is 32 characters: a longer free text is a sentence, not a level.
+    ...(p.experience && p.experience.length <= 32 ? { experienceLevel: p.experience } : {}),
+  };
+}

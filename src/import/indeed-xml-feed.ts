@@ -1,12 +1,13 @@
 import type { Readable } from 'node:stream';
 import { TextDecoder } from 'node:util';
 import sax from 'sax';
-import type { InputErrorModel, OfferInput } from '../services/ingestion.types';
+import type { InputErrorModel } from '../services/ingestion.types';
 import { parseSalary } from '../services/salary-parser';
 import { feedPosition, FeedSyntaxError, problem, type FeedItem } from './feed-item';
 import {
   countryProblem,
   feedDate,
+  buildOfferInput,
   finalProblems,
   mapContract,
   oneLine,
@@ -61,22 +62,20 @@ export function mapIndeedJob(fields: JobFields, position: string): FeedItem {
   const romeCode = romeCodeOf(fields.get('category'));
   const applyUrl = oneLine(fields.get('url'));
 
-  const input: OfferInput = {
+  const input = buildOfferInput({
     externalId,
-    title: oneLine(fields.get('title')) ?? '',
+    title: oneLine(fields.get('title')),
     description: fields.get('description') ?? '',
-    contractType: contract.contractType,
-    ...(contract.fullTime !== null ? { fullTime: contract.fullTime } : {}),
+    contract: { contractType: contract.contractType, fullTime: contract.fullTime },
     location: { ...(postalCode ? { postalCode } : {}), ...(city ? { city } : {}) },
-    ...(company ? { employer: { name: company } } : {}),
-    ...(salary ? { salary } : {}),
-    ...(romeCode ? { romeCode } : {}),
-    ...(publishedAt ? { publishedAt } : {}),
-    ...(validThrough ? { validThrough } : {}),
-    ...(applyUrl ? { applyUrl } : {}),
-    // The service's limit is 32 characters: a longer free text is a sentence, not a level.
-    ...(experience && experience.length <= 32 ? { experienceLevel: experience } : {}),
-  };
+    employer: company ? { name: company } : null,
+    salary,
+    romeCode,
+    publishedAt,
+    validThrough,
+    applyUrl,
+    experience,
+  });
   problems.push(...finalProblems(input));
   return { position, externalId, input, problems };
 }

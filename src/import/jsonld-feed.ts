@@ -1,9 +1,9 @@
 import type { Readable } from 'node:stream';
 import type { EmployerInput, LocationInput, SalaryInput } from '../__generated__/resolvers-types';
-import type { InputErrorModel, OfferInput } from '../services/ingestion.types';
+import type { InputErrorModel } from '../services/ingestion.types';
 import { parseSalary } from '../services/salary-parser';
 import { feedPosition, FeedSyntaxError, problem, type FeedItem } from './feed-item';
-import { countryProblem, feedDate, finalProblems, httpUrl, mapContract, oneLine, romeCodeOf, salaryInput } from './feed-mapping';
+import { buildOfferInput, countryProblem, feedDate, finalProblems, httpUrl, mapContract, oneLine, romeCodeOf, salaryInput } from './feed-mapping';
 import { streamJsonValues, type JsonObject, type JsonPath, type JsonValue } from './json-value-stream';
 
 /** Arrays whose elements are nodes: the root array, `@graph` and `itemListElement` (an ItemList) wherever they sit. */
@@ -166,22 +166,20 @@ function mapJobPosting(node: JsonObject, position: string, nodes: NodeIndex): Fe
   // directApply is a boolean in schema.org; some publishers put the application URL there.
   const applyUrl = (typeof node.directApply === 'string' ? oneLine(node.directApply) : null) ?? oneLine(node.url);
 
-  const input: OfferInput = {
+  const input = buildOfferInput({
     externalId,
-    title: oneLine(node.title) ?? '',
+    title: oneLine(node.title),
     description: typeof node.description === 'string' ? node.description : '',
-    contractType: contract.contractType,
-    ...(contract.fullTime !== null ? { fullTime: contract.fullTime } : {}),
+    contract: { contractType: contract.contractType, fullTime: contract.fullTime },
     location,
-    ...(employer ? { employer } : {}),
-    ...(salary ? { salary } : {}),
-    ...(romeCode ? { romeCode } : {}),
-    ...(publishedAt ? { publishedAt } : {}),
-    ...(validThrough ? { validThrough } : {}),
-    ...(applyUrl ? { applyUrl } : {}),
-    // The service's limit is 32 characters: a longer free text is a sentence, not a level.
-    ...(experience && experience.length <= 32 ? { experienceLevel: experience } : {}),
-  };
+    employer,
+    salary,
+    romeCode,
+    publishedAt,
+    validThrough,
+    applyUrl,
+    experience,
+  });
   problems.push(...finalProblems(input));
   return { position, externalId, input, problems };
 }
