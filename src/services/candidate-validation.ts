@@ -1,3 +1,5 @@
+import { CONTRACT_TYPES, CONTROL_CHARS } from './offer-validation';
+import { locationColumns } from '../referentials/geo';
 import sanitizeHtml from 'sanitize-html';
 import type { ContractType, CvEducation, CvExperience, CvTermKind } from '../../entities';
 import type { CvInput } from '../__generated__/resolvers-types';
@@ -5,8 +7,6 @@ import { BadUserInputError } from '../errors';
 import { getReferentials } from '../referentials/referential.service';
 import { CV_LIMITS } from './candidate.types';
 
-const CONTROL_CHARS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g;
-const CONTRACT_TYPES: ReadonlySet<string> = new Set<ContractType>(['PERMANENT', 'FIXED_TERM', 'TEMPORARY', 'SEASONAL', 'APPRENTICESHIP', 'FREELANCE']);
 const CANDIDATE_REF = /^[\x21-\x7e]{1,64}$/;
 const EMAIL = /^[^\s@<>()[\]\\,;:"]+@[^\s@<>()[\]\\,;:"]+\.[^\s@<>()[\]\\,;:"]{2,}$/;
 const PHONE = /^\+?[0-9]{6,15}$/;
@@ -211,13 +211,7 @@ export function validateCvInput(input: CvInput): ValidatedCv {
     languages,
     drivingLicences,
     desiredContractTypes,
-    communeCode: commune.code,
-    postalCode: postalCode && commune.postalCodes.includes(postalCode) ? postalCode : (commune.postalCodes[0] ?? null),
-    city: commune.name,
-    departmentCode: commune.departmentCode,
-    regionCode: commune.regionCode,
-    latitude: commune.latitude,
-    longitude: commune.longitude,
+    ...locationColumns(commune, postalCode),
     mobilityRadiusKm,
     availableFrom: dateOnly(input.availableFrom, 'input.availableFrom'),
     searchText: cvSearchText([headline, summary, ...skills, ...experiences.map((e) => e.title)]),

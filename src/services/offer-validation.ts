@@ -1,3 +1,4 @@
+import { locationColumns } from '../referentials/geo';
 import crypto from 'node:crypto';
 import sanitizeHtml from 'sanitize-html';
 import type { ContractType, SalaryPeriod } from '../../entities';
@@ -20,7 +21,8 @@ export const OFFER_LIMITS = {
   publishedAtSkewMs: 24 * 3600_000,
 } as const;
 
-const CONTRACT_TYPES: ReadonlySet<string> = new Set<ContractType>(['PERMANENT', 'FIXED_TERM', 'TEMPORARY', 'SEASONAL', 'APPRENTICESHIP', 'FREELANCE']);
+/** The contract types of the schema, for input that did not come through GraphQL's enum check. */
+export const CONTRACT_TYPES: ReadonlySet<string> = new Set<ContractType>(['PERMANENT', 'FIXED_TERM', 'TEMPORARY', 'SEASONAL', 'APPRENTICESHIP', 'FREELANCE']);
 const SALARY_PERIODS: ReadonlySet<string> = new Set<SalaryPeriod>(['HOUR', 'MONTH', 'YEAR']);
 
 /** HTML kept in descriptions: structure and emphasis, and links (http, https, mailto) marked nofollow. */
@@ -32,7 +34,8 @@ const DESCRIPTION_HTML: sanitizeHtml.IOptions = {
   transformTags: { a: sanitizeHtml.simpleTransform('a', { rel: 'nofollow noopener' }) },
 };
 
-const CONTROL_CHARS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g;
+/** Control characters that have no place in stored text (tab and newlines are kept). */
+export const CONTROL_CHARS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g;
 
 /** Text that no HTML parser would read differently from what it says: nothing to sanitize. */
 const NOTHING_TO_PARSE = /^[^<>&]*$/;
@@ -201,13 +204,7 @@ export function validateOfferInput(input: OfferInput, publisher: Publisher, now:
     employerName,
     employerUrl,
     locationLabel: `${commune.departmentCode} - ${commune.name}`,
-    communeCode: commune.code,
-    postalCode: postalCode && commune.postalCodes.includes(postalCode) ? postalCode : (commune.postalCodes[0] ?? null),
-    city: commune.name,
-    departmentCode: commune.departmentCode,
-    regionCode: commune.regionCode,
-    latitude: commune.latitude,
-    longitude: commune.longitude,
+    ...locationColumns(commune, postalCode),
     contractType: input.contractType,
     fullTime: input.fullTime ?? null,
     salaryMin,
