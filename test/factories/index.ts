@@ -1,6 +1,8 @@
 import crypto from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { OfferEntity, PartnerEntity } from '../../entities';
+import { fillOfferDefaults } from '../../src/db/seed/offer-row';
+import { locationColumns } from '../../src/referentials/geo';
 import { getReferentials } from '../../src/referentials/referential.service';
 
 let sequence = 0;
@@ -34,42 +36,19 @@ export async function createOffer(ds: DataSource, overrides: OfferOverrides = {}
   const { partner, commune: communeCode = '74010', ...fields } = overrides;
   const commune = getReferentials().commune(communeCode);
   if (!commune) throw new Error(`createOffer: unknown commune ${communeCode}`);
-  const now = new Date();
-  const offer = Object.assign(new OfferEntity(), {
+  const { partnerId: _p, partnerKey: _k, ...rest } = fields;
+  const row = fillOfferDefaults({
     source: partner ? 'PARTNER' : 'AGENCY',
-    partnerId: partner?.id ?? null,
-    partnerKey: partner?.id ?? 0,
     externalId: `ext-${unique()}`,
     title: 'Serveur / Serveuse en restauration',
     description: 'Service en salle dans un restaurant traditionnel.',
     romeCode: 'G1803',
     employerName: 'Restaurant du Lac',
-    employerUrl: null,
     locationLabel: `${commune.departmentCode} - ${commune.name}`,
-    communeCode: commune.code,
-    postalCode: commune.postalCodes[0] ?? null,
-    city: commune.name,
-    departmentCode: commune.departmentCode,
-    regionCode: commune.regionCode,
-    latitude: commune.latitude,
-    longitude: commune.longitude,
-    contractType: 'PERMANENT',
+    ...locationColumns(commune, null),
     fullTime: true,
-    salaryMin: null,
-    salaryMax: null,
-    salaryCurrency: null,
-    salaryPeriod: null,
-    salaryLabel: null,
-    salaryYearlyMin: null,
-    experienceLevel: null,
-    publishedAt: now,
-    updatedAt: now,
-    validThrough: null,
-    status: 'ACTIVE',
-    applyUrl: null,
-    reservedForJobseekers: false,
-    contentHash: null,
-    ...fields,
-  } satisfies Omit<OfferEntity, 'id' | 'partner'>);
+    ...rest,
+  });
+  const offer = Object.assign(new OfferEntity(), row, { partnerId: partner?.id ?? null, partnerKey: partner?.id ?? 0 });
   return ds.getRepository(OfferEntity).save(offer);
 }
