@@ -37,7 +37,10 @@ export function freePort(): Promise<number> {
 /** Starts `node -r @swc-node/register <script>` with extra env, its output copied to logFile. */
 export function startChild(name: string, script: string, env: Record<string, string>, logFile: string): Child {
   const log = fs.createWriteStream(logFile);
-  const proc = spawn(process.execPath, ['-r', '@swc-node/register', script], {
+  // BENCH_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") goes to the servers a benchmark
+  // starts: Node refuses --cpu-prof in NODE_OPTIONS.
+  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const proc = spawn(process.execPath, [...nodeArgs, '-r', '@swc-node/register', script], {
     cwd: PROJECT_ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

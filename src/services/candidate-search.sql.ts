@@ -45,8 +45,13 @@ function distanceExpression(near: NonNullable<CandidateFilterSpec['near']>): Sql
   return sql`(${EARTH_RADIUS_KM} * 2 * ASIN(SQRT(POWER(SIN(RADIANS(cv.latitude - ${latitude}) / 2), 2) + COS(RADIANS(${latitude})) * COS(RADIANS(cv.latitude)) * POWER(SIN(RADIANS(cv.longitude - ${longitude}) / 2), 2))))`;
 }
 
-function hasTerm(kind: 'ROME' | 'SKILL' | 'CONTRACT', values: string[]): Sql {
-  return sql`EXISTS (SELECT 1 FROM candidate_cv_term t WHERE t.cv_id = cv.id AND t.kind = ${kind} AND t.value IN ${inList(values)})`;
+/**
+ * The CV has one of these terms. With a department filter the term rows are narrowed by their copy
+ * of the CV's department too, so the search reads one (kind, value, department) index range.
+ */
+function hasTerm(kind: 'ROME' | 'SKILL' | 'CONTRACT', values: string[], departmentCodes: string[] | undefined): Sql {
+  const inDepartments = departmentCodes ? sql` AND t.department_code IN ${inList(departmentCodes)}` : raw('');
+  return sql`EXISTS (SELECT 1 FROM candidate_cv_term t WHERE t.cv_id = cv.id AND t.kind = ${kind} AND t.value IN ${inList(values)}${inDepartments})`;
 }
 
 /** WHERE clauses of a filter (always at least one). */
@@ -54,9 +59,10 @@ export function candidateWhere(filter: CandidateFilterSpec): Sql {
   const clauses: Sql[] = [raw('1 = 1')];
   // search_text is normalised words, each after a space: ' word%' is a word-prefix match.
   for (const token of filter.keywordTokens ?? []) clauses.push(sql`cv.search_text LIKE ${`% ${token}%`}`);
-  if (filter.romeCodes) clauses.push(hasTerm('ROME', filter.romeCodes));
-  for (const skill of filter.skills ?? []) clauses.push(hasTerm('SKILL', [skill]));
-  if (filter.contractTypes) clauses.push(hasTerm('CONTRACT', filter.contractTypes));
+  const departments = filter.departmentCodes;
+  if (filter.romeCodes) clauses.push(hasTerm('ROME', filter.romeCodes, departments));
+  for (const skill of filter.skills ?? []) clauses.push(hasTerm('SKILL', [skill], departments));
+  if (filter.contractTypes) clauses.push(hasTerm('CONTRACT', filter.contractTypes, departments));
   if (filter.departmentCodes) clauses.push(sql`cv.department_code IN ${inList(filter.departmentCodes)}`);
   if (filter.near) {
     const { latitude, longitude, radiusKm } = filter.near;

@@ -265,7 +265,10 @@ export class CandidateService {
   private async writeDetails(tx: TxQuery, cvId: number, cv: ValidatedCv): Promise<void> {
     await tx.run('DELETE FROM candidate_cv_term WHERE cv_id = ?', [cvId]);
     if (cv.terms.length) {
-      await tx.run(`INSERT INTO candidate_cv_term (cv_id, kind, value) VALUES ${cv.terms.map(() => '(?, ?, ?)').join(', ')}`, cv.terms.flatMap((t) => [cvId, t.kind, t.value]));
+      await tx.run(
+        `INSERT INTO candidate_cv_term (cv_id, kind, value, department_code) VALUES ${cv.terms.map(() => '(?, ?, ?, ?)').join(', ')}`,
+        cv.terms.flatMap((t) => [cvId, t.kind, t.value, cv.departmentCode]),
+      );
     }
     await tx.run('DELETE FROM candidate_contact WHERE cv_id = ?', [cvId]);
     if (cv.contact) await tx.run('INSERT INTO candidate_contact (cv_id, name, email, phone) VALUES (?, ?, ?, ?)', [cvId, cv.contact.name, cv.contact.email, cv.contact.phone]);

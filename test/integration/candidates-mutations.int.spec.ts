@@ -83,6 +83,26 @@ describe.each(engines())('candidate CV mutations on %s', (engine) => {
     expect({ code: codeOf(res), field: res.errors?.[0].extensions?.field }).toEqual({ code: 'BAD_USER_INPUT', field });
   });
 
+  it('a CV that moves is found by ROME, skill and contract within its new department only', async () => {
+    const cv = await createCv(t, { romeCodes: ['G1602'], skills: ['HACCP'], desiredContractTypes: ['SEASONAL'], location: { communeCode: '74010' } });
+    await createConsent(t, cv, { partner });
+    const id = toGlobalId('CandidateCV', cv.id);
+    const inDepartment = async (department: string) => {
+      const res = await asPartner(
+        `query($d: [String!]) { a: candidates(first: 100, filter: { romeCodes: ["G1602"], departmentCodes: $d }) { edges { node { id } } }
+          b: candidates(first: 100, filter: { skills: ["haccp"], departmentCodes: $d }) { edges { node { id } } }
+          c: candidates(first: 100, filter: { contractTypes: [SEASONAL], departmentCodes: $d }) { edges { node { id } } } }`,
+        { d: [department] },
+      );
+      expectNoErrors(res);
+      return ['a', 'b', 'c'].map((k) => res.data[k].edges.some((e: any) => e.node.id === id));
+    };
+    expect(await inDepartment('74')).toEqual([true, true, true]);
+    expectNoErrors(await asAgency(UPDATE, { id, i: { ...cv.input, location: { communeCode: '33063' } } }));
+    expect(await inDepartment('74')).toEqual([false, false, false]);
+    expect(await inDepartment('33')).toEqual([true, true, true]);
+  });
+
   it('updates a CV as a whole: content, terms and contact replaced, consents kept', async () => {
     const cv = await createCv(t, { skills: ['HACCP'] });
     await createConsent(t, cv, { partner, shareContact: true });

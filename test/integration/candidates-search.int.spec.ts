@@ -75,6 +75,9 @@ describe.each(engines())('candidate search on %s', (engine) => {
     ['contractTypes: any of', { contractTypes: ['SEASONAL', 'FREELANCE'] }, ['developer', 'pastry']],
     ['availableBefore (no date: available now)', { availableBefore: '2030-06-01' }, ['cook', 'forklift', 'pastry']],
     ['ROME and department together', { romeCodes: ['G1602'], departmentCodes: ['73'] }, ['pastry']],
+    ['ROME and departments together', { romeCodes: ['G1602', 'N1101'], departmentCodes: ['74', '69'] }, ['cook', 'forklift']],
+    ['skill and department together', { skills: ['haccp'], departmentCodes: ['73'] }, []],
+    ['contract and department together', { contractTypes: ['TEMPORARY', 'FREELANCE'], departmentCodes: ['74'] }, ['forklift']],
   ])('filters: %s', async (_name, filter, expected) => {
     expect(await found(filter)).toEqual(expected);
   });
