@@ -69,3 +69,16 @@ export async function withTransaction<T>(dataSource: DataSource, work: (tx: TxQu
   sqliteTurns.set(dataSource, mine.catch(() => undefined));
   return mine;
 }
+
+/**
+ * One write statement committed on its own: a single statement is atomic under autocommit, so
+ * MariaDB is spared the BEGIN and COMMIT round trips of withTransaction. On SQLite it still takes
+ * its turn through withTransaction (the one shared connection may be inside another transaction).
+ */
+export async function writeStatement(dataSource: DataSource, sql: string, params: readonly unknown[] = []): Promise<void> {
+  if (dialectOf(dataSource) === 'sqlite') {
+    await withTransaction(dataSource, (tx) => tx.run(sql, params));
+    return;
+  }
+  await dataSource.query(sql, params as unknown[]);
+}

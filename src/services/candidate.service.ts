@@ -14,7 +14,7 @@ import { requireAgency } from '../auth/viewer';
 import { dialectOf, type Dialect } from '../db/data-source';
 import { fromDbDateTime, fromDbDateTimeOrNull, toDbDateTime, type Sql } from '../db/sql';
 import { createSqlExecutor, type SqlExecutor } from '../db/sql-executor';
-import { withTransaction, type TxQuery } from '../db/transaction';
+import { withTransaction, writeStatement, type TxQuery } from '../db/transaction';
 import { BadUserInputError, ConflictError, NotFoundError, UnauthenticatedError } from '../errors';
 import * as q from './candidate-search.sql';
 import { validateCvInput, type ValidatedCv } from './candidate-validation';
@@ -389,19 +389,23 @@ export class CandidateService {
   }
 
   /**
-   * Writes a request's recorded reads: one INSERT (per 500 rows) in one transaction, so the log is
-   * complete before the response leaves. Called by the cv-access-log plugin.
+   * Writes a request's recorded reads before the response leaves (called by the cv-access-log
+   * plugin): one INSERT, committed on its own; past LOG_ROWS_PER_STATEMENT rows, several INSERTs
+   * in one transaction (all or none).
    */
   async flushAccessLog(entries: readonly PendingCvAccess[], requestId: string, at: Date): Promise<void> {
     if (entries.length === 0) return;
     const accessedAt = toDbDateTime(at);
+    const insert = (chunk: readonly PendingCvAccess[]): [string, unknown[]] => [
+      `INSERT INTO cv_access_log (partner_id, api_key_id, cv_pseudonym, consent_id, field, request_id, accessed_at) VALUES ${chunk.map(() => placeholders(7)).join(', ')}`,
+      chunk.flatMap((e) => [e.partnerId, e.apiKeyId, e.cvPseudonym, e.consentId, e.field, requestId, accessedAt]),
+    ];
+    if (entries.length <= LOG_ROWS_PER_STATEMENT) {
+      await writeStatement(this.dataSource, ...insert(entries));
+      return;
+    }
     await withTransaction(this.dataSource, async (tx) => {
-      for (const chunk of chunks(entries, LOG_ROWS_PER_STATEMENT)) {
-        await tx.run(
-          `INSERT INTO cv_access_log (partner_id, api_key_id, cv_pseudonym, consent_id, field, request_id, accessed_at) VALUES ${chunk.map(() => placeholders(7)).join(', ')}`,
-          chunk.flatMap((e) => [e.partnerId, e.apiKeyId, e.cvPseudonym, e.consentId, e.field, requestId, accessedAt]),
-        );
-      }
+      for (const chunk of chunks(entries, LOG_ROWS_PER_STATEMENT)) await tx.run(...insert(chunk));
     });
   }
 }
