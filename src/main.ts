@@ -7,6 +7,7 @@ import { retentionIntervalMs } from './services/retention.service';
 
 /** How often ACTIVE offers past validThrough are marked EXPIRED (public search hides them at once anyway). */
 const EXPIRY_INTERVAL_MS = 60_000;
+const AUDIENCE_FOLD_INTERVAL_MS = 60_000;
 
 /** `npm start`: migrate, seed the demo data unless told not to, serve. */
 async function main(): Promise<void> {
@@ -43,6 +44,10 @@ async function main(): Promise<void> {
   await retain();
   const retentionTimer = setInterval(retain, retentionIntervalMs());
   retentionTimer.unref();
+  // Audience: distinct-visitor sketch deltas folded into their sketches (reports merge them anyway).
+  const fold = () => hub.services.audience.foldSketchDeltas().catch((err) => console.error('Folding audience sketches failed:', err));
+  const foldTimer = setInterval(fold, AUDIENCE_FOLD_INTERVAL_MS);
+  foldTimer.unref();
   console.log(`Passerelle is listening on ${hub.url}`);
 
   let stopping = false;
@@ -52,6 +57,7 @@ async function main(): Promise<void> {
     console.log(`${signal}: closing`);
     clearInterval(expiryTimer);
     clearInterval(retentionTimer);
+    clearInterval(foldTimer);
     await hub.close();
     await dataSource.destroy();
     process.exit(0);

@@ -36,6 +36,8 @@ export interface AudienceOptions {
   maxEventAgeDays?: number;
   /** Clock skew tolerated before an event counts as from the future. */
   futureToleranceMs?: number;
+  /** The ingestion path folds a (scope, day)'s deltas once it appended this many (default COMPACT_AFTER_DELTAS). */
+  foldAfterDeltas?: number;
 }
 
 const DEFAULT_MAX_EVENT_AGE_DAYS = 7;
@@ -51,8 +53,12 @@ const MAX_CACHED_OFFERS = 500_000;
 const SECRET_PURGE_INTERVAL_MS = 3_600_000;
 /** The serialized empty sketch, written as a placeholder to lock a (scope, day) row before reading it. */
 const EMPTY_SKETCH = new HyperLogLog().serialize();
-/** A (scope, day)'s pending deltas are folded into its sketch after this many batches (and once the day is over). */
-const COMPACT_AFTER_DELTAS = 16;
+/**
+ * A (scope, day)'s deltas are folded into its sketch by the ingestion path once this process
+ * appended this many; the rest (quiet days, other processes' leftovers) by foldSketchDeltas(), which
+ * the hub runs every minute. Reports merge the pending deltas anyway: folding only bounds them.
+ */
+const COMPACT_AFTER_DELTAS = 32;
 
 function chunks<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];
@@ -100,6 +106,7 @@ export class AudienceService {
   private readonly executor: SqlExecutor;
   private readonly maxEventAgeDays: number;
   private readonly futureToleranceMs: number;
+  private readonly foldAfterDeltas: number;
   private readonly offerPartners = new Map<number, number | null>();
   private readonly secrets = new Map<string, Buffer>();
   /** Deltas this process appended per (scope, day) since it last folded them. */
@@ -115,6 +122,7 @@ export class AudienceService {
     const envAge = Number(process.env.AUDIENCE_MAX_EVENT_AGE_DAYS);
     this.maxEventAgeDays = opts.maxEventAgeDays ?? (Number.isInteger(envAge) && envAge > 0 ? envAge : DEFAULT_MAX_EVENT_AGE_DAYS);
     this.futureToleranceMs = opts.futureToleranceMs ?? DEFAULT_FUTURE_TOLERANCE_MS;
+    this.foldAfterDeltas = opts.foldAfterDeltas ?? COMPACT_AFTER_DELTAS;
   }
 
   // ------------------------------------------------------------------------------------------
@@ -204,7 +212,7 @@ export class AudienceService {
       await this.appendSketchDeltas(tx, registerUpdates);
     });
     for (const key of registerUpdates.keys()) this.pendingDeltas.set(key, (this.pendingDeltas.get(key) ?? 0) + 1);
-    await this.compactDue(today);
+    await this.compactDue();
     return { accepted: accepted.length, rejected, errors };
   }
 
@@ -275,14 +283,12 @@ export class AudienceService {
   }
 
   /**
-   * Folds the pending deltas of the (scope, day) sketches that have collected COMPACT_AFTER_DELTAS
-   * of them, or whose day is before yesterday (it is over: few events will still come). Runs after
-   * the batch committed: a failure is logged and retried with a later batch, never reported to the
-   * caller (whose events are stored; a retry would count them twice).
+   * Folds the (scope, day) sketches this process appended foldAfterDeltas deltas to. Runs
+   * after the batch committed: a failure is logged and retried with a later batch, never reported
+   * to the caller (whose events are stored; a retry would count them twice).
    */
-  private async compactDue(today: string): Promise<void> {
-    const yesterday = addDays(today, -1);
-    const due = [...this.pendingDeltas].filter(([key, n]) => n >= COMPACT_AFTER_DELTAS || parseDayKey(key).day < yesterday).map(([key]) => key);
+  private async compactDue(): Promise<void> {
+    const due = [...this.pendingDeltas].filter(([, n]) => n >= this.foldAfterDeltas).map(([key]) => key);
     if (!due.length) return;
     try {
       await this.compactSketches(due);
@@ -291,9 +297,14 @@ export class AudienceService {
     }
   }
 
-  /** Folds every delta this process appended (tests, shutdown). */
-  async compactPendingSketches(): Promise<void> {
-    if (this.pendingDeltas.size) await this.compactSketches([...this.pendingDeltas.keys()]);
+  /**
+   * Folds every pending delta in the database, whichever process appended it, into its sketch.
+   * The hub runs it every minute (main.ts); returns how many (scope, day) sketches it folded.
+   */
+  async foldSketchDeltas(): Promise<number> {
+    const keys = (await this.executor.all(sql`SELECT DISTINCT scope, day FROM audience_sketch_delta`)).map((row) => dayKey(Number(row.scope), dayFromDb(row.day)));
+    if (keys.length) await this.compactSketches(keys);
+    return keys.length;
   }
 
   /**
@@ -416,18 +427,14 @@ export class AudienceService {
 
     const summarize = (days: string[]): AudienceCountsModel => {
       const sum: Counts = [0, 0, 0];
-      const union = new HyperLogLog();
-      let sketches = 0;
+      const sketches: HyperLogLog[] = [];
       for (const day of days) {
         const c = countsByDay.get(day);
         if (c) for (let i = 0; i < 3; i++) sum[i] += c[i];
         const sketch = sketchByDay.get(day);
-        if (sketch) {
-          union.merge(sketch);
-          sketches++;
-        }
+        if (sketch) sketches.push(sketch);
       }
-      return { impressions: sum[0], views: sum[1], applyClicks: sum[2], uniqueVisitors: sketches ? Math.round(union.count()) : 0 };
+      return { impressions: sum[0], views: sum[1], applyClicks: sum[2], uniqueVisitors: Math.round(unionCount(sketches)) };
     };
     const series: AudiencePointModel[] = periodsOf(from, to, granularity).map(({ start, end }) => ({
       periodStart: start,
@@ -456,6 +463,15 @@ export class AudienceService {
       return { from, to, impressions, views, applyClicks };
     });
   }
+}
+
+/** Distinct visitors of the union of some sketches: a single day's sketch is counted as it is. */
+function unionCount(sketches: readonly HyperLogLog[]): number {
+  if (sketches.length === 0) return 0;
+  if (sketches.length === 1) return sketches[0].count();
+  const union = new HyperLogLog();
+  for (const sketch of sketches) union.merge(sketch);
+  return union.count();
 }
 
 /** The periods of a range: days, ISO weeks or calendar months, each clipped to [from, to]. */

@@ -94,8 +94,9 @@ export class HyperLogLog {
   count(): number {
     const m = this.registers.length;
     const q = 64 - this.precision;
-    const histogram = new Array<number>(q + 2).fill(0);
-    for (let i = 0; i < m; i++) histogram[this.registers[i]]++;
+    const histogram = new Float64Array(q + 2);
+    const registers = this.registers;
+    for (let i = 0; i < m; i++) histogram[registers[i]]++;
     if (histogram[0] === m) return 0;
     let z = m * tau(1 - histogram[q + 1] / m);
     for (let k = q; k >= 1; k--) z = 0.5 * (z + histogram[k]);

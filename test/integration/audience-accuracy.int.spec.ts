@@ -1,5 +1,6 @@
 import type { OfferEntity, PartnerEntity } from '../../entities';
 import { toGlobalId } from '../../src/ids';
+import { AudienceService } from '../../src/services/audience.service';
 import type { AudienceEventInputModel } from '../../src/services/audience.types';
 import { createOffer, createPartner } from '../factories';
 import { engines, startTestHub, type TestHub } from '../helpers/test-hub';
@@ -10,6 +11,8 @@ const DAYS = ['2025-06-04', '2025-06-05', '2025-06-06', '2025-06-07', '2025-06-0
 /** 22:00 UTC on 10 June is midnight in Paris: every day above is within the 7-day window. */
 const NOW = new Date('2025-06-10T21:00:00Z');
 const TYPES = ['IMPRESSION', 'VIEW', 'APPLY_CLICK'] as const;
+/** The recording service folds a (scope, day)'s deltas after this many (the ~20 batches fold twice). */
+const FOLD_AFTER = 8;
 
 function random(seed: number): () => number {
   let state = seed >>> 0;
@@ -34,6 +37,7 @@ describe.each(engines())('unique visitors at 100,000 distinct on %s', (engine) =
     partners.push(await createPartner(t.dataSource), await createPartner(t.dataSource));
     const offers: OfferEntity[] = [];
     for (let i = 0; i < 12; i++) offers.push(await createOffer(t.dataSource, { partner: i < 8 ? partners[i % 2] : null }));
+    const recorder = new AudienceService(t.dataSource, { foldAfterDeltas: FOLD_AFTER });
     const next = random(2025);
     for (let v = 0; v < DISTINCT_VISITORS; v++) {
       const visits = 1 + Math.floor(next() * 3);
@@ -47,7 +51,7 @@ describe.each(engines())('unique visitors at 100,000 distinct on %s', (engine) =
     }
     for (let i = 0; i < events.length; i += 10_000) {
       const batch = events.slice(i, i + 10_000).map(({ offerId, type, visitorId, occurredAt }) => ({ offerId, type, visitorId, occurredAt }));
-      const result = await t.hub.services.audience.recordEvents(AGENCY, batch, NOW);
+      const result = await recorder.recordEvents(AGENCY, batch, NOW);
       expect(result).toEqual({ accepted: batch.length, rejected: 0, errors: [] });
     }
   });
@@ -73,11 +77,11 @@ describe.each(engines())('unique visitors at 100,000 distinct on %s', (engine) =
   it('gives the same figures once every batch delta is folded into the day sketches', async () => {
     const report = () => t.hub.services.audience.report(AGENCY, { partnerId: null, from: DAYS[0], to: DAYS[DAYS.length - 1], granularity: 'DAY' });
     const deltas = async () => Number((await t.dataSource.query('SELECT COUNT(*) AS n FROM audience_sketch_delta'))[0].n);
-    // 21 (scope, day) sketches got a delta from each of the ~20 batches; each was folded after 16.
-    expect(await deltas()).toBeLessThan(21 * 16);
+    // 21 (scope, day) sketches got a delta from each of the ~20 batches; each was folded every FOLD_AFTER.
+    expect(await deltas()).toBeLessThan(21 * FOLD_AFTER);
     expect(await deltas()).toBeGreaterThan(0);
     const before = await report();
-    await t.hub.services.audience.compactPendingSketches();
+    await t.hub.services.audience.foldSketchDeltas();
     expect(await deltas()).toBe(0);
     expect(await report()).toEqual(before);
   });
