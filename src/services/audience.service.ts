@@ -24,6 +24,7 @@ import {
   type OfferAudienceModel,
   type RecordAudiencePayloadModel,
 } from './audience.types';
+import { DaySketchCache, type DaySketch } from './day-sketch-cache';
 import { HyperLogLog } from './hyperloglog';
 import { addDays, daysBetween, daysInRange, isDay, monthEnd, monthOf, parisDay, weekStart } from './paris-day';
 
@@ -111,6 +112,8 @@ export class AudienceService {
   private readonly secrets = new Map<string, Buffer>();
   /** Deltas this process appended per (scope, day) since it last folded them. */
   private readonly pendingDeltas = new Map<string, number>();
+  /** Reports' day sketches, rebuilt only when their stored bytes or pending deltas change. */
+  private readonly daySketches = new DaySketchCache();
   private lastSecretPurge = 0;
 
   constructor(
@@ -409,25 +412,30 @@ export class AudienceService {
     this.validateRange(from, to);
     // Deltas before sketches: a fold committing in between then moves deltas already read into a
     // sketch read after it (merging twice is harmless), where the other order could miss them.
-    const deltaRows = await this.executor.all(sql`SELECT day, registers FROM audience_sketch_delta WHERE scope = ${scope} AND day >= ${from} AND day <= ${to}`);
+    const deltaRows = await this.executor.all(sql`SELECT id, day, registers FROM audience_sketch_delta WHERE scope = ${scope} AND day >= ${from} AND day <= ${to}`);
     const [counterRows, sketchRows] = await Promise.all([
       this.executor.all(sql`SELECT day, impressions, views, apply_clicks FROM audience_scope_day WHERE scope = ${scope} AND day >= ${from} AND day <= ${to}`),
       this.executor.all(sql`SELECT day, registers FROM audience_sketch WHERE scope = ${scope} AND day >= ${from} AND day <= ${to}`),
     ]);
     const countsByDay = new Map<string, Counts>();
     for (const row of counterRows) countsByDay.set(dayFromDb(row.day), [Number(row.impressions), Number(row.views), Number(row.apply_clicks)]);
-    const sketchByDay = new Map<string, HyperLogLog>();
-    for (const row of sketchRows) sketchByDay.set(dayFromDb(row.day), HyperLogLog.deserialize(toBuffer(row.registers)));
+    const storedByDay = new Map<string, Buffer>();
+    for (const row of sketchRows) storedByDay.set(dayFromDb(row.day), toBuffer(row.registers));
+    const deltasByDay = new Map<string, Array<{ id: number; registers: Buffer }>>();
     for (const row of deltaRows) {
       const day = dayFromDb(row.day);
-      let sketch = sketchByDay.get(day);
-      if (!sketch) sketchByDay.set(day, (sketch = new HyperLogLog()));
-      sketch.mergeSerialized(toBuffer(row.registers));
+      let deltas = deltasByDay.get(day);
+      if (!deltas) deltasByDay.set(day, (deltas = []));
+      deltas.push({ id: Number(row.id), registers: toBuffer(row.registers) });
+    }
+    const sketchByDay = new Map<string, DaySketch>();
+    for (const day of new Set([...storedByDay.keys(), ...deltasByDay.keys()])) {
+      sketchByDay.set(day, this.daySketches.get(dayKey(scope, day), storedByDay.get(day) ?? null, deltasByDay.get(day) ?? []));
     }
 
     const summarize = (days: string[]): AudienceCountsModel => {
       const sum: Counts = [0, 0, 0];
-      const sketches: HyperLogLog[] = [];
+      const sketches: DaySketch[] = [];
       for (const day of days) {
         const c = countsByDay.get(day);
         if (c) for (let i = 0; i < 3; i++) sum[i] += c[i];
@@ -465,12 +473,12 @@ export class AudienceService {
   }
 }
 
-/** Distinct visitors of the union of some sketches: a single day's sketch is counted as it is. */
-function unionCount(sketches: readonly HyperLogLog[]): number {
-  if (sketches.length === 0) return 0;
-  if (sketches.length === 1) return sketches[0].count();
+/** Distinct visitors of the union of some days: a single day's count is the one already computed. */
+function unionCount(days: readonly DaySketch[]): number {
+  if (days.length === 0) return 0;
+  if (days.length === 1) return days[0].count;
   const union = new HyperLogLog();
-  for (const sketch of sketches) union.merge(sketch);
+  for (const day of days) union.merge(day.sketch);
   return union.count();
 }
 
