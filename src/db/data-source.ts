@@ -3,6 +3,7 @@ import path from 'node:path';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { ENTITIES } from '../../entities';
 import type { DatabaseConfig } from '../config';
+import { OfferStockSubscriber } from '../services/offer-stock';
 import { MIGRATIONS } from './migrations';
 import { CountingLogger } from './sql-counter';
 
@@ -20,6 +21,9 @@ export function sqlCounter(dataSource: DataSource): CountingLogger {
   return dataSource.logger as CountingLogger;
 }
 
+/** Entity-event listeners: the offer stock's version (cached public counts). */
+const SUBSCRIBERS = [OfferStockSubscriber];
+
 /** TypeORM options for either engine. Migrations are the only way the schema changes. */
 export function dataSourceOptions(
   db: DatabaseConfig,
@@ -27,6 +31,7 @@ export function dataSourceOptions(
 ): DataSourceOptions {
   const common = {
     entities: ENTITIES,
+    subscribers: SUBSCRIBERS,
     migrations: MIGRATIONS,
     migrationsRun: false,
     synchronize: false,

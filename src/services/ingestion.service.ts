@@ -5,6 +5,7 @@ import { dialectOf, type Dialect } from '../db/data-source';
 import { BULK_COLUMNS, offerWriteValues } from '../db/offer-bulk-writer';
 import { fromDbDateTime, toDbDateTime } from '../db/sql';
 import { withTransaction, type TxQuery } from '../db/transaction';
+import { offerStockChanged } from './offer-stock';
 import { BadUserInputError, ConflictError, ForbiddenError, NotFoundError } from '../errors';
 import {
   MAX_OFFERS_PER_CALL,
@@ -125,7 +126,7 @@ export class IngestionService implements OfferIngestion {
 
     // 2. In one transaction: what is stored unchanged stays as is; the rest is validated and written.
     try {
-      return await withTransaction(this.dataSource, async (tx) => {
+      return await this.writeOffers(async (tx) => {
         const stored = await this.lockExisting(tx, key, items.filter((i) => i.externalId).map((i) => i.externalId));
         const toWrite: Array<{ index: number; offer: ValidatedOffer; publishedAt: Date }> = [];
         for (const { index, input, externalId, hash } of items) {
@@ -204,6 +205,11 @@ export class IngestionService implements OfferIngestion {
     return found;
   }
 
+  /** withTransaction for writes to the offer stock: cached public counts are invalidated once it ends. */
+  private writeOffers<T>(work: (tx: TxQuery) => Promise<T>): Promise<T> {
+    return withTransaction(this.dataSource, work).finally(() => offerStockChanged(this.dataSource));
+  }
+
   async withdrawOffers(publisher: Publisher, externalIds: string[], now: Date = new Date()): Promise<WithdrawOffersResult> {
     if (externalIds.length > MAX_OFFERS_PER_CALL) {
       throw new BadUserInputError(`externalIds: at most ${MAX_OFFERS_PER_CALL} per call (got ${externalIds.length})`, 'externalIds');
@@ -211,7 +217,7 @@ export class IngestionService implements OfferIngestion {
     await this.assertPublisherActive(publisher);
     const key = publisherKey(publisher);
     const unique = [...new Set(externalIds)].sort();
-    return withTransaction(this.dataSource, async (tx) => {
+    return this.writeOffers(async (tx) => {
       const stored = await this.lockExisting(tx, key, unique);
       const withdrawable = unique.filter((id) => stored.has(id) && stored.get(id)!.status !== 'WITHDRAWN');
       await this.markWithdrawn(tx, key, withdrawable, now);
@@ -223,7 +229,7 @@ export class IngestionService implements OfferIngestion {
   async withdrawAllExcept(publisher: Publisher, keep: ReadonlySet<string>, now: Date = new Date()): Promise<string[]> {
     await this.assertPublisherActive(publisher);
     const key = publisherKey(publisher);
-    return withTransaction(this.dataSource, async (tx) => {
+    return this.writeOffers(async (tx) => {
       const active = await tx.rows<{ external_id: string }>("SELECT external_id FROM offer WHERE partner_key = ? AND status = 'ACTIVE' ORDER BY external_id", [key]);
       const absent = active.map((r) => r.external_id).filter((id) => !keep.has(id));
       await this.markWithdrawn(tx, key, absent, now);
@@ -243,7 +249,7 @@ export class IngestionService implements OfferIngestion {
 
   /** Marks ACTIVE offers past validThrough as EXPIRED (public search already hides them). Returns how many. */
   async expireOffers(now: Date = new Date()): Promise<number> {
-    return withTransaction(this.dataSource, (tx) =>
+    return this.writeOffers((tx) =>
       tx.run("UPDATE offer SET status = 'EXPIRED', updated_at = ? WHERE status = 'ACTIVE' AND valid_through IS NOT NULL AND valid_through <= ?", [
         toDbDateTime(now),
         toDbDateTime(now),

@@ -3,7 +3,9 @@ import { PartnerEntity, type ContractType, type OfferSource, type OfferStatus, t
 import { dialectOf } from '../db/data-source';
 import { fromDbBoolOrNull, fromDbDateTime, fromDbDateTimeOrNull, type Sql } from '../db/sql';
 import { createSqlExecutor, type SqlExecutor } from '../db/sql-executor';
+import { CountCache, countCacheSecondsFromEnv } from './count-cache';
 import { encodeCursor } from './cursor';
+import { offerStockVersion } from './offer-stock';
 import { OfferSearchSql } from './offer-search.sql';
 import type { FacetCount, FacetDimension, OfferConnectionModel, OfferFilterSpec, OfferModel, OfferQuery } from './offer-search.types';
 
@@ -78,10 +80,20 @@ export function offerFromRow(row: Row): OfferModel {
 export class OfferSearchService {
   private readonly sqlFor: OfferSearchSql;
   private readonly executor: SqlExecutor;
+  private readonly counts: CountCache;
 
-  constructor(dataSource: DataSource) {
+  constructor(
+    private readonly dataSource: DataSource,
+    opts: { countCacheSeconds?: number } = {},
+  ) {
     this.sqlFor = new OfferSearchSql(dialectOf(dataSource));
     this.executor = createSqlExecutor(dataSource);
+    this.counts = new CountCache((opts.countCacheSeconds ?? countCacheSecondsFromEnv()) * 1000);
+  }
+
+  /** A public count, shared between requests for the cache's time-to-live (count-cache.ts). */
+  private cachedCount<T>(key: unknown[], compute: () => Promise<T>): Promise<T> {
+    return this.counts.get(JSON.stringify(key), offerStockVersion(this.dataSource), compute);
   }
 
   private run(statement: Sql): Promise<Row[]> {
@@ -120,23 +132,31 @@ export class OfferSearchService {
   }
 
   /** Number of public offers matching a query (ignoring paging). */
-  async count(query: Pick<OfferQuery, 'filter' | 'partnerId'>, now: Date): Promise<number> {
-    const [row] = await this.run(this.sqlFor.count(query, now));
-    return Number(row.n);
+  count(query: Pick<OfferQuery, 'filter' | 'partnerId'>, now: Date): Promise<number> {
+    return this.cachedCount(['count', query.partnerId, query.filter], async () => {
+      const [row] = await this.run(this.sqlFor.count(query, now));
+      return Number(row.n);
+    });
   }
 
   /** Public offer counts per partner for several partners, in the order of partnerIds. */
   async countByPartner(filter: OfferFilterSpec, partnerIds: number[], now: Date): Promise<number[]> {
     if (partnerIds.length === 0) return [];
-    const counts = new Map<number, number>();
-    for (const row of await this.run(this.sqlFor.countByPartner(filter, partnerIds, now))) counts.set(Number(row.partner_id), Number(row.n));
-    return partnerIds.map((id) => counts.get(id) ?? 0);
+    return this.cachedCount(['countByPartner', filter, partnerIds], async () => {
+      const counts = new Map<number, number>();
+      for (const row of await this.run(this.sqlFor.countByPartner(filter, partnerIds, now))) counts.set(Number(row.partner_id), Number(row.n));
+      return partnerIds.map((id) => counts.get(id) ?? 0);
+    });
   }
 
   /** Counts per value of one dimension, honouring every filter but that dimension's own. */
-  async facet(query: Pick<OfferQuery, 'filter' | 'partnerId'>, dimension: FacetDimension, now: Date): Promise<FacetCount[]> {
-    const rows = await this.run(this.sqlFor.facet(query, dimension, now));
-    return rows.map((row) => ({ value: String(row.value), count: Number(row.n) }));
+  facet(query: Pick<OfferQuery, 'filter' | 'partnerId'>, dimension: FacetDimension, now: Date): Promise<FacetCount[]> {
+    // Keyed without the dimension's own filter, which the count ignores: the department facet
+    // under "PERMANENT in 75" is the one under "PERMANENT in 13".
+    return this.cachedCount(['facet', dimension, query.partnerId, withoutOwnFilter(query.filter, dimension)], async () => {
+      const rows = await this.run(this.sqlFor.facet(query, dimension, now));
+      return rows.map((row) => ({ value: String(row.value), count: Number(row.n) }));
+    });
   }
 
   /** Public offers by id; a missing, withdrawn or expired one is absent (unless anyStatus: a publisher's own view). */
@@ -150,6 +170,22 @@ export class OfferSearchService {
     }
     return result;
   }
+}
+
+/** The filter fields each facet dimension ignores (OfferSearchSql.where's `except`). */
+export const FACET_OWN_FILTERS: Record<FacetDimension, Array<keyof OfferFilterSpec>> = {
+  contractType: ['contractTypes'],
+  departmentCode: ['departmentCodes'],
+  source: ['source'],
+  partner: ['partnerIds', 'excludePartnerIds'],
+  romeCode: ['romeCodes'],
+};
+
+/** A filter without the fields a facet dimension ignores. */
+export function withoutOwnFilter(filter: OfferFilterSpec, dimension: FacetDimension): OfferFilterSpec {
+  const rest = { ...filter };
+  for (const field of FACET_OWN_FILTERS[dimension]) delete rest[field];
+  return rest;
 }
 
 /** Cursor of an offer within its query's sort order. */

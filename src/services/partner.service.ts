@@ -2,6 +2,7 @@ import { In, type DataSource, type Repository } from 'typeorm';
 import { PartnerEntity, type PartnerStatus } from '../../entities';
 import { requireAgency, type Viewer } from '../auth/viewer';
 import { BadUserInputError, ConflictError, NotFoundError } from '../errors';
+import { offerStockChanged } from './offer-stock';
 
 const PARTNER_CODE = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
 
@@ -70,6 +71,7 @@ export class PartnerService {
     if (!partner) throw new NotFoundError('No such partner');
     if (partner.status !== status) {
       await this.repo.update({ id }, { status });
+      offerStockChanged(this.repo.manager.connection);
       partner.status = status;
     }
     return partner;

@@ -1,5 +1,6 @@
 import { toGlobalId } from '../../src/ids';
 import { createOffer, createPartner } from '../factories';
+import { issueKey, offerInput } from '../factories/keys';
 import { engines, expectNoErrors, startTestHub, type TestHub } from '../helpers/test-hub';
 
 describe.each(engines())('facets, nodes and loaders on %s', (engine) => {
@@ -103,5 +104,35 @@ describe.each(engines())('facets, nodes and loaders on %s', (engine) => {
       for (const e of p.offers.edges) expect(e.node.partner.name).toBe(p.name);
     }
     expect(t.sqlCount() - before).toBeLessThanOrEqual(4); // partners, pages, counts (x1: same filter), partner lookups
+  });
+
+  // Last: it adds a partner and offers the tests above do not expect.
+  it('shares totals and facets between requests, and shows the hub\'s own writes in the very next count', async () => {
+    const COUNTS = `query($f: OfferFilter) { offers(filter: $f, first: 0) { totalCount facets { departmentCode { value count } partner { value count } } } }`;
+    const f = { contractTypes: ['PERMANENT'] };
+    const counts = async () => {
+      const res = await t.gql(COUNTS, { f });
+      expectNoErrors(res);
+      const dep74 = res.data.offers.facets.departmentCode.find((v: any) => v.value === '74')?.count ?? 0;
+      return { total: res.data.offers.totalCount as number, dep74 };
+    };
+    const before = await counts();
+    const statements = t.sqlCount();
+    expect(await counts()).toEqual(before);
+    expect(t.sqlCount() - statements).toBe(0); // served from the count cache
+
+    const partner = await createPartner(t.dataSource, { name: 'Fresh board' });
+    const asPartner = t.as(await issueKey(t, 'PARTNER', partner));
+    const agency = t.as(await issueKey(t, 'AGENCY'));
+    const push = await asPartner('mutation($o: [OfferInput!]!) { upsertOffers(offers: $o) { created } }', { o: [offerInput('fresh-1'), offerInput('fresh-2')] });
+    expect(push.data.upsertOffers.created).toBe(2);
+    expect(await counts()).toEqual({ total: before.total + 2, dep74: before.dep74 + 2 });
+    const id = toGlobalId('Partner', partner.id);
+    expectNoErrors(await agency('mutation($id: ID!) { suspendPartner(id: $id) { status } }', { id }));
+    expect(await counts()).toEqual(before);
+    expectNoErrors(await agency('mutation($id: ID!) { reactivatePartner(id: $id) { status } }', { id }));
+    expect((await counts()).total).toBe(before.total + 2);
+    expectNoErrors(await asPartner('mutation { withdrawOffers(externalIds: ["fresh-1"]) { withdrawn } }'));
+    expect(await counts()).toEqual({ total: before.total + 1, dep74: before.dep74 + 1 });
   });
 });

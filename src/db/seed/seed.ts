@@ -1,3 +1,4 @@
+import { offerStockChanged } from '../../services/offer-stock';
 import type { DataSource } from 'typeorm';
 import { dialectOf } from '../data-source';
 import { insertOffersIgnoringDuplicates, loadOffersMysql, type PublishedOfferRow } from '../offer-bulk-writer';
@@ -138,5 +139,6 @@ export async function seedDatabase(dataSource: DataSource, opts: SeedOptions): P
     inserted += await insertOffersIgnoringDuplicates(dataSource, chunk);
     opts.onProgress?.(opts.totalOffers, opts.totalOffers);
   }
+  offerStockChanged(dataSource);
   return { partners: partnerIds.size, realOffers: realCount, generatedOffers: generatedCount, inserted };
 }

@@ -1,0 +1,77 @@
+import { CountCache, countCacheSecondsFromEnv } from '../../src/services/count-cache';
+import { FACET_OWN_FILTERS, withoutOwnFilter } from '../../src/services/offer-search.service';
+import { OfferSearchSql } from '../../src/services/offer-search.sql';
+import type { FacetDimension, OfferFilterSpec } from '../../src/services/offer-search.types';
+
+describe('CountCache', () => {
+  it('computes once per key and stock version while the time-to-live lasts', async () => {
+    const cache = new CountCache(60_000);
+    let computed = 0;
+    const compute = async () => ++computed;
+    expect(await cache.get('a', 1, compute)).toBe(1);
+    expect(await cache.get('a', 1, compute)).toBe(1);
+    expect(await cache.get('b', 1, compute)).toBe(2);
+    // A write bumped the version: counted again.
+    expect(await cache.get('a', 2, compute)).toBe(3);
+  });
+
+  it('shares one computation between concurrent callers and forgets failures', async () => {
+    const cache = new CountCache(60_000);
+    let calls = 0;
+    let release!: (n: number) => void;
+    const slow = () => {
+      calls++;
+      return new Promise<number>((resolve) => (release = resolve));
+    };
+    const both = Promise.all([cache.get('k', 1, slow), cache.get('k', 1, slow)]);
+    release(42);
+    expect(await both).toEqual([42, 42]);
+    expect(calls).toBe(1);
+    await expect(cache.get('bad', 1, () => Promise.reject(new Error('db down')))).rejects.toThrow('db down');
+    expect(await cache.get('bad', 1, async () => 7)).toBe(7);
+  });
+
+  it('expires entries after the time-to-live, and caches nothing at 0', async () => {
+    const cache = new CountCache(20);
+    let n = 0;
+    await cache.get('a', 1, async () => ++n);
+    await new Promise((r) => setTimeout(r, 40));
+    expect(await cache.get('a', 1, async () => ++n)).toBe(2);
+    const off = new CountCache(0);
+    await off.get('a', 1, async () => ++n);
+    expect(await off.get('a', 1, async () => ++n)).toBe(4);
+  });
+
+  it('reads OFFER_COUNT_CACHE_SECONDS, rejecting nonsense', () => {
+    expect(countCacheSecondsFromEnv({})).toBe(10);
+    expect(countCacheSecondsFromEnv({ OFFER_COUNT_CACHE_SECONDS: '0' })).toBe(0);
+    expect(() => countCacheSecondsFromEnv({ OFFER_COUNT_CACHE_SECONDS: '-1' })).toThrow(/OFFER_COUNT_CACHE_SECONDS/);
+  });
+});
+
+describe('facet cache keys', () => {
+  const filter: OfferFilterSpec = {
+    romeCodes: ['M1805'],
+    contractTypes: ['PERMANENT'],
+    departmentCodes: ['75'],
+    regionCodes: ['11'],
+    source: 'PARTNER',
+    partnerIds: [3],
+    excludePartnerIds: [4],
+    minSalary: 20_000,
+  };
+  const now = new Date('2026-11-26T12:00:00Z');
+
+  it.each(Object.keys(FACET_OWN_FILTERS) as FacetDimension[])('%s: dropping its own filter fields changes nothing in its SQL, dropping any other does', (dimension) => {
+    for (const dialect of ['sqlite', 'mysql'] as const) {
+      const sql = new OfferSearchSql(dialect);
+      const text = (f: OfferFilterSpec) => JSON.stringify(sql.where(f, null, now, dimension));
+      expect(text(withoutOwnFilter(filter, dimension))).toBe(text(filter));
+      for (const field of Object.keys(filter) as Array<keyof OfferFilterSpec>) {
+        if (FACET_OWN_FILTERS[dimension].includes(field)) continue;
+        const { [field]: _dropped, ...rest } = filter;
+        expect(text(rest)).not.toBe(text(filter));
+      }
+    }
+  });
+});
