@@ -3,7 +3,8 @@ import type { DataSource } from 'typeorm';
 import { PartnerEntity } from '../../entities';
 import { dialectOf, type Dialect } from '../db/data-source';
 import { BULK_COLUMNS, offerWriteValues } from '../db/offer-bulk-writer';
-import { fromDbDateTime, toDbDateTime } from '../db/sql';
+import { fromDbDateTime, inList, sql, toDbDateTime } from '../db/sql';
+import { createSqlExecutor, type SqlExecutor } from '../db/sql-executor';
 import { withTransaction, type TxQuery } from '../db/transaction';
 import { offerStockChanged } from './offer-stock';
 import { BadUserInputError, ConflictError, ForbiddenError, NotFoundError } from '../errors';
@@ -81,8 +82,11 @@ function upsertValues(publisher: Publisher, row: ValidatedOffer['row'], publishe
 export class IngestionService implements OfferIngestion {
   private readonly dialect: Dialect;
 
+  private readonly executor: SqlExecutor;
+
   constructor(private readonly dataSource: DataSource) {
     this.dialect = dialectOf(dataSource);
+    this.executor = createSqlExecutor(dataSource);
   }
 
   private async assertPublisherActive(publisher: Publisher): Promise<void> {
@@ -124,8 +128,18 @@ export class IngestionService implements OfferIngestion {
     // Rows are locked in externalId order, so concurrent calls take their locks in one order.
     items.sort((a, b) => (a.externalId < b.externalId ? -1 : a.externalId > b.externalId ? 1 : 0));
 
-    // 2. In one transaction: what is stored unchanged stays as is; the rest is validated and written.
+    // 2. A call whose every item is stored ACTIVE and unchanged (a partner re-sending its whole
+    //    feed) is answered from a plain read: no transaction, no row locks, nothing written but
+    //    its batch record. Otherwise, in one transaction: what is stored unchanged stays as is; the
+    //    rest is validated and written.
+    const unchangedIds = items.length === offers.length && items.every((i) => i.externalId) ? await this.idsIfAllUnchanged(key, items) : null;
     try {
+      if (unchangedIds) {
+        for (const { index, externalId } of items) results[index] = { externalId, status: 'UNCHANGED', offerId: unchangedIds.get(externalId)!, errors: [] };
+        const payload = summarize(results);
+        if (batchId) await withTransaction(this.dataSource, (tx) => this.storeBatch(tx, key, batchId, payloadHash!, payload, now));
+        return payload;
+      }
       return await this.writeOffers(async (tx) => {
         const stored = await this.lockExisting(tx, key, items.filter((i) => i.externalId).map((i) => i.externalId));
         const toWrite: Array<{ index: number; offer: ValidatedOffer; publishedAt: Date }> = [];
@@ -208,6 +222,20 @@ export class IngestionService implements OfferIngestion {
   /** withTransaction for writes to the offer stock: cached public counts are invalidated once it ends. */
   private writeOffers<T>(work: (tx: TxQuery) => Promise<T>): Promise<T> {
     return withTransaction(this.dataSource, work).finally(() => offerStockChanged(this.dataSource));
+  }
+
+  /** The stored ids of these items when every one is stored ACTIVE with the same input hash, else null. */
+  private async idsIfAllUnchanged(key: number, items: ReadonlyArray<{ externalId: string; hash: string }>): Promise<Map<string, number> | null> {
+    const ids = new Map<string, number>();
+    const hashes = new Map(items.map((i) => [i.externalId, i.hash]));
+    for (const chunk of chunks([...hashes.keys()], KEYS_PER_LOOKUP)) {
+      const rows = await this.executor.all(sql`SELECT id, external_id, content_hash, status FROM offer WHERE partner_key = ${key} AND external_id IN ${inList(chunk)}`);
+      for (const r of rows) {
+        if (r.status !== 'ACTIVE' || r.content_hash !== hashes.get(r.external_id as string)) return null;
+        ids.set(r.external_id as string, Number(r.id));
+      }
+    }
+    return ids.size === hashes.size ? ids : null;
   }
 
   async withdrawOffers(publisher: Publisher, externalIds: string[], now: Date = new Date()): Promise<WithdrawOffersResult> {

@@ -100,7 +100,7 @@ export function normalizeExternalId(value: unknown): string {
  * hash is stored on an ACTIVE offer is UNCHANGED, without validating or writing anything.
  */
 export function inputHash(input: OfferInput): string {
-  return crypto.createHash('sha256').update(JSON.stringify(input)).digest('hex');
+  return crypto.hash('sha256', JSON.stringify(input), 'hex');
 }
 
 /**

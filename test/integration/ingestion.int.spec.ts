@@ -96,6 +96,22 @@ describe.each(engines())('offer ingestion on %s', (engine) => {
     expectNoErrors(await asAgency(UPSERT, { offers: [offerInput('agency-b')], batchId: 'batch-42' }));
   });
 
+  it('records the batchId of a call whose items are all unchanged, and reports a withdrawn one as UPDATED', async () => {
+    const offers = [offerInput('u-1'), offerInput('u-2')];
+    expectNoErrors(await asPartner(UPSERT, { offers }));
+    const same = await asPartner(UPSERT, { offers, batchId: 'all-unchanged' });
+    expect(same.data.upsertOffers).toMatchObject({ created: 0, updated: 0, unchanged: 2, rejected: 0 });
+    expect(same.data.upsertOffers.results.map((r: any) => [r.externalId, r.status, typeof r.offer.id])).toEqual([['u-1', 'UNCHANGED', 'string'], ['u-2', 'UNCHANGED', 'string']]);
+    expect((await asPartner(UPSERT, { offers, batchId: 'all-unchanged' })).data).toEqual(same.data);
+    const conflict = await asPartner(UPSERT, { offers: [offerInput('u-1', { title: 'autre' })], batchId: 'all-unchanged' });
+    expect(conflict.errors?.[0].extensions?.code).toBe('CONFLICT');
+    // Same input, but withdrawn meanwhile: not unchanged, it is published again.
+    expectNoErrors(await asPartner('mutation { withdrawOffers(externalIds: ["u-2"]) { withdrawn } }'));
+    const back = await asPartner(UPSERT, { offers });
+    expect(back.data.upsertOffers).toMatchObject({ updated: 1, unchanged: 1 });
+    expect(await publicIds()).toEqual(expect.arrayContaining(['u-1', 'u-2']));
+  });
+
   it('withdraws, hides from search, and brings back with a new upsert', async () => {
     await asPartner(UPSERT, { offers: [offerInput('w-1'), offerInput('w-2')] });
     const res = await asPartner(WITHDRAW, { ids: ['w-1', 'nope'] });
