@@ -63,7 +63,9 @@ export function dataSourceOptions(
     timezone: 'Z',
     supportBigNumbers: true,
     bigNumberStrings: false,
-    extra: { connectionLimit: 10, maxIdle: 10, enableKeepAlive: true },
+    // trace: false: mysql2 otherwise captures a stack trace at every call (measured up to 8 % of a
+    // public page's cost); a failed statement is still logged with its SQL by the CountingLogger.
+    extra: { connectionLimit: 10, maxIdle: 10, enableKeepAlive: true, trace: false },
   };
 }
 
