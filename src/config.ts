@@ -3,7 +3,7 @@ import { PROJECT_ROOT } from './paths';
 
 export type DatabaseConfig =
   | { type: 'sqlite'; path: string }
-  | { type: 'mysql'; host: string; port: number; user: string; password: string; database: string };
+  | { type: 'mysql'; host: string; port: number; user: string; password: string; database: string; socketPath?: string };
 
 export interface AppConfig {
   port: number;
@@ -74,6 +74,10 @@ export function parseDatabaseUrl(url: string | undefined): DatabaseConfig {
   const database = decodeURIComponent(parsed.pathname.replace(/^\//, ''));
   if (!database) throw new Error('DATABASE_URL must name a database: mysql://user@host:3306/passerelle');
   if (!/^[A-Za-z0-9_$]+$/.test(database)) throw new Error(`Unsupported database name: ${database}`);
+  // ?socket=/run/mysqld/mysqld.sock: the server's Unix socket instead of TCP (a hub on the
+  // database's host: each round trip skips the TCP stack).
+  const socketPath = parsed.searchParams.get('socket') || undefined;
+  for (const name of parsed.searchParams.keys()) if (name !== 'socket') throw new Error(`DATABASE_URL: unknown parameter "${name}" (only socket=<path>)`);
   return {
     type: 'mysql',
     host: parsed.hostname || '127.0.0.1',
@@ -81,6 +85,7 @@ export function parseDatabaseUrl(url: string | undefined): DatabaseConfig {
     user: decodeURIComponent(parsed.username || 'root'),
     password: decodeURIComponent(parsed.password || ''),
     database,
+    ...(socketPath ? { socketPath } : {}),
   };
 }
 

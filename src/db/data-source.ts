@@ -56,6 +56,7 @@ export function dataSourceOptions(
     type: opts.flavour ?? 'mysql',
     host: db.host,
     port: db.port,
+    ...(db.socketPath ? { socketPath: db.socketPath } : {}),
     username: db.user,
     password: db.password,
     database: db.database,
