@@ -152,10 +152,13 @@ export async function startHub(dataSource: DataSource, opts: HubOptions): Promis
     const result = await apollo.executeHTTPGraphQLRequest({ httpGraphQLRequest, context: async () => buildContext(services, req, viewer) });
     const outHeaders: Record<string, string> = {};
     for (const [key, value] of result.headers) outHeaders[key] = value;
-    res.writeHead(result.status ?? 200, outHeaders);
     if (result.body.kind === 'complete') {
+      // A known length: one write, no chunked framing.
+      outHeaders['content-length'] = String(Buffer.byteLength(result.body.string));
+      res.writeHead(result.status ?? 200, outHeaders);
       res.end(result.body.string);
     } else {
+      res.writeHead(result.status ?? 200, outHeaders);
       for await (const chunk of result.body.asyncIterator) res.write(chunk);
       res.end();
     }

@@ -13,8 +13,10 @@ export function countCacheSecondsFromEnv(env: NodeJS.ProcessEnv = process.env): 
 
 interface Entry {
   version: number;
-  expiresAt: number;
+  /** Fresh until then; served while a refresh runs until one more time-to-live has passed. */
+  freshUntil: number;
   value: Promise<unknown>;
+  refreshing: boolean;
 }
 
 /**
@@ -23,8 +25,12 @@ interface Entry {
  * request after request (a department, a contract type), so each is counted once per time-to-live.
  * An entry holds for the stock version it was computed at (offer-stock.ts): any write this process
  * makes is visible in the next count; another process's writes, and offers passing their
- * validThrough, within the time-to-live. Concurrent requests for the same count share one query.
- * Pages are never cached: they are cheap, and what a partner just pushed must list at once.
+ * validThrough, within the time-to-live (twice it at most, see below). Concurrent requests for the
+ * same count share one query. Once an entry is past its time-to-live, the next request starts one
+ * recount in the background and is answered with the previous count meanwhile (unless that is
+ * older than two times-to-live): entries computed together do not all make their callers wait for
+ * a recount at the same moment. Pages are never cached: they are cheap, and what a partner just
+ * pushed must list at once.
  */
 export class CountCache {
   private readonly entries = new Map<string, Entry>();
@@ -35,15 +41,36 @@ export class CountCache {
     if (this.ttlMs <= 0) return compute();
     const now = Date.now();
     const hit = this.entries.get(key);
-    if (hit && hit.version === version && hit.expiresAt > now) return hit.value as Promise<T>;
+    if (hit && hit.version === version) {
+      if (now < hit.freshUntil) return hit.value as Promise<T>;
+      if (now < hit.freshUntil + this.ttlMs) {
+        if (!hit.refreshing) {
+          hit.refreshing = true;
+          compute().then(
+            (value) => {
+              if (this.entries.get(key) === hit) this.store(key, version, Promise.resolve(value));
+            },
+            () => {
+              hit.refreshing = false;
+            },
+          );
+        }
+        return hit.value as Promise<T>;
+      }
+    }
     const value = compute();
-    const entry: Entry = { version, expiresAt: now + this.ttlMs, value };
-    this.entries.delete(key);
-    if (this.entries.size >= MAX_ENTRIES) this.entries.delete(this.entries.keys().next().value!);
-    this.entries.set(key, entry);
+    const entry = this.store(key, version, value);
     value.catch(() => {
       if (this.entries.get(key) === entry) this.entries.delete(key);
     });
     return value;
+  }
+
+  private store(key: string, version: number, value: Promise<unknown>): Entry {
+    const entry: Entry = { version, freshUntil: Date.now() + this.ttlMs, value, refreshing: false };
+    this.entries.delete(key);
+    if (this.entries.size >= MAX_ENTRIES) this.entries.delete(this.entries.keys().next().value!);
+    this.entries.set(key, entry);
+    return entry;
   }
 }

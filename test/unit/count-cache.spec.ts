@@ -31,15 +31,28 @@ describe('CountCache', () => {
     expect(await cache.get('bad', 1, async () => 7)).toBe(7);
   });
 
-  it('expires entries after the time-to-live, and caches nothing at 0', async () => {
+  it('past the time-to-live, answers the previous count while one recount runs, then the new one', async () => {
+    const cache = new CountCache(200);
+    let n = 0;
+    const compute = async () => ++n;
+    await cache.get('a', 1, compute);
+    await new Promise((r) => setTimeout(r, 250)); // stale, within two times-to-live
+    expect(await Promise.all([cache.get('a', 1, compute), cache.get('a', 1, compute)])).toEqual([1, 1]);
+    await new Promise((r) => setImmediate(r));
+    expect(n).toBe(2); // one recount for both
+    expect(await cache.get('a', 1, compute)).toBe(2);
+  });
+
+  it('never answers a count older than two times-to-live, nor one from before a write; caches nothing at 0', async () => {
     const cache = new CountCache(20);
     let n = 0;
     await cache.get('a', 1, async () => ++n);
-    await new Promise((r) => setTimeout(r, 40));
+    await new Promise((r) => setTimeout(r, 60));
     expect(await cache.get('a', 1, async () => ++n)).toBe(2);
+    expect(await cache.get('a', 2, async () => ++n)).toBe(3);
     const off = new CountCache(0);
     await off.get('a', 1, async () => ++n);
-    expect(await off.get('a', 1, async () => ++n)).toBe(4);
+    expect(await off.get('a', 1, async () => ++n)).toBe(5);
   });
 
   it('reads OFFER_COUNT_CACHE_SECONDS, rejecting nonsense', () => {
