@@ -1,10 +1,10 @@
 import type { QueryResolvers } from '../../src/__generated__/resolvers-types';
-import { selectsPath } from '../../src/graphql/selection';
+import { selectedFields } from '../../src/graphql/selection';
 import { buildOfferQuery } from '../../src/services/offer-filter';
 
 /**
- * Public offer search: validate arguments, delegate to the search service. The description (the
- * one large column, stored off-page) is read only when the operation asks for it.
+ * Public offer search: validate arguments, delegate to the search service. The page reads only the
+ * columns of the Offer fields the operation shows (the description, stored off-page, among them).
  */
 export const offers: QueryResolvers['offers'] = (_parent, args, ctx, info) =>
-  ctx.services.offers.page({ ...buildOfferQuery(args), withDescription: selectsPath(info, ['edges', 'node', 'description']) }, ctx.now);
+  ctx.services.offers.page({ ...buildOfferQuery(args), fields: selectedFields(info, ['edges', 'node']) ?? new Set(['id']) }, ctx.now);

@@ -1,22 +1,23 @@
 import type { FieldNode, FragmentDefinitionNode, GraphQLResolveInfo, SelectionSetNode } from 'graphql';
 
+type SelectionInfo = Pick<GraphQLResolveInfo, 'fieldNodes' | 'fragments'>;
+
 /**
- * Whether the operation selects the field at `path` below the current field (e.g.
- * ['edges', 'node', 'description'] below Query.offers), through inline fragments and named
- * fragments alike. Directives (@skip/@include) are ignored: a field under one counts as selected,
- * which is the safe answer for "must this column be fetched?".
+ * The names of the fields the operation selects at `path` below the current field (e.g. the Offer
+ * fields at ['edges', 'node'] below Query.offers), through inline and named fragments alike, or
+ * null when nothing is selected there. Directives (@skip/@include) are ignored: a field under one
+ * counts as selected, which is the safe answer for "must this column be fetched?".
  */
-export function selectsPath(info: Pick<GraphQLResolveInfo, 'fieldNodes' | 'fragments'>, path: readonly string[]): boolean {
-  const search = (sets: SelectionSetNode[], depth: number): boolean => {
-    if (depth === path.length) return true;
+export function selectedFields(info: SelectionInfo, path: readonly string[]): Set<string> | null {
+  let sets: SelectionSetNode[] = info.fieldNodes.map((f: FieldNode) => f.selectionSet).filter((s): s is SelectionSetNode => !!s);
+  const names = new Set<string>();
+  for (let depth = 0; depth <= path.length; depth++) {
     const next: SelectionSetNode[] = [];
     const visit = (set: SelectionSetNode, seen: Set<string>) => {
       for (const selection of set.selections) {
         if (selection.kind === 'Field') {
-          if (selection.name.value === path[depth]) {
-            if (depth === path.length - 1) next.push({ kind: 'SelectionSet', selections: [] } as SelectionSetNode);
-            else if (selection.selectionSet) next.push(selection.selectionSet);
-          }
+          if (depth === path.length) names.add(selection.name.value);
+          else if (selection.name.value === path[depth] && selection.selectionSet) next.push(selection.selectionSet);
         } else if (selection.kind === 'InlineFragment') {
           visit(selection.selectionSet, seen);
         } else if (!seen.has(selection.name.value)) {
@@ -27,8 +28,14 @@ export function selectsPath(info: Pick<GraphQLResolveInfo, 'fieldNodes' | 'fragm
       }
     };
     for (const set of sets) visit(set, new Set());
-    return next.length > 0 && search(next, depth + 1);
-  };
-  const roots = info.fieldNodes.map((f: FieldNode) => f.selectionSet).filter((s): s is SelectionSetNode => !!s);
-  return search(roots, 0);
+    if (depth === path.length) break;
+    if (next.length === 0) return null;
+    sets = next;
+  }
+  return names.size ? names : null;
+}
+
+/** Whether the operation selects the field at `path` (its last element) below the current field. */
+export function selectsPath(info: SelectionInfo, path: readonly string[]): boolean {
+  return selectedFields(info, path.slice(0, -1))?.has(path[path.length - 1]) ?? false;
 }

@@ -30,7 +30,11 @@ function partnerFromRow(row: Row): PartnerEntity | null | undefined {
   });
 }
 
-/** Maps a row of OFFER_COLUMNS (either engine) to the Offer model. */
+/**
+ * Maps a row of OFFER_COLUMNS (either engine) to the Offer model. A page that read only the columns
+ * of the fields its operation shows (OfferQuery.fields) leaves the other fields undefined: they are
+ * never resolved.
+ */
 export function offerFromRow(row: Row): OfferModel {
   return {
     partner: partnerFromRow(row),
@@ -62,7 +66,7 @@ export function offerFromRow(row: Row): OfferModel {
     salaryYearlyMin: numOrNull(row.salary_yearly_min),
     experienceLevel: (row.experience_level as string | null) ?? null,
     publishedAt: fromDbDateTime(row.published_at),
-    updatedAt: fromDbDateTime(row.updated_at),
+    updatedAt: row.updated_at === undefined ? (undefined as unknown as Date) : fromDbDateTime(row.updated_at),
     validThrough: fromDbDateTimeOrNull(row.valid_through),
     status: row.status as OfferStatus,
     applyUrl: (row.apply_url as string | null) ?? null,

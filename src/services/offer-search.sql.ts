@@ -17,9 +17,51 @@ export const OFFER_COLUMNS = [
   'reserved_for_jobseekers',
 ] as const;
 
+type OfferColumn = (typeof OFFER_COLUMNS)[number];
+
 const SELECT_OFFER_COLUMNS = raw(OFFER_COLUMNS.map((c) => `o.${c}`).join(', '));
-/** The same without the description (stored off-page: reading it costs a page per row when cold). */
-const SELECT_OFFER_COLUMNS_NO_DESCRIPTION = raw(OFFER_COLUMNS.map((c) => (c === 'description' ? `NULL AS description` : `o.${c}`)).join(', '));
+
+/**
+ * The columns each GraphQL Offer field reads (a page fetches only those of the fields the operation
+ * selects: fewer columns to read, send and decode, and the description, stored off-page, only when
+ * shown). id, partner_id and published_at are always read (identity, cursor, partner/audience
+ * rules). A field missing from this map makes a page read every column; a test checks that every
+ * Offer field of the schema is here.
+ */
+export const OFFER_FIELD_COLUMNS: Record<string, readonly OfferColumn[]> = {
+  id: [],
+  source: ['source'],
+  partner: [],
+  externalId: ['external_id'],
+  title: ['title'],
+  description: ['description'],
+  romeCode: ['rome_code'],
+  rome: ['rome_code'],
+  employer: ['employer_name', 'employer_url'],
+  location: ['location_label', 'commune_code', 'postal_code', 'city', 'department_code', 'region_code', 'latitude', 'longitude'],
+  contractType: ['contract_type'],
+  fullTime: ['full_time'],
+  salary: ['salary_min', 'salary_max', 'salary_currency', 'salary_period', 'salary_label'],
+  experienceLevel: ['experience_level'],
+  publishedAt: [],
+  updatedAt: ['updated_at'],
+  validThrough: ['valid_through'],
+  status: ['status'],
+  applyUrl: ['apply_url'],
+  reservedForJobseekers: ['reserved_for_jobseekers'],
+  distanceKm: [],
+  audience: [],
+  __typename: [],
+};
+const ALWAYS_READ: readonly OfferColumn[] = ['id', 'partner_id', 'published_at'];
+
+/** The offer columns a page reads for these selected fields (all of them when unknown). */
+function offerColumnsFor(fields: ReadonlySet<string> | undefined): Sql {
+  if (!fields || [...fields].some((f) => !(f in OFFER_FIELD_COLUMNS))) return SELECT_OFFER_COLUMNS;
+  const wanted = new Set<OfferColumn>(ALWAYS_READ);
+  for (const field of fields) for (const column of OFFER_FIELD_COLUMNS[field]) wanted.add(column);
+  return raw(OFFER_COLUMNS.filter((c) => wanted.has(c)).map((c) => `o.${c}`).join(', '));
+}
 
 /**
  * The publishing partner, joined into page queries (one tiny-table lookup by primary key): the
@@ -168,8 +210,11 @@ export class OfferSearchSql {
     }
     const sortColumn = query.sort === 'PUBLISHED_DESC' ? raw('') : sql`, ${expr} AS sort_key`;
     const distanceColumn = query.filter.near && query.sort !== 'DISTANCE' ? sql`, ${this.distanceExpression(query.filter.near)} AS distance_km` : raw('');
-    const columns = query.withDescription === false ? SELECT_OFFER_COLUMNS_NO_DESCRIPTION : SELECT_OFFER_COLUMNS;
-    return sql`SELECT ${columns}, ${SELECT_PARTNER_COLUMNS}${sortColumn}${distanceColumn} FROM ${this.from(query.filter, this.pageIndexHint(query))} LEFT JOIN partner p ON p.id = o.partner_id WHERE ${joinSql(clauses, ' AND ')} ORDER BY ${query.sort === 'PUBLISHED_DESC' ? raw('o.published_at') : raw('sort_key')} ${raw(dir)}, o.id ${raw(dir)} LIMIT ${limit(query.first + 1)}`;
+    // The partner is joined in only when shown (then Offer.partner costs no statement).
+    const withPartner = !query.fields || query.fields.has('partner');
+    const partnerColumns = withPartner ? sql`, ${SELECT_PARTNER_COLUMNS}` : raw('');
+    const partnerJoin = withPartner ? raw(' LEFT JOIN partner p ON p.id = o.partner_id') : raw('');
+    return sql`SELECT ${offerColumnsFor(query.fields)}${partnerColumns}${sortColumn}${distanceColumn} FROM ${this.from(query.filter, this.pageIndexHint(query))}${partnerJoin} WHERE ${joinSql(clauses, ' AND ')} ORDER BY ${query.sort === 'PUBLISHED_DESC' ? raw('o.published_at') : raw('sort_key')} ${raw(dir)}, o.id ${raw(dir)} LIMIT ${limit(query.first + 1)}`;
   }
 
   /**

@@ -29,8 +29,11 @@ export interface OfferQuery {
   after: CursorPosition | null;
   /** Partner.offers: only this partner's offers. */
   partnerId: number | null;
-  /** Fetch the description (default true); a page that does not show it skips the large column. */
-  withDescription?: boolean;
+  /**
+   * The Offer fields the operation shows (GraphQL names): a page reads only their columns, and the
+   * fields of other columns stay undefined in its models. Undefined: every column.
+   */
+  fields?: ReadonlySet<string>;
 }
 
 /** Facet dimensions, each tied to the filter it ignores. */

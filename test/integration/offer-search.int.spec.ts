@@ -68,6 +68,28 @@ describe.each(engines())('offer search on %s', (engine) => {
     expect(res.data.offers.edges[0].node).toEqual({ title: 'Ingénieur logiciel', description: 'Développement de services web' });
   });
 
+  it('shows in a page exactly what offer(id) shows, whichever fields are asked, through fragments too', async () => {
+    const ALL = `id source partner { id name code } externalId title description romeCode rome { code label } employer { name url }
+      location { label communeCode postalCode city departmentCode regionCode latitude longitude } contractType fullTime
+      salary { min max currency period label } experienceLevel publishedAt updatedAt validThrough status applyUrl reservedForJobseekers distanceKm`;
+    const page = await t.gql(`{ offers(first: 50) { edges { node { ...All } } } } fragment All on Offer { ${ALL} }`);
+    expectNoErrors(page);
+    expect(page.data.offers.edges.length).toBe(5);
+    for (const { node } of page.data.offers.edges) {
+      const one = await t.gql(`query($id: ID!) { offer(id: $id) { ${ALL} } }`, { id: node.id });
+      expect(node).toEqual(one.data.offer);
+    }
+    // Subsets: each field alone, and a card, read the same values as the full page.
+    const full = page.data.offers.edges.map((e: any) => e.node);
+    for (const selection of ['salary { min max period }', 'updatedAt', 'partner { name }', '... on Offer { location { city } }', 'rome { label } contractType']) {
+      const res = await t.gql(`{ offers(first: 50) { edges { node { id ${selection} } } } }`);
+      expectNoErrors(res);
+      res.data.offers.edges.forEach((e: any, i: number) => expect(e.node).toEqual(expect.objectContaining({ id: full[i].id })));
+      const picked = res.data.offers.edges.map((e: any) => e.node);
+      expect(picked).toEqual(full.map((n: any) => Object.fromEntries(Object.keys(picked[0]).map((k) => [k, k === 'salary' && n.salary ? { min: n.salary.min, max: n.salary.max, period: n.salary.period } : k === 'partner' && n.partner ? { name: n.partner.name } : k === 'location' ? { city: n.location.city } : k === 'rome' && n.rome ? { label: n.rome.label } : n[k]]))));
+    }
+  });
+
   it('combines filters', async () => {
     expect(await titles({ keywords: 'logiciel', contractTypes: ['PERMANENT'], regionCodes: ['84'] })).toEqual(['m1']);
     expect(await titles({ departmentCodes: ['74', '01'], source: 'AGENCY', minSalary: 15000 })).toEqual(['a1', 'a2']);
