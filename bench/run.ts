@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,8 +13,10 @@ import { hubScenarios, referenceScenario, type Scenario } from './scenarios';
 import { readSqlCounter, verifyScenario } from './verify';
 import { sizeBufferPool } from './mariadb';
 
-const USAGE = `Usage: npm run bench [-- --reseed]
-  --reseed   drop the benchmark database and seed it again (otherwise 1,000,000 offers are reused)
+const USAGE = `Usage: npm run bench [-- --reseed] [-- --no-candidates]
+  --reseed          drop the benchmark database and seed it again (otherwise 1,000,000 offers are reused)
+  --no-candidates   skip the candidate-search benchmark that follows the offer scenarios
+                    (issue 4's; also alone as npm run bench:candidates)
 Env: BENCH_DATABASE_URL (default mysql://root@127.0.0.1:3306/passerelle_bench), BENCH_SECONDS (measured
 window per scenario, default 10), BENCH_WARMUP_SECONDS (default 3), BENCH_CONNECTIONS (default 10),
 BENCH_TIMEOUT_SECONDS (a request is abandoned after, default 10), BENCH_DRAIN_SECONDS (wait for the
@@ -223,7 +225,7 @@ async function main(): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  const unknown = args.filter((a) => a !== '--reseed');
+  const unknown = args.filter((a) => a !== '--reseed' && a !== '--no-candidates');
   if (unknown.length) {
     console.error(`Unexpected argument ${unknown[0]}\n${USAGE}`);
     return 2;
@@ -337,5 +339,13 @@ main()
   })
   .then(async (code) => {
     await stopAllChildren();
+    if (code === 0 && !interrupted && !process.argv.includes('--no-candidates')) code = runCandidateBenchmark();
     process.exit(code);
   });
+
+/** The candidate-search benchmark (bench/candidates.ts), run after the offer scenarios; its exit code. */
+function runCandidateBenchmark(): number {
+  log('\nCandidate search benchmark (npm run bench:candidates)...');
+  const result = spawnSync(process.execPath, ['-r', '@swc-node/register', path.join(__dirname, 'candidates.ts')], { cwd: path.join(__dirname, '..'), stdio: 'inherit' });
+  return result.status ?? 1;
+}
