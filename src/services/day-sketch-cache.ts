@@ -13,7 +13,7 @@ interface Entry extends DaySketch {
   deltaIds: string;
 }
 
-/** About 1,000 day sketches of 32 KiB each: a month of the site and 32 partners. */
+/** 1,000 days (a month of the site and 32 partners): up to ~64 MiB (stored bytes + registers, 32 KiB each). */
 const DEFAULT_MAX_ENTRIES = 1_000;
 
 /**

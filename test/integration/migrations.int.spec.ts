@@ -1,5 +1,7 @@
 import 'reflect-metadata';
-import { openDatabase } from '../../src/db/data-source';
+import { DataSource } from 'typeorm';
+import { dataSourceOptions, ensureMysqlDatabase, openDatabase } from '../../src/db/data-source';
+import { MIGRATIONS } from '../../src/db/migrations';
 import { dropDatabase, engines, freshDatabaseConfig } from '../helpers/test-hub';
 
 describe.each(engines())('migrations on %s', (engine) => {
@@ -31,6 +33,45 @@ describe.each(engines())('migrations on %s', (engine) => {
       expect(tables.filter((n: string) => n !== 'migrations')).toEqual([]);
     } finally {
       await ds.destroy();
+      await dropDatabase(config);
+    }
+  });
+
+  it('gives the CV terms already stored their CV\'s department (candidate-term-department), and back', async () => {
+    const config = freshDatabaseConfig(engine, 'migrations3');
+    if (config.type === 'mysql') await ensureMysqlDatabase(config);
+    const upTo = (n: number) => new DataSource({ ...dataSourceOptions(config), migrations: MIGRATIONS.slice(0, n) });
+    const position = MIGRATIONS.findIndex((m) => m.name === 'CandidateTermDepartment1764586800000');
+    const before = upTo(position);
+    await before.initialize();
+    try {
+      await before.runMigrations();
+      await before.query(
+        `INSERT INTO candidate_cv (pseudonym, candidate_ref, headline, skills, rome_codes, experiences, education, languages, driving_licences, desired_contract_types, commune_code, city, department_code, region_code, mobility_radius_km, search_text, created_at, updated_at)
+         VALUES ('p-1', 'ref-1', 'Cuisinier', '[]', '[]', '[]', '[]', '[]', '[]', '[]', '74010', 'Annecy', '74', '84', 10, ' cuisinier', '2026-01-01 00:00:00.000', '2026-01-01 00:00:00.000')`,
+      );
+      await before.query("INSERT INTO candidate_cv_term (cv_id, kind, value) VALUES (1, 'ROME', 'G1602'), (1, 'SKILL', 'haccp')");
+    } finally {
+      await before.destroy();
+    }
+    const after = upTo(MIGRATIONS.length);
+    await after.initialize();
+    try {
+      const terms = () => after.query('SELECT * FROM candidate_cv_term ORDER BY kind');
+      expect((await after.runMigrations()).map((m) => m.name)).toContain('CandidateTermDepartment1764586800000');
+      expect(await terms()).toEqual([
+        { cv_id: 1, kind: 'ROME', value: 'G1602', department_code: '74' },
+        { cv_id: 1, kind: 'SKILL', value: 'haccp', department_code: '74' },
+      ]);
+      while (Number((await after.query('SELECT COUNT(*) AS n FROM migrations'))[0].n) > position) {
+        await after.undoLastMigration();
+      }
+      expect(await terms()).toEqual([
+        { cv_id: 1, kind: 'ROME', value: 'G1602' },
+        { cv_id: 1, kind: 'SKILL', value: 'haccp' },
+      ]);
+    } finally {
+      await after.destroy();
       await dropDatabase(config);
     }
   });
