@@ -1,6 +1,8 @@
 /** Default time-to-live of cached public counts (totals and facets): OFFER_COUNT_CACHE_SECONDS. */
 export const DEFAULT_COUNT_CACHE_SECONDS = 10;
 const MAX_ENTRIES = 20_000;
+/** Background recounts running at once: entries that expire together must not flood the database. */
+const MAX_CONCURRENT_REFRESHES = 2;
 
 /** OFFER_COUNT_CACHE_SECONDS (0 turns the cache off), else the default. */
 export function countCacheSecondsFromEnv(env: NodeJS.ProcessEnv = process.env): number {
@@ -29,11 +31,14 @@ interface Entry {
  * same count share one query. Once an entry is past its time-to-live, the next request starts one
  * recount in the background and is answered with the previous count meanwhile (unless that is
  * older than two times-to-live): entries computed together do not all make their callers wait for
- * a recount at the same moment. Pages are never cached: they are cheap, and what a partner just
- * pushed must list at once.
+ * a recount at the same moment, and at most two recounts run in the background at once (the
+ * others wait their turn, their previous counts still served). Pages are never cached: they are
+ * cheap, and what a partner just pushed must list at once.
  */
 export class CountCache {
   private readonly entries = new Map<string, Entry>();
+  private readonly refreshQueue: Array<() => Promise<void>> = [];
+  private refreshesRunning = 0;
 
   constructor(private readonly ttlMs: number) {}
 
@@ -46,13 +51,15 @@ export class CountCache {
       if (now < hit.freshUntil + this.ttlMs) {
         if (!hit.refreshing) {
           hit.refreshing = true;
-          compute().then(
-            (value) => {
-              if (this.entries.get(key) === hit) this.store(key, version, Promise.resolve(value));
-            },
-            () => {
-              hit.refreshing = false;
-            },
+          this.refreshLater(() =>
+            compute().then(
+              (value) => {
+                if (this.entries.get(key) === hit) this.store(key, version, Promise.resolve(value));
+              },
+              () => {
+                hit.refreshing = false;
+              },
+            ),
           );
         }
         return hit.value as Promise<T>;
@@ -64,6 +71,22 @@ export class CountCache {
       if (this.entries.get(key) === entry) this.entries.delete(key);
     });
     return value;
+  }
+
+  /** Runs background recounts MAX_CONCURRENT_REFRESHES at a time, in the order they were asked for. */
+  private refreshLater(refresh: () => Promise<void>): void {
+    this.refreshQueue.push(refresh);
+    const pump = () => {
+      while (this.refreshesRunning < MAX_CONCURRENT_REFRESHES && this.refreshQueue.length) {
+        const next = this.refreshQueue.shift()!;
+        this.refreshesRunning++;
+        void next().finally(() => {
+          this.refreshesRunning--;
+          pump();
+        });
+      }
+    };
+    pump();
   }
 
   private store(key: string, version: number, value: Promise<unknown>): Entry {

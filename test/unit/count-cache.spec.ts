@@ -43,6 +43,26 @@ describe('CountCache', () => {
     expect(await cache.get('a', 1, compute)).toBe(2);
   });
 
+  it('runs at most two background recounts at once', async () => {
+    const cache = new CountCache(200);
+    for (let k = 0; k < 5; k++) await cache.get(`k${k}`, 1, async () => 0);
+    await new Promise((r) => setTimeout(r, 250));
+    let running = 0;
+    let peak = 0;
+    let done = 0;
+    const slow = async () => {
+      peak = Math.max(peak, ++running);
+      await new Promise((r) => setTimeout(r, 10));
+      running--;
+      done++;
+      return 1;
+    };
+    for (let k = 0; k < 5; k++) expect(await cache.get(`k${k}`, 1, slow)).toBe(0); // stale answers at once
+    while (done < 5) await new Promise((r) => setTimeout(r, 5));
+    expect(peak).toBe(2);
+    for (let k = 0; k < 5; k++) expect(await cache.get(`k${k}`, 1, slow)).toBe(1);
+  });
+
   it('never answers a count older than two times-to-live, nor one from before a write; caches nothing at 0', async () => {
     const cache = new CountCache(20);
     let n = 0;
