@@ -256,7 +256,7 @@ async function main(): Promise<void> {
         const g = generated[i];
         const createdAt = new Date(g.updatedAt.getTime() - (i % 90) * DAY);
         cvRows.push([id, ...cvValues(v, g.updatedAt, createdAt)]);
-        for (const t of v.terms) termRows.push([id, t.kind, t.value, v.departmentCode]);
+        for (const t of v.terms) termRows.push([id, t.kind, t.value, v.departmentCode, toDbDateTime(g.updatedAt)]);
         if (v.contact) contactRows.push([id, v.contact.name, v.contact.email, v.contact.phone]);
         const grantedAt = new Date(Math.max(g.updatedAt.getTime(), now.getTime() - 300 * DAY));
         if (g.consent) {
@@ -275,7 +275,7 @@ async function main(): Promise<void> {
       await conn.beginTransaction();
       try {
         await insertRows(conn, 'candidate_cv', ['id', ...CV_COLUMNS], cvRows, BATCH);
-        await insertRows(conn, 'candidate_cv_term', ['cv_id', 'kind', 'value', 'department_code'], termRows, 5_000);
+        await insertRows(conn, 'candidate_cv_term', ['cv_id', 'kind', 'value', 'department_code', 'cv_updated_at'], termRows, 5_000);
         await insertRows(conn, 'candidate_contact', ['cv_id', 'name', 'email', 'phone'], contactRows, BATCH);
         await insertRows(conn, 'consent', ['cv_id', 'partner_id', 'share_contact', 'granted_at', 'expires_at', 'revoked_at', 'expired_at'], consentRows, BATCH);
         await conn.commit();

@@ -12,9 +12,13 @@ export type CvTermKind = 'ROME' | 'SKILL' | 'CONTRACT';
  * `department_code` repeats the CV's own (rewritten with the terms whenever the CV changes) so that
  * the commonest partner search, a ROME code within a department, reads exactly the matching rows
  * from one index range (kind, value, department) instead of every CV of the occupation.
+ * `cv_updated_at` repeats the CV's updated_at (rewritten the same way) so that a search by one ROME
+ * code alone walks (kind, value, cv_updated_at) newest first and stops after a page, instead of
+ * reading and sorting every CV of a common occupation.
  */
 @Entity({ name: 'candidate_cv_term' })
 @Index('ix_candidate_cv_term_department', ['kind', 'value', 'departmentCode', 'cvId'])
+@Index('ix_candidate_cv_term_recent', ['kind', 'value', 'cvUpdatedAt', 'cvId'])
 export class CandidateCvTermEntity {
   @PrimaryColumn({ name: 'cv_id', type: 'int' })
   cvId!: number;
@@ -28,6 +32,10 @@ export class CandidateCvTermEntity {
   /** The CV's department_code (a copy, for ix_candidate_cv_term_department). */
   @Column({ name: 'department_code', type: 'varchar', length: 3 })
   departmentCode!: string;
+
+  /** The CV's updated_at (a copy, for ix_candidate_cv_term_recent). */
+  @Column({ name: 'cv_updated_at', type: 'datetime', precision: 3 })
+  cvUpdatedAt!: Date;
 
   @ManyToOne(() => CandidateCvEntity, { onDelete: 'CASCADE' })
   @JoinColumn({ name: 'cv_id', foreignKeyConstraintName: 'fk_candidate_cv_term_cv' })

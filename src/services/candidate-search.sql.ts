@@ -79,16 +79,32 @@ export function candidateWhere(filter: CandidateFilterSpec): Sql {
   return joinSql(clauses, ' AND ');
 }
 
+/**
+ * The term a page is driven by: one ROME code and no department filter. Such a page walks that
+ * code's terms newest first on ix_candidate_cv_term_recent (their copy of the CV's updated_at) and
+ * stops once it has a page, instead of reading and sorting every CV of a common occupation (with a
+ * department, ix_candidate_cv_term_department already narrows the rows to a few hundred).
+ */
+function drivingRomeCode(filter: CandidateFilterSpec): string | null {
+  return filter.romeCodes?.length === 1 && !filter.departmentCodes ? filter.romeCodes[0] : null;
+}
+
 /** One page, `first + 1` rows (the extra one tells hasNextPage), newest update first. */
 export function candidatePage(query: CandidateQuery, partner: { partnerId: number; now: Date } | null): Sql {
-  const clauses = [candidateWhere(query.filter)];
+  const romeCode = drivingRomeCode(query.filter);
+  const clauses = [candidateWhere(romeCode ? { ...query.filter, romeCodes: undefined } : query.filter)];
+  // The order columns: the driving term's copies, or the CV's own.
+  const at = raw(romeCode ? 'dt.cv_updated_at' : 'cv.updated_at');
+  const id = raw(romeCode ? 'dt.cv_id' : 'cv.id');
+  if (romeCode) clauses.push(sql`dt.kind = 'ROME' AND dt.value = ${romeCode}`);
   if (query.after) {
-    const at = toDbDateTime(new Date(query.after.updatedAt));
-    clauses.push(sql`(cv.updated_at < ${at} OR (cv.updated_at = ${at} AND cv.id < ${query.after.id}))`);
+    const after = toDbDateTime(new Date(query.after.updatedAt));
+    clauses.push(sql`${at} <= ${after} AND (${at} < ${after} OR (${at} = ${after} AND ${id} < ${query.after.id}))`);
   }
   const select = partner ? sql`${SELECT_CV_COLUMNS}, ${SELECT_COVERING_CONSENT}` : SELECT_CV_COLUMNS;
+  const from = raw(romeCode ? 'candidate_cv_term dt JOIN candidate_cv cv ON cv.id = dt.cv_id' : 'candidate_cv cv');
   const join = partner ? sql` ${coveringConsentJoin(partner.partnerId, partner.now)}` : raw('');
-  return sql`SELECT ${select} FROM candidate_cv cv${join} WHERE ${joinSql(clauses, ' AND ')} ORDER BY cv.updated_at DESC, cv.id DESC LIMIT ${limit(query.first + 1)}`;
+  return sql`SELECT ${select} FROM ${from}${join} WHERE ${joinSql(clauses, ' AND ')} ORDER BY ${at} DESC, ${id} DESC LIMIT ${limit(query.first + 1)}`;
 }
 
 /** CVs by id: for a partner, only those a consent covers (with that consent). */

@@ -262,12 +262,13 @@ export class CandidateService {
     return Number(row.id);
   }
 
-  private async writeDetails(tx: TxQuery, cvId: number, cv: ValidatedCv): Promise<void> {
+  /** Terms (with their copies of the CV's department and updated_at) and contact, replaced. */
+  private async writeDetails(tx: TxQuery, cvId: number, cv: ValidatedCv, updatedAt: Date): Promise<void> {
     await tx.run('DELETE FROM candidate_cv_term WHERE cv_id = ?', [cvId]);
     if (cv.terms.length) {
       await tx.run(
-        `INSERT INTO candidate_cv_term (cv_id, kind, value, department_code) VALUES ${cv.terms.map(() => '(?, ?, ?, ?)').join(', ')}`,
-        cv.terms.flatMap((t) => [cvId, t.kind, t.value, cv.departmentCode]),
+        `INSERT INTO candidate_cv_term (cv_id, kind, value, department_code, cv_updated_at) VALUES ${cv.terms.map(() => '(?, ?, ?, ?, ?)').join(', ')}`,
+        cv.terms.flatMap((t) => [cvId, t.kind, t.value, cv.departmentCode, toDbDateTime(updatedAt)]),
       );
     }
     await tx.run('DELETE FROM candidate_contact WHERE cv_id = ?', [cvId]);
@@ -295,7 +296,7 @@ export class CandidateService {
           toDbDateTime(now),
         ]);
         const cvId = await this.lastInsertId(tx);
-        await this.writeDetails(tx, cvId, cv);
+        await this.writeDetails(tx, cvId, cv, now);
         return cvId;
       });
     } catch (err) {
@@ -316,7 +317,7 @@ export class CandidateService {
         const taken = await tx.rows('SELECT id FROM candidate_cv WHERE candidate_ref = ? AND id <> ?', [cv.candidateRef, id]);
         if (taken.length) throw new ConflictError(`Another CV has candidateRef "${cv.candidateRef}"`);
         await tx.run(`UPDATE candidate_cv SET ${CV_WRITE_COLUMNS.map((c) => `${c} = ?`).join(', ')} WHERE id = ?`, [...cvWriteValues(cv, scope.now), id]);
-        await this.writeDetails(tx, id, cv);
+        await this.writeDetails(tx, id, cv, scope.now);
       });
     } catch (err) {
       this.conflictOnRef(err, cv.candidateRef);

@@ -43,6 +43,8 @@ export async function createCv(t: TestHub, overrides: CvOverrides = {}): Promise
   const cv = await t.hub.services.candidates.publish(agencyScope(), input);
   if (updatedAt) {
     await t.dataSource.query('UPDATE candidate_cv SET updated_at = ? WHERE id = ?', [toDbDateTime(updatedAt), cv.id]);
+    // The terms' copy (ix_candidate_cv_term_recent), as the service keeps it.
+    await t.dataSource.query('UPDATE candidate_cv_term SET cv_updated_at = ? WHERE cv_id = ?', [toDbDateTime(updatedAt), cv.id]);
     cv.updatedAt = updatedAt;
   }
   return Object.assign(cv, { input });

@@ -1,5 +1,6 @@
 import type { PartnerEntity } from '../../entities';
 import { toGlobalId } from '../../src/ids';
+import { agencyScope } from '../../src/services/candidate.service';
 import { getReferentials } from '../../src/referentials/referential.service';
 import { createPartner } from '../factories';
 import { createConsent, createCv } from '../factories/candidates';
@@ -170,5 +171,41 @@ describe.each(engines())('candidate search on %s', (engine) => {
     expect(fifty).toBe(ten);
     // key lookup, page (consents joined in), contacts, and the access-log write (begin, insert, commit)
     expect(fifty).toBeLessThanOrEqual(6);
+  });
+
+  // Last: it adds CVs the tests above do not expect.
+  it('pages a search by one ROME code alone newest first, as the general search does, and follows updates', async () => {
+    const base = { summary: null, experiences: [], education: [], romeCodes: ['K2605'], location: { communeCode: '69123' } };
+    const made = [];
+    for (let i = 0; i < 7; i++) {
+      const cv = await createCv(t, { ...base, headline: `Agent ${i}`, updatedAt: new Date(Date.UTC(2026, 0, 1 + (i % 3), 12)) });
+      if (i !== 3) await createConsent(t, cv, { partner: null }); // one is not shared
+      made.push(cv);
+    }
+    const ids = async (filter: Record<string, unknown>, first: number) => {
+      const out: string[] = [];
+      let after: string | null = null;
+      for (;;) {
+        const res: any = await asPartner(SEARCH, { f: filter, first, after });
+        expectNoErrors(res);
+        out.push(...res.data.candidates.edges.map((e: any) => e.node.id));
+        if (!res.data.candidates.pageInfo.hasNextPage) return out;
+        after = res.data.candidates.pageInfo.endCursor;
+      }
+    };
+    // Driven by the term (one code, no department) vs the general plan (a second code nobody has).
+    const driven = await ids({ romeCodes: ['K2605'] }, 2);
+    expect(driven).toHaveLength(6);
+    expect(driven).toEqual(await ids({ romeCodes: ['K2605', 'A1101'] }, 100));
+    // Newest update first, ties by id (highest first).
+    const byRecency = made
+      .filter((_, i) => i !== 3)
+      .sort((a, b) => b.updatedAt.getTime() - a.updatedAt.getTime() || b.id - a.id)
+      .map((cv) => toGlobalId('CandidateCV', cv.id));
+    expect(driven).toEqual(byRecency);
+    // An update makes the CV the newest in this search too.
+    const oldest = made[0];
+    await t.hub.services.candidates.update(agencyScope(), oldest.id, { ...oldest.input, headline: 'Agent mis à jour' });
+    expect((await ids({ romeCodes: ['K2605'] }, 1))[0]).toBe(toGlobalId('CandidateCV', oldest.id));
   });
 });

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { DataSource } from 'typeorm';
 import { dataSourceOptions, ensureMysqlDatabase, openDatabase } from '../../src/db/data-source';
 import { MIGRATIONS } from '../../src/db/migrations';
+import { fromDbDateTime } from '../../src/db/sql';
 import { dropDatabase, engines, freshDatabaseConfig } from '../helpers/test-hub';
 
 describe.each(engines())('migrations on %s', (engine) => {
@@ -37,7 +38,7 @@ describe.each(engines())('migrations on %s', (engine) => {
     }
   });
 
-  it('gives the CV terms already stored their CV\'s department (candidate-term-department), and back', async () => {
+  it('gives the CV terms already stored their CV\'s department and updated_at (candidate-term-*), and back', async () => {
     const config = freshDatabaseConfig(engine, 'migrations3');
     if (config.type === 'mysql') await ensureMysqlDatabase(config);
     const upTo = (n: number) => new DataSource({ ...dataSourceOptions(config), migrations: MIGRATIONS.slice(0, n) });
@@ -58,10 +59,10 @@ describe.each(engines())('migrations on %s', (engine) => {
     await after.initialize();
     try {
       const terms = () => after.query('SELECT * FROM candidate_cv_term ORDER BY kind');
-      expect((await after.runMigrations()).map((m) => m.name)).toContain('CandidateTermDepartment1764586800000');
-      expect(await terms()).toEqual([
-        { cv_id: 1, kind: 'ROME', value: 'G1602', department_code: '74' },
-        { cv_id: 1, kind: 'SKILL', value: 'haccp', department_code: '74' },
+      expect((await after.runMigrations()).map((m) => m.name)).toEqual(['CandidateTermDepartment1764586800000', 'CandidateTermRecency1764673200000']);
+      expect((await terms()).map((r: Record<string, unknown>) => ({ ...r, cv_updated_at: fromDbDateTime(r.cv_updated_at).toISOString() }))).toEqual([
+        { cv_id: 1, kind: 'ROME', value: 'G1602', department_code: '74', cv_updated_at: '2026-01-01T00:00:00.000Z' },
+        { cv_id: 1, kind: 'SKILL', value: 'haccp', department_code: '74', cv_updated_at: '2026-01-01T00:00:00.000Z' },
       ]);
       while (Number((await after.query('SELECT COUNT(*) AS n FROM migrations'))[0].n) > position) {
         await after.undoLastMigration();
