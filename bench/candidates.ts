@@ -394,6 +394,14 @@ async function main(): Promise<void> {
     const result = await load(SECONDS);
     const statementsAfter = await readSqlCounter(`${base}/metrics`);
     const statementsPerRequest = result.completed > 0 ? (statementsAfter - statementsBefore) / result.completed : NaN;
+    // Informative, no target: the same partner searching by one ROME code alone (the codes above).
+    const romeBodies = [...new Set([...combos].map((c) => c.split('|')[0]))].map((r) => JSON.stringify({ query: QUERY, variables: { f: { romeCodes: [r] } } }));
+    const loadRome = (seconds: number) =>
+      runLoad({ url: graphqlUrl, bodies: romeBodies, connections: CONNECTIONS, seconds, timeoutSeconds: 10, headers: { authorization: `Bearer ${partnerKey}` } });
+    console.log(`ROME code alone (${romeBodies.length} codes): warm-up ${WARMUP_SECONDS} s, load ${SECONDS} s...`);
+    await loadRome(WARMUP_SECONDS);
+    await new Promise((r) => setTimeout(r, 1_000));
+    const romeOnly = await loadRome(SECONDS);
     const [[accessRows]] = (await conn.query('SELECT COUNT(*) AS n FROM cv_access_log')) as any;
 
     const mariadb = execSync('mysql -h127.0.0.1 -uroot -N -e "SELECT VERSION()"').toString().trim();
@@ -406,6 +414,7 @@ async function main(): Promise<void> {
       checks,
       load: { connections: CONNECTIONS, warmupSeconds: WARMUP_SECONDS, seconds: SECONDS, query: QUERY },
       result: { ...result, statements: statementsAfter - statementsBefore, statementsPerRequest: Number(statementsPerRequest.toFixed(2)) },
+      romeOnly: { codes: romeBodies.length, ...romeOnly },
       targetP99Ms: TARGET_P99_MS,
       met: failures === 0 && result.p99 < TARGET_P99_MS,
       hub: { slowQueries: hub.child.slowQueries.slice(slowBefore, slowBefore + 20), slowQueriesDuringLoad: hub.child.slowQueries.length - slowBefore, errorLines: hub.child.errorLines.slice(0, 20) },
@@ -419,6 +428,7 @@ async function main(): Promise<void> {
       '| query | req/s | p50 ms | p90 ms | p99 ms | max ms | completed | SQL statements / request | non-2xx | errors | timeouts | GraphQL errors | target p99 | met? |',
       '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
       `| candidates (ROME + department) | ${Math.round(result.requestsPerSecond).toLocaleString('en')} | ${result.p50} | ${result.p90} | ${result.p99} | ${result.max} | ${result.completed.toLocaleString('en')} | ${statementsPerRequest.toFixed(2)} | ${result.non2xx} | ${result.errors} | ${result.timeouts} | ${result.graphqlErrors} | < ${TARGET_P99_MS} ms | ${report.met ? 'yes' : 'no'} |`,
+      `| candidates (ROME code alone, ${romeBodies.length} codes; informative) | ${Math.round(romeOnly.requestsPerSecond).toLocaleString('en')} | ${romeOnly.p50} | ${romeOnly.p90} | ${romeOnly.p99} | ${romeOnly.max} | ${romeOnly.completed.toLocaleString('en')} | — | ${romeOnly.non2xx} | ${romeOnly.errors} | ${romeOnly.timeouts} | ${romeOnly.graphqlErrors} | — | — |`,
       '',
       ...checks.map((c) => `- checked: ${c}`),
       ...(result.firstGraphqlError ? [`- first GraphQL error: \`${result.firstGraphqlError.slice(0, 300)}\``] : []),
