@@ -180,6 +180,16 @@ export async function startHub(dataSource: DataSource, opts: HubOptions): Promis
       res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
       res.end(`# HELP passerelle_sql_statements_total SQL statements sent to the database.\n# TYPE passerelle_sql_statements_total counter\npasserelle_sql_statements_total ${sqlCounter(dataSource).count}\n`);
     } else if (route.startsWith('/reports/')) {
+      // Report pages run the audience and hub queries: limited per client address like anonymous
+      // GraphQL calls (a bucket of their own); their static assets are not.
+      if (!route.startsWith('/reports/assets/')) {
+        const decision = publicLimiter.take(`reports:${clientAddress(req)}`);
+        if (!decision.ok) {
+          res.writeHead(429, { 'content-type': 'text/plain; charset=utf-8', 'retry-after': String(decision.retryAfterSeconds) });
+          res.end(`Too many requests: retry in ${decision.retryAfterSeconds} s\n`);
+          return;
+        }
+      }
       handleReportRequest(req, res, url, services).catch(fail);
     } else if (route === '/') {
       res.writeHead(302, { location: '/graphql' });

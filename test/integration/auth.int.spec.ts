@@ -70,6 +70,12 @@ describe.each(engines())('API keys and roles on %s', (engine) => {
       const anon = [];
       for (let i = 0; i < 4; i++) anon.push((await limited.gql(VIEWER)).status);
       expect(anon).toContain(429);
+      // Report pages too, in a bucket of their own (a page without a key is a 401 until limited).
+      const pages = [];
+      for (let i = 0; i < 4; i++) pages.push(await fetch(limited.url.replace('/graphql', '/reports/hub')));
+      expect(pages.slice(0, 2).map((p) => p.status)).toEqual([401, 401]);
+      const limitedPage = pages.find((p) => p.status === 429);
+      expect(Number(limitedPage?.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     } finally {
       await limited.close();
     }
