@@ -12,6 +12,7 @@ import { stopAllChildren } from './children';
 import { startBenchHub } from './hub';
 import { runLoad } from './load';
 import { sizeBufferPool } from './mariadb';
+import { prng } from './prng';
 
 
 /**
@@ -34,18 +35,6 @@ const WARMUP_SECONDS = 3;
 const DATABASE_URL = process.env.BENCH_AUDIENCE_DATABASE_URL ?? 'mysql://root@127.0.0.1:3306/passerelle_bench_audience';
 const ADMIN_KEY = `bench-admin-${process.pid}-${Date.now()}`;
 const RESULTS_DIR = path.join(__dirname, 'results');
-
-/** Deterministic PRNG (mulberry32) so that runs send the same events. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const t0 = Date.now();
 const log = (msg: string) => console.log(`[${((Date.now() - t0) / 1000).toFixed(0).padStart(4)} s] ${msg}`);

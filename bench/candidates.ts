@@ -18,6 +18,7 @@ import { startBenchHub } from './hub';
 import { readSqlCounter } from './verify';
 import { runLoad, stopLoad } from './load';
 import { sizeBufferPool } from './mariadb';
+import { prng } from './prng';
 
 /**
  * `npm run bench:candidates` (issue 4): 200,000 CVs and 50 partners in a fresh MariaDB database,
@@ -43,18 +44,6 @@ const DATABASE_URL = process.env.BENCH_CANDIDATES_DATABASE_URL ?? 'mysql://root@
 const ADMIN_KEY = `bench-admin-${process.pid}-${Date.now()}`;
 const RESULTS_DIR = path.join(__dirname, 'results');
 const DAY = 86_400_000;
-
-/** Deterministic PRNG (mulberry32). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Draws from items with the given weights (cumulative table + binary search). */
 function weighted<T>(items: T[], weights: number[], rand: () => number): () => T {

@@ -3,7 +3,7 @@ import type { DataSource } from 'typeorm';
 import { PartnerEntity } from '../../entities';
 import { dialectOf, type Dialect } from '../db/data-source';
 import { BULK_COLUMNS, offerWriteValues } from '../db/offer-bulk-writer';
-import { fromDbDateTime, inList, sql, toDbDateTime } from '../db/sql';
+import { fromDbDateTime, inList, raw, sql, toDbDateTime } from '../db/sql';
 import { createSqlExecutor, type SqlExecutor } from '../db/sql-executor';
 import { withTransaction, type TxQuery } from '../db/transaction';
 import { offerStockChanged } from './offer-stock';
@@ -34,6 +34,20 @@ interface StoredOffer {
   contentHash: string | null;
   status: string;
   publishedAt: Date | string;
+}
+
+type Row = Record<string, unknown>;
+
+/** The stored offer columns an upsert compares against, in the order storedFromRow reads them. */
+const STORED_COLUMNS = 'id, external_id, content_hash, status, published_at';
+
+function storedFromRow(r: Row): StoredOffer {
+  return { id: Number(r.id), externalId: r.external_id as string, contentHash: (r.content_hash as string | null) ?? null, status: r.status as string, publishedAt: r.published_at as Date | string };
+}
+
+/** UNCHANGED: the stored offer is ACTIVE and was written from an input with this hash. */
+function isUnchanged(stored: StoredOffer, hash: string): boolean {
+  return stored.contentHash === hash && stored.status === 'ACTIVE';
 }
 
 function publisherKey(publisher: Publisher): number {
@@ -145,7 +159,7 @@ export class IngestionService implements OfferIngestion {
         const toWrite: Array<{ index: number; offer: ValidatedOffer; publishedAt: Date }> = [];
         for (const { index, input, externalId, hash } of items) {
           const existing = stored.get(externalId);
-          if (existing && existing.contentHash === hash && existing.status === 'ACTIVE') {
+          if (existing && isUnchanged(existing, hash)) {
             results[index] = { externalId, status: 'UNCHANGED', offerId: existing.id, errors: [] };
             continue;
           }
@@ -210,11 +224,11 @@ export class IngestionService implements OfferIngestion {
     const found = new Map<string, StoredOffer>();
     const lock = forUpdate && this.dialect === 'mysql' ? ' FOR UPDATE' : '';
     for (const chunk of chunks(externalIds, KEYS_PER_LOOKUP)) {
-      const rows = await tx.rows<{ id: number; external_id: string; content_hash: string | null; status: string; published_at: Date | string }>(
-        `SELECT id, external_id, content_hash, status, published_at FROM offer WHERE partner_key = ? AND external_id IN (${chunk.map(() => '?').join(', ')}) ORDER BY external_id${lock}`,
+      const rows = await tx.rows<Row>(
+        `SELECT ${STORED_COLUMNS} FROM offer WHERE partner_key = ? AND external_id IN (${chunk.map(() => '?').join(', ')}) ORDER BY external_id${lock}`,
         [key, ...chunk],
       );
-      for (const r of rows) found.set(r.external_id, { id: Number(r.id), externalId: r.external_id, contentHash: r.content_hash, status: r.status, publishedAt: r.published_at });
+      for (const r of rows) found.set(r.external_id as string, storedFromRow(r));
     }
     return found;
   }
@@ -229,10 +243,10 @@ export class IngestionService implements OfferIngestion {
     const ids = new Map<string, number>();
     const hashes = new Map(items.map((i) => [i.externalId, i.hash]));
     for (const chunk of chunks([...hashes.keys()], KEYS_PER_LOOKUP)) {
-      const rows = await this.executor.all(sql`SELECT id, external_id, content_hash, status FROM offer WHERE partner_key = ${key} AND external_id IN ${inList(chunk)}`);
-      for (const r of rows) {
-        if (r.status !== 'ACTIVE' || r.content_hash !== hashes.get(r.external_id as string)) return null;
-        ids.set(r.external_id as string, Number(r.id));
+      for (const row of await this.executor.all(sql`SELECT ${raw(STORED_COLUMNS)} FROM offer WHERE partner_key = ${key} AND external_id IN ${inList(chunk)}`)) {
+        const stored = storedFromRow(row);
+        if (!isUnchanged(stored, hashes.get(stored.externalId)!)) return null;
+        ids.set(stored.externalId, stored.id);
       }
     }
     return ids.size === hashes.size ? ids : null;
