@@ -97,7 +97,7 @@ export async function loadFixtures(dataSource: DataSource, log: (line: string) =
       .map((w) => `+${w}*`)
       .join(' ');
     const found = await dataSource.query(
-      `SELECT o.id FROM offer o WHERE ${PUBLIC} AND MATCH(o.title, o.description) AGAINST (? IN BOOLEAN MODE) LIMIT 1`,
+      `SELECT o.id FROM offer_search s JOIN offer o ON o.id = s.offer_id WHERE ${PUBLIC} AND MATCH(s.title, s.description) AGAINST (? IN BOOLEAN MODE) LIMIT 1`,
       [now, against],
     );
     if (found.length) keywords.push(candidate);
@@ -107,8 +107,8 @@ export async function loadFixtures(dataSource: DataSource, log: (line: string) =
   if (keywords.length === 0) {
     throw new Error(
       `Full-text search finds none of the ${KEYWORD_CANDIDATES.length} job words among public offers ` +
-        `(MATCH(title, description) AGAINST ('+vendeur*' IN BOOLEAN MODE) and the like return no row), although titles hold them: ` +
-        'the FULLTEXT index ft_offer_text is missing or broken. Scenario (c) cannot be measured.',
+        `(MATCH(title, description) AGAINST ('+vendeur*' IN BOOLEAN MODE) on offer_search and the like return no row), although titles hold them: ` +
+        'the keyword index (offer_search, ft_offer_search) is missing, empty or broken. Scenario (c) cannot be measured.',
     );
   }
 

@@ -28,9 +28,10 @@ export type SalaryPeriod = 'HOUR' | 'MONTH' | 'YEAR';
 @Index('ix_offer_department_contract', ['status', 'departmentCode', 'contractType', 'publishedAt', 'id'])
 @Index('ix_offer_facet_department', ['status', 'departmentCode', 'contractType', 'romeCode', 'source', 'partnerId', 'validThrough'])
 @Index('ix_offer_facet_contract', ['status', 'contractType', 'departmentCode', 'romeCode', 'source', 'partnerId', 'validThrough'])
-// Full-text index over title + description: FULLTEXT on MariaDB, an FTS5 table on SQLite. Engine
-// specific, so created by the migrations and left alone by TypeORM's schema diff.
-@Index('ft_offer_text', { synchronize: false })
+// Full-text search over title + description is engine specific, so the migrations own it and
+// TypeORM's schema diff never sees it: on MariaDB a FULLTEXT index on the search table offer_search,
+// fed through a queue (migration OfferSearchIndex1764759600000); on SQLite an FTS5 table kept in
+// step by triggers.
 export class OfferEntity {
   @PrimaryGeneratedColumn({ type: 'int' })
   id!: number;

@@ -3,6 +3,7 @@ import { loadConfig } from './config';
 import { openDatabase } from './db/data-source';
 import { DEMO_OFFER_COUNT, seedDatabase } from './db/seed/seed';
 import { startHub } from './server';
+import { indexIntervalMsFromEnv } from './services/offer-search-index';
 import { retentionIntervalMs } from './services/retention.service';
 
 /** How often ACTIVE offers past validThrough are marked EXPIRED (public search hides them at once anyway). */
@@ -48,6 +49,19 @@ async function main(): Promise<void> {
   const fold = () => hub.services.audience.foldSketchDeltas().catch((err) => console.error('Folding audience sketches failed:', err));
   const foldTimer = setInterval(fold, AUDIENCE_FOLD_INTERVAL_MS);
   foldTimer.unref();
+  // MariaDB keyword index: offers queued by the writes of any process, indexed in the background.
+  let indexing = false;
+  const indexKeywords = () => {
+    if (indexing) return;
+    indexing = true;
+    hub.services.keywordIndex
+      .indexPending()
+      .catch((err) => console.error('Keyword indexing failed (the queue keeps the offers; retried):', err))
+      .finally(() => (indexing = false));
+  };
+  indexKeywords();
+  const indexTimer = setInterval(indexKeywords, indexIntervalMsFromEnv());
+  indexTimer.unref();
   console.log(`Passerelle is listening on ${hub.url}`);
 
   let stopping = false;
@@ -58,6 +72,7 @@ async function main(): Promise<void> {
     clearInterval(expiryTimer);
     clearInterval(retentionTimer);
     clearInterval(foldTimer);
+    clearInterval(indexTimer);
     await hub.close();
     await dataSource.destroy();
     process.exit(0);

@@ -31,16 +31,28 @@ function txQuery(runner: QueryRunner): TxQuery {
   };
 }
 
+export interface TransactionOptions {
+  /** Tries in all on a deadlock or lock-wait timeout (default 4). */
+  attempts?: number;
+  /**
+   * MariaDB only (SQLite transactions are serializable): READ COMMITTED for a transaction that must
+   * read what others committed after it began and take no gap locks (the search indexer).
+   */
+  isolation?: 'READ COMMITTED';
+}
+
 /**
  * Runs `work` in one transaction: committed if it resolves, rolled back if it throws. On a
  * deadlock or lock-wait timeout the whole transaction is retried (up to `attempts` times, with
  * a short jittered backoff), so `work` must be safe to run again from the start.
  */
-export async function withTransaction<T>(dataSource: DataSource, work: (tx: TxQuery) => Promise<T>, attempts = 4): Promise<T> {
+export async function withTransaction<T>(dataSource: DataSource, work: (tx: TxQuery) => Promise<T>, opts: TransactionOptions = {}): Promise<T> {
+  const attempts = opts.attempts ?? 4;
+  const isolation = dialectOf(dataSource) === 'mysql' ? opts.isolation : undefined;
   const attempt = async (): Promise<T> => {
     const runner = dataSource.createQueryRunner();
     try {
-      await runner.startTransaction();
+      await runner.startTransaction(isolation);
       try {
         const result = await work(txQuery(runner));
         await runner.commitTransaction();

@@ -5,6 +5,7 @@ import { AudienceService } from './audience.service';
 import { CandidateService } from './candidate.service';
 import { HubStatsService } from './hub-stats.service';
 import { IngestionService } from './ingestion.service';
+import { OfferSearchIndexService } from './offer-search-index';
 import { OfferSearchService } from './offer-search.service';
 import { PartnerService } from './partner.service';
 import { RetentionService } from './retention.service';
@@ -14,6 +15,8 @@ export interface Services {
   dataSource: DataSource;
   auth: AuthService;
   offers: OfferSearchService;
+  /** MariaDB's keyword index, fed from a queue (a no-op on SQLite). */
+  keywordIndex: OfferSearchIndexService;
   partners: PartnerService;
   ingestion: IngestionService;
   candidates: CandidateService;
@@ -24,10 +27,12 @@ export interface Services {
 }
 
 export function createServices(dataSource: DataSource, opts: { adminKey?: string } = {}): Services {
+  const keywordIndex = new OfferSearchIndexService(dataSource);
   return {
     dataSource,
     auth: new AuthService(dataSource, opts.adminKey ?? process.env.PASSERELLE_ADMIN_KEY),
-    offers: new OfferSearchService(dataSource),
+    offers: new OfferSearchService(dataSource, keywordIndex),
+    keywordIndex,
     partners: new PartnerService(dataSource),
     ingestion: new IngestionService(dataSource),
     candidates: new CandidateService(dataSource),

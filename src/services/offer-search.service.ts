@@ -6,6 +6,7 @@ import { createSqlExecutor, type SqlExecutor } from '../db/sql-executor';
 import { CountCache, countCacheSecondsFromEnv } from './count-cache';
 import { encodeCursor } from './cursor';
 import { offerStockVersion } from './offer-stock';
+import type { OfferSearchIndexService } from './offer-search-index';
 import { OfferSearchSql } from './offer-search.sql';
 import type { FacetCount, FacetDimension, OfferConnectionModel, OfferFilterSpec, OfferModel, OfferQuery } from './offer-search.types';
 
@@ -88,6 +89,7 @@ export class OfferSearchService {
 
   constructor(
     private readonly dataSource: DataSource,
+    private readonly keywordIndex: OfferSearchIndexService,
     opts: { countCacheSeconds?: number } = {},
   ) {
     this.sqlFor = new OfferSearchSql(dialectOf(dataSource));
@@ -104,6 +106,11 @@ export class OfferSearchService {
     return this.executor.all(statement);
   }
 
+  /** A keyword search first lets the MariaDB keyword index catch up with recent writes (offer-search-index.ts). */
+  private async keywordIndexFor(filter: OfferFilterSpec): Promise<void> {
+    if (filter.keywordTokens) await this.keywordIndex.catchUp();
+  }
+
   private toModel(query: OfferQuery, row: Row): OfferModel {
     const offer = offerFromRow(row);
     if (query.sort === 'DISTANCE') offer.distanceKm = offer.sortKey ?? null;
@@ -113,6 +120,7 @@ export class OfferSearchService {
   /** One page of public offers, with one extra row fetched to know whether another page follows. */
   async page(query: OfferQuery, now: Date): Promise<OfferConnectionModel> {
     if (query.first === 0) return { query, rows: [], hasNextPage: false };
+    await this.keywordIndexFor(query.filter);
     const rows = (await this.run(this.sqlFor.page(query, now))).map((row) => this.toModel(query, row));
     const hasNextPage = rows.length > query.first;
     return { query, rows: hasNextPage ? rows.slice(0, query.first) : rows, hasNextPage };
@@ -122,6 +130,7 @@ export class OfferSearchService {
   async pagesByPartner(query: Omit<OfferQuery, 'partnerId'>, partnerIds: number[], now: Date): Promise<OfferConnectionModel[]> {
     const byPartner = new Map<number, OfferModel[]>(partnerIds.map((id) => [id, []]));
     if (query.first > 0 && partnerIds.length > 0) {
+      await this.keywordIndexFor(query.filter);
       for (const row of await this.run(this.sqlFor.pagesByPartner(query, partnerIds, now))) {
         const offer = this.toModel({ ...query, partnerId: null }, row);
         byPartner.get(offer.partnerId!)?.push(offer);
@@ -136,7 +145,8 @@ export class OfferSearchService {
   }
 
   /** Number of public offers matching a query (ignoring paging). */
-  count(query: Pick<OfferQuery, 'filter' | 'partnerId'>, now: Date): Promise<number> {
+  async count(query: Pick<OfferQuery, 'filter' | 'partnerId'>, now: Date): Promise<number> {
+    await this.keywordIndexFor(query.filter);
     return this.cachedCount(['count', query.partnerId, query.filter], async () => {
       const [row] = await this.run(this.sqlFor.count(query, now));
       return Number(row.n);
@@ -146,6 +156,7 @@ export class OfferSearchService {
   /** Public offer counts per partner for several partners, in the order of partnerIds. */
   async countByPartner(filter: OfferFilterSpec, partnerIds: number[], now: Date): Promise<number[]> {
     if (partnerIds.length === 0) return [];
+    await this.keywordIndexFor(filter);
     return this.cachedCount(['countByPartner', filter, partnerIds], async () => {
       const counts = new Map<number, number>();
       for (const row of await this.run(this.sqlFor.countByPartner(filter, partnerIds, now))) counts.set(Number(row.partner_id), Number(row.n));
@@ -154,7 +165,8 @@ export class OfferSearchService {
   }
 
   /** Counts per value of one dimension, honouring every filter but that dimension's own. */
-  facet(query: Pick<OfferQuery, 'filter' | 'partnerId'>, dimension: FacetDimension, now: Date): Promise<FacetCount[]> {
+  async facet(query: Pick<OfferQuery, 'filter' | 'partnerId'>, dimension: FacetDimension, now: Date): Promise<FacetCount[]> {
+    await this.keywordIndexFor(query.filter);
     // Keyed without the dimension's own filter, which the count ignores: the department facet
     // under "PERMANENT in 75" is the one under "PERMANENT in 13".
     return this.cachedCount(['facet', dimension, query.partnerId, withoutOwnFilter(query.filter, dimension)], async () => {

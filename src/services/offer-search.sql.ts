@@ -99,11 +99,14 @@ export function publicVisibility(now: Date): Sql {
 export class OfferSearchSql {
   constructor(readonly dialect: Dialect) {}
 
-  /** Full-text match: InnoDB boolean mode (`+word*` each) or FTS5 (`"word"* AND ...`). */
+  /**
+   * Full-text match: InnoDB boolean mode (`+word*` each) over the search table `offer_search` (the
+   * ACTIVE offers' texts, offer-search-index.ts), or FTS5 (`"word"* AND ...`).
+   */
   private matchExpression(tokens: string[]): Sql {
     if (this.dialect === 'mysql') {
       const against = tokens.map((t) => `+${t}*`).join(' ');
-      return sql`MATCH(o.title, o.description) AGAINST (${against} IN BOOLEAN MODE)`;
+      return sql`MATCH(s.title, s.description) AGAINST (${against} IN BOOLEAN MODE)`;
     }
     return sql`offer_fts MATCH ${tokens.map((t) => `"${t}"*`).join(' AND ')}`;
   }
@@ -120,8 +123,8 @@ export class OfferSearchSql {
   }
 
   private from(filter: OfferFilterSpec, indexHint: string | null = null): Sql {
-    if (filter.keywordTokens && this.dialect === 'sqlite') {
-      return raw('offer o JOIN offer_fts ON offer_fts.rowid = o.id');
+    if (filter.keywordTokens) {
+      return raw(this.dialect === 'sqlite' ? 'offer o JOIN offer_fts ON offer_fts.rowid = o.id' : 'offer_search s JOIN offer o ON o.id = s.offer_id');
     }
     return raw(indexHint && this.dialect === 'mysql' ? `offer o FORCE INDEX (${indexHint})` : 'offer o');
   }

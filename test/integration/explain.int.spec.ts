@@ -70,9 +70,13 @@ describe.each(engines())('query plans on %s', (engine) => {
     }
   });
 
-  it('keywords go through the full-text index', async () => {
+  it('keywords go through the full-text index, then each offer by primary key', async () => {
     const text = await plan({ filter: { keywords: 'vendeur' } });
     if (engine === 'sqlite') expect(text).toMatch(/VIRTUAL TABLE INDEX/);
-    else expect((offerAccess(text) as Record<string, unknown>).type).toBe('fulltext');
+    else {
+      const rows = JSON.parse(text) as Array<Record<string, unknown>>;
+      expect(rows.find((r) => r.table === 's')).toMatchObject({ type: 'fulltext', key: 'ft_offer_search' });
+      expect(offerAccess(text)).toMatchObject({ type: 'eq_ref', key: 'PRIMARY' });
+    }
   });
 });

@@ -1,3 +1,4 @@
+import { OfferSearchIndexService } from '../../services/offer-search-index';
 import { offerStockChanged } from '../../services/offer-stock';
 import type { DataSource } from 'typeorm';
 import { dialectOf } from '../data-source';
@@ -46,25 +47,6 @@ async function upsertPartners(dataSource: DataSource, partners: MappedPartner[])
   }
   const rows: Array<{ id: number; code: string }> = await dataSource.query('SELECT id, code FROM partner');
   return new Map(rows.map((r) => [r.code, Number(r.id)]));
-}
-
-/**
- * Runs a bulk load with the FULLTEXT index dropped, then rebuilds it. InnoDB maintains a FULLTEXT
- * index row by row at commit: a million-row load then spends half an hour "syncing" it, while an
- * ALTER TABLE builds it by sorting in a few minutes. The index comes back even if the load fails.
- */
-async function withoutFullTextIndex<T>(dataSource: DataSource, load: () => Promise<T>): Promise<T> {
-  const existing: unknown[] = await dataSource.query(
-    "SELECT 1 FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'offer' AND INDEX_NAME = 'ft_offer_text' LIMIT 1",
-  );
-  if (existing.length) await dataSource.query('ALTER TABLE offer DROP INDEX ft_offer_text');
-  try {
-    return await load();
-  } finally {
-    // ALGORITHM=COPY: on MariaDB 10.11 a FULLTEXT index dropped and re-added in place can match
-    // nothing afterwards (seen on the 1M-offer benchmark database); a copying rebuild is correct.
-    await dataSource.query('ALTER TABLE offer ADD FULLTEXT INDEX ft_offer_text (title, description), ALGORITHM=COPY');
-  }
 }
 
 /** A deterministic number in [0, 1) for offer i (Knuth's multiplicative hash). */
@@ -121,9 +103,9 @@ export async function seedDatabase(dataSource: DataSource, opts: SeedOptions): P
   }
 
   if (dialectOf(dataSource) === 'mysql' && generatedCount >= (opts.mysqlBulkThreshold ?? MYSQL_LOAD_DATA_THRESHOLD)) {
-    inserted += await withoutFullTextIndex(dataSource, () =>
-      loadOffersMysql(dataSource, generated(), (done) => opts.onProgress?.(realCount + done, opts.totalOffers)),
-    );
+    inserted += await loadOffersMysql(dataSource, generated(), (done) => opts.onProgress?.(realCount + done, opts.totalOffers));
+    // One sorted build of the keyword index rather than a million queued offers indexed in batches.
+    await new OfferSearchIndexService(dataSource).rebuild();
   } else {
     const chunk: PublishedOfferRow[] = [];
     let done = realCount;
@@ -138,6 +120,8 @@ export async function seedDatabase(dataSource: DataSource, opts: SeedOptions): P
     }
     inserted += await insertOffersIgnoringDuplicates(dataSource, chunk);
     opts.onProgress?.(opts.totalOffers, opts.totalOffers);
+    // MariaDB: the new offers are searchable by keyword when the seed returns.
+    await new OfferSearchIndexService(dataSource).indexPending();
   }
   offerStockChanged(dataSource);
   return { partners: partnerIds.size, realOffers: realCount, generatedOffers: generatedCount, inserted };
