@@ -3,7 +3,7 @@ import { loadConfig } from './config';
 import { openDatabase } from './db/data-source';
 import { DEMO_OFFER_COUNT, seedDatabase } from './db/seed/seed';
 import { startHub } from './server';
-import { indexIntervalMsFromEnv } from './services/offer-search-index';
+import { indexIntervalMsFromEnv, maxLagSecondsFromEnv } from './services/offer-search-index';
 import { retentionIntervalMs } from './services/retention.service';
 
 /** How often ACTIVE offers past validThrough are marked EXPIRED (public search hides them at once anyway). */
@@ -49,13 +49,15 @@ async function main(): Promise<void> {
   const fold = () => hub.services.audience.foldSketchDeltas().catch((err) => console.error('Folding audience sketches failed:', err));
   const foldTimer = setInterval(fold, AUDIENCE_FOLD_INTERVAL_MS);
   foldTimer.unref();
-  // MariaDB keyword index: offers queued by the writes of any process, indexed in the background.
+  // MariaDB keyword index: offers queued by the writes of any process, indexed in the background
+  // (deferring to bulk loads for up to SEARCH_INDEX_MAX_LAG_SECONDS).
+  const maxLagMs = maxLagSecondsFromEnv() * 1000;
   let indexing = false;
   const indexKeywords = () => {
     if (indexing) return;
     indexing = true;
     hub.services.keywordIndex
-      .indexPending()
+      .backgroundPass(maxLagMs)
       .catch((err) => console.error('Keyword indexing failed (the queue keeps the offers; retried):', err))
       .finally(() => (indexing = false));
   };

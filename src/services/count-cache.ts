@@ -13,6 +13,18 @@ export function countCacheSecondsFromEnv(env: NodeJS.ProcessEnv = process.env): 
   return seconds;
 }
 
+/** Default time-to-live of keyword searches' cached match lists: KEYWORD_CACHE_SECONDS. */
+export const DEFAULT_KEYWORD_CACHE_SECONDS = 10;
+
+/** KEYWORD_CACHE_SECONDS (0 turns that cache off), else the default. */
+export function keywordCacheSecondsFromEnv(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env.KEYWORD_CACHE_SECONDS;
+  if (raw === undefined || raw === '') return DEFAULT_KEYWORD_CACHE_SECONDS;
+  const seconds = Number(raw);
+  if (!Number.isFinite(seconds) || seconds < 0) throw new Error(`KEYWORD_CACHE_SECONDS must be a number of seconds >= 0, got "${raw}"`);
+  return seconds;
+}
+
 interface Entry {
   version: number;
   /** Fresh until then; served while a refresh runs until one more time-to-live has passed. */
@@ -33,14 +45,23 @@ interface Entry {
  * older than two times-to-live): entries computed together do not all make their callers wait for
  * a recount at the same moment, and at most two recounts run in the background at once (the
  * others wait their turn, their previous counts still served). Pages are never cached: they are
- * cheap, and what a partner just pushed must list at once.
+ * cheap, and what a partner just pushed must list at once. (Keyword searches keep their ordered
+ * match lists in a cache of this kind, OfferSearchService.keywordPage: ids only, rows read fresh.)
  */
 export class CountCache {
   private readonly entries = new Map<string, Entry>();
   private readonly refreshQueue: Array<() => Promise<void>> = [];
   private refreshesRunning = 0;
 
-  constructor(private readonly ttlMs: number) {}
+  constructor(
+    private readonly ttlMs: number,
+    private readonly maxEntries: number = MAX_ENTRIES,
+  ) {}
+
+  /** False when the time-to-live is 0: every get computes. */
+  get enabled(): boolean {
+    return this.ttlMs > 0;
+  }
 
   get<T>(key: string, version: number, compute: () => Promise<T>): Promise<T> {
     if (this.ttlMs <= 0) return compute();
@@ -92,7 +113,7 @@ export class CountCache {
   private store(key: string, version: number, value: Promise<unknown>): Entry {
     const entry: Entry = { version, freshUntil: Date.now() + this.ttlMs, value, refreshing: false };
     this.entries.delete(key);
-    if (this.entries.size >= MAX_ENTRIES) this.entries.delete(this.entries.keys().next().value!);
+    if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
     this.entries.set(key, entry);
     return entry;
   }

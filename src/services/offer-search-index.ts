@@ -20,6 +20,17 @@ export function indexIntervalMsFromEnv(env: NodeJS.ProcessEnv = process.env): nu
   return value;
 }
 
+/** Default of SEARCH_INDEX_MAX_LAG_SECONDS: how long the background indexer may defer to a bulk load. */
+export const DEFAULT_MAX_LAG_SECONDS = 60;
+
+export function maxLagSecondsFromEnv(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env.SEARCH_INDEX_MAX_LAG_SECONDS;
+  if (raw === undefined || raw === '') return DEFAULT_MAX_LAG_SECONDS;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < 0) throw new Error(`SEARCH_INDEX_MAX_LAG_SECONDS must be a number of seconds >= 0, got ${raw}`);
+  return value;
+}
+
 export function syncBacklogFromEnv(env: NodeJS.ProcessEnv = process.env): number {
   const raw = env.SEARCH_SYNC_BACKLOG;
   if (raw === undefined || raw === '') return DEFAULT_SYNC_BACKLOG;
@@ -49,6 +60,9 @@ export class OfferSearchIndexService {
   private inFlight: Promise<number> | null = null;
   /** The stock version at which this process last found the queue empty (see catchUp). */
   private cleanAtVersion: number | null = null;
+  /** Background pass: the backlog it last saw, and since when it has been deferring to writers. */
+  private lastBacklog = 0;
+  private deferringSince: number | null = null;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -109,6 +123,32 @@ export class OfferSearchIndexService {
     } finally {
       this.inFlight = null;
     }
+  }
+
+  /**
+   * One tick of the background indexer (main.ts, every SEARCH_INDEX_INTERVAL_MS). While the backlog
+   * grows from tick to tick (a bulk load is writing) it defers, up to SEARCH_INDEX_MAX_LAG_SECONDS,
+   * so that the load does not share the database with indexing; then it indexes everything queued.
+   * Bulk loads store offers faster, and keyword search catches up when they pause (or after the
+   * maximum lag): the trade-off of search engines' refresh intervals. Returns the offers indexed.
+   */
+  async backgroundPass(maxLagMs: number, now: number = Date.now()): Promise<number> {
+    if (!this.enabled) return 0;
+    const pending = await this.backlog();
+    const growing = pending > this.lastBacklog;
+    this.lastBacklog = pending;
+    if (pending === 0) {
+      this.deferringSince = null;
+      return 0;
+    }
+    if (growing) {
+      this.deferringSince ??= now;
+      if (now - this.deferringSince < maxLagMs) return 0;
+    }
+    this.deferringSince = null;
+    const indexed = await this.indexPending();
+    this.lastBacklog = 0;
+    return indexed;
   }
 
   /** Offers waiting to be indexed, counted up to `cap` (the queue can be long during a bulk load). */

@@ -243,6 +243,17 @@ export class OfferSearchSql {
     return sql`SELECT ${column} AS value, COUNT(*) AS n FROM ${this.from(query.filter)} WHERE ${this.where(query.filter, query.partnerId, now, dimension)} AND ${column} IS NOT NULL GROUP BY ${column} ORDER BY n DESC, value ASC LIMIT ${limit(FACET_VALUE_LIMIT)}`;
   }
 
+  /**
+   * The public ones of these offers, with the columns a page reads for `fields` (and the partner
+   * when shown): the rows of a keyword page served from its cached match list. Any order.
+   */
+  pageRowsByIds(fields: ReadonlySet<string> | undefined, ids: number[], now: Date): Sql {
+    const withPartner = !fields || fields.has('partner');
+    const partnerColumns = withPartner ? sql`, ${SELECT_PARTNER_COLUMNS}` : raw('');
+    const partnerJoin = withPartner ? raw(' LEFT JOIN partner p ON p.id = o.partner_id') : raw('');
+    return sql`SELECT ${offerColumnsFor(fields)}${partnerColumns} FROM offer o${partnerJoin} WHERE o.id IN ${inList(ids)} AND ${publicVisibility(now)}`;
+  }
+
   /** Offers by id (Query.offer, node, loaders): public ones only, unless anyStatus. */
   byIds(ids: number[], now: Date, anyStatus = false): Sql {
     return sql`SELECT ${SELECT_OFFER_COLUMNS} FROM offer o WHERE o.id IN ${inList(ids)}${anyStatus ? raw('') : sql` AND ${publicVisibility(now)}`}`;
