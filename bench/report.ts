@@ -77,6 +77,7 @@ export function judge(results: ScenarioResult[]): { ratios: BenchReport['ratios'
       a: a && hubAOverReference !== null ? hubAOverReference >= 1.5 && effectiveLatency(a, 0.99) <= 15 : null,
       b: b ? effectiveLatency(b, 0.99) <= 50 : null,
       c: c ? effectiveLatency(c, 0.99) <= 50 : null,
+      c0: null,
       d0: null,
       d: d0OverD !== null ? d0OverD <= 1.2 : null,
       reference: null,

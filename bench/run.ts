@@ -274,7 +274,7 @@ async function main(): Promise<number> {
       await hub.child.stop();
     }
 
-    const order = ['a', 'b', 'c', 'd0', 'd', 'reference'];
+    const order = ['a', 'b', 'c', 'c0', 'd0', 'd', 'reference'];
     results.sort((x, y) => order.indexOf(x.id) - order.indexOf(y.id));
     const problems = problemsOf(results);
     const report: BenchReport = {

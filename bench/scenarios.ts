@@ -11,7 +11,7 @@ export const OFFERS_PAGE_QUERY = `query OffersPage($filter: OfferFilter, $first:
 /** Query (b): the page plus its total and its five facet dimensions. */
 export const OFFERS_FACETED_QUERY = `query OffersFaceted($filter: OfferFilter, $first: Int, $after: String) { offers(filter: $filter, first: $first, after: $after) { ${PAGE_SELECTION} ${FACETS_SELECTION} } }`;
 
-export type ScenarioId = 'a' | 'b' | 'c' | 'd0' | 'd' | 'reference';
+export type ScenarioId = 'a' | 'b' | 'c' | 'c0' | 'd0' | 'd' | 'reference';
 
 /** What a scenario's first verified responses must show before it is loaded. */
 export interface Expectation {
@@ -47,6 +47,23 @@ function departmentContractFilters(fixtures: BenchFixtures): Array<{ departmentC
   return filters;
 }
 
+/**
+ * Keyword searches that are each new to the hub: the job words of (c), each with a different
+ * `publishedSince` (whole minutes, all before the oldest offer: the results stay those of (c)), so
+ * no request finds its match list cached and each pays the full-text match. 20 words x 500 dates:
+ * more than a window sends at full-text speed.
+ */
+function coldKeywordBodies(fixtures: BenchFixtures): string[] {
+  const bodies: string[] = [];
+  const longAgo = Date.UTC(2000, 0, 1);
+  for (let minute = 0; minute < 500; minute++) {
+    for (const keywords of fixtures.keywords) {
+      bodies.push(body(OFFERS_PAGE_QUERY, { filter: { keywords, publishedSince: new Date(longAgo + minute * 60_000).toISOString() }, first: PAGE_SIZE }));
+    }
+  }
+  return bodies;
+}
+
 /** The hub scenarios (a), (b), (c), (d0), (d), built from values read in the benchmark database. */
 export function hubScenarios(fixtures: BenchFixtures): Scenario[] {
   const filters = departmentContractFilters(fixtures);
@@ -70,6 +87,13 @@ export function hubScenarios(fixtures: BenchFixtures): Scenario[] {
       label: '(c) keyword search',
       target: 'p99 ≤ 50 ms',
       bodies: fixtures.keywords.map((keywords) => body(OFFERS_PAGE_QUERY, { filter: { keywords }, first: PAGE_SIZE })),
+      expect: { someEdges: true },
+    },
+    {
+      id: 'c0',
+      label: '(c, cold) keyword search, every request a new search',
+      target: '— (informative: no cached match list)',
+      bodies: coldKeywordBodies(fixtures),
       expect: { someEdges: true },
     },
     {
