@@ -14,7 +14,7 @@ export function countCacheSecondsFromEnv(env: NodeJS.ProcessEnv = process.env): 
 }
 
 /** Default time-to-live of keyword searches' cached match lists: KEYWORD_CACHE_SECONDS. */
-export const DEFAULT_KEYWORD_CACHE_SECONDS = 10;
+export const DEFAULT_KEYWORD_CACHE_SECONDS = 60;
 
 /** KEYWORD_CACHE_SECONDS (0 turns that cache off), else the default. */
 export function keywordCacheSecondsFromEnv(env: NodeJS.ProcessEnv = process.env): number {
