@@ -146,6 +146,23 @@ describe.each(engines())('keyword index on %s', (engine) => {
       expect(await found(t, 'vannier')).toEqual([]);
     });
 
+    it('the background pass defers while the queue grows (a bulk load), up to the maximum lag, and indexes once it stops growing', async () => {
+      const index = t.hub.services.keywordIndex;
+      const push = (ids: string[]) => agency(UPSERT, { offers: ids.map((id) => offerInput(id, { title: 'Rempailleur' })) });
+      const t0 = 1_000_000;
+      await push(['bg-1']);
+      expect(await index.backgroundPass(60_000, t0)).toBe(0); // the queue grew (0 -> 1): a load may be running
+      await push(['bg-2']);
+      expect(await index.backgroundPass(60_000, t0 + 1_000)).toBe(0); // still growing
+      expect(await index.backgroundPass(60_000, t0 + 2_000)).toBe(2); // stable: indexed
+      await push(['bg-3']);
+      expect(await index.backgroundPass(60_000, t0 + 3_000)).toBe(0);
+      await push(['bg-4']);
+      expect(await index.backgroundPass(60_000, t0 + 70_000)).toBe(2); // growing, but deferred 67 s > 60 s
+      expect(await queued(t)).toBe(0);
+      expect(await found(t, 'rempailleur')).toEqual(['bg-1', 'bg-2', 'bg-3', 'bg-4']);
+    });
+
     it('rebuild() gives the same index as the queue, from the offer table', async () => {
       const before = await t.dataSource.query('SELECT offer_id, title FROM offer_search ORDER BY offer_id');
       await t.dataSource.query("UPDATE offer SET title = 'Ébéniste' WHERE external_id = 'kw-1'");

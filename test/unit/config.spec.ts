@@ -1,4 +1,6 @@
 import { parseDatabaseUrl } from '../../src/config';
+import { keywordCacheSecondsFromEnv } from '../../src/services/count-cache';
+import { indexIntervalMsFromEnv, maxLagSecondsFromEnv, syncBacklogFromEnv } from '../../src/services/offer-search-index';
 
 describe('parseDatabaseUrl', () => {
   it('defaults to the embedded SQLite file and reads sqlite: paths', () => {
@@ -19,5 +21,25 @@ describe('parseDatabaseUrl', () => {
     expect(() => parseDatabaseUrl('postgres://x/y')).toThrow(/mysql:\/\//);
     expect(() => parseDatabaseUrl('mysql://root@localhost/')).toThrow(/must name a database/);
     expect(() => parseDatabaseUrl('mysql://root@localhost/p?ssl=true')).toThrow(/unknown parameter "ssl"/);
+  });
+});
+
+describe('keyword search settings', () => {
+  it('take their defaults when unset and read valid values', () => {
+    expect(indexIntervalMsFromEnv({})).toBe(1_000);
+    expect(maxLagSecondsFromEnv({})).toBe(60);
+    expect(syncBacklogFromEnv({})).toBe(5_000);
+    expect(keywordCacheSecondsFromEnv({})).toBe(60);
+    expect(indexIntervalMsFromEnv({ SEARCH_INDEX_INTERVAL_MS: '250' })).toBe(250);
+    expect(maxLagSecondsFromEnv({ SEARCH_INDEX_MAX_LAG_SECONDS: '0' })).toBe(0);
+    expect(syncBacklogFromEnv({ SEARCH_SYNC_BACKLOG: '0' })).toBe(0);
+    expect(keywordCacheSecondsFromEnv({ KEYWORD_CACHE_SECONDS: '0' })).toBe(0);
+  });
+
+  it('refuse values that make no sense, naming the variable', () => {
+    expect(() => indexIntervalMsFromEnv({ SEARCH_INDEX_INTERVAL_MS: '5' })).toThrow(/SEARCH_INDEX_INTERVAL_MS.*>= 10/);
+    expect(() => maxLagSecondsFromEnv({ SEARCH_INDEX_MAX_LAG_SECONDS: '-1' })).toThrow(/SEARCH_INDEX_MAX_LAG_SECONDS/);
+    expect(() => syncBacklogFromEnv({ SEARCH_SYNC_BACKLOG: '1.5' })).toThrow(/SEARCH_SYNC_BACKLOG/);
+    expect(() => keywordCacheSecondsFromEnv({ KEYWORD_CACHE_SECONDS: 'soon' })).toThrow(/KEYWORD_CACHE_SECONDS/);
   });
 });
