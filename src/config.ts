@@ -49,6 +49,26 @@ function positiveNumber(env: NodeJS.ProcessEnv, name: string, fallback: number):
   return value;
 }
 
+/**
+ * A numeric setting: `fallback` when unset or empty, else a number of at least `min` (a whole
+ * number if `integer`), or an error naming the variable and what it expects.
+ */
+export function numberFromEnv(
+  env: NodeJS.ProcessEnv,
+  name: string,
+  fallback: number,
+  rule: { min: number; integer?: boolean; unit?: string },
+): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < rule.min || (rule.integer && !Number.isInteger(value))) {
+    const kind = `${rule.integer ? 'a whole number' : 'a number'}${rule.unit ? ` of ${rule.unit}` : ''}`;
+    throw new Error(`${name} must be ${kind} >= ${rule.min}, got "${raw}"`);
+  }
+  return value;
+}
+
 export const DEFAULT_SQLITE_PATH = path.join(PROJECT_ROOT, 'data', 'passerelle.sqlite');
 
 /**

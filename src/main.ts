@@ -52,16 +52,9 @@ async function main(): Promise<void> {
   // MariaDB keyword index: offers queued by the writes of any process, indexed in the background
   // (deferring to bulk loads for up to SEARCH_INDEX_MAX_LAG_SECONDS).
   const maxLagMs = maxLagSecondsFromEnv() * 1000;
-  let indexing = false;
-  const indexKeywords = () => {
-    if (indexing) return;
-    indexing = true;
-    hub.services.keywordIndex
-      .backgroundPass(maxLagMs)
-      .catch((err) => console.error('Keyword indexing failed (the queue keeps the offers; retried):', err))
-      .finally(() => (indexing = false));
-  };
-  indexKeywords();
+  const indexKeywords = () =>
+    hub.services.keywordIndex.backgroundPass(maxLagMs).catch((err) => console.error('Keyword indexing failed (the queue keeps the offers; retried):', err));
+  void indexKeywords();
   const indexTimer = setInterval(indexKeywords, indexIntervalMsFromEnv());
   indexTimer.unref();
   console.log(`Passerelle is listening on ${hub.url}`);

@@ -1,3 +1,4 @@
+import { numberFromEnv } from '../config';
 /** Default time-to-live of cached public counts (totals and facets): OFFER_COUNT_CACHE_SECONDS. */
 export const DEFAULT_COUNT_CACHE_SECONDS = 10;
 const MAX_ENTRIES = 20_000;
@@ -6,11 +7,7 @@ const MAX_CONCURRENT_REFRESHES = 2;
 
 /** OFFER_COUNT_CACHE_SECONDS (0 turns the cache off), else the default. */
 export function countCacheSecondsFromEnv(env: NodeJS.ProcessEnv = process.env): number {
-  const raw = env.OFFER_COUNT_CACHE_SECONDS;
-  if (raw === undefined || raw === '') return DEFAULT_COUNT_CACHE_SECONDS;
-  const seconds = Number(raw);
-  if (!Number.isFinite(seconds) || seconds < 0) throw new Error(`OFFER_COUNT_CACHE_SECONDS must be a number of seconds >= 0, got "${raw}"`);
-  return seconds;
+  return numberFromEnv(env, 'OFFER_COUNT_CACHE_SECONDS', DEFAULT_COUNT_CACHE_SECONDS, { min: 0, unit: 'seconds' });
 }
 
 /** Default time-to-live of keyword searches' cached match lists: KEYWORD_CACHE_SECONDS. */
@@ -18,11 +15,7 @@ export const DEFAULT_KEYWORD_CACHE_SECONDS = 60;
 
 /** KEYWORD_CACHE_SECONDS (0 turns that cache off), else the default. */
 export function keywordCacheSecondsFromEnv(env: NodeJS.ProcessEnv = process.env): number {
-  const raw = env.KEYWORD_CACHE_SECONDS;
-  if (raw === undefined || raw === '') return DEFAULT_KEYWORD_CACHE_SECONDS;
-  const seconds = Number(raw);
-  if (!Number.isFinite(seconds) || seconds < 0) throw new Error(`KEYWORD_CACHE_SECONDS must be a number of seconds >= 0, got "${raw}"`);
-  return seconds;
+  return numberFromEnv(env, 'KEYWORD_CACHE_SECONDS', DEFAULT_KEYWORD_CACHE_SECONDS, { min: 0, unit: 'seconds' });
 }
 
 interface Entry {

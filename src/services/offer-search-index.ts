@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import { numberFromEnv } from '../config';
 import { dialectOf } from '../db/data-source';
 import { withTransaction } from '../db/transaction';
 import { offerStockChanged, offerStockVersion } from './offer-stock';
@@ -13,30 +14,18 @@ export const DEFAULT_SYNC_BACKLOG = 5_000;
 export const DEFAULT_INDEX_INTERVAL_MS = 1_000;
 
 export function indexIntervalMsFromEnv(env: NodeJS.ProcessEnv = process.env): number {
-  const raw = env.SEARCH_INDEX_INTERVAL_MS;
-  if (raw === undefined || raw === '') return DEFAULT_INDEX_INTERVAL_MS;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 10) throw new Error(`SEARCH_INDEX_INTERVAL_MS must be a whole number of milliseconds >= 10, got ${raw}`);
-  return value;
+  return numberFromEnv(env, 'SEARCH_INDEX_INTERVAL_MS', DEFAULT_INDEX_INTERVAL_MS, { min: 10, integer: true, unit: 'milliseconds' });
 }
 
 /** Default of SEARCH_INDEX_MAX_LAG_SECONDS: how long the background indexer may defer to a bulk load. */
 export const DEFAULT_MAX_LAG_SECONDS = 60;
 
 export function maxLagSecondsFromEnv(env: NodeJS.ProcessEnv = process.env): number {
-  const raw = env.SEARCH_INDEX_MAX_LAG_SECONDS;
-  if (raw === undefined || raw === '') return DEFAULT_MAX_LAG_SECONDS;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value < 0) throw new Error(`SEARCH_INDEX_MAX_LAG_SECONDS must be a number of seconds >= 0, got ${raw}`);
-  return value;
+  return numberFromEnv(env, 'SEARCH_INDEX_MAX_LAG_SECONDS', DEFAULT_MAX_LAG_SECONDS, { min: 0, unit: 'seconds' });
 }
 
 export function syncBacklogFromEnv(env: NodeJS.ProcessEnv = process.env): number {
-  const raw = env.SEARCH_SYNC_BACKLOG;
-  if (raw === undefined || raw === '') return DEFAULT_SYNC_BACKLOG;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 0) throw new Error(`SEARCH_SYNC_BACKLOG must be a whole number >= 0, got ${raw}`);
-  return value;
+  return numberFromEnv(env, 'SEARCH_SYNC_BACKLOG', DEFAULT_SYNC_BACKLOG, { min: 0, integer: true, unit: 'offers' });
 }
 
 /**
@@ -44,7 +33,7 @@ export function syncBacklogFromEnv(env: NodeJS.ProcessEnv = process.env): number
  * offers) kept up to date from `offer_search_queue`, which triggers on `offer` fill in the writing
  * transaction (migration OfferSearchIndex1764759600000). Writers therefore never pay for full-text
  * indexing; this service does it, in batches, outside their transactions:
- * - in the background (`indexPending`, on a timer in main.ts: SEARCH_INDEX_INTERVAL_MS);
+ * - in the background (`backgroundPass`, on a timer in main.ts: SEARCH_INDEX_INTERVAL_MS);
  * - before a keyword search (`catchUp`), when the backlog is at most SEARCH_SYNC_BACKLOG offers, so
  *   that a search sees the writes committed before it, as on SQLite. A larger backlog (a bulk
  *   load in progress) is left to the background: keyword search then lags, by the time the indexer
@@ -63,6 +52,7 @@ export class OfferSearchIndexService {
   /** Background pass: the backlog it last saw, and since when it has been deferring to writers. */
   private lastBacklog = 0;
   private deferringSince: number | null = null;
+  private passRunning = false;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -133,22 +123,27 @@ export class OfferSearchIndexService {
    * maximum lag): the trade-off of search engines' refresh intervals. Returns the offers indexed.
    */
   async backgroundPass(maxLagMs: number, now: number = Date.now()): Promise<number> {
-    if (!this.enabled) return 0;
-    const pending = await this.backlog();
-    const growing = pending > this.lastBacklog;
-    this.lastBacklog = pending;
-    if (pending === 0) {
+    if (!this.enabled || this.passRunning) return 0; // a tick while the previous one still runs
+    this.passRunning = true;
+    try {
+      const pending = await this.backlog();
+      const growing = pending > this.lastBacklog;
+      this.lastBacklog = pending;
+      if (pending === 0) {
+        this.deferringSince = null;
+        return 0;
+      }
+      if (growing) {
+        this.deferringSince ??= now;
+        if (now - this.deferringSince < maxLagMs) return 0;
+      }
       this.deferringSince = null;
-      return 0;
+      const indexed = await this.indexPending();
+      this.lastBacklog = 0;
+      return indexed;
+    } finally {
+      this.passRunning = false;
     }
-    if (growing) {
-      this.deferringSince ??= now;
-      if (now - this.deferringSince < maxLagMs) return 0;
-    }
-    this.deferringSince = null;
-    const indexed = await this.indexPending();
-    this.lastBacklog = 0;
-    return indexed;
   }
 
   /** Offers waiting to be indexed, counted up to `cap` (the queue can be long during a bulk load). */
