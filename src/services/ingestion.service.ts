@@ -18,7 +18,7 @@ import {
   type UpsertOffersPayloadModel,
   type WithdrawOffersResult,
 } from './ingestion.types';
-import { inputHash, normalizeExternalId, validateOfferInput, type ValidatedOffer } from './offer-validation';
+import { inputHash, normalizeExternalId, sameContent, validateOfferInput, type ValidatedOffer } from './offer-validation';
 
 /** On conflict, everything but the publisher key columns is replaced. */
 const UPDATED_COLUMNS = BULK_COLUMNS.filter((c) => !['source', 'partner_id', 'partner_key', 'external_id'].includes(c));
@@ -45,9 +45,9 @@ function storedFromRow(r: Row): StoredOffer {
   return { id: Number(r.id), externalId: r.external_id as string, contentHash: (r.content_hash as string | null) ?? null, status: r.status as string, publishedAt: r.published_at as Date | string };
 }
 
-/** UNCHANGED: the stored offer is ACTIVE and was written from an input with this hash. */
-function isUnchanged(stored: StoredOffer, hash: string): boolean {
-  return stored.contentHash === hash && stored.status === 'ACTIVE';
+/** UNCHANGED: the stored offer is ACTIVE and was written from this input (its content hash). */
+function isUnchanged(stored: StoredOffer, item: { hash: string; input: OfferInput }): boolean {
+  return stored.status === 'ACTIVE' && sameContent(stored.contentHash, item.hash, item.input);
 }
 
 function publisherKey(publisher: Publisher): number {
@@ -60,7 +60,22 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
   return out;
 }
 
-/** Stable JSON (sorted keys; Dates and URLs as strings) for hashing a payload. */
+/**
+ * Hash of a whole call's payload (ingest_batch.payload_hash): its items' content hashes in order
+ * (inputHash), so the payload is serialised once, not twice.
+ */
+function payloadHashOf(itemHashes: readonly string[]): string {
+  return crypto.hash('sha256', itemHashes.join(','), 'base64url');
+}
+
+/**
+ * The payload hash stored before 2026-11-27 (hex sha256 of this stable JSON: sorted keys, Dates and
+ * URLs as strings, 64 characters), still recognised so that a retry spanning the upgrade replays.
+ */
+function legacyPayloadHash(offers: unknown): string {
+  return crypto.createHash('sha256').update(canonicalJson(offers)).digest('hex');
+}
+
 function canonicalJson(value: unknown): string {
   if (value === null || value === undefined) return 'null';
   if (value instanceof Date) return JSON.stringify(value.toISOString());
@@ -119,9 +134,11 @@ export class IngestionService implements OfferIngestion {
     }
     await this.assertPublisherActive(publisher);
     const key = publisherKey(publisher);
-    const payloadHash = batchId ? crypto.createHash('sha256').update(canonicalJson(offers)).digest('hex') : null;
+    // Every item's content hash, once: it decides UNCHANGED and makes the batch's payload hash.
+    const hashes = offers.map((input) => inputHash(input));
+    const payloadHash = batchId ? payloadHashOf(hashes) : null;
     if (batchId) {
-      const replay = await this.storedBatch(key, batchId, payloadHash!);
+      const replay = await this.storedBatch(key, batchId, payloadHash!, offers);
       if (replay) return replay;
     }
 
@@ -137,7 +154,7 @@ export class IngestionService implements OfferIngestion {
         return;
       }
       if (externalId) seen.add(externalId);
-      items.push({ index, input, externalId, hash: inputHash(input) });
+      items.push({ index, input, externalId, hash: hashes[index] });
     });
     // Rows are locked in externalId order, so concurrent calls take their locks in one order.
     items.sort((a, b) => (a.externalId < b.externalId ? -1 : a.externalId > b.externalId ? 1 : 0));
@@ -157,9 +174,10 @@ export class IngestionService implements OfferIngestion {
       return await this.writeOffers(async (tx) => {
         const stored = await this.lockExisting(tx, key, items.filter((i) => i.externalId).map((i) => i.externalId));
         const toWrite: Array<{ index: number; offer: ValidatedOffer; publishedAt: Date }> = [];
-        for (const { index, input, externalId, hash } of items) {
+        for (const item of items) {
+          const { index, input, externalId, hash } = item;
           const existing = stored.get(externalId);
-          if (existing && isUnchanged(existing, hash)) {
+          if (existing && isUnchanged(existing, item)) {
             results[index] = { externalId, status: 'UNCHANGED', offerId: existing.id, errors: [] };
             continue;
           }
@@ -188,7 +206,7 @@ export class IngestionService implements OfferIngestion {
     } catch (err) {
       if (batchId && isDuplicateKey(err)) {
         // A concurrent call with the same batchId committed first: answer as a retry would.
-        const replay = await this.storedBatch(key, batchId, payloadHash!);
+        const replay = await this.storedBatch(key, batchId, payloadHash!, offers);
         if (replay) return replay;
       }
       throw err;
@@ -196,13 +214,14 @@ export class IngestionService implements OfferIngestion {
   }
 
   /** The stored response of a batch, or null; a different payload under the same batchId is a CONFLICT. */
-  private async storedBatch(key: number, batchId: string, payloadHash: string): Promise<UpsertOffersPayloadModel | null> {
+  private async storedBatch(key: number, batchId: string, payloadHash: string, offers: OfferInput[]): Promise<UpsertOffersPayloadModel | null> {
     const rows: Array<{ payload_hash: string; response: unknown }> = await this.dataSource.query(
       'SELECT payload_hash, response FROM ingest_batch WHERE publisher_key = ? AND batch_id = ?',
       [key, batchId],
     );
     if (!rows.length) return null;
-    if (rows[0].payload_hash !== payloadHash) {
+    const stored = rows[0].payload_hash;
+    if (stored !== payloadHash && !(stored.length === 64 && stored === legacyPayloadHash(offers))) {
       throw new ConflictError(`batchId "${batchId}" was already used with a different payload; use a new batchId for new content`);
     }
     const response = rows[0].response;
@@ -239,17 +258,17 @@ export class IngestionService implements OfferIngestion {
   }
 
   /** The stored ids of these items when every one is stored ACTIVE with the same input hash, else null. */
-  private async idsIfAllUnchanged(key: number, items: ReadonlyArray<{ externalId: string; hash: string }>): Promise<Map<string, number> | null> {
+  private async idsIfAllUnchanged(key: number, items: ReadonlyArray<{ externalId: string; hash: string; input: OfferInput }>): Promise<Map<string, number> | null> {
     const ids = new Map<string, number>();
-    const hashes = new Map(items.map((i) => [i.externalId, i.hash]));
-    for (const chunk of chunks([...hashes.keys()], KEYS_PER_LOOKUP)) {
+    const byExternalId = new Map(items.map((i) => [i.externalId, i]));
+    for (const chunk of chunks([...byExternalId.keys()], KEYS_PER_LOOKUP)) {
       for (const row of await this.executor.all(sql`SELECT ${raw(STORED_COLUMNS)} FROM offer WHERE partner_key = ${key} AND external_id IN ${inList(chunk)}`)) {
         const stored = storedFromRow(row);
-        if (!isUnchanged(stored, hashes.get(stored.externalId)!)) return null;
+        if (!isUnchanged(stored, byExternalId.get(stored.externalId)!)) return null;
         ids.set(stored.externalId, stored.id);
       }
     }
-    return ids.size === hashes.size ? ids : null;
+    return ids.size === byExternalId.size ? ids : null;
   }
 
   async withdrawOffers(publisher: Publisher, externalIds: string[], now: Date = new Date()): Promise<WithdrawOffersResult> {

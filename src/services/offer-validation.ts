@@ -95,12 +95,66 @@ export function normalizeExternalId(value: unknown): string {
 }
 
 /**
- * Hash of an offer exactly as the publisher sent it (GraphQL builds input objects in the order of
- * the schema's fields, so equal inputs serialise equally). Stored as content_hash: an input whose
- * hash is stored on an ACTIVE offer is UNCHANGED, without validating or writing anything.
+ * An unambiguous text of an input value, for hashing: every enumerable field in object order (GraphQL
+ * builds input objects in the order of the schema's fields, so equal inputs give equal texts), strings
+ * length-prefixed, numbers and dates terminated, so no two different values share a text. A field
+ * added to the input type is covered without listing it. About 4x cheaper than JSON.stringify on
+ * offers, which escapes every character of the description and calls Date#toJSON: it was a fifth of
+ * the hub's CPU under unchanged re-pushes (README, "Ingestion").
+ */
+export function contentText(value: unknown): string {
+  if (value === null || value === undefined) return '~';
+  switch (typeof value) {
+    case 'string':
+      return `"${value.length}:${value}`;
+    case 'number':
+    case 'boolean':
+      return `#${value};`;
+    case 'object':
+      break;
+    default:
+      return `?${String(value)};`;
+  }
+  if (value instanceof Date) return `@${value.getTime()};`;
+  if (value instanceof URL) return contentText(value.href);
+  let text: string;
+  if (Array.isArray(value)) {
+    text = '[';
+    for (const item of value) text += contentText(item);
+    return text + ']';
+  }
+  text = '{';
+  for (const key in value) {
+    const field = (value as Record<string, unknown>)[key];
+    if (field !== undefined) text += `${key}=${contentText(field)}`;
+  }
+  return text + '}';
+}
+
+/**
+ * Hash of an offer exactly as the publisher sent it: sha256 of contentText, base64url (43
+ * characters). Stored as content_hash: an input whose hash is stored on an ACTIVE offer is
+ * UNCHANGED, without validating or writing anything (sameContent).
  */
 export function inputHash(input: OfferInput): string {
+  return crypto.hash('sha256', contentText(input), 'base64url');
+}
+
+/** The content hash written before 2026-11-27: hex sha256 of JSON.stringify(input), 64 characters. */
+export function legacyInputHash(input: OfferInput): string {
   return crypto.hash('sha256', JSON.stringify(input), 'hex');
+}
+
+/**
+ * Whether a stored content hash was made from this input. Offers stored before the hash changed
+ * carry the 64-character legacy hash: they are compared the old way (only those, and only when the
+ * new hash differs), so an unchanged offer re-sent after the upgrade stays UNCHANGED (updatedAt
+ * kept) instead of being rewritten once. Such hashes disappear as offers are updated or expire.
+ */
+export function sameContent(storedHash: string | null, hash: string, input: OfferInput): boolean {
+  if (storedHash === null) return false;
+  if (storedHash === hash) return true;
+  return storedHash.length === 64 && storedHash === legacyInputHash(input);
 }
 
 /**
