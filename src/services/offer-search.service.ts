@@ -7,7 +7,7 @@ import { CountCache, countCacheSecondsFromEnv, keywordCacheSecondsFromEnv } from
 import { encodeCursor, type CursorPosition } from './cursor';
 import { offerStockVersion } from './offer-stock';
 import type { OfferSearchIndexService } from './offer-search-index';
-import { OfferSearchSql } from './offer-search.sql';
+import { FACET_VALUE_LIMIT, GROUPED_FACET_DIMENSIONS, OfferSearchSql } from './offer-search.sql';
 import type { FacetCount, FacetDimension, OfferConnectionModel, OfferFilterSpec, OfferModel, OfferQuery } from './offer-search.types';
 
 type Row = Record<string, unknown>;
@@ -249,6 +249,13 @@ export class OfferSearchService {
   /** Counts per value of one dimension, honouring every filter but that dimension's own. */
   async facet(query: Pick<OfferQuery, 'filter' | 'partnerId'>, dimension: FacetDimension, now: Date): Promise<FacetCount[]> {
     await this.keywordIndexFor(query.filter);
+    if (isGroupedFacet(dimension, query.filter)) {
+      // Source, partner and ROME facets under the same filter come from one cached GROUP BY.
+      const grouped = await this.cachedCount(['groupedFacets', query.partnerId, query.filter], async () =>
+        splitGroupedFacets(await this.run(this.sqlFor.groupedFacets(query, now))),
+      );
+      return grouped[dimension];
+    }
     // Keyed without the dimension's own filter, which the count ignores: the department facet
     // under "PERMANENT in 75" is the one under "PERMANENT in 13".
     return this.cachedCount(['facet', dimension, query.partnerId, withoutOwnFilter(query.filter, dimension)], async () => {
@@ -268,6 +275,38 @@ export class OfferSearchService {
     }
     return result;
   }
+}
+
+type GroupedFacetDimension = (typeof GROUPED_FACET_DIMENSIONS)[number];
+
+/** Whether a dimension's facet comes from the grouped counts: it is one of them and the filter leaves it free. */
+function isGroupedFacet(dimension: FacetDimension, filter: OfferFilterSpec): dimension is GroupedFacetDimension {
+  return (GROUPED_FACET_DIMENSIONS as readonly FacetDimension[]).includes(dimension) && FACET_OWN_FILTERS[dimension].every((field) => filter[field] === undefined);
+}
+
+/**
+ * The facets of GROUPED_FACET_DIMENSIONS from rows of (source, partner, romeCode, n), as
+ * OfferSearchSql.facet would give each: values not null, the largest count first, ties by value
+ * (partner ids as numbers), at most FACET_VALUE_LIMIT.
+ */
+export function splitGroupedFacets(rows: Row[]): Record<GroupedFacetDimension, FacetCount[]> {
+  const split = {} as Record<GroupedFacetDimension, FacetCount[]>;
+  for (const dimension of GROUPED_FACET_DIMENSIONS) {
+    const counts = new Map<string, number>();
+    for (const row of rows) {
+      const value = row[dimension];
+      if (value === null || value === undefined) continue;
+      const key = String(value);
+      counts.set(key, (counts.get(key) ?? 0) + Number(row.n));
+    }
+    const byValue =
+      dimension === 'partner' ? (a: FacetCount, b: FacetCount) => Number(a.value) - Number(b.value) : (a: FacetCount, b: FacetCount) => (a.value < b.value ? -1 : a.value > b.value ? 1 : 0);
+    split[dimension] = [...counts]
+      .map(([value, count]) => ({ value, count }))
+      .sort((a, b) => b.count - a.count || byValue(a, b))
+      .slice(0, FACET_VALUE_LIMIT);
+  }
+  return split;
 }
 
 /** The filter fields each facet dimension ignores (OfferSearchSql.where's `except`). */

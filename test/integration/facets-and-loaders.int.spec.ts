@@ -58,6 +58,37 @@ describe.each(engines())('facets, nodes and loaders on %s', (engine) => {
     expect(counts).toEqual([...counts].sort((a: number, b: number) => b - a));
   });
 
+  it('counts the source, partner and ROME facets of a filter in one statement, and a constrained one on its own', async () => {
+    const FACETS = `query($f: OfferFilter) { offers(filter: $f, first: 0) { facets { source { value count } partner { value count } romeCode { value count } } } }`;
+    const rows = Array.from({ length: 150 }, (_, i) => ({ dep: ['74', '74', '01', '69'][i % 4], contract: ['PERMANENT', 'FIXED_TERM', 'TEMPORARY'][i % 3], partner: i % 5 === 0 ? null : partnerIds[i % 12], rome: i % 2 ? 'G1602' : 'M1805' }));
+    const tally = (list: typeof rows, key: (r: (typeof rows)[0]) => string | null) =>
+      [...list.reduce((m, r) => (key(r) === null ? m : m.set(key(r)!, (m.get(key(r)!) ?? 0) + 1)), new Map<string, number>())]
+        .map(([value, count]) => ({ value, count }))
+        .sort((a, b) => b.count - a.count || (a.value < b.value ? -1 : 1));
+
+    let before = t.sqlCount();
+    const free = await t.gql(FACETS, { f: { departmentCodes: ['01'] } });
+    expectNoErrors(free);
+    expect(t.sqlCount() - before).toBe(1);
+    const in01 = rows.filter((r) => r.dep === '01');
+    expect(free.data.offers.facets.romeCode).toEqual(tally(in01, (r) => r.rome));
+    expect(free.data.offers.facets.source).toEqual(tally(in01, (r) => (r.partner === null ? 'AGENCY' : 'PARTNER')));
+    const partnerCounts = free.data.offers.facets.partner.map((v: any) => v.count);
+    expect(partnerCounts).toEqual([...partnerCounts].sort((a: number, b: number) => b - a));
+    expect(Object.fromEntries(free.data.offers.facets.partner.map((v: any) => [v.value, v.count]))).toEqual(
+      Object.fromEntries(tally(in01, (r) => (r.partner === null ? null : toGlobalId('Partner', r.partner))).map((v) => [v.value, v.count])),
+    );
+
+    // romeCodes constrains the ROME facet's own dimension: it is counted without it, on its own.
+    before = t.sqlCount();
+    const constrained = await t.gql(FACETS, { f: { departmentCodes: ['69'], romeCodes: ['G1602'] } });
+    expectNoErrors(constrained);
+    expect(t.sqlCount() - before).toBe(2);
+    const in69 = rows.filter((r) => r.dep === '69');
+    expect(constrained.data.offers.facets.romeCode).toEqual(tally(in69, (r) => r.rome));
+    expect(constrained.data.offers.facets.source).toEqual(tally(in69.filter((r) => r.rome === 'G1602'), (r) => (r.partner === null ? 'AGENCY' : 'PARTNER')));
+  });
+
   it('resolves offers and partners through node(id) and their own fields', async () => {
     const page = await t.gql('{ offers(first: 1) { edges { node { id title partner { id } } } } }');
     const offer = page.data.offers.edges[0].node;
