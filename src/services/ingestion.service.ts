@@ -18,7 +18,7 @@ import {
   type UpsertOffersPayloadModel,
   type WithdrawOffersResult,
 } from './ingestion.types';
-import { inputHash, normalizeExternalId, sameContent, validateOfferInput, type ValidatedOffer } from './offer-validation';
+import { inputHash, normalizeExternalId, sameContent, storedHashMatches, validateOfferInput, type ValidatedOffer } from './offer-validation';
 
 /** On conflict, everything but the publisher key columns is replaced. */
 const UPDATED_COLUMNS = BULK_COLUMNS.filter((c) => !['source', 'partner_id', 'partner_key', 'external_id'].includes(c));
@@ -220,8 +220,7 @@ export class IngestionService implements OfferIngestion {
       [key, batchId],
     );
     if (!rows.length) return null;
-    const stored = rows[0].payload_hash;
-    if (stored !== payloadHash && !(stored.length === 64 && stored === legacyPayloadHash(offers))) {
+    if (!storedHashMatches(rows[0].payload_hash, payloadHash, () => legacyPayloadHash(offers))) {
       throw new ConflictError(`batchId "${batchId}" was already used with a different payload; use a new batchId for new content`);
     }
     const response = rows[0].response;

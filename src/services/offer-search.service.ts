@@ -289,7 +289,7 @@ function isGroupedFacet(dimension: FacetDimension, filter: OfferFilterSpec): dim
  * OfferSearchSql.facet would give each: values not null, the largest count first, ties by value
  * (partner ids as numbers), at most FACET_VALUE_LIMIT.
  */
-export function splitGroupedFacets(rows: Row[]): Record<GroupedFacetDimension, FacetCount[]> {
+function splitGroupedFacets(rows: Row[]): Record<GroupedFacetDimension, FacetCount[]> {
   const split = {} as Record<GroupedFacetDimension, FacetCount[]>;
   for (const dimension of GROUPED_FACET_DIMENSIONS) {
     const counts = new Map<string, number>();

@@ -152,9 +152,16 @@ export function legacyInputHash(input: OfferInput): string {
  * kept) instead of being rewritten once. Such hashes disappear as offers are updated or expire.
  */
 export function sameContent(storedHash: string | null, hash: string, input: OfferInput): boolean {
-  if (storedHash === null) return false;
-  if (storedHash === hash) return true;
-  return storedHash.length === 64 && storedHash === legacyInputHash(input);
+  return storedHash !== null && storedHashMatches(storedHash, hash, () => legacyInputHash(input));
+}
+
+/**
+ * Whether a stored hash is this one, or a hash of the format written before 2026-11-27 (64 hex
+ * characters; the current ones have 43) equal to `legacy()`, computed only then. Shared by offers'
+ * content hashes and batches' payload hashes.
+ */
+export function storedHashMatches(stored: string, current: string, legacy: () => string): boolean {
+  return stored === current || (stored.length === 64 && stored === legacy());
 }
 
 /**
