@@ -22,16 +22,50 @@ interface MysqlPool {
 
 const MAX_CACHED_STATEMENTS = 2000;
 
+/** The read path's own SQLite connection, one per data source (see sqliteReadConnection). */
+const sqliteReaders = new WeakMap<DataSource, BetterSqliteDatabase>();
+
 /**
- * The public read path's executor. It uses the connection (SQLite) or pool (MariaDB) that TypeORM
- * manages, but skips its per-query runner, so the hot path pays for the SQL only: SQLite statements
- * are prepared once and cached; MariaDB gets server-side prepared statements (mysql2 `execute`,
- * cached per connection). Every statement still counts in the data source's statement counter.
+ * SQLite: a second, read-only connection to the same file for the read path. TypeORM has one
+ * connection, and a write transaction on it spans several awaited statements (an upsert call, an
+ * import batch): a read sent on that connection in between, by another request, would see the
+ * transaction's uncommitted rows, and keep showing them if it then rolled back. Reads on a
+ * connection of their own see only committed data (WAL mode: they never wait for the writer, nor
+ * the writer for them). It closes with the data source. An in-memory database cannot be shared
+ * between connections: there the read path keeps TypeORM's connection.
+ */
+function sqliteReadConnection(dataSource: DataSource): BetterSqliteDatabase {
+  const shared = (dataSource.driver as unknown as { databaseConnection: BetterSqliteDatabase }).databaseConnection;
+  const file = String(dataSource.options.database);
+  if (file === ':memory:') return shared;
+  let reader = sqliteReaders.get(dataSource);
+  if (!reader) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const Database = require('better-sqlite3') as new (file: string, opts: object) => BetterSqliteDatabase & { close(): void };
+    const connection = new Database(file, { readonly: true, fileMustExist: true, timeout: 10_000 });
+    const destroy = dataSource.destroy.bind(dataSource);
+    dataSource.destroy = async () => {
+      sqliteReaders.delete(dataSource);
+      connection.close();
+      return destroy();
+    };
+    sqliteReaders.set(dataSource, connection);
+    reader = connection;
+  }
+  return reader;
+}
+
+/**
+ * The read path's executor, on the connection (SQLite: its own, read-only) or pool (MariaDB) of the
+ * data source TypeORM opened, skipping TypeORM's per-query runner, so the hot path pays for the SQL
+ * only: SQLite statements are prepared once and cached; MariaDB gets server-side prepared statements
+ * (mysql2 `execute`, cached per connection). Reads only committed data on both engines. Every
+ * statement still counts in the data source's statement counter.
  */
 export function createSqlExecutor(dataSource: DataSource): SqlExecutor {
   const counter = dataSource.logger instanceof CountingLogger ? dataSource.logger : null;
   if (dialectOf(dataSource) === 'sqlite') {
-    const db = (dataSource.driver as unknown as { databaseConnection: BetterSqliteDatabase }).databaseConnection;
+    const db = sqliteReadConnection(dataSource);
     const statements = new Map<string, BetterSqliteStatement>();
     return {
       async all(statement) {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { PartnerEntity } from '../../entities';
 import { legacyInputHash } from '../../src/services/offer-validation';
+import { withTransaction } from '../../src/db/transaction';
 import { toGlobalId } from '../../src/ids';
 import { createPartner } from '../factories';
 import { issueKey, offerInput } from '../factories/keys';
@@ -143,6 +144,37 @@ describe.each(engines())('offer ingestion on %s', (engine) => {
     const changed = await ingestion.upsertOffers(publisher, [inputs[0], { ...inputs[1], title: 'Offre modifiée' }]);
     expect(changed).toMatchObject({ unchanged: 1, updated: 1 });
     await expect(ingestion.upsertOffers(publisher, [inputs[0]], 'legacy-batch')).rejects.toMatchObject({ code: 'CONFLICT' });
+  });
+
+  it('never shows public search what a write transaction has not committed yet', async () => {
+    expectNoErrors(await asPartner(UPSERT, { offers: [offerInput('tx-1'), offerInput('tx-2')] }));
+    const LISTED = `query($p: [ID!]) { offers(first: 100, filter: { partnerIds: $p }) { edges { node { externalId title } } } }`;
+    const listed = async () => {
+      const res = await t.gql(LISTED, { p: [toGlobalId('Partner', partner.id)] });
+      expectNoErrors(res);
+      return new Map<string, string>(res.data.offers.edges.map((e: any) => [e.node.externalId, e.node.title]));
+    };
+    const before = await listed();
+    let opened!: () => void;
+    let release!: () => void;
+    const open = new Promise<void>((resolve) => (opened = resolve));
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    // A writer (another request, the importer...) in the middle of its transaction.
+    const writer = withTransaction(t.dataSource, async (tx) => {
+      await tx.run("UPDATE offer SET title = 'Pas encore' WHERE partner_key = ? AND external_id = 'tx-1'", [partner.id]);
+      await tx.run("UPDATE offer SET status = 'WITHDRAWN' WHERE partner_key = ? AND external_id = 'tx-2'", [partner.id]);
+      opened();
+      await gate;
+    });
+    await open;
+    const during = await listed();
+    expect(during.get('tx-1')).toBe(before.get('tx-1'));
+    expect(during.has('tx-2')).toBe(true);
+    release();
+    await writer;
+    const after = await listed();
+    expect(after.get('tx-1')).toBe('Pas encore');
+    expect(after.has('tx-2')).toBe(false);
   });
 
   it('withdraws, hides from search, and brings back with a new upsert', async () => {
