@@ -63,6 +63,32 @@ describe('CountCache', () => {
     for (let k = 0; k < 5; k++) expect(await cache.get(`k${k}`, 1, slow)).toBe(1);
   });
 
+  it('after a write, counts again at once while the database keeps up, and answers the previous count while it is busy recounting', async () => {
+    const cache = new CountCache(60_000);
+    for (let k = 0; k < 4; k++) await cache.get(`k${k}`, 1, async () => 0);
+    // A write (version 2) while two recounts hold the database: the previous counts are answered.
+    const releases: Array<() => void> = [];
+    const held = () => new Promise<number>((resolve) => releases.push(() => resolve(2)));
+    const waiting = [cache.get('k0', 2, held), cache.get('k1', 2, held)];
+    let recounted = 0;
+    const quick = async () => {
+      recounted++;
+      return 2;
+    };
+    expect(await cache.get('k2', 2, quick)).toBe(0);
+    expect(await cache.get('k3', 2, quick)).toBe(0);
+    expect(recounted).toBe(0); // queued behind the two running
+    releases.forEach((release) => release());
+    expect(await Promise.all(waiting)).toEqual([2, 2]);
+    while (recounted < 2) await new Promise((r) => setTimeout(r, 5));
+    await new Promise((r) => setImmediate(r));
+    expect(await cache.get('k2', 2, quick)).toBe(2);
+    expect(await cache.get('k3', 2, quick)).toBe(2);
+    expect(recounted).toBe(2);
+    // Nothing running: the next write's counts are waited for, never answered from before it.
+    expect(await cache.get('k2', 3, async () => 3)).toBe(3);
+  });
+
   it('never answers a count older than two times-to-live, nor one from before a write; caches nothing at 0', async () => {
     const cache = new CountCache(20);
     let n = 0;
