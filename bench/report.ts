@@ -1,5 +1,6 @@
 import type { LoadResult } from './load';
 import type { ScenarioId } from './scenarios';
+import type { PushStats } from './pusher';
 import type { Verification } from './verify';
 
 /** Figures of one scenario: the measured window, the checks before it, what the hub logged during it. */
@@ -17,6 +18,8 @@ export interface ScenarioResult {
   /** Hub log lines during warm-up and measure: `[sql slow ...]` warnings, and errors. */
   slowQueryLines: string[];
   errorLines: string[];
+  /** The partner's pushes during the measured window, for a scenario with writes. */
+  pushes?: PushStats;
 }
 
 export interface Machine {
@@ -76,6 +79,7 @@ export function judge(results: ScenarioResult[]): { ratios: BenchReport['ratios'
     verdicts: {
       a: a && hubAOverReference !== null ? hubAOverReference >= 1.5 && effectiveLatency(a, 0.99) <= 15 : null,
       b: b ? effectiveLatency(b, 0.99) <= 50 : null,
+      bw: null,
       c: c ? effectiveLatency(c, 0.99) <= 50 : null,
       c0: null,
       d0: null,
@@ -150,6 +154,11 @@ export function toMarkdown(report: BenchReport): string {
     }),
     '',
     `hub (a) / reference: ${fmtRatio(ratios.hubAOverReference, '×')} req/s; d0 / d: ${fmtRatio(ratios.d0OverD)}.`,
+    ...report.results
+      .filter((r) => r.pushes)
+      .map(({ id, pushes: p }) =>
+        `(${id}) pushes during the window: ${p!.pushes} of ${p!.offersPerPush} offers (${p!.written} written), ${p!.meanMs} ms on average, ${p!.maxMs} ms at most, ${p!.failures} failed${p!.firstFailure ? ` (${p!.firstFailure})` : ''}.`,
+      ),
     '',
     `Machine: ${machine.cpus} CPUs (nproc), ${machine.cpuModel}, Node ${machine.node}, MariaDB ${machine.mariadb} ` +
       `(InnoDB buffer pool ${machine.bufferPoolMiB} MiB); ` +

@@ -7,11 +7,13 @@ import { freePort, startChild, stopAllChildren, waitUntilReady, type Child } fro
 import type { DataSource } from 'typeorm';
 import { benchDatabase, busyConnections, killStatements, prepareBenchDatabase } from './database';
 import { loadFixtures, type BenchFixtures } from './fixtures';
-import { runLoad, stopLoad } from './load';
+import { runLoad, stopLoad, type LoadResult } from './load';
 import { judge, notesOf, problemsOf, toMarkdown, type BenchReport, type Machine, type ScenarioResult } from './report';
 import { hubScenarios, referenceScenario, type Scenario } from './scenarios';
 import { readSqlCounter, verifyScenario } from './verify';
 import { sizeBufferPool } from './mariadb';
+import { startPusher, type Pusher, type PushStats } from './pusher';
+import { getReferentials } from '../src/referentials/referential.service';
 
 const USAGE = `Usage: npm run bench [-- --reseed] [-- --no-candidates]
   --reseed          drop the benchmark database and seed it again (otherwise 1,000,000 offers are reused)
@@ -30,6 +32,8 @@ const READY_TIMEOUT_MS = 90_000;
  * limits are raised out of reach (the limiter still runs on every request).
  */
 const UNLIMITED_RATE = '1000000';
+/** The hub's AGENCY key for this run: (bw)'s pusher creates its partner and key with it. */
+const ADMIN_KEY = `bench-admin-${process.pid}-${Date.now()}`;
 
 function positiveNumber(name: string, fallback: number): number {
   const value = process.env[name];
@@ -95,6 +99,9 @@ async function startHubChild(databaseUrl: string): Promise<Target> {
       PORT: String(port),
       RATE_LIMIT_PUBLIC_PER_SECOND: UNLIMITED_RATE,
       RATE_LIMIT_PUBLIC_BURST: UNLIMITED_RATE,
+      RATE_LIMIT_KEY_PER_SECOND: UNLIMITED_RATE,
+      RATE_LIMIT_KEY_BURST: UNLIMITED_RATE,
+      PASSERELLE_ADMIN_KEY: ADMIN_KEY,
     },
     path.join(RESULTS_DIR, 'hub.log'),
   );
@@ -124,6 +131,7 @@ async function startReferenceChild(fixtures: BenchFixtures): Promise<Target> {
 /** What measuring needs besides the target: the settings, and a connection to watch the database with. */
 interface MeasureContext {
   settings: BenchReport['settings'];
+  fixtures: BenchFixtures;
   dataSource: DataSource;
   database: string;
   drainSeconds: number;
@@ -171,6 +179,35 @@ function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
+/** The warm-up (discarded), a drain, `beforeWindow`, then the measured window with the hub's statement counter around it. */
+async function warmupAndWindow(
+  target: Target,
+  ctx: MeasureContext,
+  load: { url: string; bodies: string[]; connections: number; timeoutSeconds: number },
+  beforeWindow: () => Promise<void>,
+): Promise<{ warmup: LoadResult; result: LoadResult; afterWarmup: Drained; sqlBefore: number | null; sqlAfter: number | null }> {
+  const { settings } = ctx;
+  const warmup = await runLoad({ ...load, seconds: settings.warmupSeconds });
+  log(`  warm-up ${settings.warmupSeconds} s: ${warmup.requestsPerSecond.toFixed(1)} req/s (discarded)`);
+  const afterWarmup = await drain(target, ctx);
+  if (afterWarmup.seconds > 2)
+    log(`  waited ${afterWarmup.seconds.toFixed(1)} s for the warm-up's cut-off requests to finish; interrupted ${afterWarmup.killed}`);
+  await beforeWindow();
+  const sqlBefore = target.metricsUrl ? await readSqlCounter(target.metricsUrl) : null;
+  const result = await runLoad({ ...load, seconds: settings.measuredSeconds });
+  const sqlAfter = target.metricsUrl ? await readSqlCounter(target.metricsUrl) : null;
+  return { warmup, result, afterWarmup, sqlBefore, sqlAfter };
+}
+
+/** Offers of (bw) go to the benchmark's departments (a commune of each) and contract types. */
+function pushedLocations(fixtures: BenchFixtures): { postalCodes: string[]; contractTypes: string[] } {
+  const communes = getReferentials().allCommunes({ currentOnly: true });
+  const postalCodes = fixtures.departmentCodes
+    .map((department) => communes.find((c) => c.departmentCode === department && c.postalCodes.length)?.postalCodes[0])
+    .filter((code): code is string => !!code);
+  return { postalCodes, contractTypes: fixtures.contractTypes };
+}
+
 /** Verify, warm up, then measure one scenario; SQL/req from the hub's counter around the measured window. */
 async function measure(target: Target, scenario: Scenario, ctx: MeasureContext): Promise<ScenarioResult> {
   const { settings } = ctx;
@@ -186,14 +223,23 @@ async function measure(target: Target, scenario: Scenario, ctx: MeasureContext):
   const slowBefore = target.child.slowQueries.length;
   const errorsBefore = target.child.errorLines.length;
   const load = { url: target.url, bodies: scenario.bodies, connections: settings.connections, timeoutSeconds: settings.timeoutSeconds };
-  const warmup = await runLoad({ ...load, seconds: settings.warmupSeconds });
-  log(`  warm-up ${settings.warmupSeconds} s: ${warmup.requestsPerSecond.toFixed(1)} req/s (discarded)`);
-  const afterWarmup = await drain(target, ctx);
-  if (afterWarmup.seconds > 2)
-    log(`  waited ${afterWarmup.seconds.toFixed(1)} s for the warm-up's cut-off requests to finish; interrupted ${afterWarmup.killed}`);
-  const sqlBefore = target.metricsUrl ? await readSqlCounter(target.metricsUrl) : null;
-  const result = await runLoad({ ...load, seconds: settings.measuredSeconds });
-  const sqlAfter = target.metricsUrl ? await readSqlCounter(target.metricsUrl) : null;
+  // (bw): a partner pushes during the measured window (from after the warm-up's drain: a drain
+  // waits for the hub to be quiet); its offers are withdrawn after.
+  const pushers: Pusher[] = [];
+  let pushes: PushStats | undefined;
+  let windows: Awaited<ReturnType<typeof warmupAndWindow>>;
+  try {
+    windows = await warmupAndWindow(target, ctx, load, async () => {
+      if (!scenario.pushOffers) return;
+      const locations = pushedLocations(ctx.fixtures);
+      pushers.push(await startPusher({ url: target.url, adminKey: ADMIN_KEY, size: scenario.pushOffers, ...locations }));
+    });
+  } finally {
+    pushes = await pushers[0]?.stop();
+  }
+  const { result, afterWarmup, sqlBefore, sqlAfter } = windows;
+  if (pushes)
+    log(`  pushes: ${pushes.pushes} of ${pushes.offersPerPush} offers, ${pushes.meanMs} ms on average, ${pushes.maxMs} ms at most, ${pushes.failures} failed`);
   const sqlPerRequest = sqlBefore !== null && sqlAfter !== null && result.completed > 0 ? (sqlAfter - sqlBefore) / result.completed : null;
   log(
     `  measured ${result.seconds} s: ${result.requestsPerSecond.toFixed(1)} req/s, p50 ${result.p50} ms, p90 ${result.p90} ms, p99 ${result.p99} ms, ` +
@@ -216,6 +262,7 @@ async function measure(target: Target, scenario: Scenario, ctx: MeasureContext):
     drained: { beforeVerification: before, afterWarmup },
     slowQueryLines: slowQueryLines.slice(0, 20),
     errorLines: errorLines.slice(0, 20),
+    ...(pushes ? { pushes } : {}),
   };
 }
 
@@ -254,7 +301,7 @@ async function main(): Promise<number> {
         `departments ${fixtures.departmentCodes.join(' ')}; contracts ${fixtures.contractTypes.join(' ')}; keywords ${fixtures.keywords.join(', ')}`,
     );
     const [{ v: mariadb, pool }] = await db.dataSource.query('SELECT VERSION() AS v, @@innodb_buffer_pool_size AS pool');
-    const ctx: MeasureContext = { settings, dataSource: db.dataSource, database: config.database, drainSeconds };
+    const ctx: MeasureContext = { settings, fixtures, dataSource: db.dataSource, database: config.database, drainSeconds };
 
     const results: ScenarioResult[] = [];
     const loadAverageAtStart = os.loadavg()[0];
@@ -274,7 +321,7 @@ async function main(): Promise<number> {
       await hub.child.stop();
     }
 
-    const order = ['a', 'b', 'c', 'c0', 'd0', 'd', 'reference'];
+    const order = ['a', 'b', 'bw', 'c', 'c0', 'd0', 'd', 'reference'];
     results.sort((x, y) => order.indexOf(x.id) - order.indexOf(y.id));
     const problems = problemsOf(results);
     const report: BenchReport = {

@@ -11,7 +11,7 @@ export const OFFERS_PAGE_QUERY = `query OffersPage($filter: OfferFilter, $first:
 /** Query (b): the page plus its total and its five facet dimensions. */
 export const OFFERS_FACETED_QUERY = `query OffersFaceted($filter: OfferFilter, $first: Int, $after: String) { offers(filter: $filter, first: $first, after: $after) { ${PAGE_SELECTION} ${FACETS_SELECTION} } }`;
 
-export type ScenarioId = 'a' | 'b' | 'c' | 'c0' | 'd0' | 'd' | 'reference';
+export type ScenarioId = 'a' | 'b' | 'bw' | 'c' | 'c0' | 'd0' | 'd' | 'reference';
 
 /** What a scenario's first verified responses must show before it is loaded. */
 export interface Expectation {
@@ -30,7 +30,12 @@ export interface Scenario {
   target: string;
   bodies: string[];
   expect: Expectation;
+  /** Offers a partner pushes (upsertOffers) once a second during the measured window (bench/pusher.ts). */
+  pushOffers?: number;
 }
+
+/** Offers pushed a second during (bw). */
+export const PUSHED_OFFERS = 100;
 
 const PAGE_SIZE = 20;
 
@@ -81,6 +86,14 @@ export function hubScenarios(fixtures: BenchFixtures): Scenario[] {
       target: 'p99 ≤ 50 ms',
       bodies: filters.map((filter) => body(OFFERS_FACETED_QUERY, { filter, first: PAGE_SIZE })),
       expect: { someEdges: true, facets: true },
+    },
+    {
+      id: 'bw',
+      label: `(bw) (b) while a partner pushes ${PUSHED_OFFERS} offers a second`,
+      target: '— (informative: counts under writes)',
+      bodies: filters.map((filter) => body(OFFERS_FACETED_QUERY, { filter, first: PAGE_SIZE })),
+      expect: { someEdges: true, facets: true },
+      pushOffers: PUSHED_OFFERS,
     },
     {
       id: 'c',
