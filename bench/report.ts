@@ -39,7 +39,7 @@ export interface BenchReport {
   settings: { connections: number; warmupSeconds: number; measuredSeconds: number; timeoutSeconds: number; databaseUrl: string };
   /** The code measured: HEAD and the hub files changed on top of it when the run started. */
   code: { commit: string; uncommitted: string[] };
-  database: { offers: number; publicOffers: number; seedSeconds: number | null; analyzeSeconds: number; fixturesSeconds: number };
+  database: { offers: number; publicOffers: number; seedSeconds: number | null; analyzeSeconds: number; fixturesSeconds: number; warmSeconds: number };
   fixtures: { departmentCodes: string[]; contractTypes: string[]; keywords: string[]; deepCursor: string };
   results: ScenarioResult[];
   ratios: { hubAOverReference: number | null; d0OverD: number | null };
@@ -165,7 +165,8 @@ export function toMarkdown(report: BenchReport): string {
       `load generator, hub and database on the same machine (1-min load average ${machine.loadAverage.start.toFixed(1)} before, ` +
       `${machine.loadAverage.end.toFixed(1)} after). Date: ${report.date}.`,
     `Load: autocannon, ${settings.connections} connections, ${settings.warmupSeconds} s warm-up (discarded) then ${settings.measuredSeconds} s measured ` +
-      `per scenario, requests abandoned after ${timeout} s; ${database.offers.toLocaleString('en')} offers, ${database.publicOffers.toLocaleString('en')} public.`,
+      `per scenario, requests abandoned after ${timeout} s; ${database.offers.toLocaleString('en')} offers, ${database.publicOffers.toLocaleString('en')} public; ` +
+      `tables and indexes read into the buffer pool before measuring (${database.warmSeconds.toFixed(0)} s).`,
     `Code: ${code.commit.slice(0, 7)}${uncommittedText(code.uncommitted)}.`,
   ];
   if (!report.valid) lines.unshift('> **Invalid run**: errors under load (see latest.json, `problems`).', '');

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { freePort, startChild, stopAllChildren, waitUntilReady, type Child } from './children';
 import type { DataSource } from 'typeorm';
-import { benchDatabase, busyConnections, killStatements, prepareBenchDatabase } from './database';
+import { benchDatabase, busyConnections, killStatements, prepareBenchDatabase, warmBufferPool } from './database';
 import { loadFixtures, type BenchFixtures } from './fixtures';
 import { runLoad, stopLoad, type LoadResult } from './load';
 import { judge, notesOf, problemsOf, toMarkdown, type BenchReport, type Machine, type ScenarioResult } from './report';
@@ -300,6 +300,7 @@ async function main(): Promise<number> {
       `Fixtures read in ${fixturesSeconds.toFixed(1)} s: ${fixtures.publicOffers.toLocaleString('en')} public offers; ` +
         `departments ${fixtures.departmentCodes.join(' ')}; contracts ${fixtures.contractTypes.join(' ')}; keywords ${fixtures.keywords.join(', ')}`,
     );
+    const warmSeconds = await warmBufferPool(db.dataSource, fixtures.keywords, log);
     const [{ v: mariadb, pool }] = await db.dataSource.query('SELECT VERSION() AS v, @@innodb_buffer_pool_size AS pool');
     const ctx: MeasureContext = { settings, fixtures, dataSource: db.dataSource, database: config.database, drainSeconds };
 
@@ -335,6 +336,7 @@ async function main(): Promise<number> {
         seedSeconds: db.seedSeconds,
         analyzeSeconds: db.analyzeSeconds,
         fixturesSeconds,
+        warmSeconds,
       },
       fixtures: {
         departmentCodes: fixtures.departmentCodes,
