@@ -1,15 +1,19 @@
 import { freePort, startChild, waitUntilReady, type Child } from './children';
 
-/** A hub started for a benchmark, with a GraphQL client that authenticates with an API key. */
-export interface BenchHub {
-  child: Child;
-  /** http://127.0.0.1:<port> */
-  base: string;
-  graphqlUrl: string;
+/** A GraphQL client of a hub that authenticates with an API key. */
+export interface GraphQLClient {
   /** POSTs a raw JSON body with `Authorization: Bearer <key>`; throws on HTTP or GraphQL errors. */
   post(key: string, body: string): Promise<any>;
   /** post() for a query and its variables. */
   gql(key: string, query: string, variables?: Record<string, unknown>): Promise<any>;
+}
+
+/** A hub started for a benchmark, with its GraphQL client. */
+export interface BenchHub extends GraphQLClient {
+  child: Child;
+  /** http://127.0.0.1:<port> */
+  base: string;
+  graphqlUrl: string;
 }
 
 /** Rate limits out of the way: a benchmark is many clients behind one address and one key. */
@@ -41,6 +45,11 @@ export async function startBenchHub(databaseUrl: string, adminKey: string, logFi
   const base = `http://127.0.0.1:${port}`;
   await waitUntilReady(child, async () => (await fetch(`${base}/health`)).ok, 120_000);
   const graphqlUrl = `${base}/graphql`;
+  return { child, base, graphqlUrl, ...graphqlClient(graphqlUrl) };
+}
+
+/** The client of the hub's GraphQL endpoint at `graphqlUrl`. */
+export function graphqlClient(graphqlUrl: string): GraphQLClient {
   const send = (key: string, body: string) =>
     fetch(graphqlUrl, {
       method: 'POST',
@@ -63,7 +72,7 @@ export async function startBenchHub(databaseUrl: string, adminKey: string, logFi
     if (json.errors || !res.ok) throw new Error(`HTTP ${res.status}: ${JSON.stringify(json.errors ?? json).slice(0, 1000)}`);
     return json.data;
   };
-  return { child, base, graphqlUrl, post, gql: (key, query, variables = {}) => post(key, JSON.stringify({ query, variables })) };
+  return { post, gql: (key, query, variables = {}) => post(key, JSON.stringify({ query, variables })) };
 }
 
 /** fetch's error when the socket was found closed while writing the request (EPIPE). */

@@ -1,3 +1,5 @@
+import { graphqlClient, type GraphQLClient } from './hub';
+
 /**
  * A partner pushing offers while a scenario reads: `upsertOffers` of the same `size` offers once a
  * second, each push changing their titles (every push writes: UPDATED), spread over the benchmark's
@@ -23,24 +25,12 @@ export interface Pusher {
 const PARTNER_CODE = 'bench-pusher';
 const UPSERT = 'mutation($o: [OfferInput!]!) { upsertOffers(offers: $o) { created updated rejected results { errors { message } } } }';
 
-async function graphql(url: string, key: string, query: string, variables: Record<string, unknown> = {}): Promise<any> {
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
-    body: JSON.stringify({ query, variables }),
-    signal: AbortSignal.timeout(30_000),
-  });
-  const body = (await res.json()) as { data?: any; errors?: Array<{ message: string }> };
-  if (!res.ok || body.errors?.length) throw new Error(`HTTP ${res.status}: ${body.errors?.[0]?.message ?? 'no data'}`);
-  return body.data;
-}
-
 /** The pushing partner's key: the partner is created on the first run and reused after. */
-async function partnerKey(url: string, adminKey: string): Promise<string> {
-  const { partners } = await graphql(url, adminKey, '{ partners { id code } }');
+async function partnerKey({ gql }: GraphQLClient, adminKey: string): Promise<string> {
+  const { partners } = await gql(adminKey, '{ partners { id code } }');
   let id: string | undefined = partners.find((p: { code: string }) => p.code === PARTNER_CODE)?.id;
-  if (!id) id = (await graphql(url, adminKey, `mutation { createPartner(input: { code: "${PARTNER_CODE}", name: "Bench pusher" }) { id } }`)).createPartner.id;
-  const issued = await graphql(url, adminKey, 'mutation($p: ID) { issueApiKey(partnerId: $p, role: PARTNER, label: "bench pusher") { key } }', { p: id });
+  if (!id) id = (await gql(adminKey, `mutation { createPartner(input: { code: "${PARTNER_CODE}", name: "Bench pusher" }) { id } }`)).createPartner.id;
+  const issued = await gql(adminKey, 'mutation($p: ID) { issueApiKey(partnerId: $p, role: PARTNER, label: "bench pusher") { key } }', { p: id });
   return issued.issueApiKey.key;
 }
 
@@ -49,8 +39,9 @@ async function partnerKey(url: string, adminKey: string): Promise<string> {
  * at once). `postalCodes` and `contractTypes` are cycled through for the offers' locations.
  */
 export async function startPusher(opts: { url: string; adminKey: string; size: number; postalCodes: string[]; contractTypes: string[] }): Promise<Pusher> {
-  const { url, size, postalCodes, contractTypes } = opts;
-  const key = await partnerKey(url, opts.adminKey);
+  const { size, postalCodes, contractTypes } = opts;
+  const client = graphqlClient(opts.url);
+  const key = await partnerKey(client, opts.adminKey);
   const stats: PushStats = { pushes: 0, offersPerPush: size, written: 0, meanMs: 0, maxMs: 0, failures: 0, firstFailure: null };
   let totalMs = 0;
   let stopping = false;
@@ -66,7 +57,7 @@ export async function startPusher(opts: { url: string; adminKey: string; size: n
     for (let round = 1; !stopping; round++) {
       const started = Date.now();
       try {
-        const { upsertOffers } = await graphql(url, key, UPSERT, { o: offers(round) });
+        const { upsertOffers } = await client.gql(key, UPSERT, { o: offers(round) });
         if (upsertOffers.rejected) throw new Error(`rejected: ${upsertOffers.results.find((r: any) => r.errors.length)?.errors[0].message}`);
         stats.written += upsertOffers.created + upsertOffers.updated;
       } catch (err) {
@@ -85,7 +76,7 @@ export async function startPusher(opts: { url: string; adminKey: string; size: n
       stopping = true;
       await loop;
       const ids = Array.from({ length: size }, (_, i) => `push-${i}`);
-      await graphql(url, key, 'mutation($ids: [String!]!) { withdrawOffers(externalIds: $ids) { withdrawn } }', { ids });
+      await client.gql(key, 'mutation($ids: [String!]!) { withdrawOffers(externalIds: $ids) { withdrawn } }', { ids });
       stats.meanMs = stats.pushes ? Math.round(totalMs / stats.pushes) : 0;
       return stats;
     },

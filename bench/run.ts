@@ -12,7 +12,7 @@ import { judge, notesOf, problemsOf, toMarkdown, type BenchReport, type Machine,
 import { hubScenarios, referenceScenario, type Scenario } from './scenarios';
 import { readSqlCounter, verifyScenario } from './verify';
 import { sizeBufferPool } from './mariadb';
-import { startPusher, type Pusher, type PushStats } from './pusher';
+import { startPusher, type PushStats } from './pusher';
 import { getReferentials } from '../src/referentials/referential.service';
 
 const USAGE = `Usage: npm run bench [-- --reseed] [-- --no-candidates]
@@ -179,26 +179,6 @@ function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
-/** The warm-up (discarded), a drain, `beforeWindow`, then the measured window with the hub's statement counter around it. */
-async function warmupAndWindow(
-  target: Target,
-  ctx: MeasureContext,
-  load: { url: string; bodies: string[]; connections: number; timeoutSeconds: number },
-  beforeWindow: () => Promise<void>,
-): Promise<{ warmup: LoadResult; result: LoadResult; afterWarmup: Drained; sqlBefore: number | null; sqlAfter: number | null }> {
-  const { settings } = ctx;
-  const warmup = await runLoad({ ...load, seconds: settings.warmupSeconds });
-  log(`  warm-up ${settings.warmupSeconds} s: ${warmup.requestsPerSecond.toFixed(1)} req/s (discarded)`);
-  const afterWarmup = await drain(target, ctx);
-  if (afterWarmup.seconds > 2)
-    log(`  waited ${afterWarmup.seconds.toFixed(1)} s for the warm-up's cut-off requests to finish; interrupted ${afterWarmup.killed}`);
-  await beforeWindow();
-  const sqlBefore = target.metricsUrl ? await readSqlCounter(target.metricsUrl) : null;
-  const result = await runLoad({ ...load, seconds: settings.measuredSeconds });
-  const sqlAfter = target.metricsUrl ? await readSqlCounter(target.metricsUrl) : null;
-  return { warmup, result, afterWarmup, sqlBefore, sqlAfter };
-}
-
 /** Offers of (bw) go to the benchmark's departments (a commune of each) and contract types. */
 function pushedLocations(fixtures: BenchFixtures): { postalCodes: string[]; contractTypes: string[] } {
   const communes = getReferentials().allCommunes({ currentOnly: true });
@@ -223,21 +203,25 @@ async function measure(target: Target, scenario: Scenario, ctx: MeasureContext):
   const slowBefore = target.child.slowQueries.length;
   const errorsBefore = target.child.errorLines.length;
   const load = { url: target.url, bodies: scenario.bodies, connections: settings.connections, timeoutSeconds: settings.timeoutSeconds };
-  // (bw): a partner pushes during the measured window (from after the warm-up's drain: a drain
-  // waits for the hub to be quiet); its offers are withdrawn after.
-  const pushers: Pusher[] = [];
+  const warmup = await runLoad({ ...load, seconds: settings.warmupSeconds });
+  log(`  warm-up ${settings.warmupSeconds} s: ${warmup.requestsPerSecond.toFixed(1)} req/s (discarded)`);
+  const afterWarmup = await drain(target, ctx);
+  if (afterWarmup.seconds > 2)
+    log(`  waited ${afterWarmup.seconds.toFixed(1)} s for the warm-up's cut-off requests to finish; interrupted ${afterWarmup.killed}`);
+  // (bw): a partner pushes during the measured window (started after the drain, which waits for
+  // the hub to be quiet); its offers are withdrawn after.
+  const pusher = scenario.pushOffers
+    ? await startPusher({ url: target.url, adminKey: ADMIN_KEY, size: scenario.pushOffers, ...pushedLocations(ctx.fixtures) })
+    : null;
   let pushes: PushStats | undefined;
-  let windows: Awaited<ReturnType<typeof warmupAndWindow>>;
+  let sqlBefore: number | null, result: LoadResult, sqlAfter: number | null;
   try {
-    windows = await warmupAndWindow(target, ctx, load, async () => {
-      if (!scenario.pushOffers) return;
-      const locations = pushedLocations(ctx.fixtures);
-      pushers.push(await startPusher({ url: target.url, adminKey: ADMIN_KEY, size: scenario.pushOffers, ...locations }));
-    });
+    sqlBefore = target.metricsUrl ? await readSqlCounter(target.metricsUrl) : null;
+    result = await runLoad({ ...load, seconds: settings.measuredSeconds });
+    sqlAfter = target.metricsUrl ? await readSqlCounter(target.metricsUrl) : null;
   } finally {
-    pushes = await pushers[0]?.stop();
+    pushes = await pusher?.stop();
   }
-  const { result, afterWarmup, sqlBefore, sqlAfter } = windows;
   if (pushes)
     log(`  pushes: ${pushes.pushes} of ${pushes.offersPerPush} offers, ${pushes.meanMs} ms on average, ${pushes.maxMs} ms at most, ${pushes.failures} failed`);
   const sqlPerRequest = sqlBefore !== null && sqlAfter !== null && result.completed > 0 ? (sqlAfter - sqlBefore) / result.completed : null;
