@@ -12,6 +12,7 @@ import { sqlCounter } from './db/data-source';
 import { ErrorCode, httpStatusFor, PasserelleError } from './errors';
 import { cvAccessLogPlugin } from './graphql/cv-access-log.plugin';
 import { jitGateway } from './graphql/jit-executor';
+import { parseJsonBody } from './json-body';
 import { handleReportRequest } from './reports/report-pages';
 import { buildSchema } from './schema';
 import { createServices, type Services } from './services';
@@ -57,7 +58,7 @@ export interface HubOptions {
   adminKey?: string;
 }
 
-function readBody(req: http.IncomingMessage, limit: number): Promise<string | null> {
+function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer | null> {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers['content-length']);
     if (declared > limit) return resolve(null);
@@ -72,7 +73,7 @@ function readBody(req: http.IncomingMessage, limit: number): Promise<string | nu
       }
       chunks.push(chunk);
     });
-    req.on('end', () => resolve(size > limit ? null : Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => resolve(size > limit ? null : Buffer.concat(chunks)));
     req.on('error', reject);
   });
 }
@@ -136,13 +137,13 @@ export async function startHub(dataSource: DataSource, opts: HubOptions): Promis
     let body: unknown = undefined;
     if (req.method === 'POST') {
       const limit = viewer.role === 'PUBLIC' ? limits.publicBodyBytes : limits.authenticatedBodyBytes;
-      const text = await readBody(req, limit);
-      if (text === null) {
+      const raw = await readBody(req, limit);
+      if (raw === null) {
         res.setHeader('connection', 'close');
         return sendError(res, 'BAD_REQUEST', `Request body over ${limit} bytes (the limit for ${viewer.role === 'PUBLIC' ? 'anonymous' : 'authenticated'} requests)`, 413);
       }
       try {
-        body = text.length ? JSON.parse(text) : undefined;
+        body = raw.length ? parseJsonBody(raw) : undefined;
       } catch {
         return sendError(res, 'BAD_REQUEST', 'Request body is not valid JSON', 400);
       }
