@@ -9,7 +9,7 @@ import { seedDatabase } from '../src/db/seed/seed';
 import { toGlobalId } from '../src/ids';
 import { addDays, parisDay } from '../src/services/paris-day';
 import { stopAllChildren } from './children';
-import { startBenchHub } from './hub';
+import { encodeBody, startBenchHub } from './hub';
 import { runLoad } from './load';
 import { sizeBufferPool } from './mariadb';
 import { prng } from './prng';
@@ -86,7 +86,7 @@ async function main(): Promise<void> {
     const now = Date.now();
     const random = prng(5);
     const RECORD = 'mutation($e: [AudienceEventInput!]!) { recordAudienceEvents(events: $e) { accepted rejected errors { index code message } } }';
-    const bodies: string[] = [];
+    const bodies: Uint8Array[] = [];
     for (let b = 0; b < BATCHES; b++) {
       const events = [];
       for (let i = 0; i < BATCH; i++) {
@@ -99,7 +99,7 @@ async function main(): Promise<void> {
           occurredAt: new Date(now - 60_000 - Math.floor(random() * 29.5 * 86_400_000)).toISOString(),
         });
       }
-      bodies.push(JSON.stringify({ query: RECORD, variables: { e: events } }));
+      bodies.push(encodeBody(RECORD, { e: events }));
     }
     log(`Ingesting ${(BATCHES * BATCH).toLocaleString('en')} events in ${BATCHES} batches of ${BATCH}, ${CLIENTS} clients...`);
     let next = 0;

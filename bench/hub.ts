@@ -1,9 +1,14 @@
+import http from 'node:http';
 import { freePort, startChild, waitUntilReady, type Child } from './children';
 
 /** A GraphQL client of a hub that authenticates with an API key. */
 export interface GraphQLClient {
-  /** POSTs a raw JSON body with `Authorization: Bearer <key>`; throws on HTTP or GraphQL errors. */
-  post(key: string, body: string): Promise<any>;
+  /**
+   * POSTs a raw JSON body with `Authorization: Bearer <key>`; throws on HTTP or GraphQL errors.
+   * Throughput benchmarks pass bodies already encoded (encodeBody): the client runs on the two
+   * cores the hub is measured on, and encoding a 1.8 MB string at every call was CPU taken from it.
+   */
+  post(key: string, body: string | Uint8Array): Promise<any>;
   /** post() for a query and its variables. */
   gql(key: string, query: string, variables?: Record<string, unknown>): Promise<any>;
 }
@@ -48,35 +53,58 @@ export async function startBenchHub(databaseUrl: string, adminKey: string, logFi
   return { child, base, graphqlUrl, ...graphqlClient(graphqlUrl) };
 }
 
-/** The client of the hub's GraphQL endpoint at `graphqlUrl`. */
+/**
+ * The client of the hub's GraphQL endpoint at `graphqlUrl`: node:http on keep-alive connections
+ * rather than fetch, whose per-request cost (a copy of the body, web streams, and the garbage both
+ * leave) showed as a third of a core in bench:ingest, on the two cores the hub is measured on.
+ */
 export function graphqlClient(graphqlUrl: string): GraphQLClient {
-  const send = (key: string, body: string) =>
-    fetch(graphqlUrl, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
-      body,
-      signal: AbortSignal.timeout(120_000),
+  const agent = new http.Agent({ keepAlive: true });
+  const send = (key: string, body: string | Uint8Array) =>
+    new Promise<{ status: number; text: string; reusedSocket: boolean }>((resolve, reject) => {
+      const req = http.request(graphqlUrl, {
+        method: 'POST',
+        agent,
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), authorization: `Bearer ${key}` },
+        timeout: 120_000,
+      });
+      req.on('timeout', () => req.destroy(new Error(`no answer from ${graphqlUrl} in 120 s`)));
+      req.on('error', (err) => reject(Object.assign(err, { reusedSocket: req.reusedSocket })));
+      req.on('response', (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8'), reusedSocket: req.reusedSocket }));
+        res.on('error', reject);
+      });
+      req.end(body);
     });
-  const post = async (key: string, body: string) => {
-    let res: Response;
+  const post = async (key: string, body: string | Uint8Array) => {
+    let res: Awaited<ReturnType<typeof send>>;
     try {
       res = await send(key, body);
     } catch (err) {
       // A keep-alive connection the hub closed for idleness (65 s: bench:ingest waits that long for
-      // the keyword index between passes) just as the request was being written: the hub never
-      // read it, so it is sent again once, on a new connection. Anything else fails the benchmark.
+      // the keyword index between passes) just as the request was being written on it: the hub
+      // never read it, so it is sent again once, on a new connection (Node's documented advice for
+      // a reused socket). Anything else fails the benchmark.
       if (!isClosedConnection(err)) throw err;
       res = await send(key, body);
     }
-    const json = (await res.json()) as { data?: any; errors?: unknown[] };
-    if (json.errors || !res.ok) throw new Error(`HTTP ${res.status}: ${JSON.stringify(json.errors ?? json).slice(0, 1000)}`);
+    const json = JSON.parse(res.text) as { data?: any; errors?: unknown[] };
+    if (json.errors || res.status !== 200) throw new Error(`HTTP ${res.status}: ${JSON.stringify(json.errors ?? json).slice(0, 1000)}`);
     return json.data;
   };
   return { post, gql: (key, query, variables = {}) => post(key, JSON.stringify({ query, variables })) };
 }
 
-/** fetch's error when the socket was found closed while writing the request (EPIPE). */
+/** A request body encoded once, before a benchmark's clock starts (see GraphQLClient.post). */
+export function encodeBody(query: string, variables: Record<string, unknown>): Uint8Array {
+  return Buffer.from(JSON.stringify({ query, variables }));
+}
+
+/** A reused keep-alive socket found closed while the request was written or awaited. */
 function isClosedConnection(err: unknown): boolean {
-  return (err as { cause?: { code?: string } })?.cause?.code === 'EPIPE';
+  const { code, reusedSocket } = err as { code?: string; reusedSocket?: boolean };
+  return reusedSocket === true && (code === 'EPIPE' || code === 'ECONNRESET');
 }
 
