@@ -39,6 +39,11 @@ export interface TransactionOptions {
    * read what others committed after it began and take no gap locks (the search indexer).
    */
   isolation?: 'READ COMMITTED';
+  /**
+   * Other errors after which the whole transaction is run again (within `attempts`): a conflict
+   * `work` detects itself, such as a row another transaction inserted after `work` looked for it.
+   */
+  retryOn?: (err: unknown) => boolean;
 }
 
 /**
@@ -70,7 +75,7 @@ export async function withTransaction<T>(dataSource: DataSource, work: (tx: TxQu
       try {
         return await attempt();
       } catch (err) {
-        if (i >= attempts || !isRetryable(err)) throw err;
+        if (i >= attempts || !(isRetryable(err) || opts.retryOn?.(err))) throw err;
         await new Promise((r) => setTimeout(r, 20 * i + Math.random() * 30));
       }
     }

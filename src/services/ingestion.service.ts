@@ -5,7 +5,7 @@ import { dialectOf, type Dialect } from '../db/data-source';
 import { BULK_COLUMNS, offerWriteValues } from '../db/offer-bulk-writer';
 import { fromDbDateTime, inList, raw, sql, toDbDateTime } from '../db/sql';
 import { createSqlExecutor, type SqlExecutor } from '../db/sql-executor';
-import { withTransaction, type TxQuery } from '../db/transaction';
+import { withTransaction, type TransactionOptions, type TxQuery } from '../db/transaction';
 import { offerStockChanged } from './offer-stock';
 import { BadUserInputError, ConflictError, ForbiddenError, NotFoundError } from '../errors';
 import {
@@ -22,6 +22,17 @@ import { inputHash, normalizeExternalId, sameContent, storedHashMatches, validat
 
 /** On conflict, everything but the publisher key columns is replaced. */
 const UPDATED_COLUMNS = BULK_COLUMNS.filter((c) => !['source', 'partner_id', 'partner_key', 'external_id'].includes(c));
+
+/**
+ * An upsert call's transaction on MariaDB. READ COMMITTED: looking up externalIds that are not
+ * stored yet takes no gap locks, so two calls of one partner adding offers at once (whose new
+ * externalIds share the gaps of the unique index) no longer deadlock on each other's gaps, nor
+ * fail once the retries run out (seen with two 1,000-offer calls at once). What REPEATABLE READ's gap
+ * locks guaranteed, that an offer is CREATED by one call only, the plain INSERT of new offers
+ * does: a duplicate on the offer key means another call stored it since the lookup, and the whole
+ * call runs again.
+ */
+const UPSERT_TRANSACTION: TransactionOptions = { isolation: 'READ COMMITTED', retryOn: isOfferKeyDuplicate };
 
 /** Rows per statement: well under SQLite's 32,766 bound parameters (33 columns a row). */
 const ROWS_PER_STATEMENT = 500;
@@ -88,9 +99,15 @@ function canonicalJson(value: unknown): string {
   return JSON.stringify(value);
 }
 
-function upsertStatement(dialect: Dialect, rowCount: number): string {
+/** A multi-row INSERT of offers: a new offer's row, which fails on a (publisher, externalId) already stored. */
+function insertStatement(rowCount: number): string {
   const placeholders = `(${BULK_COLUMNS.map(() => '?').join(', ')})`;
-  const head = `INSERT INTO offer (${BULK_COLUMNS.join(', ')}) VALUES ${Array.from({ length: rowCount }, () => placeholders).join(', ')}`;
+  return `INSERT INTO offer (${BULK_COLUMNS.join(', ')}) VALUES ${Array.from({ length: rowCount }, () => placeholders).join(', ')}`;
+}
+
+/** insertStatement rewriting the stored row of the same (publisher, externalId): an update of offers this transaction holds. */
+function upsertStatement(dialect: Dialect, rowCount: number): string {
+  const head = insertStatement(rowCount);
   return dialect === 'mysql'
     ? `${head} ON DUPLICATE KEY UPDATE ${UPDATED_COLUMNS.map((c) => `${c} = VALUES(${c})`).join(', ')}`
     : `${head} ON CONFLICT (partner_key, external_id) DO UPDATE SET ${UPDATED_COLUMNS.map((c) => `${c} = excluded.${c}`).join(', ')}`;
@@ -191,10 +208,18 @@ export class IngestionService implements OfferIngestion {
           results[index] = { externalId, status: existing ? 'UPDATED' : 'CREATED', offerId: existing?.id ?? null, errors: [] };
           toWrite.push({ index, offer, publishedAt });
         }
-        for (const chunk of chunks(toWrite, ROWS_PER_STATEMENT)) {
-          await tx.run(upsertStatement(this.dialect, chunk.length), chunk.flatMap((w) => upsertValues(publisher, w.offer.row, w.publishedAt)));
-        }
+        // New offers are plain INSERTs: one another call stored since the lookup above fails this
+        // attempt (duplicate key), and the retry finds it stored (UPDATED or UNCHANGED, not CREATED).
         const created = toWrite.filter((w) => results[w.index].offerId === null);
+        const updated = toWrite.filter((w) => results[w.index].offerId !== null);
+        for (const [rows, statement] of [
+          [created, insertStatement],
+          [updated, (n: number) => upsertStatement(this.dialect, n)],
+        ] as const) {
+          for (const chunk of chunks(rows, ROWS_PER_STATEMENT)) {
+            await tx.run(statement(chunk.length), chunk.flatMap((w) => upsertValues(publisher, w.offer.row, w.publishedAt)));
+          }
+        }
         if (created.length) {
           const ids = await this.lockExisting(tx, key, created.map((w) => w.offer.externalId), false);
           for (const w of created) results[w.index].offerId = ids.get(w.offer.externalId)!.id;
@@ -202,7 +227,7 @@ export class IngestionService implements OfferIngestion {
         const payload = summarize(results);
         if (batchId) await this.storeBatch(tx, key, batchId, payloadHash!, payload, now);
         return payload;
-      });
+      }, UPSERT_TRANSACTION);
     } catch (err) {
       if (batchId && isDuplicateKey(err)) {
         // A concurrent call with the same batchId committed first: answer as a retry would.
@@ -252,8 +277,8 @@ export class IngestionService implements OfferIngestion {
   }
 
   /** withTransaction for writes to the offer stock: cached public counts are invalidated once it ends. */
-  private writeOffers<T>(work: (tx: TxQuery) => Promise<T>): Promise<T> {
-    return withTransaction(this.dataSource, work).finally(() => offerStockChanged(this.dataSource));
+  private writeOffers<T>(work: (tx: TxQuery) => Promise<T>, opts?: TransactionOptions): Promise<T> {
+    return withTransaction(this.dataSource, work, opts).finally(() => offerStockChanged(this.dataSource));
   }
 
   /** The stored ids of these items when every one is stored ACTIVE with the same input hash, else null. */
@@ -321,6 +346,12 @@ export class IngestionService implements OfferIngestion {
 function summarize(results: OfferUpsertResultModel[]): UpsertOffersPayloadModel {
   const count = (status: OfferUpsertResultModel['status']) => results.filter((r) => r.status === status).length;
   return { created: count('CREATED'), updated: count('UPDATED'), unchanged: count('UNCHANGED'), rejected: count('REJECTED'), results };
+}
+
+/** A duplicate (publisher, externalId) on MariaDB (uq_offer_partner_external); SQLite's single writer cannot meet one. */
+function isOfferKeyDuplicate(err: unknown): boolean {
+  const e = (err as { driverError?: { errno?: number; sqlMessage?: string } })?.driverError ?? (err as { errno?: number; sqlMessage?: string });
+  return Number(e?.errno) === 1062 && String(e?.sqlMessage ?? '').includes('uq_offer_partner_external');
 }
 
 function isDuplicateKey(err: unknown): boolean {

@@ -60,6 +60,40 @@ describe.each(engines())('offer ingestion on %s', (engine) => {
     expect(changed.data.upsertOffers.results[0].offer.updatedAt > one.offer.updatedAt).toBe(true);
   });
 
+  it('takes calls of one partner at once: interleaved new offers all stored, and an offer sent by several calls CREATED by one only', async () => {
+    // Six calls whose new externalIds interleave (they share the gaps of the unique index), with
+    // no conflict between them: not one may have to run again (a retry re-sends its statements).
+    const calls = 6;
+    const perCall = 1000;
+    const batch = (name: (i: number) => string) => ({ offers: Array.from({ length: perCall }, (_, i) => offerInput(name(i))) });
+    expectNoErrors(await asPartner(UPSERT, batch((i) => `warm-${i}`))); // (the key's first use writes lastUsedAt)
+    let before = t.sqlCount();
+    expectNoErrors(await asPartner(UPSERT, batch((i) => `solo-${i}`)));
+    const statementsOfOneCall = t.sqlCount() - before;
+    before = t.sqlCount();
+    const interleaved = await Promise.all(
+      Array.from({ length: calls }, (_, c) => asPartner(UPSERT, batch((i) => `mix-${i * calls + c}`))),
+    );
+    for (const res of interleaved) {
+      expectNoErrors(res);
+      expect(res.data.upsertOffers).toMatchObject({ created: perCall, rejected: 0 });
+    }
+    expect(t.sqlCount() - before).toBe(calls * statementsOfOneCall);
+
+    // Four calls at once carrying the same 100 new offers, each with its own title.
+    const same = await Promise.all(
+      [1, 2, 3, 4].map((n) => asPartner(UPSERT, { offers: Array.from({ length: 100 }, (_, i) => offerInput(`same-${i}`, { title: `Version ${n}` })) })),
+    );
+    const statuses = same.flatMap((res) => {
+      expectNoErrors(res);
+      return res.data.upsertOffers.results.map((r: { status: string }) => r.status);
+    });
+    expect(statuses.filter((s) => s === 'CREATED')).toHaveLength(100);
+    expect(statuses.filter((s) => s === 'UPDATED')).toHaveLength(300);
+    const [{ n }] = await t.dataSource.query("SELECT COUNT(*) AS n FROM offer WHERE partner_key = ? AND (external_id LIKE 'same-%' OR external_id LIKE 'mix-%')", [partner.id]);
+    expect(Number(n)).toBe(100 + calls * perCall);
+  });
+
   it('rejects a bad item with every error it has, and keeps the good ones', async () => {
     const past = new Date(Date.now() - 86_400_000).toISOString();
     const res = await asPartner(UPSERT, {
