@@ -347,7 +347,9 @@ export type Employer = {
 };
 
 export type EmployerInput = {
+  /** At most 255 characters. */
   name?: InputMaybe<Scalars['String']['input']>;
+  /** http(s), at most 500 characters. */
   url?: InputMaybe<Scalars['URL']['input']>;
 };
 
@@ -665,9 +667,10 @@ export type OfferFilter = {
 
 /** An offer as a publisher sends it. Keyed by (publisher, externalId): sending it again updates it. */
 export type OfferInput = {
+  /** http(s), at most 1,000 characters. */
   applyUrl?: InputMaybe<Scalars['URL']['input']>;
   contractType: ContractType;
-  /** HTML allowed; sanitized to a safe subset (p, br, ul, ol, li, strong, em, b, i, a[href]). At most 50,000 characters. */
+  /** HTML allowed; sanitized to a safe subset (p, br, ul, ol, li, strong, em, b, i, a[href]). At most 50,000 characters, and 65,535 bytes of UTF-8 once sanitized. */
   description: Scalars['String']['input'];
   employer?: InputMaybe<EmployerInput>;
   /** Free text, at most 32 characters. */

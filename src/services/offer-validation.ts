@@ -12,8 +12,11 @@ export const OFFER_LIMITS = {
   externalId: 128,
   title: 255,
   description: 50_000,
+  /** The stored description's size in UTF-8 once sanitized: MariaDB's TEXT column (escaping can lengthen it). */
+  descriptionBytes: 65_535,
   employerName: 255,
   url: 1000,
+  employerUrl: 500,
   city: 128,
   salaryLabel: 255,
   experienceLevel: 32,
@@ -186,6 +189,9 @@ export function validateOfferInput(input: OfferInput, publisher: Publisher, now:
   else {
     description = sanitizeDescription(input.description);
     if (!hasText(description)) fail('description', 'EMPTY_AFTER_SANITIZING', 'description has no text once unsafe HTML is removed');
+    else if (Buffer.byteLength(description) > OFFER_LIMITS.descriptionBytes) {
+      fail('description', 'TOO_LONG', `description: at most ${OFFER_LIMITS.descriptionBytes} bytes of UTF-8 once sanitized (this one: ${Buffer.byteLength(description)})`);
+    }
   }
 
   let romeCode: string | null = null;
@@ -198,6 +204,7 @@ export function validateOfferInput(input: OfferInput, publisher: Publisher, now:
   if (employerName && employerName.length > OFFER_LIMITS.employerName) fail('employer.name', 'TOO_LONG', `employer.name: at most ${OFFER_LIMITS.employerName} characters`);
   const employerUrl = input.employer?.url ? httpUrl(input.employer.url) : null;
   if (input.employer?.url && !employerUrl) fail('employer.url', 'INVALID_URL', 'employer.url must be an http(s) URL');
+  else if (employerUrl && employerUrl.length > OFFER_LIMITS.employerUrl) fail('employer.url', 'TOO_LONG', `employer.url: at most ${OFFER_LIMITS.employerUrl} characters`);
 
   const location = input.location ?? {};
   const postalCode = location.postalCode?.trim() || null;

@@ -116,6 +116,25 @@ describe.each(engines())('offer ingestion on %s', (engine) => {
     expect(await publicIds()).not.toContain('bad-1');
   });
 
+  it('rejects what the database could not store, item by item: a description over 65,535 bytes once sanitized, an employer URL over 500 characters', async () => {
+    const res = await asPartner(UPSERT, {
+      offers: [
+        offerInput('size-ok', { description: 'é'.repeat(30_000), employer: { name: 'Acme', url: `https://acme.example/${'a'.repeat(470)}` } }),
+        offerInput('size-accents', { description: 'é'.repeat(40_000) }), // 40,000 characters, 80,000 bytes
+        offerInput('size-escaped', { description: '&'.repeat(20_000) }), // "&amp;" once sanitized: 100,000 bytes
+        offerInput('size-url', { employer: { name: 'Acme', url: `https://acme.example/${'a'.repeat(490)}` } }),
+      ],
+    });
+    expectNoErrors(res);
+    const [ok, accents, escaped, url] = res.data.upsertOffers.results;
+    expect(ok).toMatchObject({ status: 'CREATED', errors: [] });
+    expect(ok.offer.description).toHaveLength(30_000);
+    expect(accents.errors).toEqual([expect.objectContaining({ field: 'description', code: 'TOO_LONG' })]);
+    expect(accents.errors[0].message).toContain('80000');
+    expect(escaped.errors).toEqual([expect.objectContaining({ field: 'description', code: 'TOO_LONG' })]);
+    expect(url.errors).toEqual([expect.objectContaining({ field: 'employer.url', code: 'TOO_LONG' })]);
+  });
+
   it('sanitizes HTML descriptions to a safe subset', async () => {
     const res = await asPartner(UPSERT, {
       offers: [offerInput('html-1', { description: '<p onclick="x()">Bonjour <script>alert(1)</script><a href="javascript:evil()">lien</a> <a href="https://ex.fr/a">ok</a><img src=x onerror=y></p>' })],
