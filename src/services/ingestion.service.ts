@@ -212,17 +212,16 @@ export class IngestionService implements OfferIngestion {
         // attempt (duplicate key), and the retry finds it stored (UPDATED or UNCHANGED, not CREATED).
         const created = toWrite.filter((w) => results[w.index].offerId === null);
         const updated = toWrite.filter((w) => results[w.index].offerId !== null);
-        for (const [rows, statement] of [
-          [created, insertStatement],
-          [updated, (n: number) => upsertStatement(this.dialect, n)],
-        ] as const) {
-          for (const chunk of chunks(rows, ROWS_PER_STATEMENT)) {
-            await tx.run(statement(chunk.length), chunk.flatMap((w) => upsertValues(publisher, w.offer.row, w.publishedAt)));
-          }
+        for (const chunk of chunks(created, ROWS_PER_STATEMENT)) {
+          const ids = await tx.rows<{ id: number; external_id: string }>(
+            `${insertStatement(chunk.length)} RETURNING id, external_id`,
+            chunk.flatMap((w) => upsertValues(publisher, w.offer.row, w.publishedAt)),
+          );
+          const idOf = new Map(ids.map((r) => [r.external_id, Number(r.id)]));
+          for (const w of chunk) results[w.index].offerId = idOf.get(w.offer.externalId)!;
         }
-        if (created.length) {
-          const ids = await this.lockExisting(tx, key, created.map((w) => w.offer.externalId), false);
-          for (const w of created) results[w.index].offerId = ids.get(w.offer.externalId)!.id;
+        for (const chunk of chunks(updated, ROWS_PER_STATEMENT)) {
+          await tx.run(upsertStatement(this.dialect, chunk.length), chunk.flatMap((w) => upsertValues(publisher, w.offer.row, w.publishedAt)));
         }
         const payload = summarize(results);
         if (batchId) await this.storeBatch(tx, key, batchId, payloadHash!, payload, now);
@@ -263,9 +262,9 @@ export class IngestionService implements OfferIngestion {
   }
 
   /** The publisher's stored offers among these externalIds; locked FOR UPDATE on MariaDB (SQLite: the transaction holds the only writer). */
-  private async lockExisting(tx: TxQuery, key: number, externalIds: string[], forUpdate = true): Promise<Map<string, StoredOffer>> {
+  private async lockExisting(tx: TxQuery, key: number, externalIds: string[]): Promise<Map<string, StoredOffer>> {
     const found = new Map<string, StoredOffer>();
-    const lock = forUpdate && this.dialect === 'mysql' ? ' FOR UPDATE' : '';
+    const lock = this.dialect === 'mysql' ? ' FOR UPDATE' : '';
     for (const chunk of chunks(externalIds, KEYS_PER_LOOKUP)) {
       const rows = await tx.rows<Row>(
         `SELECT ${STORED_COLUMNS} FROM offer WHERE partner_key = ? AND external_id IN (${chunk.map(() => '?').join(', ')}) ORDER BY external_id${lock}`,
@@ -283,6 +282,11 @@ export class IngestionService implements OfferIngestion {
 
   /** The stored ids of these items when every one is stored ACTIVE with the same input hash, else null. */
   private async idsIfAllUnchanged(key: number, items: ReadonlyArray<{ externalId: string; hash: string; input: OfferInput }>): Promise<Map<string, number> | null> {
+    // A call of new or changed offers usually shows it on its first item: one point lookup then
+    // spares the database the lookup of every externalId.
+    const [first] = items;
+    const probe = await this.executor.all(sql`SELECT ${raw(STORED_COLUMNS)} FROM offer WHERE partner_key = ${key} AND external_id = ${first.externalId}`);
+    if (probe.length === 0 || !isUnchanged(storedFromRow(probe[0]), first)) return null;
     const ids = new Map<string, number>();
     const byExternalId = new Map(items.map((i) => [i.externalId, i]));
     for (const chunk of chunks([...byExternalId.keys()], KEYS_PER_LOOKUP)) {
