@@ -10,7 +10,7 @@ import { createSyntheticOfferGenerator } from '../src/db/seed/synthetic-offers';
 import type { OfferInput } from '../src/services/ingestion.types';
 import { stopAllChildren } from './children';
 import { encodeBody, startBenchHub } from './hub';
-import { sizeBufferPool } from './mariadb';
+import { emptyBufferPool, sizeBufferPool } from './mariadb';
 
 /**
  * `npm run bench:ingest`: 250,000 offers pushed through upsertOffers over HTTP in batches of
@@ -57,8 +57,9 @@ function queuedForIndexing(database: string): number {
 async function main(): Promise<void> {
   const db = parseDatabaseUrl(DATABASE_URL);
   if (db.type !== 'mysql') throw new Error('bench:ingest runs on MariaDB/MySQL');
-  const bufferPool = sizeBufferPool();
   await dropMysqlDatabase(db);
+  const freePagesBefore = emptyBufferPool();
+  const bufferPool = sizeBufferPool();
   await ensureMysqlDatabase(db);
   fs.mkdirSync(RESULTS_DIR, { recursive: true });
   const hub = await startBenchHub(DATABASE_URL, ADMIN_KEY, path.join(RESULTS_DIR, 'ingest-hub.log'));
@@ -110,14 +111,14 @@ async function main(): Promise<void> {
     const cpu = (fs.readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.*)/) ?? [])[1];
     const report = {
       date: new Date().toISOString(),
-      machine: { cores: os.cpus().length, cpu, node: process.version, mariadb },
+      machine: { cores: os.cpus().length, cpu, node: process.version, mariadb, bufferPoolBytes: bufferPool, freeBufferPoolPagesBefore: freePagesBefore },
       batch: BATCH,
       results,
     };
     fs.writeFileSync(path.join(RESULTS_DIR, 'ingest-latest.json'), JSON.stringify(report, null, 2));
     const target = (r: (typeof results)[0]) => (r.name === 'new' ? 5000 : r.name === 'unchanged' ? 20000 : null);
     const md = [
-      `Ingestion benchmark, ${report.date.slice(0, 10)}: ${report.machine.cores} cores (${cpu}), Node ${process.version}, MariaDB ${mariadb} (buffer pool ${(bufferPool / 1024 ** 3).toFixed(0)} GiB); ${TOTAL.toLocaleString('en')} offers in batches of ${BATCH} over HTTP, ${CLIENTS} concurrent client${CLIENTS > 1 ? 's' : ''} (bodies serialised and encoded before the clock starts).`,
+      `Ingestion benchmark, ${report.date.slice(0, 10)}: ${report.machine.cores} cores (${cpu}), Node ${process.version}, MariaDB ${mariadb} (buffer pool ${(bufferPool / 1024 ** 3).toFixed(0)} GiB, emptied before the run: ${freePagesBefore.toLocaleString('en')} pages were free); ${TOTAL.toLocaleString('en')} offers in batches of ${BATCH} over HTTP, ${CLIENTS} concurrent client${CLIENTS > 1 ? 's' : ''} (bodies serialised and encoded before the clock starts).`,
       '',
       '| pass | offers/s | seconds | keyword index caught up (s) | created | updated | unchanged | rejected | target | met? |',
       '|---|---|---|---|---|---|---|---|---|---|',
