@@ -2,7 +2,6 @@ import 'reflect-metadata';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { execSync } from 'node:child_process';
 import { dropMysqlDatabase, ensureMysqlDatabase, openDatabase } from '../src/db/data-source';
 import { parseDatabaseUrl } from '../src/config';
 import { seedDatabase } from '../src/db/seed/seed';
@@ -11,7 +10,7 @@ import { addDays, parisDay } from '../src/services/paris-day';
 import { stopAllChildren } from './children';
 import { encodeBody, startBenchHub } from './hub';
 import { runLoad } from './load';
-import { sizeBufferPool } from './mariadb';
+import { mysql, sizeBufferPool } from './mariadb';
 import { prng } from './prng';
 
 
@@ -185,7 +184,7 @@ async function main(): Promise<void> {
       loads.push({ name: s.name, totals: report.totals, ...r });
     }
 
-    const mariadb = execSync('mysql -h127.0.0.1 -uroot -N -e "SELECT VERSION()"').toString().trim();
+    const mariadb = mysql('SELECT VERSION()');
     const cpu = (fs.readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.*)/) ?? [])[1];
     const result = {
       date: new Date().toISOString(),

@@ -3,7 +3,6 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { execSync } from 'node:child_process';
 import mysql from 'mysql2/promise';
 import { dropMysqlDatabase, ensureMysqlDatabase } from '../src/db/data-source';
 import { parseDatabaseUrl } from '../src/config';
@@ -17,7 +16,7 @@ import { stopAllChildren } from './children';
 import { startBenchHub } from './hub';
 import { readSqlCounter } from './verify';
 import { runLoad, stopLoad } from './load';
-import { sizeBufferPool } from './mariadb';
+import { mysql as mysqlCli, sizeBufferPool } from './mariadb';
 import { prng } from './prng';
 
 /**
@@ -393,7 +392,7 @@ async function main(): Promise<void> {
     const romeOnly = await loadRome(SECONDS);
     const [[accessRows]] = (await conn.query('SELECT COUNT(*) AS n FROM cv_access_log')) as any;
 
-    const mariadb = execSync('mysql -h127.0.0.1 -uroot -N -e "SELECT VERSION()"').toString().trim();
+    const mariadb = mysqlCli('SELECT VERSION()');
     const cpu = (fs.readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.*)/) ?? [])[1];
     const failures = result.non2xx + result.errors + result.timeouts + result.graphqlErrors;
     const report = {

@@ -2,7 +2,6 @@ import 'reflect-metadata';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { execSync } from 'node:child_process';
 import { dropMysqlDatabase, ensureMysqlDatabase } from '../src/db/data-source';
 import { parseDatabaseUrl } from '../src/config';
 import { loadShippedFranceTravailOffers, mapFranceTravailOffer } from '../src/db/seed/france-travail.mapper';
@@ -10,7 +9,7 @@ import { createSyntheticOfferGenerator } from '../src/db/seed/synthetic-offers';
 import type { OfferInput } from '../src/services/ingestion.types';
 import { stopAllChildren } from './children';
 import { encodeBody, startBenchHub } from './hub';
-import { emptyBufferPool, sizeBufferPool } from './mariadb';
+import { emptyBufferPool, mysql, sizeBufferPool } from './mariadb';
 
 /**
  * `npm run bench:ingest`: 250,000 offers pushed through upsertOffers over HTTP in batches of
@@ -51,7 +50,7 @@ function buildInputs(): OfferInput[] {
 /** Offers the keyword index has yet to take (MariaDB's offer_search_queue). */
 function queuedForIndexing(database: string): number {
   // (database names are checked by parseDatabaseUrl: letters, digits, _ and $)
-  return Number(execSync(`mysql -h127.0.0.1 -uroot -N -e 'SELECT COUNT(*) FROM ${database}.offer_search_queue'`).toString().trim());
+  return Number(mysql(`SELECT COUNT(*) FROM ${database}.offer_search_queue`));
 }
 
 async function main(): Promise<void> {
@@ -107,7 +106,7 @@ async function main(): Promise<void> {
     const modified = inputs.map((o, i) => (i % 10 === 0 ? { ...o, title: `${o.title} (mise à jour)` } : o));
     results.push(await pass('10 % modified', modified));
 
-    const mariadb = execSync('mysql -h127.0.0.1 -uroot -N -e "SELECT VERSION()"').toString().trim();
+    const mariadb = mysql('SELECT VERSION()');
     const cpu = (fs.readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.*)/) ?? [])[1];
     const report = {
       date: new Date().toISOString(),

@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 
-const mysql = (sql: string) => execFileSync('mysql', ['-h127.0.0.1', '-uroot', '-N', '-e', sql]).toString().trim();
+/** One statement through the mysql client on the loopback server (root): its output, trimmed. */
+export const mysql = (sql: string): string => execFileSync('mysql', ['-h127.0.0.1', '-uroot', '-N', '-e', sql]).toString().trim();
 const status = (name: string) => Number(mysql(`SHOW GLOBAL STATUS LIKE '${name}'`).split('\t')[1]);
 
 /**

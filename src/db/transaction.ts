@@ -1,5 +1,6 @@
 import type { DataSource, QueryRunner } from 'typeorm';
 import { dialectOf } from './data-source';
+import { driverErrorOf } from './driver-errors';
 
 /** A statement inside a transaction: rows for a SELECT, `affected` for writes. */
 export interface TxQuery {
@@ -11,7 +12,7 @@ export interface TxQuery {
 const RETRYABLE_MYSQL_ERRNO = new Set([1213, 1205]);
 
 function isRetryable(err: unknown): boolean {
-  const driverError = (err as { driverError?: { errno?: number; code?: string } })?.driverError ?? (err as { errno?: number; code?: string });
+  const driverError = driverErrorOf(err);
   return RETRYABLE_MYSQL_ERRNO.has(Number(driverError?.errno)) || driverError?.code === 'SQLITE_BUSY';
 }
 

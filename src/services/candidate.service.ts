@@ -12,6 +12,7 @@ import {
 import type { CvInput } from '../__generated__/resolvers-types';
 import { requireAgency } from '../auth/viewer';
 import { dialectOf, type Dialect } from '../db/data-source';
+import { isDuplicateKey } from '../db/driver-errors';
 import { fromDbDateTime, fromDbDateTimeOrNull, toDbDateTime, type Sql } from '../db/sql';
 import { createSqlExecutor, type SqlExecutor } from '../db/sql-executor';
 import { withTransaction, writeStatement, type TxQuery } from '../db/transaction';
@@ -114,11 +115,6 @@ function contactFromRow(row: Row): CandidateContactEntity {
     email: (row.email as string | null) ?? null,
     phone: (row.phone as string | null) ?? null,
   });
-}
-
-function isDuplicateKey(err: unknown): boolean {
-  const e = (err as { driverError?: { errno?: number; code?: string } })?.driverError ?? (err as { errno?: number; code?: string });
-  return Number(e?.errno) === 1062 || e?.code === 'SQLITE_CONSTRAINT_UNIQUE';
 }
 
 function chunks<T>(items: readonly T[], size: number): T[][] {

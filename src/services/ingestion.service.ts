@@ -4,6 +4,7 @@ import { PartnerEntity } from '../../entities';
 import { dialectOf, type Dialect } from '../db/data-source';
 import { BULK_COLUMNS, offerWriteValues } from '../db/offer-bulk-writer';
 import { fromDbDateTime, inList, raw, sql, toDbDateTime } from '../db/sql';
+import { isDuplicateKey } from '../db/driver-errors';
 import { createSqlExecutor, type SqlExecutor } from '../db/sql-executor';
 import { withTransaction, type TransactionOptions, type TxQuery } from '../db/transaction';
 import { offerStockChanged } from './offer-stock';
@@ -32,7 +33,7 @@ const UPDATED_COLUMNS = BULK_COLUMNS.filter((c) => !['source', 'partner_id', 'pa
  * does: a duplicate on the offer key means another call stored it since the lookup, and the whole
  * call runs again.
  */
-const UPSERT_TRANSACTION: TransactionOptions = { isolation: 'READ COMMITTED', retryOn: isOfferKeyDuplicate };
+const UPSERT_TRANSACTION: TransactionOptions = { isolation: 'READ COMMITTED', retryOn: (err) => isDuplicateKey(err, 'uq_offer_partner_external') };
 
 /** Rows per statement: well under SQLite's 32,766 bound parameters (33 columns a row). */
 const ROWS_PER_STATEMENT = 500;
@@ -350,17 +351,6 @@ export class IngestionService implements OfferIngestion {
 function summarize(results: OfferUpsertResultModel[]): UpsertOffersPayloadModel {
   const count = (status: OfferUpsertResultModel['status']) => results.filter((r) => r.status === status).length;
   return { created: count('CREATED'), updated: count('UPDATED'), unchanged: count('UNCHANGED'), rejected: count('REJECTED'), results };
-}
-
-/** A duplicate (publisher, externalId) on MariaDB (uq_offer_partner_external); SQLite's single writer cannot meet one. */
-function isOfferKeyDuplicate(err: unknown): boolean {
-  const e = (err as { driverError?: { errno?: number; sqlMessage?: string } })?.driverError ?? (err as { errno?: number; sqlMessage?: string });
-  return Number(e?.errno) === 1062 && String(e?.sqlMessage ?? '').includes('uq_offer_partner_external');
-}
-
-function isDuplicateKey(err: unknown): boolean {
-  const e = (err as { driverError?: { errno?: number; code?: string } })?.driverError ?? (err as { errno?: number; code?: string });
-  return Number(e?.errno) === 1062 || e?.code === 'SQLITE_CONSTRAINT_UNIQUE';
 }
 
 export type { InputErrorModel };

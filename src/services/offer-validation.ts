@@ -189,8 +189,9 @@ export function validateOfferInput(input: OfferInput, publisher: Publisher, now:
   else {
     description = sanitizeDescription(input.description);
     if (!hasText(description)) fail('description', 'EMPTY_AFTER_SANITIZING', 'description has no text once unsafe HTML is removed');
-    else if (Buffer.byteLength(description) > OFFER_LIMITS.descriptionBytes) {
-      fail('description', 'TOO_LONG', `description: at most ${OFFER_LIMITS.descriptionBytes} bytes of UTF-8 once sanitized (this one: ${Buffer.byteLength(description)})`);
+    else {
+      const bytes = Buffer.byteLength(description);
+      if (bytes > OFFER_LIMITS.descriptionBytes) fail('description', 'TOO_LONG', `description: at most ${OFFER_LIMITS.descriptionBytes} bytes of UTF-8 once sanitized (this one: ${bytes})`);
     }
   }
 
