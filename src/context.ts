@@ -18,8 +18,7 @@ export interface GraphQLContext {
 }
 
 /** Builds the context of one request: fresh loaders, never shared with another request. */
-export function buildContext(services: Services, req?: IncomingMessage, viewer: Viewer = PUBLIC_VIEWER): GraphQLContext {
-  const now = new Date();
+export function buildContext(services: Services, req?: IncomingMessage, viewer: Viewer = PUBLIC_VIEWER, now: Date = new Date()): GraphQLContext {
   const header = req?.headers['x-request-id'];
   const requestId = typeof header === 'string' && /^[\w-]{1,64}$/.test(header) ? header : randomUUID();
   const cvAccess = new CvAccessRecorder();

@@ -56,6 +56,11 @@ export interface HubOptions {
   limits?: Partial<HttpLimits>;
   /** Accepted as an AGENCY key (PASSERELLE_ADMIN_KEY). */
   adminKey?: string;
+  /**
+   * The hub's clock: each request's instant (`ctx.now`: visibility, accepted audience window,
+   * offer audience days) and the report pages' "now". Tests inject a fixed one; default: the system's.
+   */
+  clock?: () => Date;
 }
 
 function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer | null> {
@@ -96,6 +101,7 @@ function sendError(res: http.ServerResponse, code: ErrorCode | 'BAD_REQUEST', me
  */
 export async function startHub(dataSource: DataSource, opts: HubOptions): Promise<RunningHub> {
   const limits: HttpLimits = { ...DEFAULT_LIMITS, ...opts.limits };
+  const clock = opts.clock ?? (() => new Date());
   const services = createServices(dataSource, { adminKey: opts.adminKey });
   const schema = buildSchema();
   const apollo = new ApolloServer<GraphQLContext>({
@@ -153,7 +159,7 @@ export async function startHub(dataSource: DataSource, opts: HubOptions): Promis
       if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
     }
     const httpGraphQLRequest: HTTPGraphQLRequest = { method: req.method!.toUpperCase(), headers, search: url.search, body };
-    const result = await apollo.executeHTTPGraphQLRequest({ httpGraphQLRequest, context: async () => buildContext(services, req, viewer) });
+    const result = await apollo.executeHTTPGraphQLRequest({ httpGraphQLRequest, context: async () => buildContext(services, req, viewer, clock()) });
     const outHeaders: Record<string, string> = {};
     for (const [key, value] of result.headers) outHeaders[key] = value;
     if (result.body.kind === 'complete') {
@@ -194,7 +200,7 @@ export async function startHub(dataSource: DataSource, opts: HubOptions): Promis
           return;
         }
       }
-      handleReportRequest(req, res, url, services).catch(fail);
+      handleReportRequest(req, res, url, services, clock()).catch(fail);
     } else if (route === '/') {
       res.writeHead(302, { location: '/graphql' });
       res.end();

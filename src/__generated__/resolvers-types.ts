@@ -57,8 +57,10 @@ export type AudienceCounts = {
   applyClicks: Scalars['SafeInt']['output'];
   impressions: Scalars['SafeInt']['output'];
   /**
-   * Distinct visitors (HyperLogLog estimate, within 2 %). Exact union within a calendar month; over
-   * several months a visitor seen in two of them counts once in each (the hash secret is monthly).
+   * Distinct visitors (HyperLogLog estimate, within 2 %). Over any period of up to 31 days a
+   * returning visitor counts once, whatever month or year boundary the period crosses. Over a longer
+   * period (a range of more than 31 days' totals) the figure is the sum of its calendar months'
+   * distinct visitors: a visitor seen in two months counts once in each.
    */
   uniqueVisitors: Scalars['SafeInt']['output'];
   views: Scalars['SafeInt']['output'];
@@ -86,7 +88,8 @@ export type AudienceEventInput = {
   type: Scalars['String']['input'];
   /**
    * The site's pseudonymous visitor id (1 to 256 characters). Never stored: it only feeds the
-   * unique-visitor sketches as a keyed hash (HMAC-SHA-256 with a secret per calendar month).
+   * unique-visitor sketches as a keyed hash (HMAC-SHA-256 under keys that are destroyed on a schedule:
+   * README, "Audience").
    */
   visitorId: Scalars['String']['input'];
 };

@@ -99,11 +99,10 @@ async function hubPage(viewer: Viewer, url: URL, services: Services, now: Date):
  * HTML pages computed by the same service calls, with the same authorization, as the GraphQL
  * `audience` and `hubStats` queries; /reports/assets/* serves their scripts and stylesheet.
  */
-export async function handleReportRequest(req: http.IncomingMessage, res: http.ServerResponse, url: URL, services: Services): Promise<void> {
+export async function handleReportRequest(req: http.IncomingMessage, res: http.ServerResponse, url: URL, services: Services, now: Date = new Date()): Promise<void> {
   if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, page({ title: 'Méthode non permise', body: '<p>GET only.</p>' }), { allow: 'GET, HEAD' });
   const route = url.pathname;
   if (route.startsWith('/reports/assets/')) return serveAsset(res, route.slice('/reports/assets/'.length));
-  const now = new Date();
   try {
     if (route === '/reports/audience') return send(res, 200, await audiencePage(await viewerOf(req, url, services, now), url, services, now));
     if (route === '/reports/hub') return send(res, 200, await hubPage(await viewerOf(req, url, services, now), url, services, now));

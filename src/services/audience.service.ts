@@ -26,14 +26,15 @@ import {
 } from './audience.types';
 import { DaySketchCache, type DaySketch } from './day-sketch-cache';
 import { HyperLogLog } from './hyperloglog';
-import { addDays, daysBetween, daysInRange, isDay, monthEnd, monthOf, parisDay, weekStart } from './paris-day';
+import { hashPeriodsOf, keySegmentsOf, oldestLiveKey } from './audience-keys';
+import { addDays, daysBetween, daysInRange, isDay, monthEnd, parisDay, weekStart } from './paris-day';
 
 type Row = Record<string, unknown>;
 /** [impressions, views, applyClicks], indexed like AUDIENCE_EVENT_TYPES. */
 type Counts = [number, number, number];
 
 export interface AudienceOptions {
-  /** Events older than this many days are rejected (TOO_OLD); a month's secret lives this long after the month. */
+  /** Events older than this many days are rejected (TOO_OLD); a month's key lives this long (and a day) after the month. */
   maxEventAgeDays?: number;
   /** Clock skew tolerated before an event counts as from the future. */
   futureToleranceMs?: number;
@@ -87,6 +88,26 @@ function parseDayKey(key: string): { scope: number; day: string } {
   return { scope: Number(scope), day };
 }
 
+/** `scope|period|day`: one distinct-visitor sketch, that of a (scope, day) under the key of `period`. */
+function sketchKey(scope: number, period: string, day: string): string {
+  return `${scope}|${period}|${day}`;
+}
+
+interface SketchId {
+  scope: number;
+  period: string;
+  day: string;
+}
+
+function parseSketchKey(key: string): SketchId {
+  const [scope, period, day] = key.split('|');
+  return { scope: Number(scope), period, day };
+}
+
+function compareSketchIds(a: SketchId, b: SketchId): number {
+  return a.scope - b.scope || (a.period < b.period ? -1 : a.period > b.period ? 1 : 0) || (a.day < b.day ? -1 : a.day > b.day ? 1 : 0);
+}
+
 function addCounts(map: Map<string, Counts>, key: string, type: number): void {
   let counts = map.get(key);
   if (!counts) map.set(key, (counts = [0, 0, 0]));
@@ -97,9 +118,10 @@ function addCounts(map: Map<string, Counts>, key: string, type: number): void {
  * Audience collection and reporting. Events are validated one by one (a bad one is rejected with
  * its reasons, never blocking the others), then folded in ONE transaction into daily counters per
  * offer and per scope (whole site, each partner) with additive upserts, and into the distinct-visitor
- * sketch of each (scope, day) as an appended delta (folded into the sketch every few batches).
+ * sketches of each (scope, day) as appended deltas (folded into the sketches every few batches).
  * Raw events and visitor ids are never stored: a visitor id only ever exists, in memory, as
- * HMAC-SHA-256(secret of its Paris month, visitorId), and is kept only as HyperLogLog registers.
+ * HMAC-SHA-256(key, visitorId) under the one or two keys of its Paris day (audience-keys.ts), and is
+ * kept only as HyperLogLog registers.
  * Reports read those aggregates (about one row per day), so their cost does not grow with offers.
  */
 export class AudienceService {
@@ -178,7 +200,9 @@ export class AudienceService {
     if (accepted.length === 0) return { accepted: 0, rejected, errors };
 
     // Fold the batch in memory: counters per (offer, day) and (scope, day), registers per (scope, day).
-    const secrets = await this.secretsFor([...new Set(accepted.map((c) => monthOf(c.day)))], now);
+    const periodsOfDay = new Map<string, string[]>();
+    for (const event of accepted) if (!periodsOfDay.has(event.day)) periodsOfDay.set(event.day, hashPeriodsOf(event.day));
+    const secrets = await this.secretsFor([...new Set([...periodsOfDay.values()].flat())], now);
     const hashes = new Map<string, { index: number; rank: number }>();
     const offerCounts = new Map<string, Counts>();
     const scopeCounts = new Map<string, Counts>();
@@ -189,21 +213,21 @@ export class AudienceService {
       if ((updates.get(index) ?? 0) < rank) updates.set(index, rank);
     };
     for (const event of accepted) {
-      const period = monthOf(event.day);
-      const hashKey = `${period}\u0000${event.visitorId}`;
-      let position = hashes.get(hashKey);
-      if (!position) {
-        const digest = crypto.createHmac('sha256', secrets.get(period)!).update(event.visitorId, 'utf8').digest();
-        position = HyperLogLog.position(digest.readUInt32BE(0), digest.readUInt32BE(4));
-        hashes.set(hashKey, position);
-      }
       const partnerId = partnerOf.get(event.offerId) ?? null;
       addCounts(offerCounts, dayKey(event.offerId, event.day), event.type);
       addCounts(scopeCounts, dayKey(SITE_SCOPE, event.day), event.type);
-      raise(dayKey(SITE_SCOPE, event.day), position.index, position.rank);
-      if (partnerId !== null) {
-        addCounts(scopeCounts, dayKey(partnerId, event.day), event.type);
-        raise(dayKey(partnerId, event.day), position.index, position.rank);
+      if (partnerId !== null) addCounts(scopeCounts, dayKey(partnerId, event.day), event.type);
+      // Under each key of the day (two in the 31 days before a month starts), into that key's sketches.
+      for (const period of periodsOfDay.get(event.day)!) {
+        const hashKey = `${period}\u0000${event.visitorId}`;
+        let position = hashes.get(hashKey);
+        if (!position) {
+          const digest = crypto.createHmac('sha256', secrets.get(period)!).update(event.visitorId, 'utf8').digest();
+          position = HyperLogLog.position(digest.readUInt32BE(0), digest.readUInt32BE(4));
+          hashes.set(hashKey, position);
+        }
+        raise(sketchKey(SITE_SCOPE, period, event.day), position.index, position.rank);
+        if (partnerId !== null) raise(sketchKey(partnerId, period, event.day), position.index, position.rank);
       }
     }
 
@@ -239,7 +263,7 @@ export class AudienceService {
   }
 
   /**
-   * The visitor-hash secret of each month (`YYYY-MM`): a random 32-byte key stored on first use
+   * The visitor-hash key of each period (`YYYY-MM`, audience-keys.ts): a random 32-byte key stored on first use
    * (concurrent first uses agree: the insert is a no-op when another process won), then cached.
    */
   private async secretsFor(periods: string[], now: Date): Promise<Map<string, Buffer>> {
@@ -265,23 +289,26 @@ export class AudienceService {
   }
 
   /**
-   * Deletes the secrets of months that no accepted event can belong to any more (every day of the
-   * month is older than the accepted window, plus a day): their sketches stay, unlinkable. Returns
-   * how many were deleted. Runs at most hourly from the ingestion path; callable directly.
+   * Deletes the keys that no accepted event can be hashed under any more (every day of their month
+   * is older than the accepted window, plus a day): their sketches stay, unlinkable. Returns how
+   * many were deleted. Runs at most hourly from the ingestion path; callable directly.
    */
   async purgeExpiredSecrets(now: Date = new Date(), opts: { onlyIfDue?: boolean } = {}): Promise<number> {
     if (opts.onlyIfDue && now.getTime() - this.lastSecretPurge < SECRET_PURGE_INTERVAL_MS) return 0;
     this.lastSecretPurge = now.getTime();
-    const keepFrom = monthOf(addDays(parisDay(now), -(this.maxEventAgeDays + 1)));
+    const keepFrom = oldestLiveKey(parisDay(now), this.maxEventAgeDays);
     for (const period of this.secrets.keys()) if (period < keepFrom) this.secrets.delete(period);
     return withTransaction(this.dataSource, (tx) => tx.run('DELETE FROM audience_secret WHERE period < ?', [keepFrom]));
   }
 
-  /** One sparse delta row per (scope, day) the batch touched: the highest rank it saw per register. */
+  /** One sparse delta row per (scope, key, day) sketch the batch touched: the highest rank it saw per register. */
   private async appendSketchDeltas(tx: TxQuery, updates: Map<string, Map<number, number>>): Promise<void> {
-    const rows = [...updates].map(([key, raises]) => ({ ...parseDayKey(key), registers: HyperLogLog.serializeEntries(raises) }));
+    const rows = [...updates].map(([key, raises]) => ({ ...parseSketchKey(key), registers: HyperLogLog.serializeEntries(raises) }));
     for (const chunk of chunks(rows, SKETCHES_PER_STATEMENT)) {
-      await tx.run(`INSERT INTO audience_sketch_delta (scope, day, registers) VALUES ${Array(chunk.length).fill('(?, ?, ?)').join(', ')}`, chunk.flatMap((r) => [r.scope, r.day, r.registers]));
+      await tx.run(
+        `INSERT INTO audience_sketch_delta (scope, period, day, registers) VALUES ${Array(chunk.length).fill('(?, ?, ?, ?)').join(', ')}`,
+        chunk.flatMap((r) => [r.scope, r.period, r.day, r.registers]),
+      );
     }
   }
 
@@ -305,7 +332,7 @@ export class AudienceService {
    * The hub runs it every minute (main.ts); returns how many (scope, day) sketches it folded.
    */
   async foldSketchDeltas(): Promise<number> {
-    const keys = (await this.executor.all(sql`SELECT DISTINCT scope, day FROM audience_sketch_delta`)).map((row) => dayKey(Number(row.scope), dayFromDb(row.day)));
+    const keys = (await this.executor.all(sql`SELECT DISTINCT scope, period, day FROM audience_sketch_delta`)).map((row) => sketchKey(Number(row.scope), String(row.period), dayFromDb(row.day)));
     if (keys.length) await this.compactSketches(keys);
     return keys.length;
   }
@@ -317,33 +344,33 @@ export class AudienceService {
    * appending meanwhile) and exactly the rows read are deleted.
    */
   private async compactSketches(keyList: string[]): Promise<void> {
-    const keys = keyList.map(parseDayKey).sort((a, b) => a.scope - b.scope || (a.day < b.day ? -1 : a.day > b.day ? 1 : 0));
+    const keys = keyList.map(parseSketchKey).sort(compareSketchIds);
     const mysql = this.dialect === 'mysql';
-    const values = (n: number) => Array(n).fill('(?, ?, ?)').join(', ');
+    const values = (n: number) => Array(n).fill('(?, ?, ?, ?)').join(', ');
     await withTransaction(this.dataSource, async (tx) => {
       for (const chunk of chunks(keys, SKETCHES_PER_STATEMENT)) {
-        const pairs = chunk.flatMap((k) => [k.scope, k.day]);
-        const where = chunk.map(() => '(scope = ? AND day = ?)').join(' OR ');
+        const triples = chunk.flatMap((k) => [k.scope, k.period, k.day]);
+        const where = chunk.map(() => '(scope = ? AND period = ? AND day = ?)').join(' OR ');
         await tx.run(
-          `INSERT INTO audience_sketch (scope, day, registers) VALUES ${values(chunk.length)} ${mysql ? 'ON DUPLICATE KEY UPDATE registers = registers' : 'ON CONFLICT (scope, day) DO NOTHING'}`,
-          chunk.flatMap((k) => [k.scope, k.day, EMPTY_SKETCH]),
+          `INSERT INTO audience_sketch (scope, period, day, registers) VALUES ${values(chunk.length)} ${mysql ? 'ON DUPLICATE KEY UPDATE registers = registers' : 'ON CONFLICT (scope, period, day) DO NOTHING'}`,
+          chunk.flatMap((k) => [k.scope, k.period, k.day, EMPTY_SKETCH]),
         );
         const sketches = new Map<string, HyperLogLog>();
-        for (const row of await tx.rows<Row>(`SELECT scope, day, registers FROM audience_sketch WHERE ${where}${mysql ? ' FOR UPDATE' : ''}`, pairs)) {
-          sketches.set(dayKey(Number(row.scope), dayFromDb(row.day)), HyperLogLog.deserialize(toBuffer(row.registers)));
+        for (const row of await tx.rows<Row>(`SELECT scope, period, day, registers FROM audience_sketch WHERE ${where}${mysql ? ' FOR UPDATE' : ''}`, triples)) {
+          sketches.set(sketchKey(Number(row.scope), String(row.period), dayFromDb(row.day)), HyperLogLog.deserialize(toBuffer(row.registers)));
         }
         const merged: number[] = [];
         const changed = new Set<string>();
-        for (const row of await tx.rows<Row>(`SELECT id, scope, day, registers FROM audience_sketch_delta WHERE ${where}`, pairs)) {
-          const key = dayKey(Number(row.scope), dayFromDb(row.day));
+        for (const row of await tx.rows<Row>(`SELECT id, scope, period, day, registers FROM audience_sketch_delta WHERE ${where}`, triples)) {
+          const key = sketchKey(Number(row.scope), String(row.period), dayFromDb(row.day));
           if (sketches.get(key)!.mergeSerialized(toBuffer(row.registers))) changed.add(key);
           merged.push(Number(row.id));
         }
-        const rewritten = [...changed].map((key) => ({ ...parseDayKey(key), registers: sketches.get(key)!.serialize() }));
+        const rewritten = [...changed].map((key) => ({ ...parseSketchKey(key), registers: sketches.get(key)!.serialize() }));
         for (const part of chunks(rewritten, SKETCHES_PER_STATEMENT)) {
           await tx.run(
-            `INSERT INTO audience_sketch (scope, day, registers) VALUES ${values(part.length)} ${mysql ? 'ON DUPLICATE KEY UPDATE registers = VALUES(registers)' : 'ON CONFLICT (scope, day) DO UPDATE SET registers = excluded.registers'}`,
-            part.flatMap((r) => [r.scope, r.day, r.registers]),
+            `INSERT INTO audience_sketch (scope, period, day, registers) VALUES ${values(part.length)} ${mysql ? 'ON DUPLICATE KEY UPDATE registers = VALUES(registers)' : 'ON CONFLICT (scope, period, day) DO UPDATE SET registers = excluded.registers'}`,
+            part.flatMap((r) => [r.scope, r.period, r.day, r.registers]),
           );
         }
         for (const ids of chunks(merged, IDS_PER_LOOKUP)) await tx.run(`DELETE FROM audience_sketch_delta WHERE id IN (${ids.map(() => '?').join(', ')})`, ids);
@@ -403,53 +430,54 @@ export class AudienceService {
    * The audience of a partner (or the whole site) from `from` to `to` (Europe/Paris days, both
    * included): one point per day, ISO week (Monday first) or calendar month, clipped to the range,
    * with zeros for days without events; totals over the whole range. Unique visitors merge the
-   * days' sketches: exact union within a calendar month (one hash secret per month); across months
-   * a visitor seen in two months counts once in each (README, "Audience").
+   * days' sketches under one key for any period of at most 31 days, so a returning visitor counts
+   * once whatever month boundary it crosses; a longer period adds its calendar months' uniques
+   * (audience-keys.ts, README "Audience").
    */
   async report(viewer: Viewer, request: AudienceReportRequest): Promise<AudienceReportModel> {
     const { scope, partner } = await this.resolveScope(viewer, request.partnerId);
     const { from, to, granularity } = request;
     this.validateRange(from, to);
+    const points = periodsOf(from, to, granularity);
+    const periods = [...new Set([{ start: from, end: to }, ...points].flatMap((p) => keySegmentsOf(p.start, p.end).map((s) => s.period)))];
     // Deltas before sketches: a fold committing in between then moves deltas already read into a
     // sketch read after it (merging twice is harmless), where the other order could miss them.
-    const deltaRows = await this.executor.all(sql`SELECT id, day, registers FROM audience_sketch_delta WHERE scope = ${scope} AND day >= ${from} AND day <= ${to}`);
+    const deltaRows = await this.executor.all(
+      sql`SELECT id, period, day, registers FROM audience_sketch_delta WHERE scope = ${scope} AND period IN ${inList(periods)} AND day >= ${from} AND day <= ${to}`,
+    );
     const [counterRows, sketchRows] = await Promise.all([
       this.executor.all(sql`SELECT day, impressions, views, apply_clicks FROM audience_scope_day WHERE scope = ${scope} AND day >= ${from} AND day <= ${to}`),
-      this.executor.all(sql`SELECT day, registers FROM audience_sketch WHERE scope = ${scope} AND day >= ${from} AND day <= ${to}`),
+      this.executor.all(sql`SELECT period, day, registers FROM audience_sketch WHERE scope = ${scope} AND period IN ${inList(periods)} AND day >= ${from} AND day <= ${to}`),
     ]);
     const countsByDay = new Map<string, Counts>();
     for (const row of counterRows) countsByDay.set(dayFromDb(row.day), [Number(row.impressions), Number(row.views), Number(row.apply_clicks)]);
-    const storedByDay = new Map<string, Buffer>();
-    for (const row of sketchRows) storedByDay.set(dayFromDb(row.day), toBuffer(row.registers));
-    const deltasByDay = new Map<string, Array<{ id: number; registers: Buffer }>>();
+    const stored = new Map<string, Buffer>();
+    for (const row of sketchRows) stored.set(sketchKey(scope, String(row.period), dayFromDb(row.day)), toBuffer(row.registers));
+    const deltas = new Map<string, Array<{ id: number; registers: Buffer }>>();
     for (const row of deltaRows) {
-      const day = dayFromDb(row.day);
-      let deltas = deltasByDay.get(day);
-      if (!deltas) deltasByDay.set(day, (deltas = []));
-      deltas.push({ id: Number(row.id), registers: toBuffer(row.registers) });
+      const key = sketchKey(scope, String(row.period), dayFromDb(row.day));
+      let list = deltas.get(key);
+      if (!list) deltas.set(key, (list = []));
+      list.push({ id: Number(row.id), registers: toBuffer(row.registers) });
     }
-    const sketchByDay = new Map<string, DaySketch>();
-    for (const day of new Set([...storedByDay.keys(), ...deltasByDay.keys()])) {
-      sketchByDay.set(day, this.daySketches.get(dayKey(scope, day), storedByDay.get(day) ?? null, deltasByDay.get(day) ?? []));
-    }
+    const sketches = new Map<string, DaySketch>();
+    for (const key of new Set([...stored.keys(), ...deltas.keys()])) sketches.set(key, this.daySketches.get(key, stored.get(key) ?? null, deltas.get(key) ?? []));
 
-    const summarize = (days: string[]): AudienceCountsModel => {
+    const summarize = (start: string, end: string): AudienceCountsModel => {
       const sum: Counts = [0, 0, 0];
-      const sketches: DaySketch[] = [];
-      for (const day of days) {
+      for (const day of daysInRange(start, end)) {
         const c = countsByDay.get(day);
         if (c) for (let i = 0; i < 3; i++) sum[i] += c[i];
-        const sketch = sketchByDay.get(day);
-        if (sketch) sketches.push(sketch);
       }
-      return { impressions: sum[0], views: sum[1], applyClicks: sum[2], uniqueVisitors: Math.round(unionCount(sketches)) };
+      let uniqueVisitors = 0;
+      for (const segment of keySegmentsOf(start, end)) {
+        const days = daysInRange(segment.from, segment.to).map((day) => sketches.get(sketchKey(scope, segment.period, day)));
+        uniqueVisitors += Math.round(unionCount(days.filter((d): d is DaySketch => d !== undefined)));
+      }
+      return { impressions: sum[0], views: sum[1], applyClicks: sum[2], uniqueVisitors };
     };
-    const series: AudiencePointModel[] = periodsOf(from, to, granularity).map(({ start, end }) => ({
-      periodStart: start,
-      periodEnd: end,
-      ...summarize(daysInRange(start, end)),
-    }));
-    return { partner, from, to, granularity, series, totals: summarize(daysInRange(from, to)) };
+    const series: AudiencePointModel[] = points.map(({ start, end }) => ({ periodStart: start, periodEnd: end, ...summarize(start, end) }));
+    return { partner, from, to, granularity, series, totals: summarize(from, to) };
   }
 
   /** Offer.audience is shown to the offer's own partner and to the agency; others get null. */

@@ -84,11 +84,13 @@ describeWithChromium('report pages in Chromium', () => {
     let partner: PartnerEntity;
     let asAgency: Caller;
     let asPartner: Caller;
-    const today = parisDate.format(Date.now());
-    const from = parisDate.format(Date.now() - 9 * 86_400_000);
+    // The hub's clock, fixed: the 1st of a month (the range crosses a month end), never the machine's date.
+    const NOW = Date.parse('2027-03-01T10:00:00Z');
+    const today = parisDate.format(NOW);
+    const from = parisDate.format(NOW - 9 * 86_400_000);
 
     beforeAll(async () => {
-      t = await startTestHub(engine, 'e2e-reports');
+      t = await startTestHub(engine, 'e2e-reports', { clock: () => new Date(NOW) });
       partner = await createPartner(t.dataSource, { code: 'meteojob', name: 'Meteojob' });
       const other = await createPartner(t.dataSource, { code: 'keljob', name: 'Keljob' });
       const offers = [
@@ -104,7 +106,7 @@ describeWithChromium('report pages in Chromium', () => {
         offerId: toGlobalId('Offer', offers[i % offers.length].id),
         type: types[Math.floor(i / offers.length) % types.length],
         visitorId: `visitor-${(i * 13) % 97}`,
-        occurredAt: new Date(Date.now() - ((i * 37) % 6) * 86_400_000 - (i % 50) * 60_000).toISOString(),
+        occurredAt: new Date(NOW - ((i * 37) % 6) * 86_400_000 - (i % 50) * 60_000).toISOString(),
       }));
       expectNoErrors(await asAgency('mutation($e: [AudienceEventInput!]!) { recordAudienceEvents(events: $e) { accepted } }', { e: events }));
     });

@@ -1,5 +1,5 @@
 import { getReferentials } from '../../src/referentials/referential.service';
-import { createOffer, createPartner } from '../factories';
+import { createOffer as createOfferNow, createPartner } from '../factories';
 import { issueKey } from '../factories/keys';
 import { engines, expectNoErrors, startTestHub, type GraphQLResponse, type TestHub } from '../helpers/test-hub';
 
@@ -16,7 +16,8 @@ const HUB_STATS = `query($date: Date) { hubStats(date: $date) {
 describe.each(engines())('hubStats on %s', (engine) => {
   let t: TestHub;
   let asAgency: (q: string, v?: Record<string, unknown>) => Promise<GraphQLResponse>;
-  const now = Date.now();
+  // The hub's clock and the offers' dates are fixed: an afternoon in Paris, never the machine's date.
+  const now = Date.parse('2026-03-02T14:00:00Z');
   const today = parisDate.format(now);
   const yesterday = parisDate.format(now - 86_400_000);
   const yesterdayNoon = new Date(Date.parse(`${yesterday}T10:00:00Z`));
@@ -24,8 +25,9 @@ describe.each(engines())('hubStats on %s', (engine) => {
   const label = (region: string) => getReferentials().region(region)!.name;
 
   beforeAll(async () => {
-    t = await startTestHub(engine, 'hub-stats');
+    t = await startTestHub(engine, 'hub-stats', { clock: () => new Date(now) });
     const ds = t.dataSource;
+    const createOffer = (d: typeof ds, overrides: Parameters<typeof createOfferNow>[1] = {}) => createOfferNow(d, { publishedAt: new Date(now - 3_600_000), ...overrides });
     const p1 = await createPartner(ds, { code: 'p-one', name: 'Partenaire Un' });
     const p2 = await createPartner(ds, { code: 'p-two', name: 'Partenaire Deux' });
     const p3 = await createPartner(ds, { code: 'p-suspended', status: 'SUSPENDED' });
@@ -39,7 +41,7 @@ describe.each(engines())('hubStats on %s', (engine) => {
     await createOffer(ds, { partner: p2, commune: '13055', romeCode: 'M1805' });
     // Not active now: withdrawn, expired a moment ago (but valid at the end of yesterday), suspended partner.
     await createOffer(ds, { partner: p1, status: 'WITHDRAWN' });
-    await createOffer(ds, { partner: p2, commune: '13055', romeCode: 'M1805', publishedAt: yesterdayNoon, validThrough: new Date(Date.now() - 1000) });
+    await createOffer(ds, { partner: p2, commune: '13055', romeCode: 'M1805', publishedAt: yesterdayNoon, validThrough: new Date(now - 1000) });
     await createOffer(ds, { partner: p3 });
     await createOffer(ds, { partner: p3 });
     asAgency = t.as(await issueKey(t, 'AGENCY'));

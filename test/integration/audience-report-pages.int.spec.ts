@@ -26,12 +26,14 @@ describe.each(engines())('report pages on %s', (engine) => {
   let asPartnerA: Caller;
   let keyA: string;
   let agencyKey: string;
-  const today = parisDate.format(Date.now());
-  const from = parisDate.format(Date.now() - 6 * 86_400_000);
+  // The hub's clock, fixed: a day in the week after a month and a DST change, never the machine's date.
+  const NOW = Date.parse('2026-11-02T09:00:00Z');
+  const today = parisDate.format(NOW);
+  const from = parisDate.format(NOW - 6 * 86_400_000);
   const get = (path: string, headers: Record<string, string> = {}) => fetch(`http://127.0.0.1:${t.hub.port}${path}`, { headers });
 
   beforeAll(async () => {
-    t = await startTestHub(engine, 'report-pages');
+    t = await startTestHub(engine, 'report-pages', { clock: () => new Date(NOW) });
     partnerA = await createPartner(t.dataSource, { code: 'board-a', name: 'Board <A> & Co' });
     partnerB = await createPartner(t.dataSource, { code: 'board-b' });
     const offer = await createOffer(t.dataSource, { partner: partnerA });
@@ -39,7 +41,7 @@ describe.each(engines())('report pages on %s', (engine) => {
     agencyKey = await issueKey(t, 'AGENCY');
     asAgency = t.as(agencyKey);
     asPartnerA = t.as(keyA);
-    const events = Array.from({ length: 30 }, (_, i) => ({ offerId: toGlobalId('Offer', offer.id), type: i % 2 ? 'VIEW' : 'IMPRESSION', visitorId: `p-${i % 7}`, occurredAt: new Date(Date.now() - (i % 3) * 86_400_000).toISOString() }));
+    const events = Array.from({ length: 30 }, (_, i) => ({ offerId: toGlobalId('Offer', offer.id), type: i % 2 ? 'VIEW' : 'IMPRESSION', visitorId: `p-${i % 7}`, occurredAt: new Date(NOW - (i % 3) * 86_400_000).toISOString() }));
     expectNoErrors(await asAgency('mutation($e: [AudienceEventInput!]!) { recordAudienceEvents(events: $e) { accepted } }', { e: events }));
   });
   afterAll(() => t?.close());
@@ -49,7 +51,7 @@ describe.each(engines())('report pages on %s', (engine) => {
     expectNoErrors(link);
     const { path, expiresAt } = link.data.reportLink;
     expect(path).toMatch(/^\/reports\/audience\?partner=board-a&from=.+&sig=/);
-    expect(Date.parse(expiresAt) - Date.now()).toBeGreaterThan(10 * 60_000);
+    expect(Date.parse(expiresAt) - NOW).toBeGreaterThan(10 * 60_000);
     const res = await get(path);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-security-policy')).toMatch(/script-src 'self'/);
@@ -71,7 +73,7 @@ describe.each(engines())('report pages on %s', (engine) => {
     expect((await get(path.replace(/sig=[^&]+/, 'sig=AAAA'))).status).toBe(401);
     expect((await get(path.replace(`from=${from}`, 'from=2020-01-01'))).status).toBe(401);
     const viewer = { role: 'PARTNER' as const, partnerId: partnerA.id, apiKeyId: 0 };
-    const stale = await t.hub.services.reportLinks.issue(viewer, { kind: 'AUDIENCE', partnerId: null, from, to: today, granularity: 'DAY', date: null }, new Date(Date.now() - 3_600_000));
+    const stale = await t.hub.services.reportLinks.issue(viewer, { kind: 'AUDIENCE', partnerId: null, from, to: today, granularity: 'DAY', date: null }, new Date(NOW - 3_600_000));
     const expired = await get(stale.path);
     expect(expired.status).toBe(401);
     expect(await expired.text()).toMatch(/expired/);

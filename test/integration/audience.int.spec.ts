@@ -44,7 +44,16 @@ function expectUniques(actual: number, exact: number, what: string): void {
   if (Math.abs(actual - exact) > tolerance) throw new Error(`${what}: ${actual} unique visitors, exactly ${exact} (tolerance ${tolerance})`);
 }
 
-describe.each(engines())('audience collection and reports on %s', (engine) => {
+/**
+ * "Today" for the hub and for the events, injected: never the machine's date. The first of a
+ * month, the first of January (a year boundary) and a day of the week after a DST change (the
+ * autumn one, 25 October 2026; and 1 April 2027, days after the spring one).
+ */
+const CLOCKS = ['2026-12-01T08:30:00Z', '2027-01-01T11:00:00Z', '2026-10-28T15:00:00Z', '2027-04-01T05:00:00Z'];
+const RUNS = engines().flatMap((engine) => CLOCKS.map((clock) => [engine, clock] as const));
+
+describe.each(RUNS)('audience collection and reports on %s, today being %s', (engine, clock) => {
+  const NOW = Date.parse(clock);
   let t: TestHub;
   let partnerA: PartnerEntity;
   let partnerB: PartnerEntity;
@@ -54,7 +63,7 @@ describe.each(engines())('audience collection and reports on %s', (engine) => {
   const as: Record<'public' | 'agency' | 'partnerA' | 'partnerB', Caller> = {} as never;
 
   beforeAll(async () => {
-    t = await startTestHub(engine, 'audience');
+    t = await startTestHub(engine, 'audience', { clock: () => new Date(NOW) });
     partnerA = await createPartner(t.dataSource, { code: 'board-a' });
     partnerB = await createPartner(t.dataSource, { code: 'board-b' });
     offersA = [await createOffer(t.dataSource, { partner: partnerA }), await createOffer(t.dataSource, { partner: partnerA }), await createOffer(t.dataSource, { partner: partnerA })];
@@ -73,7 +82,7 @@ describe.each(engines())('audience collection and reports on %s', (engine) => {
     let partnerOfOffer: Map<string, number | null>;
 
     beforeAll(async () => {
-      const now = Date.now();
+      const now = NOW;
       today = dayOf(now);
       const next = random(42);
       const all = [...offersA, ...offersB, ...agencyOffers];
@@ -173,7 +182,7 @@ describe.each(engines())('audience collection and reports on %s', (engine) => {
   });
 
   it('keeps the good events of a batch and rejects each bad one with its reasons', async () => {
-    const now = Date.now();
+    const now = NOW;
     const offer = toGlobalId('Offer', agencyOffers[0].id);
     const ok = { offerId: offer, type: 'VIEW', visitorId: 'someone', occurredAt: new Date(now - 60_000).toISOString() };
     const events = [
@@ -215,7 +224,7 @@ describe.each(engines())('audience collection and reports on %s', (engine) => {
   it('loses nothing when batches arrive at the same time', async () => {
     const offer = await createOffer(t.dataSource, { partner: partnerA });
     const id = toGlobalId('Offer', offer.id);
-    const now = Date.now();
+    const now = NOW;
     const batches = Array.from({ length: 6 }, (_, b) =>
       Array.from({ length: 400 }, (_, i) => ({ offerId: id, type: i % 2 ? 'VIEW' : 'IMPRESSION', visitorId: `concurrent-${(b * 400 + i) % 1500}`, occurredAt: new Date(now - (i % 2) * DAY_MS).toISOString() })),
     );
@@ -231,7 +240,7 @@ describe.each(engines())('audience collection and reports on %s', (engine) => {
   });
 
   it('refuses more than 10,000 events in one call, naming the limit, and records none of them', async () => {
-    const event = { offerId: toGlobalId('Offer', agencyOffers[1].id), type: 'IMPRESSION', visitorId: 'bulk', occurredAt: new Date().toISOString() };
+    const event = { offerId: toGlobalId('Offer', agencyOffers[1].id), type: 'IMPRESSION', visitorId: 'bulk', occurredAt: new Date(NOW).toISOString() };
     const impressions = async () => (await as.agency('query($id: ID!) { node(id: $id) { ... on Offer { audience { impressions } } } }', { id: event.offerId })).data.node.audience.impressions;
     const before = await impressions();
     const res = await as.agency(RECORD, { events: Array(10_001).fill(event) });
@@ -281,27 +290,44 @@ describe.each(engines())('audience collection and reports on %s', (engine) => {
     expect(await views('2025-10-25', '2025-10-27')).toEqual({ '2025-10-25': [1, 1], '2025-10-26': [3, 3], '2025-10-27': [1, 1] });
   });
 
-  it('counts a returning visitor once within a month, and once per month across months (the hash secret is monthly)', async () => {
+  it('counts a returning visitor once in any range of up to 31 days, across month and year ends; once per month beyond 31 days', async () => {
     const offer = await createOffer(t.dataSource, { partner: partnerB });
     const id = toGlobalId('Offer', offer.id);
     const at = (iso: string, visitorId: string) => ({ offerId: id, type: 'IMPRESSION', visitorId, occurredAt: new Date(iso) });
-    await t.hub.services.audience.recordEvents(AGENCY_VIEWER, [at('2024-01-29T10:00:00Z', 'loyal'), at('2024-01-30T10:00:00Z', 'loyal'), at('2024-01-31T10:00:00Z', 'loyal'), at('2024-01-31T11:00:00Z', 'once')], new Date('2024-02-01T12:00:00Z'));
-    await t.hub.services.audience.recordEvents(AGENCY_VIEWER, [at('2024-02-01T10:00:00Z', 'loyal')], new Date('2024-02-01T12:00:00Z'));
+    const record = (events: ReturnType<typeof at>[], now: string) => t.hub.services.audience.recordEvents(AGENCY_VIEWER, events, new Date(now));
+    // Around a month end: "loyal" comes back on 1 February.
+    await record([at('2024-01-29T10:00:00Z', 'loyal'), at('2024-01-30T10:00:00Z', 'loyal'), at('2024-01-31T10:00:00Z', 'loyal'), at('2024-01-31T11:00:00Z', 'once')], '2024-02-01T12:00:00Z');
+    await record([at('2024-02-01T10:00:00Z', 'loyal')], '2024-02-01T12:00:00Z');
     const month = await as.partnerB(AUDIENCE, { from: '2024-01-29', to: '2024-02-01', granularity: 'MONTH' });
     expectNoErrors(month);
     expect(month.data.audience.series.map((p: any) => [p.periodStart, p.periodEnd, p.impressions, p.uniqueVisitors])).toEqual([
       ['2024-01-29', '2024-01-31', 4, 2],
       ['2024-02-01', '2024-02-01', 1, 1],
     ]);
-    expect(month.data.audience.totals).toMatchObject({ impressions: 5, uniqueVisitors: 3 });
-    const week = await as.partnerB(AUDIENCE, { from: '2024-01-29', to: '2024-01-31', granularity: 'WEEK' });
-    expect(week.data.audience.series).toEqual([{ periodStart: '2024-01-29', periodEnd: '2024-01-31', impressions: 4, views: 0, applyClicks: 0, uniqueVisitors: 2 }]);
+    expect(month.data.audience.totals).toMatchObject({ impressions: 5, uniqueVisitors: 2 });
+    const week = await as.partnerB(AUDIENCE, { from: '2024-01-29', to: '2024-02-04', granularity: 'WEEK' });
+    expect(week.data.audience.series).toEqual([{ periodStart: '2024-01-29', periodEnd: '2024-02-04', impressions: 5, views: 0, applyClicks: 0, uniqueVisitors: 2 }]);
+
+    // Around a year end, over exactly 31 days: the first and the last day share a key.
+    await record([at('2024-12-02T10:00:00Z', 'yearly'), at('2024-12-02T10:00:00Z', 'december')], '2024-12-03T12:00:00Z');
+    await record([at('2024-12-31T22:30:00Z', 'yearly')], '2025-01-02T12:00:00Z'); // 23:30 on the 31st in Paris
+    await record([at('2025-01-01T10:00:00Z', 'yearly'), at('2025-01-01T10:00:00Z', 'january')], '2025-01-02T12:00:00Z');
+    const days31 = await as.partnerB(AUDIENCE, { from: '2024-12-02', to: '2025-01-01', granularity: 'WEEK' });
+    expectNoErrors(days31);
+    expect(days31.data.audience.totals).toMatchObject({ impressions: 5, uniqueVisitors: 3 });
+    expect(days31.data.audience.series.find((p: any) => p.periodStart === '2024-12-30')).toMatchObject({ periodEnd: '2025-01-01', impressions: 3, uniqueVisitors: 2 });
+
+    // Beyond 31 days the range is counted per calendar month and the months' uniques are added.
+    const longer = await as.partnerB(AUDIENCE, { from: '2024-12-01', to: '2025-01-31', granularity: 'MONTH' });
+    expectNoErrors(longer);
+    expect(longer.data.audience.series.map((p: any) => p.uniqueVisitors)).toEqual([2, 2]);
+    expect(longer.data.audience.totals).toMatchObject({ impressions: 5, uniqueVisitors: 4 });
   });
 
-  it('never stores a visitor id, and forgets a month\u2019s secret once its events can no longer arrive', async () => {
-    const marker = `visitor-marker-${Date.now()}-7f3a9c`;
+  it('never stores a visitor id, and forgets a key once no event can be hashed under it any more', async () => {
+    const marker = `visitor-marker-${NOW}-7f3a9c`;
     const offer = toGlobalId('Offer', agencyOffers[0].id);
-    const res = await as.agency(RECORD, { events: [{ offerId: offer, type: 'VIEW', visitorId: marker, occurredAt: new Date().toISOString() }] });
+    const res = await as.agency(RECORD, { events: [{ offerId: offer, type: 'VIEW', visitorId: marker, occurredAt: new Date(NOW).toISOString() }] });
     expect(res.data.recordAudienceEvents.accepted).toBe(1);
     // Not in any column of any audience table, nor (SQLite) anywhere in the database files.
     for (const table of ['audience_offer_day', 'audience_scope_day', 'audience_sketch', 'audience_sketch_delta', 'audience_secret']) {
@@ -316,16 +342,20 @@ describe.each(engines())('audience collection and reports on %s', (engine) => {
       const file = (t.dataSource.options as { database: string }).database;
       for (const path of [file, `${file}-wal`]) if (fs.existsSync(path)) expect(fs.readFileSync(path).includes(marker)).toBe(false);
     }
-    // The secrets of January and February 2024 (recorded above) are gone once their window has passed.
+    // The keys of 2024 and January 2025 (recorded above) are gone once their window has passed;
+    // today's month's is kept, and so is the next month's when today is within 30 days of it.
     const periods = async () => (await t.dataSource.query('SELECT period FROM audience_secret ORDER BY period')).map((r: { period: string }) => r.period);
-    expect(await periods()).toEqual(expect.arrayContaining(['2024-01', '2024-02']));
-    await t.hub.services.audience.purgeExpiredSecrets(new Date());
-    expect((await periods()).filter((p: string) => p < '2025-01')).toEqual([]);
-    expect(await periods()).toContain(dayOf(Date.now()).slice(0, 7));
+    expect(await periods()).toEqual(expect.arrayContaining(['2024-01', '2024-02', '2024-12', '2025-01']));
+    await t.hub.services.audience.purgeExpiredSecrets(new Date(NOW));
+    const nextMonth = dayOf(Date.parse(`${dayOf(NOW).slice(0, 7)}-28T12:00:00Z`) + 5 * DAY_MS).slice(0, 7);
+    expect((await periods()).filter((p: string) => p < '2025-06')).toEqual([]);
+    const daysToNextMonth = Math.round((Date.parse(`${nextMonth}-01T12:00:00Z`) - Date.parse(`${dayOf(NOW)}T12:00:00Z`)) / DAY_MS);
+    expect(await periods()).toContain(dayOf(NOW).slice(0, 7));
+    expect((await periods()).includes(nextMonth)).toBe(daysToNextMonth <= 30);
   });
 
   describe('who may see what', () => {
-    const today = dayOf(Date.now());
+    const today = dayOf(NOW);
     it.each([
       ['public', null, 'UNAUTHENTICATED'],
       ['partnerA', null, 'OK:board-a'],
@@ -350,7 +380,7 @@ describe.each(engines())('audience collection and reports on %s', (engine) => {
       ['partnerA', 'FORBIDDEN'],
       ['agency', 'OK'],
     ] as const)('recordAudienceEvents and hubStats as %s: %s', async (who, expected) => {
-      const event = { offerId: toGlobalId('Offer', offersA[0].id), type: 'VIEW', visitorId: 'authz', occurredAt: new Date().toISOString() };
+      const event = { offerId: toGlobalId('Offer', offersA[0].id), type: 'VIEW', visitorId: 'authz', occurredAt: new Date(NOW).toISOString() };
       for (const res of [await as[who](RECORD, { events: [event] }), await as[who]('{ hubStats { activeOffers } }')]) {
         if (expected === 'OK') expectNoErrors(res);
         else expect(res.errors?.[0].extensions?.code).toBe(expected);

@@ -79,6 +79,44 @@ describe.each(engines())('migrations on %s', (engine) => {
     }
   });
 
+  it('gives the audience sketches already stored their own month\u2019s key (audience-key-periods), and back', async () => {
+    const config = freshDatabaseConfig(engine, 'migrations4');
+    if (config.type === 'mysql') await ensureMysqlDatabase(config);
+    const position = MIGRATIONS.findIndex((m) => m.name === 'AudienceKeyPeriods1764846000000');
+    const upTo = (n: number) => new DataSource({ ...dataSourceOptions(config), migrations: MIGRATIONS.slice(0, n) });
+    const before = upTo(position);
+    await before.initialize();
+    try {
+      await before.runMigrations();
+      await before.query("INSERT INTO audience_sketch (scope, day, registers) VALUES (0, '2026-11-30', ?), (3, '2026-12-01', ?)", [Buffer.from([1]), Buffer.from([2])]);
+      await before.query("INSERT INTO audience_sketch_delta (scope, day, registers) VALUES (0, '2026-11-30', ?)", [Buffer.from([3])]);
+    } finally {
+      await before.destroy();
+    }
+    const after = upTo(position + 1);
+    await after.initialize();
+    const day = (v: unknown) => (v instanceof Date ? v.toISOString().slice(0, 10) : String(v));
+    const rows = async (table: string) => (await after.query(`SELECT scope, ${table === 'audience_sketch' ? '' : 'period, '}day FROM ${table} ORDER BY scope`)).map((r: any) => ({ ...r, day: day(r.day) }));
+    try {
+      await after.runMigrations();
+      expect((await after.query('SELECT scope, period, day FROM audience_sketch ORDER BY scope')).map((r: any) => [Number(r.scope), r.period, day(r.day)])).toEqual([
+        [0, '2026-11', '2026-11-30'],
+        [3, '2026-12', '2026-12-01'],
+      ]);
+      expect((await after.query('SELECT period FROM audience_sketch_delta')).map((r: any) => r.period)).toEqual(['2026-11']);
+      // A sketch under the next month's key is dropped by the way back; the own-month ones stay.
+      await after.query("INSERT INTO audience_sketch (scope, period, day, registers) VALUES (0, '2026-12', '2026-11-30', ?)", [Buffer.from([4])]);
+      await after.undoLastMigration();
+      expect(await rows('audience_sketch')).toEqual([
+        { scope: 0, day: '2026-11-30' },
+        { scope: 3, day: '2026-12-01' },
+      ]);
+    } finally {
+      await after.destroy();
+      await dropDatabase(config);
+    }
+  });
+
   it('is idempotent: opening a migrated database again changes nothing', async () => {
     const config = freshDatabaseConfig(engine, 'migrations2');
     const first = await openDatabase(config);
