@@ -1,6 +1,6 @@
 import type { CandidateCvResolvers } from '../src/__generated__/resolvers-types';
 import { requireAgency } from '../src/auth/viewer';
-import { toGlobalId } from '../src/ids';
+import { localIdOf, toGlobalId } from '../src/ids';
 import { getReferentials } from '../src/referentials/referential.service';
 import type { RomeOccupation } from '../src/referentials/referential.types';
 
@@ -9,6 +9,11 @@ import type { RomeOccupation } from '../src/referentials/referential.types';
  * checked, read logged); contact goes through a loader that applies the contact consent and logs.
  */
 export const CandidateCV: CandidateCvResolvers = {
+  /** Federation: exactly Query.candidate's view (null without consent, unknown and malformed alike), read logged. */
+  __resolveReference: (ref, ctx) => {
+    const id = localIdOf(ref.id, 'CandidateCV');
+    return id === null ? null : ctx.loaders.candidateById.load(id);
+  },
   id: (cv) => toGlobalId('CandidateCV', cv.id),
   rome: (cv) => cv.romeCodes.map((code) => getReferentials().rome(code)).filter((r): r is RomeOccupation => r !== null),
   location: (cv) => ({

@@ -1,9 +1,14 @@
 import type { OfferResolvers } from '../src/__generated__/resolvers-types';
-import { toGlobalId } from '../src/ids';
+import { localIdOf, toGlobalId } from '../src/ids';
 import { getReferentials } from '../src/referentials/referential.service';
 
 /** Offer fields: the entity's columns, regrouped into the contract's objects. */
 export const Offer: OfferResolvers = {
+  /** Federation: a supergraph's reference `{ id }`, batched by the request's loader; hidden offers are null, as with Query.node. */
+  __resolveReference: (ref, ctx) => {
+    const id = localIdOf(ref.id, 'Offer');
+    return id === null ? null : ctx.loaders.offerById.load(id);
+  },
   id: (offer) => toGlobalId('Offer', offer.id),
   // Page queries join the partner in (no statement); other paths go through the batched loader.
   partner: (offer, _args, ctx) =>

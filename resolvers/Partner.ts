@@ -1,8 +1,13 @@
 import type { PartnerResolvers } from '../src/__generated__/resolvers-types';
-import { toGlobalId } from '../src/ids';
+import { localIdOf, toGlobalId } from '../src/ids';
 import { buildOfferQuery } from '../src/services/offer-filter';
 
 export const Partner: PartnerResolvers = {
+  /** Federation: a supergraph's reference `{ id }`, batched by the request's loader like Query.node. */
+  __resolveReference: (ref, ctx) => {
+    const id = localIdOf(ref.id, 'Partner');
+    return id === null ? null : ctx.loaders.partnerById.load(id);
+  },
   id: (partner) => toGlobalId('Partner', partner.id),
   activeOfferCount: (partner, _args, ctx) => ctx.loaders.activeOfferCountByPartnerId.load(partner.id),
   offers: (partner, args, ctx) => {

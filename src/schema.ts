@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { makeExecutableSchema } from '@graphql-tools/schema';
-import type { GraphQLSchema } from 'graphql';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import { parse, type GraphQLSchema } from 'graphql';
 import { resolvers } from '../resolvers';
 import { PROJECT_ROOT } from './paths';
 
@@ -15,6 +15,10 @@ export function loadTypeDefs(): string[] {
     .map((f) => fs.readFileSync(path.join(dir, f), 'utf8'));
 }
 
+/**
+ * The hub's executable schema: an Apollo Federation 2 subgraph (schema/federation.graphql), so it
+ * also answers `_service { sdl }` and `_entities(representations:)` for a supergraph router.
+ */
 export function buildSchema(): GraphQLSchema {
-  return makeExecutableSchema({ typeDefs: loadTypeDefs(), resolvers: resolvers as never });
+  return buildSubgraphSchema({ typeDefs: parse(loadTypeDefs().join('\n')), resolvers: resolvers as never });
 }

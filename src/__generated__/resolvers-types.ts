@@ -36,6 +36,7 @@ export type Scalars = {
   SafeInt: { input: number; output: number; }
   /** An absolute http(s) URL. */
   URL: { input: string; output: string; }
+  link__Import: { input: string; output: string; }
 };
 
 /** An API key as stored: never the key itself, which is shown once at issue time. */
@@ -968,6 +969,17 @@ export type ResolversObject<TObject> = WithIndex<TObject>;
 
 export type ResolverTypeWrapper<T> = Promise<T> | T;
 
+export type ReferenceResolver<TResult, TReference, TContext> = (
+      reference: TReference,
+      context: TContext,
+      info: GraphQLResolveInfo
+    ) => Promise<TResult> | TResult;
+
+      type ScalarCheck<T, S> = S extends true ? T : NullableCheck<T, S>;
+      type NullableCheck<T, S> = Maybe<T> extends T ? Maybe<ListCheck<NonNullable<T>, S>> : ListCheck<T, S>;
+      type ListCheck<T, S> = T extends (infer U)[] ? NullableCheck<U, S>[] : GraphQLRecursivePick<T, S>;
+      export type GraphQLRecursivePick<T, S> = { [K in keyof T & keyof S]: ScalarCheck<T[K], S[K]> };
+    
 
 export type ResolverWithResolve<TResult, TParent, TContext, TArgs> = {
   resolve: ResolverFn<TResult, TParent, TContext, TArgs>;
@@ -1031,7 +1043,25 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
   info: GraphQLResolveInfo
 ) => TResult | Promise<TResult>;
 
+/** Mapping of federation types */
+export type FederationTypes = ResolversObject<{
+  CandidateCV: CandidateCv;
+  Offer: Offer;
+  Partner: Partner;
+}>;
 
+/** Mapping of federation reference types */
+export type FederationReferenceTypes = ResolversObject<{
+  CandidateCV:
+    ( { __typename: 'CandidateCV' }
+    & GraphQLRecursivePick<FederationTypes['CandidateCV'], {"id":true}> );
+  Offer:
+    ( { __typename: 'Offer' }
+    & GraphQLRecursivePick<FederationTypes['Offer'], {"id":true}> );
+  Partner:
+    ( { __typename: 'Partner' }
+    & GraphQLRecursivePick<FederationTypes['Partner'], {"id":true}> );
+}>;
 
 
 /** Mapping of interface types */
@@ -1048,14 +1078,16 @@ export type ResolversInterfaceTypes<_RefType extends Record<string, unknown>> = 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = ResolversObject<{
   ApiKey: ResolverTypeWrapper<ApiKeyEntity>;
+  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   AudienceCounts: ResolverTypeWrapper<AudienceCounts>;
   AudienceEventError: ResolverTypeWrapper<AudienceEventError>;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   AudienceEventInput: AudienceEventInput;
   AudienceEventType: AudienceEventType;
   AudiencePoint: ResolverTypeWrapper<AudiencePoint>;
   AudienceReport: ResolverTypeWrapper<AudienceReportModel>;
-  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   Breakdown: ResolverTypeWrapper<Breakdown>;
+  Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   BreakdownPart: ResolverTypeWrapper<BreakdownPart>;
   CVInput: CvInput;
   CandidateCV: ResolverTypeWrapper<CandidateCvModel>;
@@ -1081,12 +1113,9 @@ export type ResolversTypes = ResolversObject<{
   Experience: ResolverTypeWrapper<Experience>;
   ExperienceInput: ExperienceInput;
   FacetValue: ResolverTypeWrapper<FacetValue>;
-  Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   Granularity: Granularity;
   HubStats: ResolverTypeWrapper<HubStatsModel>;
-  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   InputError: ResolverTypeWrapper<InputError>;
-  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   IssuedApiKey: ResolverTypeWrapper<Omit<IssuedApiKey, 'apiKey'> & { apiKey: ResolversTypes['ApiKey'] }>;
   Location: ResolverTypeWrapper<Location>;
   LocationInput: LocationInput;
@@ -1118,24 +1147,28 @@ export type ResolversTypes = ResolversObject<{
   Salary: ResolverTypeWrapper<Salary>;
   SalaryInput: SalaryInput;
   SalaryPeriod: SalaryPeriod;
-  String: ResolverTypeWrapper<Scalars['String']['output']>;
   URL: ResolverTypeWrapper<Scalars['URL']['output']>;
   UpsertOffersPayload: ResolverTypeWrapper<UpsertOffersPayloadModel>;
   UpsertStatus: UpsertStatus;
   Viewer: ResolverTypeWrapper<ViewerModel>;
   WithdrawOffersPayload: ResolverTypeWrapper<WithdrawOffersPayload>;
+  link__Import: ResolverTypeWrapper<Scalars['link__Import']['output']>;
+  String: ResolverTypeWrapper<Scalars['String']['output']>;
+  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
 }>;
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = ResolversObject<{
   ApiKey: ApiKeyEntity;
+  ID: Scalars['ID']['output'];
   AudienceCounts: AudienceCounts;
   AudienceEventError: AudienceEventError;
+  Int: Scalars['Int']['output'];
   AudienceEventInput: AudienceEventInput;
   AudiencePoint: AudiencePoint;
   AudienceReport: AudienceReportModel;
-  Boolean: Scalars['Boolean']['output'];
   Breakdown: Breakdown;
+  Float: Scalars['Float']['output'];
   BreakdownPart: BreakdownPart;
   CVInput: CvInput;
   CandidateCV: CandidateCvModel;
@@ -1157,11 +1190,8 @@ export type ResolversParentTypes = ResolversObject<{
   Experience: Experience;
   ExperienceInput: ExperienceInput;
   FacetValue: FacetValue;
-  Float: Scalars['Float']['output'];
   HubStats: HubStatsModel;
-  ID: Scalars['ID']['output'];
   InputError: InputError;
-  Int: Scalars['Int']['output'];
   IssuedApiKey: Omit<IssuedApiKey, 'apiKey'> & { apiKey: ResolversParentTypes['ApiKey'] };
   Location: Location;
   LocationInput: LocationInput;
@@ -1186,12 +1216,21 @@ export type ResolversParentTypes = ResolversObject<{
   SafeInt: Scalars['SafeInt']['output'];
   Salary: Salary;
   SalaryInput: SalaryInput;
-  String: Scalars['String']['output'];
   URL: Scalars['URL']['output'];
   UpsertOffersPayload: UpsertOffersPayloadModel;
   Viewer: ViewerModel;
   WithdrawOffersPayload: WithdrawOffersPayload;
+  link__Import: Scalars['link__Import']['output'];
+  String: Scalars['String']['output'];
+  Boolean: Scalars['Boolean']['output'];
 }>;
+
+export type LinkDirectiveArgs = {
+  import?: Maybe<Array<Maybe<Scalars['link__Import']['input']>>>;
+  url: Scalars['String']['input'];
+};
+
+export type LinkDirectiveResolver<Result, Parent, ContextType = GraphQLContext, Args = LinkDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
 export type ApiKeyResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ApiKey'] = ResolversParentTypes['ApiKey']> = ResolversObject<{
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
@@ -1252,7 +1291,8 @@ export type BreakdownPartResolvers<ContextType = GraphQLContext, ParentType exte
   share?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
 }>;
 
-export type CandidateCvResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['CandidateCV'] = ResolversParentTypes['CandidateCV']> = ResolversObject<{
+export type CandidateCvResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['CandidateCV'] = ResolversParentTypes['CandidateCV'], FederationReferenceType extends FederationReferenceTypes['CandidateCV'] = FederationReferenceTypes['CandidateCV']> = ResolversObject<{
+  __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['CandidateCV']> | FederationReferenceType, FederationReferenceType, ContextType>;
   accessLog?: Resolver<Maybe<Array<ResolversTypes['CvAccess']>>, ParentType, ContextType>;
   availableFrom?: Resolver<Maybe<ResolversTypes['Date']>, ParentType, ContextType>;
   candidateRef?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
@@ -1406,7 +1446,8 @@ export type NodeResolvers<ContextType = GraphQLContext, ParentType extends Resol
   __resolveType: TypeResolveFn<'ApiKey' | 'CandidateCV' | 'Consent' | 'Offer' | 'Partner', ParentType, ContextType>;
 }>;
 
-export type OfferResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Offer'] = ResolversParentTypes['Offer']> = ResolversObject<{
+export type OfferResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Offer'] = ResolversParentTypes['Offer'], FederationReferenceType extends FederationReferenceTypes['Offer'] = FederationReferenceTypes['Offer']> = ResolversObject<{
+  __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Offer']> | FederationReferenceType, FederationReferenceType, ContextType>;
   applyUrl?: Resolver<Maybe<ResolversTypes['URL']>, ParentType, ContextType>;
   audience?: Resolver<Maybe<ResolversTypes['OfferAudience']>, ParentType, ContextType>;
   contractType?: Resolver<ResolversTypes['ContractType'], ParentType, ContextType>;
@@ -1474,7 +1515,8 @@ export type PageInfoResolvers<ContextType = GraphQLContext, ParentType extends R
   startCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 }>;
 
-export type PartnerResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Partner'] = ResolversParentTypes['Partner']> = ResolversObject<{
+export type PartnerResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Partner'] = ResolversParentTypes['Partner'], FederationReferenceType extends FederationReferenceTypes['Partner'] = FederationReferenceTypes['Partner']> = ResolversObject<{
+  __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Partner']> | FederationReferenceType, FederationReferenceType, ContextType>;
   activeOfferCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   code?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
@@ -1559,6 +1601,10 @@ export type WithdrawOffersPayloadResolvers<ContextType = GraphQLContext, ParentT
   withdrawn?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
 }>;
 
+export interface Link__ImportScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['link__Import'], any> {
+  name: 'link__Import';
+}
+
 export type Resolvers<ContextType = GraphQLContext> = ResolversObject<{
   ApiKey?: ApiKeyResolvers<ContextType>;
   AudienceCounts?: AudienceCountsResolvers<ContextType>;
@@ -1605,5 +1651,9 @@ export type Resolvers<ContextType = GraphQLContext> = ResolversObject<{
   UpsertOffersPayload?: UpsertOffersPayloadResolvers<ContextType>;
   Viewer?: ViewerResolvers<ContextType>;
   WithdrawOffersPayload?: WithdrawOffersPayloadResolvers<ContextType>;
+  link__Import?: GraphQLScalarType;
 }>;
 
+export type DirectiveResolvers<ContextType = GraphQLContext> = ResolversObject<{
+  link?: LinkDirectiveResolver<any, any, ContextType>;
+}>;
