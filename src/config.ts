@@ -1,9 +1,30 @@
 import path from 'node:path';
 import { PROJECT_ROOT } from './paths';
 
+/** Where a MySQL/MariaDB server listens, and who we are there. */
+export interface MysqlEndpoint {
+  host: string;
+  port: number;
+  user: string;
+  password: string;
+  socketPath?: string;
+}
+
+/**
+ * Read replicas of a MySQL/MariaDB primary (DATABASE_REPLICA_URLS): the request path's reads go
+ * to them, writes and the reads of a mutation to the primary (docs/scaling.md, "Read replicas").
+ */
+export interface ReplicationConfig {
+  replicas: MysqlEndpoint[];
+  /** After a mutation, the same caller's reads go to the primary this long (read-your-writes). */
+  readYourWritesMs: number;
+  /** A replica that failed is left out this long, then tried again. */
+  retryMs: number;
+}
+
 export type DatabaseConfig =
   | { type: 'sqlite'; path: string }
-  | { type: 'mysql'; host: string; port: number; user: string; password: string; database: string; socketPath?: string };
+  | ({ type: 'mysql'; database: string; replication?: ReplicationConfig } & MysqlEndpoint);
 
 export interface AppConfig {
   port: number;
@@ -109,6 +130,31 @@ export function parseDatabaseUrl(url: string | undefined): DatabaseConfig {
   };
 }
 
+/**
+ * DATABASE_REPLICA_URLS: comma-separated `mysql://user:pass@host:port` URLs of read replicas of the
+ * DATABASE_URL primary (their database name, if given, must be the primary's).
+ */
+export function parseReplicaUrls(primary: DatabaseConfig, value: string | undefined, env: NodeJS.ProcessEnv = {}): DatabaseConfig {
+  if (value === undefined || value.trim() === '') return primary;
+  if (primary.type !== 'mysql') throw new Error('DATABASE_REPLICA_URLS needs a MySQL/MariaDB DATABASE_URL (replicas of that primary)');
+  const replicas = value.split(',').map((raw) => {
+    const url = raw.trim();
+    const parsed = parseDatabaseUrl(/^(mysql|mariadb):\/\/[^/]*$/.test(url) ? `${url}/${primary.database}` : url);
+    if (parsed.type !== 'mysql') throw new Error(`DATABASE_REPLICA_URLS: ${url} is not a mysql:// URL`);
+    if (parsed.database !== primary.database) throw new Error(`DATABASE_REPLICA_URLS: ${url} names database ${parsed.database}, the primary's is ${primary.database}`);
+    const { type: _type, database: _database, ...endpoint } = parsed;
+    return endpoint;
+  });
+  return {
+    ...primary,
+    replication: {
+      replicas,
+      readYourWritesMs: numberFromEnv(env, 'DATABASE_READ_YOUR_WRITES_MS', 5000, { min: 0, integer: true, unit: 'milliseconds' }),
+      retryMs: numberFromEnv(env, 'DATABASE_REPLICA_RETRY_MS', 5000, { min: 100, integer: true, unit: 'milliseconds' }),
+    },
+  };
+}
+
 function parsePort(value: string | undefined): number {
   if (value === undefined || value === '') return 4000;
   const port = Number(value);
@@ -129,7 +175,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   return {
     port: parsePort(env.PORT),
     nodeEnv,
-    database: parseDatabaseUrl(env.DATABASE_URL),
+    database: parseReplicaUrls(parseDatabaseUrl(env.DATABASE_URL), env.DATABASE_REPLICA_URLS, env),
     seedDemo: parseBool(env.SEED_DEMO, nodeEnv !== 'production'),
     logSql: parseBool(env.LOG_SQL, false),
     limits: {

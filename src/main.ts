@@ -13,10 +13,11 @@ const AUDIENCE_FOLD_INTERVAL_MS = 60_000;
 /** `npm start`: migrate, seed the demo data unless told not to, serve. */
 async function main(): Promise<void> {
   const config = loadConfig();
-  const where = config.database.type === 'sqlite' ? `SQLite ${config.database.path}` : `MySQL ${config.database.host}:${config.database.port}/${config.database.database}`;
+  const replicas = config.database.type === 'mysql' && config.database.replication ? ` with ${config.database.replication.replicas.length} read replica(s)` : '';
+  const where = config.database.type === 'sqlite' ? `SQLite ${config.database.path}` : `MySQL ${config.database.host}:${config.database.port}/${config.database.database}${replicas}`;
   console.log(`Passerelle: opening ${where} (migrations run now)`);
   const dataSource = await openDatabase(config.database, { logSql: config.logSql });
-  const hub = await startHub(dataSource, { port: config.port, limits: config.limits });
+  const hub = await startHub(dataSource, { port: config.port, limits: config.limits, readYourWritesMs: config.database.type === 'mysql' ? config.database.replication?.readYourWritesMs : undefined });
   if (config.seedDemo) {
     const started = Date.now();
     const report = await seedDatabase(dataSource, { totalOffers: DEMO_OFFER_COUNT });

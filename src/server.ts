@@ -8,10 +8,12 @@ import { TokenBucketLimiter } from './auth/rate-limiter';
 import type { Viewer } from './auth/viewer';
 import { DEFAULT_LIMITS, type HttpLimits } from './config';
 import { buildContext, type GraphQLContext } from './context';
-import { sqlCounter } from './db/data-source';
+import { hasReplicas, sqlCounter } from './db/data-source';
+import { RecentWriters, withReadScope } from './db/read-routing';
 import { ErrorCode, httpStatusFor, PasserelleError } from './errors';
 import { cvAccessLogPlugin } from './graphql/cv-access-log.plugin';
 import { jitGateway } from './graphql/jit-executor';
+import { callerKeyOf, readRoutingPlugin } from './graphql/read-routing.plugin';
 import { parseJsonBody } from './json-body';
 import { handleReportRequest } from './reports/report-pages';
 import { buildSchema } from './schema';
@@ -61,6 +63,8 @@ export interface HubOptions {
    * offer audience days) and the report pages' "now". Tests inject a fixed one; default: the system's.
    */
   clock?: () => Date;
+  /** With read replicas: after a mutation, the caller's reads go to the primary this long (DATABASE_READ_YOUR_WRITES_MS). */
+  readYourWritesMs?: number;
 }
 
 function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer | null> {
@@ -103,6 +107,15 @@ export async function startHub(dataSource: DataSource, opts: HubOptions): Promis
   const limits: HttpLimits = { ...DEFAULT_LIMITS, ...opts.limits };
   const clock = opts.clock ?? (() => new Date());
   const services = createServices(dataSource, { adminKey: opts.adminKey });
+  const replicated = hasReplicas(dataSource);
+  const recentWriters = new RecentWriters(opts.readYourWritesMs ?? 5000);
+  const clientAddress = (req: http.IncomingMessage): string => {
+    const forwarded = req.headers['x-forwarded-for'];
+    if (limits.trustProxy && typeof forwarded === 'string') return forwarded.split(',')[0].trim();
+    return req.socket.remoteAddress ?? 'unknown';
+  };
+  const addressOfContext = new WeakMap<GraphQLContext, string>();
+  const callerOf = (context: GraphQLContext) => callerKeyOf(context, addressOfContext.get(context) ?? 'unknown');
   const schema = buildSchema();
   const apollo = new ApolloServer<GraphQLContext>({
     ...((opts.executor ?? 'jit') === 'jit' ? { gateway: jitGateway(schema) } : { schema }),
@@ -113,7 +126,7 @@ export async function startHub(dataSource: DataSource, opts: HubOptions): Promis
     stopOnTerminationSignals: false,
     // The cache-control plugin wraps every resolver; we set no cache hints, so it is pure cost.
     // cvAccessLogPlugin: CV reads logged before the response leaves, and `Cache-Control: no-store`.
-    plugins: [ApolloServerPluginCacheControlDisabled(), cvAccessLogPlugin()],
+    plugins: [ApolloServerPluginCacheControlDisabled(), cvAccessLogPlugin(), ...(replicated ? [readRoutingPlugin(recentWriters, callerOf)] : [])],
     // Compact JSON: Apollo's default pretty-prints every response (JSON.stringify(value, null, 2)),
     // 7 % of the hub's CPU under the page benchmark and a third more bytes to send.
     stringifyResult: (value) => JSON.stringify(value),
@@ -121,12 +134,6 @@ export async function startHub(dataSource: DataSource, opts: HubOptions): Promis
   await apollo.start();
   const publicLimiter = new TokenBucketLimiter(limits.publicPerSecond, limits.publicBurst);
   const keyLimiter = new TokenBucketLimiter(limits.keyPerSecond, limits.keyBurst);
-
-  const clientAddress = (req: http.IncomingMessage): string => {
-    const forwarded = req.headers['x-forwarded-for'];
-    if (limits.trustProxy && typeof forwarded === 'string') return forwarded.split(',')[0].trim();
-    return req.socket.remoteAddress ?? 'unknown';
-  };
 
   const handleGraphQL = async (req: http.IncomingMessage, res: http.ServerResponse, url: URL) => {
     let viewer: Viewer;
@@ -159,7 +166,17 @@ export async function startHub(dataSource: DataSource, opts: HubOptions): Promis
       if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
     }
     const httpGraphQLRequest: HTTPGraphQLRequest = { method: req.method!.toUpperCase(), headers, search: url.search, body };
-    const result = await apollo.executeHTTPGraphQLRequest({ httpGraphQLRequest, context: async () => buildContext(services, req, viewer, clock()) });
+    const context = async () => {
+      const ctx = buildContext(services, req, viewer, clock());
+      if (replicated) addressOfContext.set(ctx, clientAddress(req));
+      return ctx;
+    };
+    const execute = () => apollo.executeHTTPGraphQLRequest({ httpGraphQLRequest, context });
+    // With read replicas, the request's reads go to a replica unless its caller wrote recently
+    // (read-your-writes) or it is a mutation (readRoutingPlugin): src/db/read-routing.ts.
+    const result = replicated
+      ? await withReadScope({ replicaAllowed: !recentWriters.wroteRecently(callerKeyOf({ viewer }, clientAddress(req))) }, execute)
+      : await execute();
     const outHeaders: Record<string, string> = {};
     for (const [key, value] of result.headers) outHeaders[key] = value;
     if (result.body.kind === 'complete') {

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { ENTITIES } from '../../entities';
-import type { DatabaseConfig } from '../config';
+import type { DatabaseConfig, MysqlEndpoint } from '../config';
 import { OfferStockSubscriber } from '../services/offer-stock';
 import { MIGRATIONS } from './migrations';
 import { CountingLogger } from './sql-counter';
@@ -51,8 +51,27 @@ export function dataSourceOptions(
       },
     };
   }
+  const replication = db.replication
+    ? {
+        // TypeORM hands these to mysql2's pool cluster. restoreNodeTimeout: mysql2's default (0)
+        // removes a node that failed a few times for good (later reads: POOL_NOEXIST even once it
+        // is back); here it is left out for retryMs, then tried again.
+        replication: {
+          master: endpointOptions(db, db),
+          slaves: db.replication.replicas.map((replica) => endpointOptions(db, replica)),
+          canRetry: true,
+          removeNodeErrorCount: 3,
+          restoreNodeTimeout: db.replication.retryMs,
+          selector: 'RR' as const,
+          // TypeORM's own reads (repositories) go to the primary: only the request path's
+          // hand-written reads go to replicas (src/db/sql-executor.ts, src/db/read-routing.ts).
+          defaultMode: 'master' as const,
+        },
+      }
+    : {};
   return {
     ...common,
+    ...replication,
     type: opts.flavour ?? 'mysql',
     host: db.host,
     port: db.port,
@@ -71,6 +90,23 @@ export function dataSourceOptions(
     // max_prepared_stmt_count (16,382 by default) whatever clients send (least recently used closed).
     extra: { connectionLimit: 10, maxIdle: 10, enableKeepAlive: true, trace: false, maxPreparedStatements: 1000 },
   };
+}
+
+/** TypeORM's credentials for one server of a replicated setup. */
+function endpointOptions(db: Extract<DatabaseConfig, { type: 'mysql' }>, endpoint: MysqlEndpoint) {
+  return {
+    host: endpoint.host,
+    port: endpoint.port,
+    username: endpoint.user,
+    password: endpoint.password,
+    database: db.database,
+    ...(endpoint.socketPath ? { socketPath: endpoint.socketPath } : {}),
+  };
+}
+
+/** Whether the data source sends reads to replicas (DATABASE_REPLICA_URLS). */
+export function hasReplicas(dataSource: DataSource): boolean {
+  return 'replication' in dataSource.options && !!dataSource.options.replication;
 }
 
 /**

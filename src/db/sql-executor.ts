@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { dialectOf } from './data-source';
+import { replicaReadAllowed } from './read-routing';
 import { CountingLogger } from './sql-counter';
 import type { Sql } from './sql';
 
@@ -18,6 +19,41 @@ interface BetterSqliteDatabase {
 }
 interface MysqlPool {
   execute(sql: string, params: unknown[], callback: (err: Error | null, rows: Row[]) => void): void;
+}
+interface MysqlPoolCluster {
+  of(pattern: string, selector?: string): MysqlPool;
+}
+
+/** Errors that say a server could not be reached or went away, not that the statement was wrong. */
+const UNREACHABLE = new Set(['POOL_NONEONLINE', 'POOL_NOEXIST', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'PROTOCOL_CONNECTION_LOST', 'ER_SERVER_SHUTDOWN', 'ER_CONNECTION_KILLED']);
+
+function execute(pool: MysqlPool, statement: Sql): Promise<Row[]> {
+  return new Promise((resolve, reject) => {
+    pool.execute(statement.text, statement.params as unknown[], (err, rows) => (err ? reject(err) : resolve(rows)));
+  });
+}
+
+/**
+ * With read replicas (TypeORM replication: mysql2's pool cluster, nodes MASTER and SLAVE<n>): a
+ * read goes to a replica, round robin, when the request's scope allows it (read-routing.ts), else
+ * to the primary. A replica that cannot be reached costs that read a retry on the primary, and the
+ * pool cluster leaves it out for DATABASE_REPLICA_RETRY_MS before trying it again.
+ */
+function replicatedExecutor(cluster: MysqlPoolCluster, counter: CountingLogger | null): SqlExecutor {
+  const primary = cluster.of('MASTER');
+  const replicas = cluster.of('SLAVE*', 'RR');
+  return {
+    async all(statement) {
+      counter?.countStatement(statement.text);
+      if (!replicaReadAllowed()) return execute(primary, statement);
+      try {
+        return await execute(replicas, statement);
+      } catch (err) {
+        if (!UNREACHABLE.has(String((err as { code?: unknown }).code))) throw err;
+        return execute(primary, statement);
+      }
+    },
+  };
 }
 
 const MAX_CACHED_STATEMENTS = 2000;
@@ -80,7 +116,9 @@ export function createSqlExecutor(dataSource: DataSource): SqlExecutor {
       },
     };
   }
-  const pool = (dataSource.driver as unknown as { pool: MysqlPool }).pool;
+  const driver = dataSource.driver as unknown as { pool?: MysqlPool; poolCluster?: MysqlPoolCluster };
+  if (driver.poolCluster) return replicatedExecutor(driver.poolCluster, counter);
+  const pool = driver.pool!;
   return {
     all(statement) {
       counter?.countStatement(statement.text);

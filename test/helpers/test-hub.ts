@@ -68,7 +68,12 @@ const UNLIMITED = { publicPerSecond: 1e6, publicBurst: 1e6, keyPerSecond: 1e6, k
 
 /** Opens a fresh database (migrated) and serves the real HTTP hub on an ephemeral port. */
 export async function startTestHub(engine: Engine, label: string, options: Partial<HubOptions> = {}): Promise<TestHub> {
-  const config = freshDatabaseConfig(engine, label);
+  return startTestHubOn(freshDatabaseConfig(engine, label), options);
+}
+
+/** The same on a given database configuration (a replicated MariaDB, say), dropped by close(). */
+export async function startTestHubOn(config: DatabaseConfig, options: Partial<HubOptions> = {}): Promise<TestHub> {
+  const engine: Engine = config.type === 'sqlite' ? 'sqlite' : 'mysql';
   const dataSource = await openDatabase(config);
   const hub = await startHub(dataSource, { port: 0, host: '127.0.0.1', ...options, limits: { ...UNLIMITED, ...options.limits } });
   const url = `http://127.0.0.1:${hub.port}/graphql`;

@@ -1,4 +1,4 @@
-import { parseDatabaseUrl } from '../../src/config';
+import { loadConfig, parseDatabaseUrl, parseReplicaUrls } from '../../src/config';
 import { keywordCacheSecondsFromEnv } from '../../src/services/count-cache';
 import { indexIntervalMsFromEnv, maxLagSecondsFromEnv, syncBacklogFromEnv } from '../../src/services/offer-search-index';
 
@@ -21,6 +21,33 @@ describe('parseDatabaseUrl', () => {
     expect(() => parseDatabaseUrl('postgres://x/y')).toThrow(/mysql:\/\//);
     expect(() => parseDatabaseUrl('mysql://root@localhost/')).toThrow(/must name a database/);
     expect(() => parseDatabaseUrl('mysql://root@localhost/p?ssl=true')).toThrow(/unknown parameter "ssl"/);
+  });
+});
+
+describe('DATABASE_REPLICA_URLS', () => {
+  const primary = parseDatabaseUrl('mysql://app:pw@primary:3306/passerelle');
+
+  it('adds read replicas of the primary, with the read-your-writes window and the retry delay', () => {
+    expect(parseReplicaUrls(primary, undefined)).toEqual(primary);
+    expect(parseReplicaUrls(primary, 'mysql://reader:pw@replica1:3306, mysql://reader:pw@replica2/passerelle', { DATABASE_READ_YOUR_WRITES_MS: '2000' })).toEqual({
+      ...primary,
+      replication: {
+        replicas: [
+          { host: 'replica1', port: 3306, user: 'reader', password: 'pw' },
+          { host: 'replica2', port: 3306, user: 'reader', password: 'pw' },
+        ],
+        readYourWritesMs: 2000,
+        retryMs: 5000,
+      },
+    });
+    expect(loadConfig({ DATABASE_URL: 'mysql://root@p/passerelle', DATABASE_REPLICA_URLS: 'mysql://root@r' }).database).toMatchObject({ replication: { replicas: [{ host: 'r' }] } });
+  });
+
+  it('refuses replicas of SQLite, of another database, or bad settings, naming the variable', () => {
+    expect(() => parseReplicaUrls(parseDatabaseUrl(undefined), 'mysql://r/passerelle')).toThrow(/DATABASE_REPLICA_URLS needs a MySQL/);
+    expect(() => parseReplicaUrls(primary, 'mysql://r/other')).toThrow(/names database other/);
+    expect(() => parseReplicaUrls(primary, 'mysql://r', { DATABASE_REPLICA_RETRY_MS: '10' })).toThrow(/DATABASE_REPLICA_RETRY_MS/);
+    expect(() => parseReplicaUrls(primary, 'mysql://r', { DATABASE_READ_YOUR_WRITES_MS: 'soon' })).toThrow(/DATABASE_READ_YOUR_WRITES_MS/);
   });
 });
 
