@@ -4,7 +4,29 @@
  */
 const mysql = require('mysql2/promise');
 
+/** The same for Redis (TEST_REDIS_URL, default redis://127.0.0.1:6379): the shared-state suites. */
+async function checkRedis() {
+  const Redis = require('ioredis');
+  const url = process.env.TEST_REDIS_URL || 'redis://127.0.0.1:6379';
+  const redis = new Redis(url, { lazyConnect: true, connectTimeout: 2000, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  redis.on('error', () => {});
+  try {
+    await redis.connect();
+    await redis.ping();
+    process.env.PASSERELLE_TEST_REDIS = 'available';
+  } catch (err) {
+    const message = `Redis is not reachable at ${url} (${err.code || err.message}).`;
+    if (process.env.REQUIRE_REDIS === '1') throw new Error(`${message} REQUIRE_REDIS=1, so the run fails instead of skipping the Redis suites.`);
+    process.env.PASSERELLE_TEST_REDIS = 'missing';
+    const bar = '!'.repeat(100);
+    console.warn(`\n${bar}\n!!! ${message}\n!!! THE REDIS SUITES RUN ON PROCESS MEMORY ONLY.\n${bar}\n`);
+  } finally {
+    redis.disconnect();
+  }
+}
+
 module.exports = async () => {
+  await checkRedis();
   const url = new URL(process.env.TEST_MYSQL_URL || 'mysql://root@127.0.0.1:3306/');
   try {
     const conn = await mysql.createConnection({
