@@ -15,7 +15,7 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const where = config.database.type === 'sqlite' ? `SQLite ${config.database.path}` : `MySQL ${config.database.host}:${config.database.port}/${config.database.database}`;
   console.log(`Passerelle: opening ${where} (migrations run now)`);
-  const dataSource = await openDatabase(config.database, { logSql: config.logSql });
+  const dataSource = await openDatabase(config.database, { logSql: config.logSql, timeouts: config.databaseTimeouts });
   const hub = await startHub(dataSource, { port: config.port, limits: config.limits });
   if (config.seedDemo) {
     const started = Date.now();

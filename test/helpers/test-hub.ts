@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { DataSource } from 'typeorm';
-import type { DatabaseConfig } from '../../src/config';
+import type { DatabaseConfig, DatabaseTimeouts } from '../../src/config';
 import { dropMysqlDatabase, openDatabase, sqlCounter } from '../../src/db/data-source';
 import { startHub, type HubOptions, type RunningHub } from '../../src/server';
 
@@ -67,9 +67,13 @@ export interface TestHub {
 const UNLIMITED = { publicPerSecond: 1e6, publicBurst: 1e6, keyPerSecond: 1e6, keyBurst: 1e6 };
 
 /** Opens a fresh database (migrated) and serves the real HTTP hub on an ephemeral port. */
-export async function startTestHub(engine: Engine, label: string, options: Partial<HubOptions> = {}): Promise<TestHub> {
+export async function startTestHub(
+  engine: Engine,
+  label: string,
+  options: Partial<HubOptions> & { databaseTimeouts?: Partial<DatabaseTimeouts> } = {},
+): Promise<TestHub> {
   const config = freshDatabaseConfig(engine, label);
-  const dataSource = await openDatabase(config);
+  const dataSource = await openDatabase(config, { timeouts: options.databaseTimeouts });
   const hub = await startHub(dataSource, { port: 0, host: '127.0.0.1', ...options, limits: { ...UNLIMITED, ...options.limits } });
   const url = `http://127.0.0.1:${hub.port}/graphql`;
   const testHub: TestHub = {
