@@ -85,6 +85,26 @@ describe.each(engines().filter((e) => e === 'mysql'))('a stalled database on %s'
       }
       expectNoErrors(await t.gql(PAGE));
     }, 30_000);
+
+    it('answers SERVICE_UNAVAILABLE, not a 500, when a read made through TypeORM loses its connection', async () => {
+      await locker.query('LOCK TABLES partner WRITE');
+      let pending: Promise<GraphQLResponse> | undefined;
+      try {
+        pending = t.gql('{ partners { id name } }');
+        let victim: number | undefined;
+        while (victim === undefined) {
+          const [rows] = await locker.query(
+            "SELECT ID AS id FROM information_schema.PROCESSLIST WHERE DB = DATABASE() AND ID <> CONNECTION_ID() AND INFO LIKE '%FROM `partner`%'",
+          );
+          victim = (rows as Array<{ id: number }>)[0]?.id;
+        }
+        await locker.query(`KILL CONNECTION ${Number(victim)}`);
+        expectUnavailable(await pending);
+      } finally {
+        await locker.query('UNLOCK TABLES');
+      }
+      expectNoErrors(await t.gql('{ partners { id name } }'));
+    }, 30_000);
   });
 
   describe('request timeout (REQUEST_TIMEOUT_MS)', () => {
