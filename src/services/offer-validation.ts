@@ -227,7 +227,7 @@ export function validateOfferInput(
   if (!externalId) fail('externalId', 'REQUIRED', 'externalId is required');
   else if (externalId.length > OFFER_LIMITS.externalId)
     fail('externalId', 'TOO_LONG', `externalId: at most ${OFFER_LIMITS.externalId} characters`);
-  else if (!isWellFormedKey(externalId)) errors.push({ ...INVALID_CHARACTERS_ERROR });
+  if (!isWellFormedKey(externalId)) errors.push({ ...INVALID_CHARACTERS_ERROR });
 
   const title = typeof input.title === 'string' ? plainLine(input.title) : '';
   if (!title) fail('title', 'REQUIRED', 'title is required (plain text)');

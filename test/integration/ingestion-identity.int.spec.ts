@@ -133,7 +133,7 @@ describe.each(engines())('externalId identity on %s', (engine) => {
       offerInput('feed-1'),
       offerInput('bad-\ud800'),
       offerInput('feed-2'),
-      offerInput('\udfff-bad', { title: '' }),
+      offerInput(`\udfff-bad${'x'.repeat(130)}`, { title: '' }),
       offerInput('feed-\ud83d\ude00'),
     ];
     for (const attempt of [1, 2, 3]) {
@@ -149,7 +149,7 @@ describe.each(engines())('externalId identity on %s', (engine) => {
         errors: [{ field: 'externalId', code: 'INVALID_CHARACTERS' }],
       });
       // Every error of the item, as for any rejected item.
-      expect(payload.results[3].errors.map((e: any) => e.code).sort()).toEqual(['INVALID_CHARACTERS', 'REQUIRED']);
+      expect(payload.results[3].errors.map((e: any) => e.code).sort()).toEqual(['INVALID_CHARACTERS', 'REQUIRED', 'TOO_LONG']);
       expect(payload.results[4]).toMatchObject({ externalId: 'feed-\ud83d\ude00', status: attempt === 1 ? 'CREATED' : 'UNCHANGED' }); // a real emoji is fine
     }
     // The same with a change among the good ones (the transaction path), and with a batchId.
