@@ -63,8 +63,12 @@ export interface TestHub {
   close(): Promise<void>;
 }
 
-/** Rate limits out of the way, unless a test sets its own. */
-const UNLIMITED = { publicPerSecond: 1e6, publicBurst: 1e6, keyPerSecond: 1e6, keyBurst: 1e6 };
+/**
+ * Rate limits out of the way, unless a test sets its own; and a request timeout far above the
+ * default, so that a suite's big batches never depend on how loaded the machine is (the stall tests
+ * set their own).
+ */
+const UNLIMITED = { publicPerSecond: 1e6, publicBurst: 1e6, keyPerSecond: 1e6, keyBurst: 1e6, requestTimeoutMs: 120_000 };
 
 /** Opens a fresh database (migrated) and serves the real HTTP hub on an ephemeral port. */
 export async function startTestHub(
