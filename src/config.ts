@@ -30,6 +30,7 @@ export interface AppConfig {
   port: number;
   nodeEnv: string;
   database: DatabaseConfig;
+  databaseTimeouts: DatabaseTimeouts;
   /** Seed the demo data at start-up (default: on unless NODE_ENV=production). */
   seedDemo: boolean;
   /** Log every SQL statement (TypeORM logging), for debugging. */
@@ -50,7 +51,26 @@ export interface HttpLimits {
   authenticatedBodyBytes: number;
   /** Take the client address from X-Forwarded-For (behind a trusted reverse proxy). */
   trustProxy: boolean;
+  /**
+   * The longest the hub works on one GraphQL request (authentication, then execution; the upload
+   * of its body not counted) before answering SERVICE_UNAVAILABLE (503, retriable); 0: no limit.
+   */
+  requestTimeoutMs: number;
 }
+
+/** How long the database may keep a request waiting (README, "Timeouts"). */
+export interface DatabaseTimeouts {
+  /**
+   * MariaDB/MySQL: time limit of each read statement of the read path (`max_statement_time`; a
+   * statement waiting for a lock counts); 0: none. Writes are not cut (an upsert's transaction is
+   * all or none; REQUEST_TIMEOUT_MS answers the client meanwhile).
+   */
+  statementTimeoutMs: number;
+  /** SQLite: how long a write waits for another process's write lock (busy timeout) before failing. */
+  busyTimeoutMs: number;
+}
+
+export const DEFAULT_DATABASE_TIMEOUTS: DatabaseTimeouts = { statementTimeoutMs: 5_000, busyTimeoutMs: 5_000 };
 
 export const DEFAULT_LIMITS: HttpLimits = {
   publicPerSecond: 50,
@@ -60,6 +80,7 @@ export const DEFAULT_LIMITS: HttpLimits = {
   publicBodyBytes: 256 * 1024,
   authenticatedBodyBytes: 64 * 1024 * 1024,
   trustProxy: false,
+  requestTimeoutMs: 8_000,
 };
 
 function positiveNumber(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -118,7 +139,8 @@ export function parseDatabaseUrl(url: string | undefined): DatabaseConfig {
   // ?socket=/run/mysqld/mysqld.sock: the server's Unix socket instead of TCP (a hub on the
   // database's host: each round trip skips the TCP stack).
   const socketPath = parsed.searchParams.get('socket') || undefined;
-  for (const name of parsed.searchParams.keys()) if (name !== 'socket') throw new Error(`DATABASE_URL: unknown parameter "${name}" (only socket=<path>)`);
+  for (const name of parsed.searchParams.keys())
+    if (name !== 'socket') throw new Error(`DATABASE_URL: unknown parameter "${name}" (only socket=<path>)`);
   return {
     type: 'mysql',
     host: parsed.hostname || '127.0.0.1',
@@ -176,6 +198,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     port: parsePort(env.PORT),
     nodeEnv,
     database: parseReplicaUrls(parseDatabaseUrl(env.DATABASE_URL), env.DATABASE_REPLICA_URLS, env),
+    databaseTimeouts: {
+      statementTimeoutMs: numberFromEnv(env, 'DB_STATEMENT_TIMEOUT_MS', DEFAULT_DATABASE_TIMEOUTS.statementTimeoutMs, {
+        min: 0,
+        integer: true,
+        unit: 'ms',
+      }),
+      busyTimeoutMs: numberFromEnv(env, 'DB_BUSY_TIMEOUT_MS', DEFAULT_DATABASE_TIMEOUTS.busyTimeoutMs, {
+        min: 0,
+        integer: true,
+        unit: 'ms',
+      }),
+    },
     seedDemo: parseBool(env.SEED_DEMO, nodeEnv !== 'production'),
     logSql: parseBool(env.LOG_SQL, false),
     limits: {
@@ -186,6 +220,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       publicBodyBytes: positiveNumber(env, 'MAX_BODY_BYTES_PUBLIC', DEFAULT_LIMITS.publicBodyBytes),
       authenticatedBodyBytes: positiveNumber(env, 'MAX_BODY_BYTES_AUTHENTICATED', DEFAULT_LIMITS.authenticatedBodyBytes),
       trustProxy: parseBool(env.TRUST_PROXY, false),
+      requestTimeoutMs: numberFromEnv(env, 'REQUEST_TIMEOUT_MS', DEFAULT_LIMITS.requestTimeoutMs, { min: 0, integer: true, unit: 'ms' }),
     },
   };
 }

@@ -8,6 +8,8 @@ export enum ErrorCode {
   BAD_USER_INPUT = 'BAD_USER_INPUT',
   CONFLICT = 'CONFLICT',
   RATE_LIMITED = 'RATE_LIMITED',
+  /** The database did not answer in time (or at all): nothing was answered, retry shortly. */
+  SERVICE_UNAVAILABLE = 'SERVICE_UNAVAILABLE',
   INTERNAL_SERVER_ERROR = 'INTERNAL_SERVER_ERROR',
 }
 
@@ -30,6 +32,8 @@ export function httpStatusFor(code: ErrorCode): number {
       return 409;
     case ErrorCode.RATE_LIMITED:
       return 429;
+    case ErrorCode.SERVICE_UNAVAILABLE:
+      return 503;
     case ErrorCode.INTERNAL_SERVER_ERROR:
       return 500;
     default:
@@ -76,5 +80,26 @@ export class NotFoundError extends PasserelleError {
 export class ConflictError extends PasserelleError {
   constructor(message: string) {
     super(ErrorCode.CONFLICT, message);
+  }
+}
+
+/** Seconds a client should wait before retrying a SERVICE_UNAVAILABLE (the `Retry-After` header). */
+export const SERVICE_UNAVAILABLE_RETRY_AFTER_SECONDS = 1;
+
+/**
+ * The database did not answer in time: a statement over its time limit, a lock not granted, a lost
+ * connection, or the request's own deadline passed. Retriable (`extensions.retryable: true`,
+ * `retryAfter` in seconds): nothing was answered, and the writes of a call either all committed or
+ * none did (a retried upsert finds its offers UNCHANGED; a batchId replays). Inside GraphQL it makes
+ * the response HTTP 503 with `Retry-After` (Apollo's `extensions.http`, removed from the response).
+ */
+export class ServiceUnavailableError extends PasserelleError {
+  constructor(message = 'The database did not answer in time; retry shortly', originalError?: unknown) {
+    super(ErrorCode.SERVICE_UNAVAILABLE, message, {
+      retryable: true,
+      retryAfter: SERVICE_UNAVAILABLE_RETRY_AFTER_SECONDS,
+      http: { status: 503, headers: new Map([['retry-after', String(SERVICE_UNAVAILABLE_RETRY_AFTER_SECONDS)]]) },
+    });
+    if (originalError !== undefined) Object.defineProperty(this, 'cause', { value: originalError, enumerable: false });
   }
 }

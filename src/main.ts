@@ -16,7 +16,7 @@ async function main(): Promise<void> {
   const replicas = config.database.type === 'mysql' && config.database.replication ? ` with ${config.database.replication.replicas.length} read replica(s)` : '';
   const where = config.database.type === 'sqlite' ? `SQLite ${config.database.path}` : `MySQL ${config.database.host}:${config.database.port}/${config.database.database}${replicas}`;
   console.log(`Passerelle: opening ${where} (migrations run now)`);
-  const dataSource = await openDatabase(config.database, { logSql: config.logSql });
+  const dataSource = await openDatabase(config.database, { logSql: config.logSql, timeouts: config.databaseTimeouts });
   const hub = await startHub(dataSource, { port: config.port, limits: config.limits, readYourWritesMs: config.database.type === 'mysql' ? config.database.replication?.readYourWritesMs : undefined });
   if (config.seedDemo) {
     const started = Date.now();

@@ -9,8 +9,9 @@ import type { Viewer } from './auth/viewer';
 import { DEFAULT_LIMITS, type HttpLimits } from './config';
 import { buildContext, type GraphQLContext } from './context';
 import { hasReplicas, sqlCounter } from './db/data-source';
+import { isDatabaseUnavailable } from './db/driver-errors';
 import { RecentWriters, withReadScope } from './db/read-routing';
-import { ErrorCode, httpStatusFor, PasserelleError } from './errors';
+import { ErrorCode, httpStatusFor, PasserelleError, SERVICE_UNAVAILABLE_RETRY_AFTER_SECONDS, ServiceUnavailableError } from './errors';
 import { cvAccessLogPlugin } from './graphql/cv-access-log.plugin';
 import { jitGateway } from './graphql/jit-executor';
 import { callerKeyOf, readRoutingPlugin } from './graphql/read-routing.plugin';
@@ -39,6 +40,12 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
     return { ...formatted, extensions };
   }
   const original = (error as { originalError?: unknown })?.originalError ?? error;
+  if (isDatabaseUnavailable(original)) {
+    // A driver error that no service turned into a ServiceUnavailableError: still retriable.
+    const { message, extensions } = new ServiceUnavailableError();
+    const { http: _http, ...visible } = extensions;
+    return { message, path: formatted.path, locations: formatted.locations, extensions: visible };
+  }
   console.error('[error]', formatted.path?.join('.') ?? '', original instanceof Error ? (original.stack ?? original.message) : original);
   return { message: 'Internal server error', path: formatted.path, locations: formatted.locations, extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } };
 }
@@ -88,6 +95,7 @@ function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer | nu
 }
 
 function sendJson(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  if (res.headersSent) return; // already answered (the request's deadline passed)
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': String(Buffer.byteLength(text)), ...headers });
   res.end(text);
@@ -95,6 +103,27 @@ function sendJson(res: http.ServerResponse, status: number, body: unknown, heade
 
 function sendError(res: http.ServerResponse, code: ErrorCode | 'BAD_REQUEST', message: string, status: number, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}): void {
   sendJson(res, status, { errors: [{ message, extensions: { code, ...extra } }] }, headers);
+}
+
+/** A retriable 503 SERVICE_UNAVAILABLE with `Retry-After`, outside GraphQL's execution. */
+function sendUnavailable(res: http.ServerResponse, error: ServiceUnavailableError): void {
+  const { http: _http, code: _code, ...extra } = error.extensions;
+  sendError(res, ErrorCode.SERVICE_UNAVAILABLE, error.message, 503, extra, { 'retry-after': String(SERVICE_UNAVAILABLE_RETRY_AFTER_SECONDS) });
+}
+
+/**
+ * `work`, or a ServiceUnavailableError once `ms` have passed (0: no limit). The work itself runs on
+ * (a resolver cannot be stopped) and its outcome is dropped; a statement it still waits on ends at
+ * DB_STATEMENT_TIMEOUT_MS at the latest on MariaDB's read path.
+ */
+function withinDeadline<T>(work: Promise<T>, ms: number, requestTimeoutMs: number): Promise<T> {
+  if (!(ms > 0)) return work;
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_resolve, reject) => {
+    const message = `The request took over ${requestTimeoutMs} ms (REQUEST_TIMEOUT_MS): the database is slow or stalled; retry shortly`;
+    timer = setTimeout(() => reject(new ServiceUnavailableError(message)), ms);
+  });
+  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
 }
 
 /**
@@ -136,10 +165,14 @@ export async function startHub(dataSource: DataSource, opts: HubOptions): Promis
   const keyLimiter = new TokenBucketLimiter(limits.keyPerSecond, limits.keyBurst);
 
   const handleGraphQL = async (req: http.IncomingMessage, res: http.ServerResponse, url: URL) => {
+    // REQUEST_TIMEOUT_MS covers authentication and execution, not the upload of the body.
+    const authStarted = Date.now();
     let viewer: Viewer;
     try {
-      viewer = await services.auth.authenticate(req.headers.authorization);
+      viewer = await withinDeadline(services.auth.authenticate(req.headers.authorization), limits.requestTimeoutMs, limits.requestTimeoutMs);
     } catch (err) {
+      if (err instanceof ServiceUnavailableError) return sendUnavailable(res, err);
+      if (isDatabaseUnavailable(err)) return sendUnavailable(res, new ServiceUnavailableError(undefined, err));
       if (err instanceof PasserelleError) return sendError(res, err.code, err.message, httpStatusFor(err.code), {}, { 'www-authenticate': 'Bearer' });
       throw err;
     }
@@ -148,6 +181,7 @@ export async function startHub(dataSource: DataSource, opts: HubOptions): Promis
       return sendError(res, ErrorCode.RATE_LIMITED, `Too many requests: retry in ${decision.retryAfterSeconds} s`, 429, { retryAfter: decision.retryAfterSeconds }, { 'retry-after': String(decision.retryAfterSeconds) });
     }
     let body: unknown = undefined;
+    const bodyStarted = Date.now();
     if (req.method === 'POST') {
       const limit = viewer.role === 'PUBLIC' ? limits.publicBodyBytes : limits.authenticatedBodyBytes;
       const raw = await readBody(req, limit);
@@ -161,6 +195,7 @@ export async function startHub(dataSource: DataSource, opts: HubOptions): Promis
         return sendError(res, 'BAD_REQUEST', 'Request body is not valid JSON', 400);
       }
     }
+    const bodyMs = Date.now() - bodyStarted;
     const headers = new HeaderMap();
     for (const [key, value] of Object.entries(req.headers)) {
       if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
@@ -172,11 +207,18 @@ export async function startHub(dataSource: DataSource, opts: HubOptions): Promis
       return ctx;
     };
     const execute = () => apollo.executeHTTPGraphQLRequest({ httpGraphQLRequest, context });
-    // With read replicas, the request's reads go to a replica unless its caller wrote recently
-    // (read-your-writes) or it is a mutation (readRoutingPlugin): src/db/read-routing.ts.
-    const result = replicated
-      ? await withReadScope({ replicaAllowed: !recentWriters.wroteRecently(callerKeyOf({ viewer }, clientAddress(req))) }, execute)
-      : await execute();
+    let result: Awaited<ReturnType<typeof apollo.executeHTTPGraphQLRequest>>;
+    try {
+      const remainingMs = limits.requestTimeoutMs > 0 ? Math.max(1, limits.requestTimeoutMs - (Date.now() - authStarted - bodyMs)) : 0;
+      // With read replicas, the request's reads go to a replica unless its caller wrote recently
+      // (read-your-writes) or it is a mutation (readRoutingPlugin): src/db/read-routing.ts.
+      const running = replicated ? withReadScope({ replicaAllowed: !recentWriters.wroteRecently(callerKeyOf({ viewer }, clientAddress(req))) }, execute) : execute();
+      result = await withinDeadline(running, remainingMs, limits.requestTimeoutMs);
+    } catch (err) {
+      if (err instanceof ServiceUnavailableError) return sendUnavailable(res, err);
+      throw err;
+    }
+    if (res.headersSent) return;
     const outHeaders: Record<string, string> = {};
     for (const [key, value] of result.headers) outHeaders[key] = value;
     if (result.body.kind === 'complete') {

@@ -493,9 +493,13 @@ export type Mutation = {
    * PARTNER: creates or updates your offers; AGENCY: the agency's own. At most 5,000 offers a call.
    * Accepted items commit together (all or none); rejected ones are reported, never block the rest.
    * A retry with the same batchId and payload returns the stored result without writing again.
+   * batchId: at most 128 characters, compared as exact text like externalId.
    */
   upsertOffers: UpsertOffersPayload;
-  /** PARTNER: withdraws your offers; AGENCY: the agency's own. At most 5,000 externalIds a call. */
+  /**
+   * PARTNER: withdraws your offers; AGENCY: the agency's own. At most 5,000 externalIds a call, read as
+   * upsertOffers reads them (control characters removed, ends trimmed, then exact text).
+   */
   withdrawOffers: WithdrawOffersPayload;
 };
 
@@ -679,7 +683,13 @@ export type OfferInput = {
   employer?: InputMaybe<EmployerInput>;
   /** Free text, at most 32 characters. */
   experienceLevel?: InputMaybe<Scalars['String']['input']>;
-  /** The publisher's own reference, 1 to 128 characters. */
+  /**
+   * The publisher's own reference, 1 to 128 characters, compared as exact text: control characters
+   * are removed and the ends trimmed, nothing else. `Job-42` and `job-42`, `café` written with one
+   * code point (NFC) and with `e` + U+0301 (NFD), `Job42` and `Job\u200B42` are different offers.
+   * An id holding a lone UTF-16 surrogate (an unpaired `\uD800`-`\uDFFF` escape) is not valid
+   * Unicode: the item is REJECTED with code INVALID_CHARACTERS.
+   */
   externalId: Scalars['String']['input'];
   fullTime?: InputMaybe<Scalars['Boolean']['input']>;
   location: LocationInput;
@@ -716,6 +726,7 @@ export type OfferStatus =
 export type OfferUpsertResult = {
   __typename?: 'OfferUpsertResult';
   errors: Array<InputError>;
+  /** The item's externalId as stored (a lone surrogate shown as U+FFFD). */
   externalId: Scalars['String']['output'];
   /** The stored offer (null when rejected). */
   offer: Maybe<Offer>;

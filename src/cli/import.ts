@@ -140,7 +140,8 @@ async function main(): Promise<number> {
     return 0;
   }
 
-  const dataSource = await openDatabase(loadConfig().database);
+  const config = loadConfig();
+  const dataSource = await openDatabase(config.database, { timeouts: config.databaseTimeouts });
   let bar: SingleBar | null = null;
   try {
     const { publisher, name } = await resolvePublisher(dataSource, args);

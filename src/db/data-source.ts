@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { ENTITIES } from '../../entities';
-import type { DatabaseConfig, MysqlEndpoint } from '../config';
+import { DEFAULT_DATABASE_TIMEOUTS, type DatabaseConfig, type DatabaseTimeouts, type MysqlEndpoint } from '../config';
 import { OfferStockSubscriber } from '../services/offer-stock';
 import { MIGRATIONS } from './migrations';
 import { CountingLogger } from './sql-counter';
@@ -21,13 +21,24 @@ export function sqlCounter(dataSource: DataSource): CountingLogger {
   return dataSource.logger as CountingLogger;
 }
 
+/** The read path's statement time limit of each data source opened by openDatabase (see readStatementTimeoutMs). */
+const statementTimeouts = new WeakMap<DataSource, number>();
+
+/**
+ * The time limit, in ms, of the read path's statements on this data source (MariaDB's
+ * max_statement_time; 0: none): DB_STATEMENT_TIMEOUT_MS, as given to openDatabase.
+ */
+export function readStatementTimeoutMs(dataSource: DataSource): number {
+  return statementTimeouts.get(dataSource) ?? DEFAULT_DATABASE_TIMEOUTS.statementTimeoutMs;
+}
+
 /** Entity-event listeners: the offer stock's version (cached public counts). */
 const SUBSCRIBERS = [OfferStockSubscriber];
 
 /** TypeORM options for either engine. Migrations are the only way the schema changes. */
 export function dataSourceOptions(
   db: DatabaseConfig,
-  opts: { logSql?: boolean; flavour?: MysqlFlavour } = {},
+  opts: { logSql?: boolean; flavour?: MysqlFlavour; busyTimeoutMs?: number } = {},
 ): DataSourceOptions {
   const common = {
     entities: ENTITIES,
@@ -44,7 +55,8 @@ export function dataSourceOptions(
       type: 'better-sqlite3',
       database: db.path,
       enableWAL: db.path !== ':memory:',
-      timeout: 10000,
+      // better-sqlite3 waits for a lock synchronously: the whole process stalls for up to this long.
+      timeout: opts.busyTimeoutMs ?? DEFAULT_DATABASE_TIMEOUTS.busyTimeoutMs,
       prepareDatabase: (conn: { pragma(s: string): unknown }) => {
         conn.pragma('synchronous = NORMAL');
         conn.pragma('foreign_keys = ON');
@@ -142,11 +154,16 @@ export async function dropMysqlDatabase(db: Extract<DatabaseConfig, { type: 'mys
  * Opens the database named by the configuration: creates the MySQL database or the SQLite file's
  * folder when missing, connects, and runs pending migrations.
  */
-export async function openDatabase(db: DatabaseConfig, opts: { logSql?: boolean } = {}): Promise<DataSource> {
+export async function openDatabase(
+  db: DatabaseConfig,
+  opts: { logSql?: boolean; timeouts?: Partial<DatabaseTimeouts> } = {},
+): Promise<DataSource> {
   let flavour: MysqlFlavour | undefined;
   if (db.type === 'mysql') flavour = await ensureMysqlDatabase(db);
   else if (db.path !== ':memory:') fs.mkdirSync(path.dirname(db.path), { recursive: true });
-  const dataSource = new DataSource(dataSourceOptions(db, { ...opts, flavour }));
+  const timeouts = { ...DEFAULT_DATABASE_TIMEOUTS, ...opts.timeouts };
+  const dataSource = new DataSource(dataSourceOptions(db, { logSql: opts.logSql, flavour, busyTimeoutMs: timeouts.busyTimeoutMs }));
+  statementTimeouts.set(dataSource, timeouts.statementTimeoutMs);
   await dataSource.initialize();
   try {
     await dataSource.runMigrations({ transaction: 'each' });

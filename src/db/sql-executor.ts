@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm';
-import { dialectOf } from './data-source';
+import { dialectOf, readStatementTimeoutMs } from './data-source';
+import { unavailableOr } from './driver-errors';
 import { replicaReadAllowed } from './read-routing';
 import { CountingLogger } from './sql-counter';
 import type { Sql } from './sql';
@@ -27,9 +28,10 @@ interface MysqlPoolCluster {
 /** Errors that say a server could not be reached or went away, not that the statement was wrong. */
 const UNREACHABLE = new Set(['POOL_NONEONLINE', 'POOL_NOEXIST', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'PROTOCOL_CONNECTION_LOST', 'ER_SERVER_SHUTDOWN', 'ER_CONNECTION_KILLED']);
 
-function execute(pool: MysqlPool, statement: Sql): Promise<Row[]> {
+/** Runs a statement on a pool; a driver error is passed as it is (see unavailableOr). */
+function execute(pool: MysqlPool, text: string, params: readonly unknown[]): Promise<Row[]> {
   return new Promise((resolve, reject) => {
-    pool.execute(statement.text, statement.params as unknown[], (err, rows) => (err ? reject(err) : resolve(rows)));
+    pool.execute(text, params as unknown[], (err, rows) => (err ? reject(err) : resolve(rows)));
   });
 }
 
@@ -39,18 +41,23 @@ function execute(pool: MysqlPool, statement: Sql): Promise<Row[]> {
  * to the primary. A replica that cannot be reached costs that read a retry on the primary, and the
  * pool cluster leaves it out for DATABASE_REPLICA_RETRY_MS before trying it again.
  */
-function replicatedExecutor(cluster: MysqlPoolCluster, counter: CountingLogger | null): SqlExecutor {
+function replicatedExecutor(cluster: MysqlPoolCluster, counter: CountingLogger | null, withTimeout: (text: string) => string): SqlExecutor {
   const primary = cluster.of('MASTER');
   const replicas = cluster.of('SLAVE*', 'RR');
   return {
     async all(statement) {
       counter?.countStatement(statement.text);
-      if (!replicaReadAllowed()) return execute(primary, statement);
+      const text = withTimeout(statement.text);
       try {
-        return await execute(replicas, statement);
+        if (!replicaReadAllowed()) return await execute(primary, text, statement.params);
+        try {
+          return await execute(replicas, text, statement.params);
+        } catch (err) {
+          if (!UNREACHABLE.has(String((err as { code?: unknown }).code))) throw err;
+          return await execute(primary, text, statement.params);
+        }
       } catch (err) {
-        if (!UNREACHABLE.has(String((err as { code?: unknown }).code))) throw err;
-        return execute(primary, statement);
+        throw unavailableOr(err);
       }
     },
   };
@@ -78,7 +85,8 @@ function sqliteReadConnection(dataSource: DataSource): BetterSqliteDatabase {
   if (!reader) {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const Database = require('better-sqlite3') as new (file: string, opts: object) => BetterSqliteDatabase & { close(): void };
-    const connection = new Database(file, { readonly: true, fileMustExist: true, timeout: 10_000 });
+    const busyTimeoutMs = Number((dataSource.options as { timeout?: number }).timeout ?? 5_000);
+    const connection = new Database(file, { readonly: true, fileMustExist: true, timeout: busyTimeoutMs });
     const destroy = dataSource.destroy.bind(dataSource);
     dataSource.destroy = async () => {
       sqliteReaders.delete(dataSource);
@@ -92,11 +100,25 @@ function sqliteReadConnection(dataSource: DataSource): BetterSqliteDatabase {
 }
 
 /**
+ * `SET STATEMENT max_statement_time=<s> FOR `: MariaDB interrupts the statement after that long,
+ * waiting for a lock included (LOCK TABLES, a long write), and frees the connection (error 1969).
+ * Prepared like the rest of the text. Empty when there is no limit, or on MySQL (whose
+ * max_execution_time hint covers SELECTs but not their lock waits).
+ */
+function statementTimeoutPrefix(dataSource: DataSource): string {
+  const ms = readStatementTimeoutMs(dataSource);
+  const mariadb = dataSource.options.type === 'mariadb';
+  return ms > 0 && mariadb ? `SET STATEMENT max_statement_time=${(ms / 1000).toFixed(3)} FOR ` : '';
+}
+
+/**
  * The read path's executor, on the connection (SQLite: its own, read-only) or pool (MariaDB) of the
  * data source TypeORM opened, skipping TypeORM's per-query runner, so the hot path pays for the SQL
  * only: SQLite statements are prepared once and cached; MariaDB gets server-side prepared statements
  * (mysql2 `execute`, cached per connection). Reads only committed data on both engines. Every
- * statement still counts in the data source's statement counter.
+ * statement still counts in the data source's statement counter. On MariaDB each statement runs
+ * under DB_STATEMENT_TIMEOUT_MS (statementTimeoutPrefix). A database that does not answer in time
+ * is a ServiceUnavailableError (retriable SERVICE_UNAVAILABLE), on both engines.
  */
 export function createSqlExecutor(dataSource: DataSource): SqlExecutor {
   const counter = dataSource.logger instanceof CountingLogger ? dataSource.logger : null;
@@ -107,24 +129,28 @@ export function createSqlExecutor(dataSource: DataSource): SqlExecutor {
       async all(statement) {
         counter?.countStatement(statement.text);
         let prepared = statements.get(statement.text);
-        if (!prepared) {
-          if (statements.size >= MAX_CACHED_STATEMENTS) statements.clear();
-          prepared = db.prepare(statement.text);
-          statements.set(statement.text, prepared);
+        try {
+          if (!prepared) {
+            if (statements.size >= MAX_CACHED_STATEMENTS) statements.clear();
+            prepared = db.prepare(statement.text);
+            statements.set(statement.text, prepared);
+          }
+          return prepared.all(...statement.params);
+        } catch (err) {
+          throw unavailableOr(err);
         }
-        return prepared.all(...statement.params);
       },
     };
   }
+  const prefix = statementTimeoutPrefix(dataSource);
+  const withTimeout = (text: string) => (prefix && /^\s*(SELECT|WITH)\b/i.test(text) ? prefix + text : text);
   const driver = dataSource.driver as unknown as { pool?: MysqlPool; poolCluster?: MysqlPoolCluster };
-  if (driver.poolCluster) return replicatedExecutor(driver.poolCluster, counter);
+  if (driver.poolCluster) return replicatedExecutor(driver.poolCluster, counter, withTimeout);
   const pool = driver.pool!;
   return {
     all(statement) {
       counter?.countStatement(statement.text);
-      return new Promise((resolve, reject) => {
-        pool.execute(statement.text, statement.params as unknown[], (err, rows) => (err ? reject(err) : resolve(rows)));
-      });
+      return execute(pool, withTimeout(statement.text), statement.params).catch((err) => Promise.reject(unavailableOr(err)));
     },
   };
 }

@@ -1,6 +1,6 @@
 import type { DataSource, QueryRunner } from 'typeorm';
 import { dialectOf } from './data-source';
-import { driverErrorOf } from './driver-errors';
+import { driverErrorOf, unavailableOr } from './driver-errors';
 
 /** A statement inside a transaction: rows for a SELECT, `affected` for writes. */
 export interface TxQuery {
@@ -52,7 +52,11 @@ export interface TransactionOptions {
  * deadlock or lock-wait timeout the whole transaction is retried (up to `attempts` times, with
  * a short jittered backoff), so `work` must be safe to run again from the start.
  */
-export async function withTransaction<T>(dataSource: DataSource, work: (tx: TxQuery) => Promise<T>, opts: TransactionOptions = {}): Promise<T> {
+export async function withTransaction<T>(
+  dataSource: DataSource,
+  work: (tx: TxQuery) => Promise<T>,
+  opts: TransactionOptions = {},
+): Promise<T> {
   const attempts = opts.attempts ?? 4;
   const isolation = dialectOf(dataSource) === 'mysql' ? opts.isolation : undefined;
   const attempt = async (): Promise<T> => {
@@ -76,7 +80,8 @@ export async function withTransaction<T>(dataSource: DataSource, work: (tx: TxQu
       try {
         return await attempt();
       } catch (err) {
-        if (i >= attempts || !(isRetryable(err) || opts.retryOn?.(err))) throw err;
+        // Out of attempts on a lock or deadlock, or a lost connection: the client may retry (503).
+        if (i >= attempts || !(isRetryable(err) || opts.retryOn?.(err))) throw unavailableOr(err);
         await new Promise((r) => setTimeout(r, 20 * i + Math.random() * 30));
       }
     }
@@ -84,7 +89,10 @@ export async function withTransaction<T>(dataSource: DataSource, work: (tx: TxQu
   if (dialectOf(dataSource) !== 'sqlite') return withRetries();
   const previous = sqliteTurns.get(dataSource) ?? Promise.resolve();
   const mine = previous.then(withRetries, withRetries);
-  sqliteTurns.set(dataSource, mine.catch(() => undefined));
+  sqliteTurns.set(
+    dataSource,
+    mine.catch(() => undefined),
+  );
   return mine;
 }
 
@@ -98,5 +106,9 @@ export async function writeStatement(dataSource: DataSource, sql: string, params
     await withTransaction(dataSource, (tx) => tx.run(sql, params));
     return;
   }
-  await dataSource.query(sql, params as unknown[]);
+  try {
+    await dataSource.query(sql, params as unknown[]);
+  } catch (err) {
+    throw unavailableOr(err);
+  }
 }

@@ -1,7 +1,8 @@
 import type { GatewayExecutor, GatewayInterface } from '@apollo/server-gateway-interface';
 import { GraphQLError, printSchema, type ExecutionResult, type GraphQLSchema } from 'graphql';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
-import { ErrorCode } from '../errors';
+import { isDatabaseUnavailable } from '../db/driver-errors';
+import { ErrorCode, ServiceUnavailableError } from '../errors';
 
 /** Compiled operations kept (least recently used dropped first): clients send a handful of shapes. */
 const MAX_COMPILED_OPERATIONS = 1000;
@@ -34,8 +35,18 @@ export function createJitExecutor(schema: GraphQLSchema): GatewayExecutor {
         ),
       };
     }
+    // A driver error of a database not answering in time (a read made through TypeORM: API keys,
+    // partners) is the client's retriable SERVICE_UNAVAILABLE, as the SQL executor's are.
+    if (result.errors?.some((e) => isDatabaseUnavailable(e.originalError))) {
+      return { ...result, errors: result.errors.map((e) => (isDatabaseUnavailable(e.originalError) ? asUnavailable(e) : e)) };
+    }
     return result;
   };
+}
+
+function asUnavailable(error: GraphQLError): GraphQLError {
+  const { message, extensions } = new ServiceUnavailableError(undefined, error.originalError);
+  return new GraphQLError(message, { nodes: error.nodes, path: error.path, originalError: error.originalError, extensions });
 }
 
 /** A fixed-schema "gateway" whose only job is to hand Apollo Server the JIT executor. */

@@ -2,6 +2,7 @@ import { getReferentials } from '../referentials/referential.service';
 import type { ContractType, SalaryInput } from '../__generated__/resolvers-types';
 import { cleanLine } from '../db/seed/france-travail.mapper';
 import type { InputErrorModel, OfferInput } from '../services/ingestion.types';
+import { normalizeExternalId } from '../services/offer-validation';
 import type { ParsedSalary } from '../services/salary-parser';
 import { problem } from './feed-item';
 
@@ -20,6 +21,17 @@ export function oneLine(value: unknown): string | null {
   if (typeof value === 'number' && Number.isFinite(value)) return String(value);
   if (typeof value !== 'string') return null;
   return cleanLine(value, NO_LIMIT);
+}
+
+/**
+ * A feed item's externalId, or null: as the upsertOffers mutation keys it (normalizeExternalId:
+ * control characters out, trimmed), not as oneLine cleans text. The same reference then names the
+ * same offer whether a partner pushes it or a feed lists it, and --sync keeps exactly the stored ids
+ * the feed lists (a zero-width character or an NFD accent inside an id is part of the id).
+ */
+export function feedExternalId(value: unknown): string | null {
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  return normalizeExternalId(value) || null;
 }
 
 /** An absolute http(s) URL, or null. */

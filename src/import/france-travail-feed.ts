@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import { mapFranceTravailOffer, type FranceTravailOffer } from '../db/seed/france-travail.mapper';
 import type { InputErrorModel, OfferInput } from '../services/ingestion.types';
 import { feedPosition, FeedSyntaxError, problem, type FeedItem } from './feed-item';
-import { feedDate, finalProblems, oneLine, salaryInput } from './feed-mapping';
+import { feedDate, feedExternalId, finalProblems, oneLine, salaryInput } from './feed-mapping';
 import { streamJsonValues, type JsonObject, type JsonPath, type JsonValue } from './json-value-stream';
 
 /** Offers are the elements of the root array, or of `resultats` in the API's envelope. */
@@ -40,7 +40,7 @@ export function mapFranceTravailItem(value: JsonValue, position: string): FeedIt
     };
   }
   const raw = value as unknown as FranceTravailOffer;
-  const externalId = oneLine(raw.id);
+  const externalId = feedExternalId(raw.id);
   if (!externalId) {
     return { position, externalId: null, input: null, problems: [problem('externalId', 'REQUIRED', 'externalId: the offer has no id')] };
   }

@@ -7,6 +7,7 @@ import { feedPosition, FeedSyntaxError, problem, type FeedItem } from './feed-it
 import {
   countryProblem,
   feedDate,
+  feedExternalId,
   buildOfferInput,
   finalProblems,
   mapContract,
@@ -30,7 +31,7 @@ function field(fields: JobFields, name: string): { text: string | null; broken: 
 /** Maps one `<job>` of an Indeed feed. */
 export function mapIndeedJob(fields: JobFields, position: string): FeedItem {
   const problems: InputErrorModel[] = [];
-  const externalId = oneLine(fields.get('referencenumber'));
+  const externalId = feedExternalId(fields.get('referencenumber'));
   if (!externalId) problems.push(problem('externalId', 'REQUIRED', 'externalId: the job has no <referencenumber>'));
 
   const jobtype = field(fields, 'jobtype');

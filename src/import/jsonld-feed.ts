@@ -3,7 +3,18 @@ import type { EmployerInput, LocationInput, SalaryInput } from '../__generated__
 import type { InputErrorModel } from '../services/ingestion.types';
 import { parseSalary } from '../services/salary-parser';
 import { feedPosition, FeedSyntaxError, problem, type FeedItem } from './feed-item';
-import { buildOfferInput, countryProblem, feedDate, finalProblems, httpUrl, mapContract, oneLine, romeCodeOf, salaryInput } from './feed-mapping';
+import {
+  buildOfferInput,
+  countryProblem,
+  feedDate,
+  feedExternalId,
+  finalProblems,
+  httpUrl,
+  mapContract,
+  oneLine,
+  romeCodeOf,
+  salaryInput,
+} from './feed-mapping';
 import { streamJsonValues, type JsonObject, type JsonPath, type JsonValue } from './json-value-stream';
 
 /** Arrays whose elements are nodes: the root array, `@graph` and `itemListElement` (an ItemList) wherever they sit. */
@@ -31,9 +42,13 @@ function asList(value: JsonValue | undefined): JsonValue[] {
  * The first usable text of a value that may be a string, a number, an object carrying it under one
  * of `keys` (a PropertyValue's "value", a Country's "name"), or a list of those.
  */
-function textOf(value: JsonValue | undefined, keys: readonly string[] = ['value', '@value']): string | null {
+function textOf(
+  value: JsonValue | undefined,
+  keys: readonly string[] = ['value', '@value'],
+  read: (value: unknown) => string | null = oneLine,
+): string | null {
   for (const entry of asList(value)) {
-    const text = isObject(entry) ? (keys.map((k) => oneLine(entry[k])).find((t) => t !== null) ?? null) : oneLine(entry);
+    const text = isObject(entry) ? (keys.map((k) => read(entry[k])).find((t) => t !== null) ?? null) : read(entry);
     if (text) return text;
   }
   return null;
@@ -143,7 +158,7 @@ function salaryOf(value: JsonValue | undefined): SalaryInput | undefined {
 function mapJobPosting(node: JsonObject, position: string, nodes: NodeIndex): FeedItem {
   const problems: InputErrorModel[] = [];
   // identifier is the publisher's reference; without one, the posting's url is the stable key.
-  const externalId = textOf(node.identifier) ?? oneLine(node.url);
+  const externalId = textOf(node.identifier, undefined, feedExternalId) ?? feedExternalId(node.url);
   if (!externalId) {
     problems.push(problem('externalId', 'REQUIRED', 'externalId: the JobPosting has neither an identifier nor a url'));
   }

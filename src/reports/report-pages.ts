@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import type http from 'node:http';
 import path from 'node:path';
 import type { Viewer } from '../auth/viewer';
-import { BadUserInputError, ErrorCode, httpStatusFor, NotFoundError, PasserelleError, UnauthenticatedError } from '../errors';
+import { BadUserInputError, ErrorCode, httpStatusFor, NotFoundError, PasserelleError, SERVICE_UNAVAILABLE_RETRY_AFTER_SECONDS, UnauthenticatedError } from '../errors';
 import { PROJECT_ROOT } from '../paths';
 import type { Services } from '../services';
 import type { Granularity } from '../services/audience.types';
@@ -110,7 +110,7 @@ export async function handleReportRequest(req: http.IncomingMessage, res: http.S
   } catch (err) {
     if (!(err instanceof PasserelleError) || err.code === ErrorCode.INTERNAL_SERVER_ERROR) throw err;
     const status = httpStatusFor(err.code);
-    const headers: Record<string, string> = status === 401 ? { 'www-authenticate': 'Bearer' } : {};
+    const headers: Record<string, string> = status === 401 ? { 'www-authenticate': 'Bearer' } : status === 503 ? { 'retry-after': String(SERVICE_UNAVAILABLE_RETRY_AFTER_SECONDS) } : {};
     return send(res, status, page({ title: 'Rapport indisponible', body: `<p class="error" data-code="${escapeHtml(err.code)}">${escapeHtml(err.message)}</p>` }), headers);
   }
 }

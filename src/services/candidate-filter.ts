@@ -2,6 +2,7 @@ import type { CandidateFilter } from '../__generated__/resolvers-types';
 import { BadUserInputError } from '../errors';
 import { dateOnly, normalizeSkill } from './candidate-validation';
 import { CV_LIMITS, type CandidateCursor, type CandidateFilterSpec, type CandidateQuery } from './candidate.types';
+import { isCursorInstant } from './cursor';
 import { normalizeOfferFilter } from './offer-filter';
 
 /**
@@ -26,9 +27,11 @@ export function normalizeCandidateFilter(input: CandidateFilter | null | undefin
     near: shared.near,
   };
   if (input.skills) {
-    if (input.skills.length > CV_LIMITS.maxFilterList) throw new BadUserInputError(`filter.skills: at most ${CV_LIMITS.maxFilterList} values`, 'filter.skills');
+    if (input.skills.length > CV_LIMITS.maxFilterList)
+      throw new BadUserInputError(`filter.skills: at most ${CV_LIMITS.maxFilterList} values`, 'filter.skills');
     const skills = [...new Set(input.skills.map(normalizeSkill).filter(Boolean))];
-    if (skills.some((s) => s.length > CV_LIMITS.skill)) throw new BadUserInputError(`filter.skills: each at most ${CV_LIMITS.skill} characters`, 'filter.skills');
+    if (skills.some((s) => s.length > CV_LIMITS.skill))
+      throw new BadUserInputError(`filter.skills: each at most ${CV_LIMITS.skill} characters`, 'filter.skills');
     if (skills.length) spec.skills = skills;
   }
   const availableBefore = dateOnly(input.availableBefore, 'filter.availableBefore');
@@ -46,12 +49,17 @@ export function encodeCandidateCursor(position: CandidateCursor): string {
 export function decodeCandidateCursor(cursor: string): CandidateCursor {
   const text = cursor.length <= 100 ? Buffer.from(cursor, 'base64url').toString('utf8') : '';
   const match = /^u:([0-9]{1,15}):([1-9][0-9]{0,14})$/.exec(text);
-  if (!match) throw new BadUserInputError('after: malformed cursor (use a cursor returned by candidates)', 'after');
+  if (!match || !isCursorInstant(Number(match[1])))
+    throw new BadUserInputError('after: malformed cursor (use a cursor returned by candidates)', 'after');
   return { updatedAt: Number(match[1]), id: Number(match[2]) };
 }
 
 /** Validates the arguments of Query.candidates. */
-export function buildCandidateQuery(args: { filter?: CandidateFilter | null; first?: number | null; after?: string | null }): CandidateQuery {
+export function buildCandidateQuery(args: {
+  filter?: CandidateFilter | null;
+  first?: number | null;
+  after?: string | null;
+}): CandidateQuery {
   const first = args.first ?? 20;
   if (!Number.isInteger(first) || first < 0 || first > CV_LIMITS.maxFirst) {
     throw new BadUserInputError(`first: must be between 0 and ${CV_LIMITS.maxFirst} (got ${first})`, 'first');

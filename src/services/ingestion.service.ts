@@ -19,7 +19,16 @@ import {
   type UpsertOffersPayloadModel,
   type WithdrawOffersResult,
 } from './ingestion.types';
-import { inputHash, normalizeExternalId, sameContent, storedHashMatches, validateOfferInput, type ValidatedOffer } from './offer-validation';
+import {
+  inputHash,
+  isWellFormedKey,
+  normalizeExternalId,
+  sameContent,
+  storedHashMatches,
+  toWellFormedText,
+  validateOfferInput,
+  type ValidatedOffer,
+} from './offer-validation';
 
 /** On conflict, everything but the publisher key columns is replaced. */
 const UPDATED_COLUMNS = BULK_COLUMNS.filter((c) => !['source', 'partner_id', 'partner_key', 'external_id'].includes(c));
@@ -33,7 +42,10 @@ const UPDATED_COLUMNS = BULK_COLUMNS.filter((c) => !['source', 'partner_id', 'pa
  * does: a duplicate on the offer key means another call stored it since the lookup, and the whole
  * call runs again.
  */
-const UPSERT_TRANSACTION: TransactionOptions = { isolation: 'READ COMMITTED', retryOn: (err) => isDuplicateKey(err, 'uq_offer_partner_external') };
+const UPSERT_TRANSACTION: TransactionOptions = {
+  isolation: 'READ COMMITTED',
+  retryOn: (err) => isDuplicateKey(err, 'uq_offer_partner_external'),
+};
 
 /** Rows per statement: well under SQLite's 32,766 bound parameters (33 columns a row). */
 const ROWS_PER_STATEMENT = 500;
@@ -54,7 +66,13 @@ type Row = Record<string, unknown>;
 const STORED_COLUMNS = 'id, external_id, content_hash, status, published_at';
 
 function storedFromRow(r: Row): StoredOffer {
-  return { id: Number(r.id), externalId: r.external_id as string, contentHash: (r.content_hash as string | null) ?? null, status: r.status as string, publishedAt: r.published_at as Date | string };
+  return {
+    id: Number(r.id),
+    externalId: r.external_id as string,
+    contentHash: (r.content_hash as string | null) ?? null,
+    status: r.status as string,
+    publishedAt: r.published_at as Date | string,
+  };
 }
 
 /** UNCHANGED: the stored offer is ACTIVE and was written from this input (its content hash). */
@@ -94,7 +112,9 @@ function canonicalJson(value: unknown): string {
   if (value instanceof URL) return JSON.stringify(value.href);
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   if (typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
   }
   return JSON.stringify(value);
@@ -115,7 +135,10 @@ function upsertStatement(dialect: Dialect, rowCount: number): string {
 }
 
 function upsertValues(publisher: Publisher, row: ValidatedOffer['row'], publishedAt: Date): unknown[] {
-  return offerWriteValues({ partnerId: publisher.kind === 'AGENCY' ? null : publisher.partnerId, row: { ...row, publishedAt, status: 'ACTIVE' } });
+  return offerWriteValues({
+    partnerId: publisher.kind === 'AGENCY' ? null : publisher.partnerId,
+    row: { ...row, publishedAt, status: 'ACTIVE' },
+  });
 }
 
 /**
@@ -143,12 +166,27 @@ export class IngestionService implements OfferIngestion {
     if (partner.status !== 'ACTIVE') throw new ForbiddenError('Your partner account is suspended: offers cannot be published or withdrawn');
   }
 
-  async upsertOffers(publisher: Publisher, offers: OfferInput[], batchId?: string | null, now: Date = new Date()): Promise<UpsertOffersPayloadModel> {
+  async upsertOffers(
+    publisher: Publisher,
+    offers: OfferInput[],
+    batchId?: string | null,
+    now: Date = new Date(),
+  ): Promise<UpsertOffersPayloadModel> {
     if (offers.length > MAX_OFFERS_PER_CALL) {
-      throw new BadUserInputError(`offers: at most ${MAX_OFFERS_PER_CALL} offers per call (got ${offers.length}); split the batch`, 'offers');
+      throw new BadUserInputError(
+        `offers: at most ${MAX_OFFERS_PER_CALL} offers per call (got ${offers.length}); split the batch`,
+        'offers',
+      );
     }
     if (batchId !== null && batchId !== undefined && (batchId.length < 1 || batchId.length > 128)) {
       throw new BadUserInputError('batchId: 1 to 128 characters', 'batchId');
+    }
+    if (batchId && !isWellFormedKey(batchId)) {
+      // Stored as UTF-8, a lone surrogate would become U+FFFD: two different batchIds the same one.
+      throw new BadUserInputError(
+        'batchId: holds a lone UTF-16 surrogate (an unpaired \\uD800-\\uDFFF escape): not valid Unicode text',
+        'batchId',
+      );
     }
     await this.assertPublisherActive(publisher);
     const key = publisherKey(publisher);
@@ -160,15 +198,30 @@ export class IngestionService implements OfferIngestion {
       if (replay) return replay;
     }
 
-    // 1. Key and hash each item as sent; a later copy of an externalId in the same call is rejected.
+    // 1. Key and hash each item as sent; a later copy of an externalId in the same call is rejected,
+    //    and so is an externalId no lookup could find again (not valid Unicode: REJECTED with every
+    //    error the item has), so that neither reaches the database and the others go through.
     const results: OfferUpsertResultModel[] = [];
     const items: Array<{ index: number; input: OfferInput; externalId: string; hash: string }> = [];
     const seen = new Set<string>();
     offers.forEach((input, index) => {
       const externalId = normalizeExternalId(input?.externalId);
-      results.push({ externalId: externalId || String(input?.externalId ?? ''), status: 'REJECTED', offerId: null, errors: [] });
+      results.push({
+        externalId: toWellFormedText(externalId || String(input?.externalId ?? '')),
+        status: 'REJECTED',
+        offerId: null,
+        errors: [],
+      });
+      if (!isWellFormedKey(externalId)) {
+        results[index].errors = validateOfferInput(input, publisher, now).errors;
+        return;
+      }
       if (externalId && seen.has(externalId)) {
-        results[index].errors.push({ field: 'externalId', code: 'DUPLICATE', message: `externalId "${externalId}" appears more than once in this call` });
+        results[index].errors.push({
+          field: 'externalId',
+          code: 'DUPLICATE',
+          message: `externalId "${externalId}" appears more than once in this call`,
+        });
         return;
       }
       if (externalId) seen.add(externalId);
@@ -178,19 +231,24 @@ export class IngestionService implements OfferIngestion {
     items.sort((a, b) => (a.externalId < b.externalId ? -1 : a.externalId > b.externalId ? 1 : 0));
 
     // 2. A call whose every item is stored ACTIVE and unchanged (a partner re-sending its whole
-    //    feed) is answered from a plain read: no transaction, no row locks, nothing written but
-    //    its batch record. Otherwise, in one transaction: what is stored unchanged stays as is; the
-    //    rest is validated and written.
-    const unchangedIds = items.length === offers.length && items.every((i) => i.externalId) ? await this.idsIfAllUnchanged(key, items) : null;
+    //    feed), apart from those rejected above, is answered from a plain read: no transaction, no
+    //    row locks, nothing written but its batch record. Otherwise, in one transaction: what is
+    //    stored unchanged stays as is; the rest is validated and written.
+    const unchangedIds = items.length > 0 && items.every((i) => i.externalId) ? await this.idsIfAllUnchanged(key, items) : null;
     try {
       if (unchangedIds) {
-        for (const { index, externalId } of items) results[index] = { externalId, status: 'UNCHANGED', offerId: unchangedIds.get(externalId)!, errors: [] };
+        for (const { index, externalId } of items)
+          results[index] = { externalId, status: 'UNCHANGED', offerId: unchangedIds.get(externalId)!, errors: [] };
         const payload = summarize(results);
         if (batchId) await withTransaction(this.dataSource, (tx) => this.storeBatch(tx, key, batchId, payloadHash!, payload, now));
         return payload;
       }
       return await this.writeOffers(async (tx) => {
-        const stored = await this.lockExisting(tx, key, items.filter((i) => i.externalId).map((i) => i.externalId));
+        const stored = await this.lockExisting(
+          tx,
+          key,
+          items.filter((i) => i.externalId).map((i) => i.externalId),
+        );
         const toWrite: Array<{ index: number; offer: ValidatedOffer; publishedAt: Date }> = [];
         for (const item of items) {
           const { index, input, externalId, hash } = item;
@@ -222,7 +280,10 @@ export class IngestionService implements OfferIngestion {
           for (const w of chunk) results[w.index].offerId = idOf.get(w.offer.externalId)!;
         }
         for (const chunk of chunks(updated, ROWS_PER_STATEMENT)) {
-          await tx.run(upsertStatement(this.dialect, chunk.length), chunk.flatMap((w) => upsertValues(publisher, w.offer.row, w.publishedAt)));
+          await tx.run(
+            upsertStatement(this.dialect, chunk.length),
+            chunk.flatMap((w) => upsertValues(publisher, w.offer.row, w.publishedAt)),
+          );
         }
         const payload = summarize(results);
         if (batchId) await this.storeBatch(tx, key, batchId, payloadHash!, payload, now);
@@ -239,7 +300,12 @@ export class IngestionService implements OfferIngestion {
   }
 
   /** The stored response of a batch, or null; a different payload under the same batchId is a CONFLICT. */
-  private async storedBatch(key: number, batchId: string, payloadHash: string, offers: OfferInput[]): Promise<UpsertOffersPayloadModel | null> {
+  private async storedBatch(
+    key: number,
+    batchId: string,
+    payloadHash: string,
+    offers: OfferInput[],
+  ): Promise<UpsertOffersPayloadModel | null> {
     const rows: Array<{ payload_hash: string; response: unknown }> = await this.dataSource.query(
       'SELECT payload_hash, response FROM ingest_batch WHERE publisher_key = ? AND batch_id = ?',
       [key, batchId],
@@ -252,7 +318,14 @@ export class IngestionService implements OfferIngestion {
     return (typeof response === 'string' ? JSON.parse(response) : response) as UpsertOffersPayloadModel;
   }
 
-  private async storeBatch(tx: TxQuery, key: number, batchId: string, payloadHash: string, payload: UpsertOffersPayloadModel, now: Date): Promise<void> {
+  private async storeBatch(
+    tx: TxQuery,
+    key: number,
+    batchId: string,
+    payloadHash: string,
+    payload: UpsertOffersPayloadModel,
+    now: Date,
+  ): Promise<void> {
     await tx.run('INSERT INTO ingest_batch (publisher_key, batch_id, payload_hash, response, created_at) VALUES (?, ?, ?, ?, ?)', [
       key,
       batchId,
@@ -282,34 +355,50 @@ export class IngestionService implements OfferIngestion {
   }
 
   /** The stored ids of these items when every one is stored ACTIVE with the same input hash, else null. */
-  private async idsIfAllUnchanged(key: number, items: ReadonlyArray<{ externalId: string; hash: string; input: OfferInput }>): Promise<Map<string, number> | null> {
+  private async idsIfAllUnchanged(
+    key: number,
+    items: ReadonlyArray<{ externalId: string; hash: string; input: OfferInput }>,
+  ): Promise<Map<string, number> | null> {
     // A call of new or changed offers usually shows it on its first item: one point lookup then
     // spares the database the lookup of every externalId.
     const [first] = items;
-    const probe = await this.executor.all(sql`SELECT ${raw(STORED_COLUMNS)} FROM offer WHERE partner_key = ${key} AND external_id = ${first.externalId}`);
+    const probe = await this.executor.all(
+      sql`SELECT ${raw(STORED_COLUMNS)} FROM offer WHERE partner_key = ${key} AND external_id = ${first.externalId}`,
+    );
     if (probe.length === 0 || !isUnchanged(storedFromRow(probe[0]), first)) return null;
     const ids = new Map<string, number>();
     const byExternalId = new Map(items.map((i) => [i.externalId, i]));
     for (const chunk of chunks([...byExternalId.keys()], KEYS_PER_LOOKUP)) {
-      for (const row of await this.executor.all(sql`SELECT ${raw(STORED_COLUMNS)} FROM offer WHERE partner_key = ${key} AND external_id IN ${inList(chunk)}`)) {
+      for (const row of await this.executor.all(
+        sql`SELECT ${raw(STORED_COLUMNS)} FROM offer WHERE partner_key = ${key} AND external_id IN ${inList(chunk)}`,
+      )) {
         const stored = storedFromRow(row);
-        if (!isUnchanged(stored, byExternalId.get(stored.externalId)!)) return null;
+        // (A row not keyed as sent, which a database comparing ids other than byte for byte could
+        // return, is a change to make: the transaction decides.)
+        const item = byExternalId.get(stored.externalId);
+        if (!item || !isUnchanged(stored, item)) return null;
         ids.set(stored.externalId, stored.id);
       }
     }
     return ids.size === byExternalId.size ? ids : null;
   }
 
+  /**
+   * Withdraws the publisher's offers of these externalIds, normalised as upsertOffers stores them
+   * (normalizeExternalId: the same string names the same offer in both). An id that cannot be
+   * stored (empty, not valid Unicode) is notFound without a lookup.
+   */
   async withdrawOffers(publisher: Publisher, externalIds: string[], now: Date = new Date()): Promise<WithdrawOffersResult> {
     if (externalIds.length > MAX_OFFERS_PER_CALL) {
       throw new BadUserInputError(`externalIds: at most ${MAX_OFFERS_PER_CALL} per call (got ${externalIds.length})`, 'externalIds');
     }
     await this.assertPublisherActive(publisher);
     const key = publisherKey(publisher);
-    const unique = [...new Set(externalIds)].sort();
+    const unique = [...new Set(externalIds.map((id) => normalizeExternalId(id) || String(id ?? '')))].sort();
+    const storable = unique.filter((id) => normalizeExternalId(id) === id && id !== '' && isWellFormedKey(id));
     return this.writeOffers(async (tx) => {
-      const stored = await this.lockExisting(tx, key, unique);
-      const withdrawable = unique.filter((id) => stored.has(id) && stored.get(id)!.status !== 'WITHDRAWN');
+      const stored = await this.lockExisting(tx, key, storable);
+      const withdrawable = storable.filter((id) => stored.has(id) && stored.get(id)!.status !== 'WITHDRAWN');
       await this.markWithdrawn(tx, key, withdrawable, now);
       const withdrawnSet = new Set(withdrawable);
       return { withdrawn: withdrawable, notFound: unique.filter((id) => !withdrawnSet.has(id)) };
@@ -320,7 +409,10 @@ export class IngestionService implements OfferIngestion {
     await this.assertPublisherActive(publisher);
     const key = publisherKey(publisher);
     return this.writeOffers(async (tx) => {
-      const active = await tx.rows<{ external_id: string }>("SELECT external_id FROM offer WHERE partner_key = ? AND status = 'ACTIVE' ORDER BY external_id", [key]);
+      const active = await tx.rows<{ external_id: string }>(
+        "SELECT external_id FROM offer WHERE partner_key = ? AND status = 'ACTIVE' ORDER BY external_id",
+        [key],
+      );
       const absent = active.map((r) => r.external_id).filter((id) => !keep.has(id));
       await this.markWithdrawn(tx, key, absent, now);
       return absent;
@@ -329,21 +421,20 @@ export class IngestionService implements OfferIngestion {
 
   private async markWithdrawn(tx: TxQuery, key: number, externalIds: string[], now: Date): Promise<void> {
     for (const chunk of chunks(externalIds, KEYS_PER_LOOKUP)) {
-      await tx.run(`UPDATE offer SET status = 'WITHDRAWN', updated_at = ? WHERE partner_key = ? AND external_id IN (${chunk.map(() => '?').join(', ')})`, [
-        toDbDateTime(now),
-        key,
-        ...chunk,
-      ]);
+      await tx.run(
+        `UPDATE offer SET status = 'WITHDRAWN', updated_at = ? WHERE partner_key = ? AND external_id IN (${chunk.map(() => '?').join(', ')})`,
+        [toDbDateTime(now), key, ...chunk],
+      );
     }
   }
 
   /** Marks ACTIVE offers past validThrough as EXPIRED (public search already hides them). Returns how many. */
   async expireOffers(now: Date = new Date()): Promise<number> {
     return this.writeOffers((tx) =>
-      tx.run("UPDATE offer SET status = 'EXPIRED', updated_at = ? WHERE status = 'ACTIVE' AND valid_through IS NOT NULL AND valid_through <= ?", [
-        toDbDateTime(now),
-        toDbDateTime(now),
-      ]),
+      tx.run(
+        "UPDATE offer SET status = 'EXPIRED', updated_at = ? WHERE status = 'ACTIVE' AND valid_through IS NOT NULL AND valid_through <= ?",
+        [toDbDateTime(now), toDbDateTime(now)],
+      ),
     );
   }
 }

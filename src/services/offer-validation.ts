@@ -25,7 +25,14 @@ export const OFFER_LIMITS = {
 } as const;
 
 /** The contract types of the schema, for input that did not come through GraphQL's enum check. */
-export const CONTRACT_TYPES: ReadonlySet<string> = new Set<ContractType>(['PERMANENT', 'FIXED_TERM', 'TEMPORARY', 'SEASONAL', 'APPRENTICESHIP', 'FREELANCE']);
+export const CONTRACT_TYPES: ReadonlySet<string> = new Set<ContractType>([
+  'PERMANENT',
+  'FIXED_TERM',
+  'TEMPORARY',
+  'SEASONAL',
+  'APPRENTICESHIP',
+  'FREELANCE',
+]);
 const SALARY_PERIODS: ReadonlySet<string> = new Set<SalaryPeriod>(['HOUR', 'MONTH', 'YEAR']);
 
 /** HTML kept in descriptions: structure and emphasis, and links (http, https, mailto) marked nofollow. */
@@ -92,10 +99,47 @@ export interface ValidatedOffer {
   row: Omit<OfferRow, 'publishedAt'> & { publishedAt: Date | null };
 }
 
-/** The externalId as it is stored: control characters out, trimmed. */
+/**
+ * The externalId as it is stored: control characters out, trimmed; nothing else. Two externalIds
+ * are the same offer when they are the same string after this, exactly (the database compares
+ * them byte for byte: migration ExactReferences): `Job-42` and `job-42`, `é` and `e` + U+0301
+ * (NFC and NFD), `Job42` and `Job\u200B42` are different offers. A partner's reference is
+ * its own, compared as its system sends it: folding case, accents or Unicode forms could
+ * merge two of its offers into one.
+ */
 export function normalizeExternalId(value: unknown): string {
   return typeof value === 'string' ? value.replace(CONTROL_CHARS, '').trim() : '';
 }
+
+/** A UTF-16 surrogate without its pair: no Unicode character, and no UTF-8 encoding. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const LONE_SURROGATES = new RegExp(LONE_SURROGATE.source, 'g');
+
+/**
+ * Whether a string used as a key holds only Unicode characters (String#isWellFormed, ES2024).
+ * A lone surrogate, which JSON's `\uD800` escapes can carry, becomes U+FFFD on its way to either
+ * database (both store UTF-8): the id stored is not the id sent, so no lookup by it can find its
+ * own row again, and ids differing only there would collide. Such keys are refused, once, here.
+ */
+export function isWellFormedKey(value: string): boolean {
+  return !LONE_SURROGATE.test(value);
+}
+
+/**
+ * The text with U+FFFD in place of each lone surrogate (String#toWellFormed, ES2024): how a
+ * rejected externalId is echoed in a result, which MariaDB's JSON column (a stored batch response)
+ * would refuse otherwise. Results keep the order of the input, which tells which item it was.
+ */
+export function toWellFormedText(value: string): string {
+  return value.replace(LONE_SURROGATES, '\uFFFD');
+}
+
+/** The error of an externalId that is not valid Unicode (see isWellFormedKey). */
+export const INVALID_CHARACTERS_ERROR: InputErrorModel = {
+  field: 'externalId',
+  code: 'INVALID_CHARACTERS',
+  message: 'externalId holds a lone UTF-16 surrogate (an unpaired \\uD800-\\uDFFF escape): it is not valid Unicode text',
+};
 
 /**
  * An unambiguous text of an input value, for hashing: every enumerable field in object order (GraphQL
@@ -171,13 +215,19 @@ export function storedHashMatches(stored: string, current: string, legacy: () =>
  * Validates and normalises one OfferInput. Returns every problem it has (field paths inside the
  * item), or the row to store. Pure apart from the referentials; `now` decides what "future" means.
  */
-export function validateOfferInput(input: OfferInput, publisher: Publisher, now: Date): { offer: ValidatedOffer | null; errors: InputErrorModel[] } {
+export function validateOfferInput(
+  input: OfferInput,
+  publisher: Publisher,
+  now: Date,
+): { offer: ValidatedOffer | null; errors: InputErrorModel[] } {
   const errors: InputErrorModel[] = [];
   const fail = (field: string, code: string, message: string) => errors.push({ field, code, message });
 
   const externalId = normalizeExternalId(input.externalId);
   if (!externalId) fail('externalId', 'REQUIRED', 'externalId is required');
-  else if (externalId.length > OFFER_LIMITS.externalId) fail('externalId', 'TOO_LONG', `externalId: at most ${OFFER_LIMITS.externalId} characters`);
+  else if (externalId.length > OFFER_LIMITS.externalId)
+    fail('externalId', 'TOO_LONG', `externalId: at most ${OFFER_LIMITS.externalId} characters`);
+  if (!isWellFormedKey(externalId)) errors.push({ ...INVALID_CHARACTERS_ERROR });
 
   const title = typeof input.title === 'string' ? plainLine(input.title) : '';
   if (!title) fail('title', 'REQUIRED', 'title is required (plain text)');
@@ -185,13 +235,19 @@ export function validateOfferInput(input: OfferInput, publisher: Publisher, now:
 
   let description = '';
   if (typeof input.description !== 'string' || !input.description.trim()) fail('description', 'REQUIRED', 'description is required');
-  else if (input.description.length > OFFER_LIMITS.description) fail('description', 'TOO_LONG', `description: at most ${OFFER_LIMITS.description} characters`);
+  else if (input.description.length > OFFER_LIMITS.description)
+    fail('description', 'TOO_LONG', `description: at most ${OFFER_LIMITS.description} characters`);
   else {
     description = sanitizeDescription(input.description);
     if (!hasText(description)) fail('description', 'EMPTY_AFTER_SANITIZING', 'description has no text once unsafe HTML is removed');
     else {
       const bytes = Buffer.byteLength(description);
-      if (bytes > OFFER_LIMITS.descriptionBytes) fail('description', 'TOO_LONG', `description: at most ${OFFER_LIMITS.descriptionBytes} bytes of UTF-8 once sanitized (this one: ${bytes})`);
+      if (bytes > OFFER_LIMITS.descriptionBytes)
+        fail(
+          'description',
+          'TOO_LONG',
+          `description: at most ${OFFER_LIMITS.descriptionBytes} bytes of UTF-8 once sanitized (this one: ${bytes})`,
+        );
     }
   }
 
@@ -202,10 +258,12 @@ export function validateOfferInput(input: OfferInput, publisher: Publisher, now:
   }
 
   const employerName = input.employer?.name ? plainLine(input.employer.name) : null;
-  if (employerName && employerName.length > OFFER_LIMITS.employerName) fail('employer.name', 'TOO_LONG', `employer.name: at most ${OFFER_LIMITS.employerName} characters`);
+  if (employerName && employerName.length > OFFER_LIMITS.employerName)
+    fail('employer.name', 'TOO_LONG', `employer.name: at most ${OFFER_LIMITS.employerName} characters`);
   const employerUrl = input.employer?.url ? httpUrl(input.employer.url) : null;
   if (input.employer?.url && !employerUrl) fail('employer.url', 'INVALID_URL', 'employer.url must be an http(s) URL');
-  else if (employerUrl && employerUrl.length > OFFER_LIMITS.employerUrl) fail('employer.url', 'TOO_LONG', `employer.url: at most ${OFFER_LIMITS.employerUrl} characters`);
+  else if (employerUrl && employerUrl.length > OFFER_LIMITS.employerUrl)
+    fail('employer.url', 'TOO_LONG', `employer.url: at most ${OFFER_LIMITS.employerUrl} characters`);
 
   const location = input.location ?? {};
   const postalCode = location.postalCode?.trim() || null;
@@ -214,7 +272,11 @@ export function validateOfferInput(input: OfferInput, publisher: Publisher, now:
   const referentials = getReferentials();
   let commune = null;
   if (!postalCode && !communeCode) {
-    fail('location.postalCode', 'REQUIRED', `location needs a postalCode or an INSEE communeCode${cityInput ? ` (city "${cityInput}" alone is not enough)` : ''}`);
+    fail(
+      'location.postalCode',
+      'REQUIRED',
+      `location needs a postalCode or an INSEE communeCode${cityInput ? ` (city "${cityInput}" alone is not enough)` : ''}`,
+    );
   } else if (communeCode && !referentials.commune(communeCode) && !referentials.resolveLocation({ communeCode })) {
     fail('location.communeCode', 'UNKNOWN', `location.communeCode: "${communeCode}" is not an INSEE commune code`);
   } else {
@@ -222,7 +284,8 @@ export function validateOfferInput(input: OfferInput, publisher: Publisher, now:
     if (!commune) fail('location.postalCode', 'UNKNOWN', `location.postalCode: "${postalCode}" is not a French postal code`);
   }
 
-  if (!CONTRACT_TYPES.has(input.contractType)) fail('contractType', 'INVALID', `contractType: "${String(input.contractType)}" is not one of ${[...CONTRACT_TYPES].join(', ')}`);
+  if (!CONTRACT_TYPES.has(input.contractType))
+    fail('contractType', 'INVALID', `contractType: "${String(input.contractType)}" is not one of ${[...CONTRACT_TYPES].join(', ')}`);
 
   const salary = input.salary ?? null;
   let salaryMin: number | null = null;
@@ -235,19 +298,22 @@ export function validateOfferInput(input: OfferInput, publisher: Publisher, now:
     salaryMax = salary.max ?? null;
     if (salaryMin !== null && !(salaryMin >= 0)) fail('salary.min', 'NEGATIVE', 'salary.min must be 0 or more');
     if (salaryMax !== null && !(salaryMax >= 0)) fail('salary.max', 'NEGATIVE', 'salary.max must be 0 or more');
-    if (salaryMin !== null && salaryMax !== null && salaryMin > salaryMax) fail('salary.max', 'BELOW_MIN', `salary.max (${salaryMax}) is below salary.min (${salaryMin})`);
+    if (salaryMin !== null && salaryMax !== null && salaryMin > salaryMax)
+      fail('salary.max', 'BELOW_MIN', `salary.max (${salaryMax}) is below salary.min (${salaryMin})`);
     const currency = salary.currency?.trim().toUpperCase() || null;
     if (currency && !/^[A-Z]{3}$/.test(currency)) fail('salary.currency', 'INVALID', 'salary.currency must be an ISO 4217 code like EUR');
     salaryCurrency = currency ?? (salaryMin !== null || salaryMax !== null ? 'EUR' : null);
     if (salary.period && !SALARY_PERIODS.has(salary.period)) fail('salary.period', 'INVALID', 'salary.period must be HOUR, MONTH or YEAR');
     salaryPeriod = salary.period ?? null;
-    if ((salaryMin !== null || salaryMax !== null) && !salaryPeriod) fail('salary.period', 'REQUIRED', 'salary.period is required with an amount');
+    if ((salaryMin !== null || salaryMax !== null) && !salaryPeriod)
+      fail('salary.period', 'REQUIRED', 'salary.period is required with an amount');
     salaryLabel = salary.label ? plainLine(salary.label).slice(0, OFFER_LIMITS.salaryLabel) : null;
   }
 
   const publishedAt = toDate(input.publishedAt);
   if (input.publishedAt && !publishedAt) fail('publishedAt', 'INVALID', 'publishedAt is not a date');
-  else if (publishedAt && publishedAt.getTime() > now.getTime() + OFFER_LIMITS.publishedAtSkewMs) fail('publishedAt', 'IN_FUTURE', 'publishedAt is in the future');
+  else if (publishedAt && publishedAt.getTime() > now.getTime() + OFFER_LIMITS.publishedAtSkewMs)
+    fail('publishedAt', 'IN_FUTURE', 'publishedAt is in the future');
   const validThrough = toDate(input.validThrough);
   if (input.validThrough && !validThrough) fail('validThrough', 'INVALID', 'validThrough is not a date');
   else if (validThrough && validThrough.getTime() <= now.getTime()) fail('validThrough', 'IN_PAST', 'validThrough must be in the future');
@@ -260,7 +326,8 @@ export function validateOfferInput(input: OfferInput, publisher: Publisher, now:
     fail('reservedForJobseekers', 'NOT_ALLOWED', 'only agency offers can be reserved for job seekers');
   }
   const experienceLevel = input.experienceLevel ? plainLine(input.experienceLevel) : null;
-  if (experienceLevel && experienceLevel.length > OFFER_LIMITS.experienceLevel) fail('experienceLevel', 'TOO_LONG', `experienceLevel: at most ${OFFER_LIMITS.experienceLevel} characters`);
+  if (experienceLevel && experienceLevel.length > OFFER_LIMITS.experienceLevel)
+    fail('experienceLevel', 'TOO_LONG', `experienceLevel: at most ${OFFER_LIMITS.experienceLevel} characters`);
 
   if (errors.length > 0 || !commune) return { offer: null, errors };
 

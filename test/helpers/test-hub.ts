@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { DataSource } from 'typeorm';
-import type { DatabaseConfig } from '../../src/config';
+import type { DatabaseConfig, DatabaseTimeouts } from '../../src/config';
 import { dropMysqlDatabase, openDatabase, sqlCounter } from '../../src/db/data-source';
 import { startHub, type HubOptions, type RunningHub } from '../../src/server';
 
@@ -63,18 +63,24 @@ export interface TestHub {
   close(): Promise<void>;
 }
 
-/** Rate limits out of the way, unless a test sets its own. */
-const UNLIMITED = { publicPerSecond: 1e6, publicBurst: 1e6, keyPerSecond: 1e6, keyBurst: 1e6 };
+/**
+ * Rate limits out of the way, unless a test sets its own; and a request timeout far above the
+ * default, so that a suite's big batches never depend on how loaded the machine is (the stall tests
+ * set their own).
+ */
+const UNLIMITED = { publicPerSecond: 1e6, publicBurst: 1e6, keyPerSecond: 1e6, keyBurst: 1e6, requestTimeoutMs: 120_000 };
 
 /** Opens a fresh database (migrated) and serves the real HTTP hub on an ephemeral port. */
-export async function startTestHub(engine: Engine, label: string, options: Partial<HubOptions> = {}): Promise<TestHub> {
+export type TestHubOptions = Partial<HubOptions> & { databaseTimeouts?: Partial<DatabaseTimeouts> };
+
+export async function startTestHub(engine: Engine, label: string, options: TestHubOptions = {}): Promise<TestHub> {
   return startTestHubOn(freshDatabaseConfig(engine, label), options);
 }
 
 /** The same on a given database configuration (a replicated MariaDB, say), dropped by close(). */
-export async function startTestHubOn(config: DatabaseConfig, options: Partial<HubOptions> = {}): Promise<TestHub> {
+export async function startTestHubOn(config: DatabaseConfig, options: TestHubOptions = {}): Promise<TestHub> {
   const engine: Engine = config.type === 'sqlite' ? 'sqlite' : 'mysql';
-  const dataSource = await openDatabase(config);
+  const dataSource = await openDatabase(config, { timeouts: options.databaseTimeouts });
   const hub = await startHub(dataSource, { port: 0, host: '127.0.0.1', ...options, limits: { ...UNLIMITED, ...options.limits } });
   const url = `http://127.0.0.1:${hub.port}/graphql`;
   const testHub: TestHub = {

@@ -16,6 +16,8 @@ describe.each(engines())('bad input on %s', (engine) => {
     ['unknown postal code', '{ offers(filter: { near: { postalCode: "00000", radiusKm: 5 } }) { totalCount } }', undefined, /postal code/],
     ['near without a place', '{ offers(filter: { near: { radiusKm: 5 } }) { totalCount } }', undefined, /postalCode or a communeCode/],
     ['malformed cursor', '{ offers(after: "Zm9v") { totalCount } }', undefined, /cursor/],
+    // base64url of "p:1e16:1": a well-formed cursor whose date is out of range (issue 14, item 5).
+    ['cursor with an out-of-range date', '{ offers(after: "cDoxZTE2OjE") { edges { cursor } } }', undefined, /cursor/],
     ['bad ROME code', '{ offers(filter: { romeCodes: ["XYZ"] }) { totalCount } }', undefined, /ROME/],
     ['bad department', '{ offers(filter: { departmentCodes: ["999"] }) { totalCount } }', undefined, /department/],
     ['bad partner id', '{ offers(filter: { partnerIds: ["nope"] }) { totalCount } }', undefined, /Partner id/],

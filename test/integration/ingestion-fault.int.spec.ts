@@ -16,7 +16,12 @@ const mysqlOnly = engines().includes('mysql') ? ['mysql' as const] : [];
   beforeAll(async () => {
     t = await startTestHub(engine, 'fault');
     const url = new URL(process.env.TEST_MYSQL_URL || 'mysql://root@127.0.0.1:3306/');
-    admin = await mysql.createConnection({ host: url.hostname, port: Number(url.port || 3306), user: decodeURIComponent(url.username || 'root'), password: decodeURIComponent(url.password) });
+    admin = await mysql.createConnection({
+      host: url.hostname,
+      port: Number(url.port || 3306),
+      user: decodeURIComponent(url.username || 'root'),
+      password: decodeURIComponent(url.password),
+    });
   });
   afterAll(async () => {
     await admin?.end();
@@ -33,7 +38,10 @@ const mysqlOnly = engines().includes('mysql') ? ['mysql' as const] : [];
     // an uncommitted row with the same batch key, so the final INSERT of the stored response waits.
     await admin.query(`USE \`${db}\``);
     await admin.beginTransaction();
-    await admin.query("INSERT INTO ingest_batch (publisher_key, batch_id, payload_hash, response, created_at) VALUES (?, 'fault-batch', 'x', '{}', NOW(3))", [partner.id]);
+    await admin.query(
+      "INSERT INTO ingest_batch (publisher_key, batch_id, payload_hash, response, created_at) VALUES (?, 'fault-batch', 'x', '{}', NOW(3))",
+      [partner.id],
+    );
 
     // Watch for that transaction to be waiting there, its offers written, then kill its connection.
     let killed = 0;
@@ -56,7 +64,9 @@ const mysqlOnly = engines().includes('mysql') ? ['mysql' as const] : [];
     await watcher;
     await admin.rollback();
     expect(killed).toBeGreaterThan(0);
-    expect(failed.errors?.[0].extensions?.code).toBe('INTERNAL_SERVER_ERROR');
+    // A lost connection is the database's failure, not the call's: retriable (issue 14).
+    expect(failed.status).toBe(503);
+    expect(failed.errors?.[0].extensions).toMatchObject({ code: 'SERVICE_UNAVAILABLE', retryable: true });
     expect(JSON.stringify(failed.errors)).not.toMatch(/SELECT|INSERT|stack/i);
 
     // Nothing of the batch is there: not one offer, not the stored response.

@@ -10,10 +10,17 @@ describe('parseDatabaseUrl', () => {
 
   it('reads mysql:// and mariadb:// URLs, with an optional Unix socket', () => {
     expect(parseDatabaseUrl('mysql://app:s%40cret@db.example:3307/passerelle')).toEqual({
-      type: 'mysql', host: 'db.example', port: 3307, user: 'app', password: 's@cret', database: 'passerelle',
+      type: 'mysql',
+      host: 'db.example',
+      port: 3307,
+      user: 'app',
+      password: 's@cret',
+      database: 'passerelle',
     });
     expect(parseDatabaseUrl('mariadb://root@localhost/passerelle?socket=/run/mysqld/mysqld.sock')).toMatchObject({
-      type: 'mysql', database: 'passerelle', socketPath: '/run/mysqld/mysqld.sock',
+      type: 'mysql',
+      database: 'passerelle',
+      socketPath: '/run/mysqld/mysqld.sock',
     });
   });
 
@@ -68,5 +75,24 @@ describe('keyword search settings', () => {
     expect(() => maxLagSecondsFromEnv({ SEARCH_INDEX_MAX_LAG_SECONDS: '-1' })).toThrow(/SEARCH_INDEX_MAX_LAG_SECONDS/);
     expect(() => syncBacklogFromEnv({ SEARCH_SYNC_BACKLOG: '1.5' })).toThrow(/SEARCH_SYNC_BACKLOG/);
     expect(() => keywordCacheSecondsFromEnv({ KEYWORD_CACHE_SECONDS: 'soon' })).toThrow(/KEYWORD_CACHE_SECONDS/);
+  });
+});
+
+describe('timeouts', () => {
+  it('default to 5 s per read statement and SQLite lock wait, 8 s per request, and read valid values (0: no limit)', () => {
+    expect(loadConfig({}).databaseTimeouts).toEqual({ statementTimeoutMs: 5_000, busyTimeoutMs: 5_000 });
+    expect(loadConfig({}).limits.requestTimeoutMs).toBe(8_000);
+    const config = loadConfig({ DB_STATEMENT_TIMEOUT_MS: '0', DB_BUSY_TIMEOUT_MS: '250', REQUEST_TIMEOUT_MS: '2000' });
+    expect(config.databaseTimeouts).toEqual({ statementTimeoutMs: 0, busyTimeoutMs: 250 });
+    expect(config.limits.requestTimeoutMs).toBe(2_000);
+  });
+
+  it.each([
+    ['DB_STATEMENT_TIMEOUT_MS', '-1'],
+    ['DB_STATEMENT_TIMEOUT_MS', '5s'],
+    ['DB_BUSY_TIMEOUT_MS', '1.5'],
+    ['REQUEST_TIMEOUT_MS', 'ten'],
+  ])('refuse %s=%s at start-up, naming the variable', (name, value) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`${name} must be a whole number of ms >= 0`));
   });
 });
