@@ -268,7 +268,7 @@ export class IngestionService implements OfferIngestion {
       throw new ConflictError(`batchId "${batchId}" was already used with a different payload; use a new batchId for new content`);
     }
     const response = rows[0].response;
-    return (typeof response === 'string' ? JSON.parse(response) : response) as UpsertOffersPayloadModel;
+    return { ...((typeof response === 'string' ? JSON.parse(response) : response) as UpsertOffersPayloadModel), replayed: true };
   }
 
   private async storeBatch(tx: TxQuery, key: number, batchId: string, payloadHash: string, payload: UpsertOffersPayloadModel, now: Date): Promise<void> {
@@ -417,7 +417,7 @@ function classify(
 
 function summarize(results: OfferUpsertResultModel[]): UpsertOffersPayloadModel {
   const count = (status: OfferUpsertResultModel['status']) => results.filter((r) => r.status === status).length;
-  return { created: count('CREATED'), updated: count('UPDATED'), unchanged: count('UNCHANGED'), rejected: count('REJECTED'), results };
+  return { created: count('CREATED'), updated: count('UPDATED'), unchanged: count('UNCHANGED'), rejected: count('REJECTED'), replayed: false, results };
 }
 
 export type { InputErrorModel };

@@ -23,6 +23,8 @@ export interface UpsertOffersPayloadModel {
   updated: number;
   unchanged: number;
   rejected: number;
+  /** The stored answer of an earlier call with the same batchId. */
+  replayed: boolean;
   results: OfferUpsertResultModel[];
 }
 

@@ -151,7 +151,7 @@ export class OfferSearchService {
   async page(query: OfferQuery, now: Date): Promise<OfferConnectionModel> {
     if (query.first === 0) return { query, rows: [], hasNextPage: false };
     await this.keywordIndexFor(query.filter);
-    if (query.filter.keywordTokens && query.partnerId === null && !query.filter.near && this.keywordMatches.enabled) {
+    if (query.filter.keywordTokens && query.partnerId === null && !query.filter.near && !query.filter.statuses && this.keywordMatches.enabled) {
       const page = await this.keywordPage(query, now);
       if (page) return page;
     }
@@ -265,10 +265,10 @@ export class OfferSearchService {
   }
 
   /** Public offers by id; a missing, withdrawn or expired one is absent (unless anyStatus: a publisher's own view). */
-  async byIds(ids: readonly number[], now: Date, opts: { anyStatus?: boolean } = {}): Promise<Map<number, OfferModel>> {
+  async byIds(ids: readonly number[], now: Date, opts: { anyStatus?: boolean; ownerKey?: number | null } = {}): Promise<Map<number, OfferModel>> {
     const result = new Map<number, OfferModel>();
     if (ids.length === 0) return result;
-    for (const row of await this.run(this.sqlFor.byIds([...ids], now, opts.anyStatus ?? false))) {
+    for (const row of await this.run(this.sqlFor.byIds([...ids], now, opts.anyStatus ?? false, opts.ownerKey ?? null))) {
       const offer = offerFromRow(row);
       offer.distanceKm = null;
       result.set(offer.id, offer);

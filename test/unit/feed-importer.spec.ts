@@ -72,6 +72,7 @@ class FakeIngestion implements OfferIngestion {
       updated: count('UPDATED'),
       unchanged: count('UNCHANGED'),
       rejected: count('REJECTED'),
+      replayed: false,
       results,
     };
     if (batchId) this.replies.set(batchId, payload);
@@ -338,8 +339,8 @@ describe('importFeed --sync on an empty feed', () => {
   it('withdraws nothing and says why', async () => {
     const withdrawCalls: unknown[] = [];
     const ingestion = {
-      upsertOffers: async () => ({ created: 0, updated: 0, unchanged: 0, rejected: 0, results: [] }),
-      previewOffers: async () => ({ created: 0, updated: 0, unchanged: 0, rejected: 0, results: [] }),
+      upsertOffers: async () => ({ created: 0, updated: 0, unchanged: 0, rejected: 0, replayed: false, results: [] }),
+      previewOffers: async () => ({ created: 0, updated: 0, unchanged: 0, rejected: 0, replayed: false, results: [] }),
       withdrawOffers: async () => ({ withdrawn: [], notFound: [] }),
       withdrawAllExcept: async (...args: unknown[]) => {
         withdrawCalls.push(args);
