@@ -127,7 +127,10 @@ export async function startHub(dataSource: DataSource, opts: HubOptions): Promis
     try {
       viewer = await services.auth.authenticate(req.headers.authorization);
     } catch (err) {
-      if (err instanceof PasserelleError) return sendError(res, err.code, err.message, httpStatusFor(err.code), {}, { 'www-authenticate': 'Bearer' });
+      if (err instanceof PasserelleError) {
+        const { code: _code, ...details } = err.extensions;
+        return sendError(res, err.code, err.message, httpStatusFor(err.code), details, { 'www-authenticate': 'Bearer' });
+      }
       throw err;
     }
     const decision = viewer.role === 'PUBLIC' ? publicLimiter.take(clientAddress(req)) : keyLimiter.take(viewer.apiKeyId === null ? 'admin' : `key:${viewer.apiKeyId}`);

@@ -42,8 +42,11 @@ export type Scalars = {
 export type ApiKey = Node & {
   __typename?: 'ApiKey';
   createdAt: Scalars['DateTime']['output'];
+  /** The key stops working then (a 401 saying it expired); null: until revoked. */
+  expiresAt: Maybe<Scalars['DateTime']['output']>;
   id: Scalars['ID']['output'];
   label: Maybe<Scalars['String']['output']>;
+  /** The last request made with the key (recorded at most once a minute). */
   lastUsedAt: Maybe<Scalars['DateTime']['output']>;
   partner: Maybe<Partner>;
   /** The key's first characters, to tell keys apart. */
@@ -466,7 +469,10 @@ export type Mutation = {
    * to, and may not exceed, 2 years after now.
    */
   grantCVConsent: Consent;
-  /** AGENCY: a new key, for a partner (role PARTNER, partnerId required) or for the agency (role AGENCY). */
+  /**
+   * AGENCY: a new key, for a partner (role PARTNER, partnerId required) or for the agency (role AGENCY).
+   * `expiresAt` (in the future): the key stops working then; without it, it works until revoked.
+   */
   issueApiKey: IssuedApiKey;
   /** AGENCY, for the candidate: publishes a CV (candidateRef must be new). */
   publishCV: CandidateCv;
@@ -515,6 +521,7 @@ export type MutationGrantCvConsentArgs = {
 
 
 export type MutationIssueApiKeyArgs = {
+  expiresAt?: InputMaybe<Scalars['DateTime']['input']>;
   label?: InputMaybe<Scalars['String']['input']>;
   partnerId?: InputMaybe<Scalars['ID']['input']>;
   role: Role;
@@ -1223,6 +1230,7 @@ export type ResolversParentTypes = ResolversObject<{
 
 export type ApiKeyResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ApiKey'] = ResolversParentTypes['ApiKey']> = ResolversObject<{
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  expiresAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   label?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   lastUsedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
