@@ -41,7 +41,12 @@ export function createJitExecutor(schema: GraphQLSchema): GatewayExecutor {
       // No data at all: the variables did not coerce (a client error). graphql-jit names the inner
       // field as if it were a variable ("$source" for $myFilter.source): graphql-js's coercion, run
       // on this error path only, names the real path.
-      const named = variableErrors(schema, requestContext.document, requestContext.operationName ?? undefined, requestContext.request.variables ?? {});
+      const named = variableErrors(
+        schema,
+        requestContext.document,
+        requestContext.operationName ?? undefined,
+        requestContext.request.variables ?? {},
+      );
       if (named.length > 0) return { errors: named };
       return {
         errors: result.errors.map((e) =>
@@ -58,7 +63,12 @@ export function createJitExecutor(schema: GraphQLSchema): GatewayExecutor {
  * inside it (`Variable "$myFilter.source" got invalid value "BOTH"; ...`, extensions.field
  * `$myFilter.source`), as graphql-js's coercion finds them.
  */
-export function variableErrors(schema: GraphQLSchema, document: DocumentNode, operationName: string | undefined, variables: Record<string, unknown>): GraphQLError[] {
+export function variableErrors(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operationName: string | undefined,
+  variables: Record<string, unknown>,
+): GraphQLError[] {
   const operation = getOperationAST(document, operationName);
   const errors: GraphQLError[] = [];
   for (const definition of operation?.variableDefinitions ?? []) {
@@ -68,7 +78,8 @@ export function variableErrors(schema: GraphQLSchema, document: DocumentNode, op
     const fail = (where: string, message: string) =>
       errors.push(new GraphQLError(message, { nodes: definition, extensions: { code: ErrorCode.BAD_USER_INPUT, field: where } }));
     if (!Object.hasOwn(variables, name)) {
-      if (isNonNullType(type) && !definition.defaultValue) fail(`$${name}`, `Variable "$${name}" of required type "${String(type)}" was not provided.`);
+      if (isNonNullType(type) && !definition.defaultValue)
+        fail(`$${name}`, `Variable "$${name}" of required type "${String(type)}" was not provided.`);
       continue;
     }
     coerceInputValue(variables[name], type, (path, invalid, error) => {
