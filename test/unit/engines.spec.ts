@@ -2,7 +2,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 // semver is npm's own range logic (in the tree through many packages; no types needed for two calls).
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const semver = require('semver') as { subset(sub: string, dom: string): boolean; validRange(range: string): string | null };
 
 const ROOT = path.join(__dirname, '..', '..');
