@@ -14,6 +14,11 @@ export interface AppConfig {
   /** Log every SQL statement (TypeORM logging), for debugging. */
   logSql: boolean;
   limits: HttpLimits;
+  /**
+   * Schema introspection (`__schema`, `__type`) for internal tools and client codegen:
+   * GRAPHQL_INTROSPECTION, default on unless NODE_ENV=production.
+   */
+  introspection: boolean;
 }
 
 /** Abuse limits of the HTTP endpoint (README, "Limits"). */
@@ -123,6 +128,15 @@ function parseBool(value: string | undefined, fallback: boolean): boolean {
   throw new Error(`Expected a boolean (true/false), got ${value}`);
 }
 
+/** A boolean setting: `fallback` when unset or empty, else true/false (1/0, yes/no, on/off), or an error naming the variable. */
+export function boolFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  try {
+    return parseBool(env[name], fallback);
+  } catch {
+    throw new Error(`${name} must be true or false, got "${env[name]}"`);
+  }
+}
+
 /** Reads the configuration from environment variables (documented in the README). */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const nodeEnv = env.NODE_ENV || 'development';
@@ -141,5 +155,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       authenticatedBodyBytes: positiveNumber(env, 'MAX_BODY_BYTES_AUTHENTICATED', DEFAULT_LIMITS.authenticatedBodyBytes),
       trustProxy: parseBool(env.TRUST_PROXY, false),
     },
+    introspection: boolFromEnv(env, 'GRAPHQL_INTROSPECTION', nodeEnv !== 'production'),
   };
 }

@@ -20,6 +20,8 @@ import { createServices, type Services } from './services';
 const OUR_CODES = new Set<string>(Object.values(ErrorCode));
 /** Codes graphql-js / Apollo produce for malformed requests, passed through as they are. */
 const REQUEST_CODES = new Set(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_REQUEST', 'PERSISTED_QUERY_NOT_FOUND', 'PERSISTED_QUERY_NOT_SUPPORTED', 'OPERATION_RESOLUTION_FAILURE']);
+const INTROSPECTION_OFF =
+  'Introspection (__schema, __type) is off on this hub (the production default): start it with GRAPHQL_INTROSPECTION=true to allow it, or generate clients from the SDL in schema/*.graphql';
 /** Validation messages that are really about a bad argument value: reported as BAD_USER_INPUT. */
 const BAD_VALUE_MESSAGE = /does not exist in "[^"]+" enum|Expected value of type|cannot represent|Expected type|is not a valid|got invalid value/;
 
@@ -29,6 +31,10 @@ const BAD_VALUE_MESSAGE = /does not exist in "[^"]+" enum|Expected value of type
  */
 export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
   const code = String(formatted.extensions?.code ?? '');
+  if (code === 'GRAPHQL_VALIDATION_FAILED' && /introspection is not allowed/i.test(formatted.message)) {
+    // Apollo's own message says to change the source code: ours names the setting.
+    return { ...formatted, message: INTROSPECTION_OFF, extensions: { code } };
+  }
   if (code === 'GRAPHQL_VALIDATION_FAILED' && BAD_VALUE_MESSAGE.test(formatted.message)) {
     return { ...formatted, extensions: { code: ErrorCode.BAD_USER_INPUT } };
   }
@@ -56,6 +62,8 @@ export interface HubOptions {
   limits?: Partial<HttpLimits>;
   /** Accepted as an AGENCY key (PASSERELLE_ADMIN_KEY). */
   adminKey?: string;
+  /** Schema introspection (GRAPHQL_INTROSPECTION); default: on unless NODE_ENV=production. */
+  introspection?: boolean;
 }
 
 function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer | null> {
@@ -101,6 +109,7 @@ export async function startHub(dataSource: DataSource, opts: HubOptions): Promis
   const apollo = new ApolloServer<GraphQLContext>({
     ...((opts.executor ?? 'jit') === 'jit' ? { gateway: jitGateway(schema) } : { schema }),
     formatError,
+    introspection: opts.introspection ?? process.env.NODE_ENV !== 'production',
     includeStacktraceInErrorResponses: false,
     // main.ts owns shutdown (HTTP server, then Apollo, then the database); Apollo's own signal
     // handlers raced it and left the process hanging on SIGTERM in production.

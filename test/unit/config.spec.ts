@@ -1,4 +1,4 @@
-import { parseDatabaseUrl } from '../../src/config';
+import { loadConfig, parseDatabaseUrl } from '../../src/config';
 import { keywordCacheSecondsFromEnv } from '../../src/services/count-cache';
 import { indexIntervalMsFromEnv, maxLagSecondsFromEnv, syncBacklogFromEnv } from '../../src/services/offer-search-index';
 
@@ -41,5 +41,18 @@ describe('keyword search settings', () => {
     expect(() => maxLagSecondsFromEnv({ SEARCH_INDEX_MAX_LAG_SECONDS: '-1' })).toThrow(/SEARCH_INDEX_MAX_LAG_SECONDS/);
     expect(() => syncBacklogFromEnv({ SEARCH_SYNC_BACKLOG: '1.5' })).toThrow(/SEARCH_SYNC_BACKLOG/);
     expect(() => keywordCacheSecondsFromEnv({ KEYWORD_CACHE_SECONDS: 'soon' })).toThrow(/KEYWORD_CACHE_SECONDS/);
+  });
+});
+
+describe('GRAPHQL_INTROSPECTION', () => {
+  it('is off by default in production, on elsewhere, and follows the setting', () => {
+    expect(loadConfig({ NODE_ENV: 'production' }).introspection).toBe(false);
+    expect(loadConfig({}).introspection).toBe(true);
+    expect(loadConfig({ NODE_ENV: 'production', GRAPHQL_INTROSPECTION: 'true' }).introspection).toBe(true);
+    expect(loadConfig({ GRAPHQL_INTROSPECTION: 'false' }).introspection).toBe(false);
+  });
+
+  it('fails fast on a value that is not a boolean, naming the variable', () => {
+    expect(() => loadConfig({ GRAPHQL_INTROSPECTION: 'sometimes' })).toThrow('GRAPHQL_INTROSPECTION must be true or false, got "sometimes"');
   });
 });
