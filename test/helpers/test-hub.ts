@@ -73,6 +73,8 @@ export interface GraphQLResponse<T = any> {
 
 export interface TestHub {
   engine: Engine;
+  /** The suite's database (to open it again, as another process would). */
+  config: DatabaseConfig;
   url: string;
   dataSource: DataSource;
   hub: RunningHub;
@@ -96,6 +98,7 @@ export async function startTestHub(engine: Engine, label: string, options: Parti
   const url = `http://127.0.0.1:${hub.port}/graphql`;
   const testHub: TestHub = {
     engine,
+    config,
     url,
     dataSource,
     hub,
