@@ -17,7 +17,7 @@ async function main(): Promise<void> {
   const where = config.database.type === 'sqlite' ? `SQLite ${config.database.path}` : `MySQL ${config.database.host}:${config.database.port}/${config.database.database}`;
   console.log(`Passerelle: opening ${where} (migrations run now)`);
   const dataSource = await openDatabase(config.database, { logSql: config.logSql });
-  const hub = await startHub(dataSource, { port: config.port, limits: config.limits, introspection: config.introspection });
+  const hub = await startHub(dataSource, { port: config.port, limits: config.limits, introspection: config.introspection, cors: config.cors });
   if (config.seedDemo) {
     const started = Date.now();
     const report = await seedDatabase(dataSource, { totalOffers: DEMO_OFFER_COUNT });

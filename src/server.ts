@@ -6,7 +6,8 @@ import type { GraphQLFormattedError } from 'graphql';
 import type { DataSource } from 'typeorm';
 import { TokenBucketLimiter } from './auth/rate-limiter';
 import type { Viewer } from './auth/viewer';
-import { DEFAULT_LIMITS, type HttpLimits } from './config';
+import { DEFAULT_LIMITS, parseCorsOrigins, type CorsPolicy, type HttpLimits } from './config';
+import { createCorsHandler } from './http/cors';
 import { buildContext, type GraphQLContext } from './context';
 import { sqlCounter } from './db/data-source';
 import { ErrorCode, httpStatusFor, PasserelleError } from './errors';
@@ -64,6 +65,8 @@ export interface HubOptions {
   adminKey?: string;
   /** Schema introspection (GRAPHQL_INTROSPECTION); default: on unless NODE_ENV=production. */
   introspection?: boolean;
+  /** Browser origins allowed on /graphql (CORS_ORIGINS); default: localhost in development, none in production. */
+  cors?: CorsPolicy;
 }
 
 function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer | null> {
@@ -124,6 +127,7 @@ export async function startHub(dataSource: DataSource, opts: HubOptions): Promis
   await apollo.start();
   const publicLimiter = new TokenBucketLimiter(limits.publicPerSecond, limits.publicBurst);
   const keyLimiter = new TokenBucketLimiter(limits.keyPerSecond, limits.keyBurst);
+  const handleCors = createCorsHandler(opts.cors ?? parseCorsOrigins(undefined, process.env.NODE_ENV || 'development'));
 
   const clientAddress = (req: http.IncomingMessage): string => {
     const forwarded = req.headers['x-forwarded-for'];
@@ -189,6 +193,7 @@ export async function startHub(dataSource: DataSource, opts: HubOptions): Promis
       else res.destroy();
     };
     if (route === '/graphql') {
+      if (handleCors(req, res)) return; // a preflight, answered
       handleGraphQL(req, res, url).catch(fail);
     } else if (route === '/health') {
       sendJson(res, 200, { status: 'ok' });

@@ -1,4 +1,4 @@
-import { loadConfig, parseDatabaseUrl } from '../../src/config';
+import { loadConfig, NO_CORS, parseCorsOrigins, parseDatabaseUrl } from '../../src/config';
 import { keywordCacheSecondsFromEnv } from '../../src/services/count-cache';
 import { indexIntervalMsFromEnv, maxLagSecondsFromEnv, syncBacklogFromEnv } from '../../src/services/offer-search-index';
 
@@ -54,5 +54,30 @@ describe('GRAPHQL_INTROSPECTION', () => {
 
   it('fails fast on a value that is not a boolean, naming the variable', () => {
     expect(() => loadConfig({ GRAPHQL_INTROSPECTION: 'sometimes' })).toThrow('GRAPHQL_INTROSPECTION must be true or false, got "sometimes"');
+  });
+});
+
+describe('CORS_ORIGINS', () => {
+  it('defaults to localhost origins in development and none in production', () => {
+    expect(loadConfig({}).cors).toEqual({ any: false, origins: [], localhost: true });
+    expect(loadConfig({ NODE_ENV: 'production' }).cors).toEqual(NO_CORS);
+  });
+
+  it('reads a list of origins, localhost, * or none', () => {
+    expect(parseCorsOrigins('https://emploi.example.fr, http://intranet.example:8080/ ,localhost', 'production')).toEqual({
+      any: false,
+      origins: ['https://emploi.example.fr', 'http://intranet.example:8080'],
+      localhost: true,
+    });
+    expect(parseCorsOrigins('*', 'production')).toEqual({ any: true });
+    expect(parseCorsOrigins('none', 'development')).toEqual(NO_CORS);
+  });
+
+  it('fails fast on what is not an origin, and on * mixed with a list', () => {
+    expect(() => parseCorsOrigins('https://emploi.example.fr/offres', 'production')).toThrow(/"https:\/\/emploi.example.fr\/offres" is not an origin/);
+    expect(() => parseCorsOrigins('emploi.example.fr', 'production')).toThrow(/is not an origin/);
+    expect(() => parseCorsOrigins('ftp://files.example', 'production')).toThrow(/is not an origin/);
+    expect(() => parseCorsOrigins('*,https://emploi.example.fr', 'production')).toThrow(/stands alone/);
+    expect(() => loadConfig({ CORS_ORIGINS: 'nope' })).toThrow(/CORS_ORIGINS/);
   });
 });
