@@ -44,4 +44,8 @@ export class ApiKeyEntity {
 
   @Column({ name: 'revoked_at', type: 'datetime', precision: 3, nullable: true })
   revokedAt!: Date | null;
+
+  /** The key stops working at this instant (set at issue time; null: until revoked). */
+  @Column({ name: 'expires_at', type: 'datetime', precision: 3, nullable: true })
+  expiresAt!: Date | null;
 }

@@ -28,8 +28,17 @@ export const Offer: OfferResolvers = {
   salary: (offer) =>
     offer.salaryMin === null && offer.salaryMax === null && !offer.salaryLabel
       ? null
-      : { min: offer.salaryMin, max: offer.salaryMax, currency: offer.salaryCurrency, period: offer.salaryPeriod, label: offer.salaryLabel },
+      : {
+          min: offer.salaryMin,
+          max: offer.salaryMax,
+          currency: offer.salaryCurrency,
+          period: offer.salaryPeriod,
+          label: offer.salaryLabel,
+        },
   distanceKm: (offer) => offer.distanceKm ?? null,
+  // Past validThrough is EXPIRED at once, before the minute's expiry run marks the row.
+  status: (offer, _args, ctx) =>
+    offer.status === 'ACTIVE' && offer.validThrough && offer.validThrough <= ctx.now ? 'EXPIRED' : offer.status,
   // The offer's own partner and the agency only; batched over the page by a per-request loader.
   audience: (offer, _args, ctx) =>
     ctx.services.audience.mayViewOfferAudience(ctx.viewer, offer.partnerId) ? ctx.loaders.offerAudienceByOfferId.load(offer.id) : null,

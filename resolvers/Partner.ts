@@ -1,6 +1,7 @@
 import type { PartnerResolvers } from '../src/__generated__/resolvers-types';
 import { localIdOf, toGlobalId } from '../src/ids';
 import { buildOfferQuery } from '../src/services/offer-filter';
+import { partnerOffersFilter } from '../src/services/offer-ownership';
 
 export const Partner: PartnerResolvers = {
   /** Federation: a supergraph's reference `{ id }`, batched by the request's loader like Query.node. */
@@ -10,8 +11,9 @@ export const Partner: PartnerResolvers = {
   },
   id: (partner) => toGlobalId('Partner', partner.id),
   activeOfferCount: (partner, _args, ctx) => ctx.loaders.activeOfferCountByPartnerId.load(partner.id),
-  offers: (partner, args, ctx) => {
+  offers: (partner, { statuses, ...args }, ctx) => {
     const { partnerId: _ignored, ...query } = buildOfferQuery(args);
-    return ctx.loaders.offersByPartnerId.load({ partnerId: partner.id, query });
+    const filter = partnerOffersFilter(ctx.viewer, partner.id, query.filter, statuses);
+    return ctx.loaders.offersByPartnerId.load({ partnerId: partner.id, query: { ...query, filter } });
   },
 };

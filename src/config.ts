@@ -36,6 +36,57 @@ export interface AppConfig {
   /** Log every SQL statement (TypeORM logging), for debugging. */
   logSql: boolean;
   limits: HttpLimits;
+  /**
+   * Schema introspection (`__schema`, `__type`) for internal tools and client codegen:
+   * GRAPHQL_INTROSPECTION, default on unless NODE_ENV=production.
+   */
+  introspection: boolean;
+  /** Browser origins allowed to call /graphql (CORS_ORIGINS; see parseCorsOrigins). */
+  cors: CorsPolicy;
+}
+
+/**
+ * Which browser origins may call the API from their pages (CORS). `any`: every origin, and then
+ * never with credentials; otherwise the exact origins listed, plus any http(s) origin on localhost,
+ * 127.0.0.1 or [::1] when `localhost`. Nothing listed: no cross-origin browser call at all.
+ */
+export type CorsPolicy = { any: true } | { any: false; origins: string[]; localhost: boolean };
+
+/** No cross-origin browser call (the production default). */
+export const NO_CORS: CorsPolicy = { any: false, origins: [], localhost: false };
+
+/**
+ * CORS_ORIGINS: a comma-separated list of origins (`https://emploi.example.fr`, scheme, host and
+ * port only), the word `localhost` (any port of localhost, 127.0.0.1, [::1]), `*` (any origin,
+ * alone, never with credentials) or `none`. Unset: `localhost` in development, `none` in production.
+ * Anything else stops the start, naming what is wrong.
+ */
+export function parseCorsOrigins(value: string | undefined, nodeEnv: string): CorsPolicy {
+  if (value === undefined || value.trim() === '') return nodeEnv === 'production' ? NO_CORS : { any: false, origins: [], localhost: true };
+  const items = value.split(',').map((item) => item.trim()).filter((item) => item !== '');
+  if (items.includes('*')) {
+    if (items.length > 1) throw new Error('CORS_ORIGINS: "*" (any origin) stands alone; list origins or use "*", not both');
+    return { any: true };
+  }
+  if (items.length === 1 && items[0] === 'none') return NO_CORS;
+  const policy = { any: false as const, origins: [] as string[], localhost: false };
+  for (const item of items) {
+    if (item === 'localhost') {
+      policy.localhost = true;
+      continue;
+    }
+    let url: URL | null = null;
+    try {
+      url = new URL(item);
+    } catch {
+      // reported below
+    }
+    if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:') || url.origin !== item.replace(/\/$/, '')) {
+      throw new Error(`CORS_ORIGINS: "${item}" is not an origin (scheme, host and optional port, e.g. https://emploi.example.fr), "localhost", "*" or "none"`);
+    }
+    policy.origins.push(url.origin);
+  }
+  return policy;
 }
 
 /** Abuse limits of the HTTP endpoint (README, "Limits"). */
@@ -191,6 +242,15 @@ function parseBool(value: string | undefined, fallback: boolean): boolean {
   throw new Error(`Expected a boolean (true/false), got ${value}`);
 }
 
+/** A boolean setting: `fallback` when unset or empty, else true/false (1/0, yes/no, on/off), or an error naming the variable. */
+export function boolFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  try {
+    return parseBool(env[name], fallback);
+  } catch {
+    throw new Error(`${name} must be true or false, got "${env[name]}"`);
+  }
+}
+
 /** Reads the configuration from environment variables (documented in the README). */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const nodeEnv = env.NODE_ENV || 'development';
@@ -222,5 +282,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       trustProxy: parseBool(env.TRUST_PROXY, false),
       requestTimeoutMs: numberFromEnv(env, 'REQUEST_TIMEOUT_MS', DEFAULT_LIMITS.requestTimeoutMs, { min: 0, integer: true, unit: 'ms' }),
     },
+    introspection: boolFromEnv(env, 'GRAPHQL_INTROSPECTION', nodeEnv !== 'production'),
+    cors: parseCorsOrigins(env.CORS_ORIGINS, nodeEnv),
   };
 }

@@ -60,8 +60,9 @@ export class BadUserInputError extends PasserelleError {
 }
 
 export class UnauthenticatedError extends PasserelleError {
-  constructor(message = 'Missing or invalid API key') {
-    super(ErrorCode.UNAUTHENTICATED, message);
+  /** `details`: more extensions for the client (an expired key: `reason: 'EXPIRED'`, `expiredAt`). */
+  constructor(message = 'Missing or invalid API key', details: Record<string, unknown> = {}) {
+    super(ErrorCode.UNAUTHENTICATED, message, details);
   }
 }
 

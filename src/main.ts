@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { loadConfig } from './config';
 import { openDatabase } from './db/data-source';
+import { seedDemoActivity } from './db/seed/demo-activity';
 import { DEMO_OFFER_COUNT, seedDatabase } from './db/seed/seed';
 import { startHub } from './server';
 import { indexIntervalMsFromEnv, maxLagSecondsFromEnv } from './services/offer-search-index';
@@ -17,11 +18,21 @@ async function main(): Promise<void> {
   const where = config.database.type === 'sqlite' ? `SQLite ${config.database.path}` : `MySQL ${config.database.host}:${config.database.port}/${config.database.database}${replicas}`;
   console.log(`Passerelle: opening ${where} (migrations run now)`);
   const dataSource = await openDatabase(config.database, { logSql: config.logSql, timeouts: config.databaseTimeouts });
-  const hub = await startHub(dataSource, { port: config.port, limits: config.limits, readYourWritesMs: config.database.type === 'mysql' ? config.database.replication?.readYourWritesMs : undefined });
+  const hub = await startHub(dataSource, {
+    port: config.port,
+    limits: config.limits,
+    introspection: config.introspection,
+    cors: config.cors,
+    readYourWritesMs: config.database.type === 'mysql' ? config.database.replication?.readYourWritesMs : undefined,
+  });
   if (config.seedDemo) {
     const started = Date.now();
     const report = await seedDatabase(dataSource, { totalOffers: DEMO_OFFER_COUNT });
     console.log(`Demo data: ${report.realOffers} real France Travail offers + ${report.generatedOffers} generated, ${report.partners} partners (${report.inserted} rows added, ${Date.now() - started} ms)`);
+    const activity = await seedDemoActivity(dataSource);
+    if (activity.cvsCreated || activity.audienceEvents) {
+      console.log(`Demo activity: ${activity.cvsCreated} CVs of fictitious candidates, ${activity.consentsCreated} consents (${activity.consentPartners.join(', ')} and all partners), ${activity.audienceEvents} audience events over the last 30 days`);
+    }
     const [demoPartner] = await hub.services.partners.list();
     const keys = await hub.services.auth.rotateDemoKeys(demoPartner?.id ?? null);
     console.log(`Demo API keys (new at each start; the previous ones are revoked):`);

@@ -6,7 +6,8 @@ import type { GraphQLFormattedError } from 'graphql';
 import type { DataSource } from 'typeorm';
 import { TokenBucketLimiter } from './auth/rate-limiter';
 import type { Viewer } from './auth/viewer';
-import { DEFAULT_LIMITS, type HttpLimits } from './config';
+import { DEFAULT_LIMITS, parseCorsOrigins, type CorsPolicy, type HttpLimits } from './config';
+import { createCorsHandler } from './http/cors';
 import { buildContext, type GraphQLContext } from './context';
 import { hasReplicas, sqlCounter } from './db/data-source';
 import { isDatabaseUnavailable } from './db/driver-errors';
@@ -23,6 +24,8 @@ import { createServices, type Services } from './services';
 const OUR_CODES = new Set<string>(Object.values(ErrorCode));
 /** Codes graphql-js / Apollo produce for malformed requests, passed through as they are. */
 const REQUEST_CODES = new Set(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_REQUEST', 'PERSISTED_QUERY_NOT_FOUND', 'PERSISTED_QUERY_NOT_SUPPORTED', 'OPERATION_RESOLUTION_FAILURE']);
+const INTROSPECTION_OFF =
+  'Introspection (__schema, __type) is off on this hub (the production default): start it with GRAPHQL_INTROSPECTION=true to allow it, or generate clients from the SDL in schema/*.graphql';
 /** Validation messages that are really about a bad argument value: reported as BAD_USER_INPUT. */
 const BAD_VALUE_MESSAGE = /does not exist in "[^"]+" enum|Expected value of type|cannot represent|Expected type|is not a valid|got invalid value/;
 
@@ -32,6 +35,10 @@ const BAD_VALUE_MESSAGE = /does not exist in "[^"]+" enum|Expected value of type
  */
 export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
   const code = String(formatted.extensions?.code ?? '');
+  if (code === 'GRAPHQL_VALIDATION_FAILED' && /introspection is not allowed/i.test(formatted.message)) {
+    // Apollo's own message says to change the source code: ours names the setting.
+    return { ...formatted, message: INTROSPECTION_OFF, extensions: { code } };
+  }
   if (code === 'GRAPHQL_VALIDATION_FAILED' && BAD_VALUE_MESSAGE.test(formatted.message)) {
     return { ...formatted, extensions: { code: ErrorCode.BAD_USER_INPUT } };
   }
@@ -72,6 +79,10 @@ export interface HubOptions {
   clock?: () => Date;
   /** With read replicas: after a mutation, the caller's reads go to the primary this long (DATABASE_READ_YOUR_WRITES_MS). */
   readYourWritesMs?: number;
+  /** Schema introspection (GRAPHQL_INTROSPECTION); default: on unless NODE_ENV=production. */
+  introspection?: boolean;
+  /** Browser origins allowed on /graphql (CORS_ORIGINS); default: localhost in development, none in production. */
+  cors?: CorsPolicy;
 }
 
 function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer | null> {
@@ -149,6 +160,7 @@ export async function startHub(dataSource: DataSource, opts: HubOptions): Promis
   const apollo = new ApolloServer<GraphQLContext>({
     ...((opts.executor ?? 'jit') === 'jit' ? { gateway: jitGateway(schema) } : { schema }),
     formatError,
+    introspection: opts.introspection ?? process.env.NODE_ENV !== 'production',
     includeStacktraceInErrorResponses: false,
     // main.ts owns shutdown (HTTP server, then Apollo, then the database); Apollo's own signal
     // handlers raced it and left the process hanging on SIGTERM in production.
@@ -163,6 +175,7 @@ export async function startHub(dataSource: DataSource, opts: HubOptions): Promis
   await apollo.start();
   const publicLimiter = new TokenBucketLimiter(limits.publicPerSecond, limits.publicBurst);
   const keyLimiter = new TokenBucketLimiter(limits.keyPerSecond, limits.keyBurst);
+  const handleCors = createCorsHandler(opts.cors ?? parseCorsOrigins(undefined, process.env.NODE_ENV || 'development'));
 
   const handleGraphQL = async (req: http.IncomingMessage, res: http.ServerResponse, url: URL) => {
     // REQUEST_TIMEOUT_MS covers authentication and execution, not the upload of the body.
@@ -173,7 +186,10 @@ export async function startHub(dataSource: DataSource, opts: HubOptions): Promis
     } catch (err) {
       if (err instanceof ServiceUnavailableError) return sendUnavailable(res, err);
       if (isDatabaseUnavailable(err)) return sendUnavailable(res, new ServiceUnavailableError(undefined, err));
-      if (err instanceof PasserelleError) return sendError(res, err.code, err.message, httpStatusFor(err.code), {}, { 'www-authenticate': 'Bearer' });
+      if (err instanceof PasserelleError) {
+        const { code: _code, ...details } = err.extensions;
+        return sendError(res, err.code, err.message, httpStatusFor(err.code), details, { 'www-authenticate': 'Bearer' });
+      }
       throw err;
     }
     const decision = viewer.role === 'PUBLIC' ? publicLimiter.take(clientAddress(req)) : keyLimiter.take(viewer.apiKeyId === null ? 'admin' : `key:${viewer.apiKeyId}`);
@@ -242,6 +258,7 @@ export async function startHub(dataSource: DataSource, opts: HubOptions): Promis
       else res.destroy();
     };
     if (route === '/graphql') {
+      if (handleCors(req, res)) return; // a preflight, answered
       handleGraphQL(req, res, url).catch(fail);
     } else if (route === '/health') {
       sendJson(res, 200, { status: 'ok' });

@@ -43,8 +43,11 @@ export type Scalars = {
 export type ApiKey = Node & {
   __typename?: 'ApiKey';
   createdAt: Scalars['DateTime']['output'];
+  /** The key stops working then (a 401 saying it expired); null: until revoked. */
+  expiresAt: Maybe<Scalars['DateTime']['output']>;
   id: Scalars['ID']['output'];
   label: Maybe<Scalars['String']['output']>;
+  /** The last request made with the key (recorded at most once a minute). */
   lastUsedAt: Maybe<Scalars['DateTime']['output']>;
   partner: Maybe<Partner>;
   /** The key's first characters, to tell keys apart. */
@@ -470,7 +473,10 @@ export type Mutation = {
    * to, and may not exceed, 2 years after now.
    */
   grantCVConsent: Consent;
-  /** AGENCY: a new key, for a partner (role PARTNER, partnerId required) or for the agency (role AGENCY). */
+  /**
+   * AGENCY: a new key, for a partner (role PARTNER, partnerId required) or for the agency (role AGENCY).
+   * `expiresAt` (in the future): the key stops working then; without it, it works until revoked.
+   */
   issueApiKey: IssuedApiKey;
   /** AGENCY, for the candidate: publishes a CV (candidateRef must be new). */
   publishCV: CandidateCv;
@@ -523,6 +529,7 @@ export type MutationGrantCvConsentArgs = {
 
 
 export type MutationIssueApiKeyArgs = {
+  expiresAt?: InputMaybe<Scalars['DateTime']['input']>;
   label?: InputMaybe<Scalars['String']['input']>;
   partnerId?: InputMaybe<Scalars['ID']['input']>;
   role: Role;
@@ -614,6 +621,7 @@ export type Offer = Node & {
   romeCode: Maybe<Scalars['String']['output']>;
   salary: Maybe<Salary>;
   source: OfferSource;
+  /** EXPIRED as soon as validThrough has passed (even before the minute's expiry run marks it). */
   status: OfferStatus;
   title: Scalars['String']['output'];
   updatedAt: Scalars['DateTime']['output'];
@@ -725,6 +733,11 @@ export type OfferStatus =
 
 export type OfferUpsertResult = {
   __typename?: 'OfferUpsertResult';
+  /**
+   * The offer's status now (null when rejected). A replayed batchId answers the stored `status`
+   * (CREATED...); this says what became of the offer since (e.g. WITHDRAWN).
+   */
+  currentStatus: Maybe<OfferStatus>;
   errors: Array<InputError>;
   /** The item's externalId as stored (a lone surrogate shown as U+FFFD). */
   externalId: Scalars['String']['output'];
@@ -752,7 +765,11 @@ export type Partner = Node & {
   id: Scalars['ID']['output'];
   logoUrl: Maybe<Scalars['URL']['output']>;
   name: Scalars['String']['output'];
-  /** This partner's public offers (filter applies on top). */
+  /**
+   * This partner's offers (filter applies on top). Everyone sees the ACTIVE ones (the default); the
+   * partner itself and the agency may ask for any `statuses` (WITHDRAWN, EXPIRED: to reconcile).
+   * Others asking for more than ACTIVE get FORBIDDEN.
+   */
   offers: OfferConnection;
   status: PartnerStatus;
   website: Maybe<Scalars['URL']['output']>;
@@ -765,6 +782,7 @@ export type PartnerOffersArgs = {
   filter?: InputMaybe<OfferFilter>;
   first?: InputMaybe<Scalars['Int']['input']>;
   sort?: InputMaybe<OfferSort>;
+  statuses?: InputMaybe<Array<OfferStatus>>;
 };
 
 export type PartnerStatus =
@@ -794,7 +812,10 @@ export type Query = {
   hubStats: HubStats;
   /** Any object by its global id, or null if there is none (or you may not see it). */
   node: Maybe<Node>;
-  /** One public offer by global id; null when unknown or not ACTIVE. */
+  /**
+   * One offer by global id; null when unknown or not visible: the public sees ACTIVE offers only,
+   * a partner also its own offers in every status, the agency every offer.
+   */
   offer: Maybe<Offer>;
   /** Public offer search (ACTIVE offers only). `first` is at most 100. */
   offers: OfferConnection;
@@ -948,6 +969,8 @@ export type UpsertOffersPayload = {
   __typename?: 'UpsertOffersPayload';
   created: Scalars['Int']['output'];
   rejected: Scalars['Int']['output'];
+  /** True when this is the stored answer of an earlier call with the same batchId (nothing was written). */
+  replayed: Scalars['Boolean']['output'];
   /** One per input offer, in input order. */
   results: Array<OfferUpsertResult>;
   unchanged: Scalars['Int']['output'];
@@ -962,9 +985,24 @@ export type UpsertStatus =
 
 export type Viewer = {
   __typename?: 'Viewer';
+  /**
+   * Your own offers (PARTNER: your partner's; AGENCY: the agency's own, source AGENCY), in every
+   * status unless `statuses` narrows them: what you published, withdrew or let expire. PUBLIC: empty.
+   * `filter.keywords` applies to ACTIVE offers only (with other statuses it is a BAD_USER_INPUT).
+   */
+  offers: OfferConnection;
   /** The partner a PARTNER key acts for. */
   partner: Maybe<Partner>;
   role: Role;
+};
+
+
+export type ViewerOffersArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<OfferFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  sort?: InputMaybe<OfferSort>;
+  statuses?: InputMaybe<Array<OfferStatus>>;
 };
 
 export type WithdrawOffersPayload = {
@@ -1245,6 +1283,7 @@ export type LinkDirectiveResolver<Result, Parent, ContextType = GraphQLContext, 
 
 export type ApiKeyResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ApiKey'] = ResolversParentTypes['ApiKey']> = ResolversObject<{
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  expiresAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   label?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   lastUsedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
@@ -1513,6 +1552,7 @@ export type OfferFacetsResolvers<ContextType = GraphQLContext, ParentType extend
 }>;
 
 export type OfferUpsertResultResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['OfferUpsertResult'] = ResolversParentTypes['OfferUpsertResult']> = ResolversObject<{
+  currentStatus?: Resolver<Maybe<ResolversTypes['OfferStatus']>, ParentType, ContextType>;
   errors?: Resolver<Array<ResolversTypes['InputError']>, ParentType, ContextType>;
   externalId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   offer?: Resolver<Maybe<ResolversTypes['Offer']>, ParentType, ContextType>;
@@ -1597,12 +1637,14 @@ export interface UrlScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes[
 export type UpsertOffersPayloadResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['UpsertOffersPayload'] = ResolversParentTypes['UpsertOffersPayload']> = ResolversObject<{
   created?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   rejected?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  replayed?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   results?: Resolver<Array<ResolversTypes['OfferUpsertResult']>, ParentType, ContextType>;
   unchanged?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   updated?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 }>;
 
 export type ViewerResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Viewer'] = ResolversParentTypes['Viewer']> = ResolversObject<{
+  offers?: Resolver<ResolversTypes['OfferConnection'], ParentType, ContextType, RequireFields<ViewerOffersArgs, 'first' | 'sort'>>;
   partner?: Resolver<Maybe<ResolversTypes['Partner']>, ParentType, ContextType>;
   role?: Resolver<ResolversTypes['Role'], ParentType, ContextType>;
 }>;

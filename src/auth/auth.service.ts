@@ -26,7 +26,7 @@ export class AuthService {
 
   /**
    * The viewer behind an Authorization header. No header: PUBLIC. A malformed, unknown or revoked
-   * key: UNAUTHENTICATED (never a silent downgrade to PUBLIC).
+   * or expired key: UNAUTHENTICATED saying which (never a silent downgrade to PUBLIC).
    */
   async authenticate(authorization: string | undefined): Promise<Viewer> {
     if (authorization === undefined || authorization === '') return PUBLIC_VIEWER;
@@ -42,6 +42,9 @@ export class AuthService {
     if (!matches || !stored) throw new UnauthenticatedError('Invalid API key');
     if (stored.revokedAt) throw new UnauthenticatedError('This API key was revoked');
     const now = Date.now();
+    if (stored.expiresAt && stored.expiresAt.getTime() <= now) {
+      throw new UnauthenticatedError(`This API key expired at ${stored.expiresAt.toISOString()}: ask the agency for a new one`, { reason: 'EXPIRED', expiredAt: stored.expiresAt.toISOString() });
+    }
     if (!stored.lastUsedAt || now - stored.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
       await this.keys.update({ id: stored.id }, { lastUsedAt: new Date(now) });
     }
@@ -49,8 +52,13 @@ export class AuthService {
   }
 
   /** AGENCY: a new key; the clear key is in the result and nowhere else. */
-  async issueKey(viewer: Viewer, input: { role: ApiKeyRole | 'PUBLIC'; partnerId: number | null; label?: string | null }): Promise<{ key: string; apiKey: ApiKeyEntity }> {
+  async issueKey(
+    viewer: Viewer,
+    input: { role: ApiKeyRole | 'PUBLIC'; partnerId: number | null; label?: string | null; expiresAt?: Date | null },
+    now: Date = new Date(),
+  ): Promise<{ key: string; apiKey: ApiKeyEntity }> {
     requireAgency(viewer);
+    if (input.expiresAt && input.expiresAt.getTime() <= now.getTime()) throw new BadUserInputError('expiresAt: must be in the future', 'expiresAt');
     if (input.role === 'PUBLIC') throw new BadUserInputError('role: PUBLIC needs no key', 'role');
     if (input.role === 'PARTNER' && input.partnerId === null) throw new BadUserInputError('partnerId: a PARTNER key needs its partner', 'partnerId');
     if (input.role === 'AGENCY' && input.partnerId !== null) throw new BadUserInputError('partnerId: an AGENCY key has no partner', 'partnerId');
@@ -69,6 +77,7 @@ export class AuthService {
         createdAt: new Date(),
         lastUsedAt: null,
         revokedAt: null,
+        expiresAt: input.expiresAt ?? null,
       }),
     );
     return { key, apiKey };

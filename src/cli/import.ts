@@ -5,7 +5,15 @@ import { PartnerEntity } from '../../entities';
 import { loadConfig } from '../config';
 import { openDatabase } from '../db/data-source';
 import { FEED_FORMATS, isFeedFormat, type FeedFormat } from '../import/feed-item';
-import { FeedFormatError, importFeed, MAX_IMPORT_BATCH, type ImportReport } from '../import/feed-importer';
+import {
+  FeedFormatError,
+  importFeed,
+  MAX_IMPORT_BATCH,
+  SYNC_MAX_WITHDRAWN_SHARE,
+  SYNC_MIN_ACCEPTED_SHARE,
+  SYNC_SMALL_WITHDRAWAL,
+  type ImportReport,
+} from '../import/feed-importer';
 import { openFeedSource } from '../import/feed-source';
 import { IngestionService } from '../services/ingestion.service';
 import type { Publisher } from '../services/ingestion.types';
@@ -20,14 +28,19 @@ Indeed XML (<source><job>...), France Travail "Offres d'emploi v2" JSON (an arra
   --partner <code>   publish as this partner (its code, e.g. cookorico)
   --agency           publish as the agency itself
   --sync             full feed: withdraw the publisher's ACTIVE offers the feed does not list
-                     (only when the whole feed was read without a syntax error)
+                     (only when the whole feed was read without a syntax error). Refused, nothing
+                     withdrawn, exit code 3, when under ${SYNC_MIN_ACCEPTED_SHARE * 100} % of the feed's offers were accepted, or
+                     when it would withdraw over ${SYNC_MAX_WITHDRAWN_SHARE * 100} % of the active offers (more than ${SYNC_SMALL_WITHDRAWAL})
+  --force            --sync withdraws even then
+  --dry-run          write nothing: print what would be created, updated, rejected and withdrawn
   --format <f>       ${FEED_FORMATS.join(' | ')} (default: detected from the first KB)
   --batch-size <n>   offers per ingestion call, 1 to ${MAX_IMPORT_BATCH} (default ${MAX_IMPORT_BATCH})
   --help             this text
 
 Uses DATABASE_URL like the server (default: the SQLite file under ./data/).
 Exit code: 0 when the import ran (rejected offers included), 1 on a malformed feed or a
-failure, 2 on a usage error or an unknown partner.`;
+failure, 2 on a usage error or an unknown partner, 3 when --sync was refused (the accepted
+offers were imported; nothing was withdrawn).`;
 
 /** Shown in full in the summary. */
 const SHOWN_REJECTIONS = 20;
@@ -36,6 +49,8 @@ interface Args {
   partner: string | null;
   agency: boolean;
   sync: boolean;
+  force: boolean;
+  dryRun: boolean;
   format: FeedFormat | undefined;
   batchSize: number;
   source: string;
@@ -48,6 +63,8 @@ export function parseImportArgs(argv: readonly string[]): Args | 'help' {
     partner: null,
     agency: false,
     sync: false,
+    force: false,
+    dryRun: false,
     format: undefined,
     batchSize: MAX_IMPORT_BATCH,
     source: null,
@@ -63,6 +80,8 @@ export function parseImportArgs(argv: readonly string[]): Args | 'help' {
     else if (flag === '--partner') args.partner = value();
     else if (flag === '--agency') args.agency = true;
     else if (flag === '--sync') args.sync = true;
+    else if (flag === '--force') args.force = true;
+    else if (flag === '--dry-run') args.dryRun = true;
     else if (flag === '--format') {
       const format = value();
       if (!isFeedFormat(format)) throw new UsageError(`--format must be one of ${FEED_FORMATS.join(', ')}, got "${format}"`);
@@ -78,6 +97,7 @@ export function parseImportArgs(argv: readonly string[]): Args | 'help' {
   }
   if (args.agency === (args.partner !== null)) throw new UsageError('say who publishes: --partner <code> or --agency (one of them)');
   if (args.source === null) throw new UsageError('which feed? give a file or an http(s) URL');
+  if (args.force && !args.sync) throw new UsageError('--force only applies to --sync');
   return { ...args, source: args.source };
 }
 
@@ -99,9 +119,12 @@ function megabytes(bytes: number): string {
 
 function printSummary(report: ImportReport, source: string, publisherName: string, seconds: number, sync: boolean): void {
   const lines: string[] = [];
-  lines.push(`Imported ${source} (${report.format}) as ${publisherName} in ${seconds.toFixed(1)} s`);
+  const would = report.dryRun ? 'would be ' : '';
   lines.push(
-    `  ${report.items} offer${report.items === 1 ? '' : 's'} in the feed: ${report.created} created, ${report.updated} updated, ${report.unchanged} unchanged, ${report.rejected} rejected`,
+    `${report.dryRun ? 'DRY RUN (nothing written): read' : 'Imported'} ${source} (${report.format}) as ${publisherName} in ${seconds.toFixed(1)} s`,
+  );
+  lines.push(
+    `  ${report.items} offer${report.items === 1 ? '' : 's'} in the feed: ${report.created} ${would}created, ${report.updated} ${would}updated, ${report.unchanged} unchanged, ${report.rejected} rejected`,
   );
   if (report.syntaxError) {
     const { line, column, message } = report.syntaxError;
@@ -110,8 +133,15 @@ function printSummary(report: ImportReport, source: string, publisherName: strin
     if (sync) lines.push('  --sync: nothing withdrawn (the feed was not read to its end).');
   } else if (sync && report.syncSkipped) {
     lines.push(`  --sync: ${report.syncSkipped}`);
+  } else if (sync && report.syncRefused) {
+    lines.push(`  --sync REFUSED: ${report.syncRefused}`);
   } else if (sync) {
-    lines.push(`  --sync: ${report.withdrawn} offer${report.withdrawn === 1 ? '' : 's'} absent from the feed withdrawn`);
+    lines.push(`  --sync: ${report.withdrawn} offer${report.withdrawn === 1 ? '' : 's'} absent from the feed ${would || ''}withdrawn`);
+    if (report.dryRun && report.withdrawnIds.length > 0) {
+      lines.push(
+        `  first externalIds that would be withdrawn: ${report.withdrawnIds.slice(0, SHOWN_REJECTIONS).join(', ')}${report.withdrawn > SHOWN_REJECTIONS ? ', ...' : ''}`,
+      );
+    }
   }
   const reasons = Object.entries(report.rejectionCounts).sort((a, b) => b[1] - a[1]);
   if (reasons.length > 0) {
@@ -162,6 +192,8 @@ async function main(): Promise<number> {
       publisher,
       batchSize: args.batchSize,
       sync: args.sync,
+      force: args.force,
+      dryRun: args.dryRun,
       onProgress: (bytes) => bar?.update(bytes, { read: megabytes(bytes) }),
       onBatch: (soFar) => {
         items = soFar.items;
@@ -172,7 +204,7 @@ async function main(): Promise<number> {
     bar.update({ items: report.items, rejected: report.rejected });
     bar.stop();
     printSummary(report, source.label, name, (Date.now() - started) / 1000, args.sync);
-    return report.syntaxError ? 1 : 0;
+    return report.syntaxError ? 1 : report.syncRefused ? 3 : 0;
   } catch (err) {
     bar?.stop();
     if (err instanceof UsageError) {

@@ -1,5 +1,16 @@
 import type { GatewayExecutor, GatewayInterface } from '@apollo/server-gateway-interface';
-import { GraphQLError, printSchema, type ExecutionResult, type GraphQLSchema } from 'graphql';
+import {
+  coerceInputValue,
+  getOperationAST,
+  GraphQLError,
+  isInputType,
+  isNonNullType,
+  printSchema,
+  typeFromAST,
+  type DocumentNode,
+  type ExecutionResult,
+  type GraphQLSchema,
+} from 'graphql';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 import { isDatabaseUnavailable } from '../db/driver-errors';
 import { ErrorCode, ServiceUnavailableError } from '../errors';
@@ -28,7 +39,16 @@ export function createJitExecutor(schema: GraphQLSchema): GatewayExecutor {
     if (!isCompiledQuery(entry)) return entry;
     const result = await entry.query(undefined, requestContext.context, requestContext.request.variables ?? {});
     if (result.errors && result.data === undefined) {
-      // No data at all: the variables did not coerce (a client error, as graphql-js reports it).
+      // No data at all: the variables did not coerce (a client error). graphql-jit names the inner
+      // field as if it were a variable ("$source" for $myFilter.source): graphql-js's coercion, run
+      // on this error path only, names the real path.
+      const named = variableErrors(
+        schema,
+        requestContext.document,
+        requestContext.operationName ?? undefined,
+        requestContext.request.variables ?? {},
+      );
+      if (named.length > 0) return { errors: named };
       return {
         errors: result.errors.map((e) =>
           e.extensions?.code ? e : new GraphQLError(e.message, { nodes: e.nodes, extensions: { code: ErrorCode.BAD_USER_INPUT } }),
@@ -47,6 +67,38 @@ export function createJitExecutor(schema: GraphQLSchema): GatewayExecutor {
 function asUnavailable(error: GraphQLError): GraphQLError {
   const { message, extensions } = new ServiceUnavailableError(undefined, error.originalError);
   return new GraphQLError(message, { nodes: error.nodes, path: error.path, originalError: error.originalError, extensions });
+}
+
+/**
+ * The variables of an operation that do not coerce, each error naming the variable and the path
+ * inside it (`Variable "$myFilter.source" got invalid value "BOTH"; ...`, extensions.field
+ * `$myFilter.source`), as graphql-js's coercion finds them.
+ */
+export function variableErrors(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operationName: string | undefined,
+  variables: Record<string, unknown>,
+): GraphQLError[] {
+  const operation = getOperationAST(document, operationName);
+  const errors: GraphQLError[] = [];
+  for (const definition of operation?.variableDefinitions ?? []) {
+    const name = definition.variable.name.value;
+    const type = typeFromAST(schema, definition.type);
+    if (!type || !isInputType(type)) continue; // validation reports it
+    const fail = (where: string, message: string) =>
+      errors.push(new GraphQLError(message, { nodes: definition, extensions: { code: ErrorCode.BAD_USER_INPUT, field: where } }));
+    if (!Object.hasOwn(variables, name)) {
+      if (isNonNullType(type) && !definition.defaultValue)
+        fail(`$${name}`, `Variable "$${name}" of required type "${String(type)}" was not provided.`);
+      continue;
+    }
+    coerceInputValue(variables[name], type, (path, invalid, error) => {
+      const where = `$${name}${path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${p}`)).join('')}`;
+      fail(where, `Variable "${where}" got invalid value ${JSON.stringify(invalid) ?? String(invalid)}; ${error.message}`);
+    });
+  }
+  return errors;
 }
 
 /** A fixed-schema "gateway" whose only job is to hand Apollo Server the JIT executor. */

@@ -18,6 +18,27 @@ import { parseJsonLdFeed } from './jsonld-feed';
 export const MAX_IMPORT_BATCH = Math.min(1000, MAX_OFFERS_PER_CALL);
 /** Rejections kept in the report (all are counted). */
 export const KEPT_REJECTIONS = 100;
+/** --sync withdraws nothing unless at least this share of the feed's items was accepted (README, "Feed import"). */
+export const SYNC_MIN_ACCEPTED_SHARE = 0.5;
+/** --sync withdraws nothing when it would take more than this share of the publisher's ACTIVE offers... */
+export const SYNC_MAX_WITHDRAWN_SHARE = 0.5;
+/** ...unless that is at most this many offers (a small catalogue may well halve). */
+export const SYNC_SMALL_WITHDRAWAL = 10;
+
+/**
+ * Why a full-feed sync must not withdraw on the strength of this feed, or null when it may: a feed
+ * mostly rejected, or one that would take most of the catalogue away, is far more often a broken
+ * export than a board that closed its offers. `--force` overrides.
+ */
+export function syncRefusal(feed: { items: number; accepted: number }, plan?: { active: number; absent: number }): string | null {
+  if (feed.items > 0 && feed.accepted / feed.items < SYNC_MIN_ACCEPTED_SHARE) {
+    return `only ${feed.accepted} of the feed's ${feed.items} offers were accepted (under ${SYNC_MIN_ACCEPTED_SHARE * 100} %): nothing was withdrawn; fix the feed, or run again with --force to withdraw anyway`;
+  }
+  if (plan && plan.absent > SYNC_SMALL_WITHDRAWAL && plan.absent / plan.active > SYNC_MAX_WITHDRAWN_SHARE) {
+    return `the feed would withdraw ${plan.absent} of the ${plan.active} active offers (over ${SYNC_MAX_WITHDRAWN_SHARE * 100} %): nothing was withdrawn; run again with --force if the catalogue really shrank`;
+  }
+  return null;
+}
 
 const PARSERS: Record<FeedFormat, (stream: Readable) => AsyncGenerator<FeedItem>> = {
   jsonld: parseJsonLdFeed,
@@ -44,8 +65,14 @@ export interface ImportReport {
   updated: number;
   unchanged: number;
   rejected: number;
-  /** Offers withdrawn by --sync (0 without it, or when the feed did not parse to its end). */
+  /** Offers withdrawn by --sync (0 without it, when refused, or when the feed did not parse to its end); with dryRun, that would be. */
   withdrawn: number;
+  /** --sync: the first externalIds withdrawn (or that would be, with dryRun), in order. */
+  withdrawnIds: string[];
+  /** Nothing was written: the counts say what would have been. */
+  dryRun: boolean;
+  /** Why --sync withdrew nothing although the feed was read to its end (see syncRefusal): the CLI exits non-zero. */
+  syncRefused?: string;
   /** The first KEPT_REJECTIONS rejections, in feed order. */
   rejections: FeedRejection[];
   /** Every rejection counted by its first error: "location.postalCode REQUIRED" → 79. */
@@ -68,6 +95,10 @@ export interface ImportFeedOptions {
   batchSize?: number;
   /** Full-feed contract: withdraw the publisher's ACTIVE offers the feed does not list. */
   sync?: boolean;
+  /** Withdraw even when syncRefusal objects. */
+  force?: boolean;
+  /** Write nothing; report what would be created, updated, rejected and withdrawn. */
+  dryRun?: boolean;
   /** Bytes of `source` read so far (before any gunzip). */
   onProgress?: (bytesRead: number) => void;
   /** After each batch: the report so far. */
@@ -87,12 +118,16 @@ export interface ImportFeedOptions {
  * - with `sync`, once the whole feed has been read without a syntax error, withdraws the
  *   publisher's ACTIVE offers whose externalId the feed does not list. Items of the feed that were
  *   rejected still count as listed: a job the partner still publishes keeps its last good version
- *   rather than disappearing. A truncated or malformed feed never withdraws anything.
+ *   rather than disappearing. A truncated or malformed feed never withdraws anything, and neither
+ *   does a feed mostly rejected or one that would take most of the catalogue (syncRefusal) unless
+ *   `force`;
+ * - with `dryRun`, writes nothing: the report says what would be created, updated, rejected and
+ *   withdrawn.
  * A syntax error ends the import early but not in failure: the items before it are imported and
  * the report says where the feed broke. Anything else (database down) is thrown.
  */
 export async function importFeed(options: ImportFeedOptions): Promise<ImportReport> {
-  const { ingestion, publisher, sync = false, onBatch } = options;
+  const { ingestion, publisher, sync = false, force = false, dryRun = false, onBatch } = options;
   const batchSize = options.batchSize ?? MAX_IMPORT_BATCH;
   if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > MAX_IMPORT_BATCH) {
     throw new RangeError(`batchSize must be an integer from 1 to ${MAX_IMPORT_BATCH}, got ${batchSize}`);
@@ -115,6 +150,8 @@ export async function importFeed(options: ImportFeedOptions): Promise<ImportRepo
     unchanged: 0,
     rejected: 0,
     withdrawn: 0,
+    withdrawnIds: [],
+    dryRun,
     rejections: [],
     rejectionCounts: {},
     batches: 0,
@@ -140,7 +177,7 @@ export async function importFeed(options: ImportFeedOptions): Promise<ImportRepo
     const inputs = entries.flatMap((e) => (e.input ? [e.input] : []));
     let results: OfferUpsertResultModel[] = [];
     if (inputs.length > 0) {
-      const payload = await ingestion.upsertOffers(publisher, inputs);
+      const payload = dryRun ? await ingestion.previewOffers(publisher, inputs) : await ingestion.upsertOffers(publisher, inputs);
       if (payload.results.length !== inputs.length) {
         throw new Error(`the ingestion service answered ${payload.results.length} results for ${inputs.length} offers`);
       }
@@ -209,8 +246,21 @@ export async function importFeed(options: ImportFeedOptions): Promise<ImportRepo
       // An empty feed is far more often a broken export than a board that closed every offer.
       report.syncSkipped = 'the feed lists no offer: nothing was withdrawn (withdraw explicitly if that is really meant)';
     } else {
-      const withdrawn = await ingestion.withdrawAllExcept(publisher, seen);
-      report.withdrawn = withdrawn.length;
+      const feed = { items: report.items, accepted: report.created + report.updated + report.unchanged };
+      const refusedUpFront = force ? null : syncRefusal(feed);
+      if (refusedUpFront) {
+        report.syncRefused = refusedUpFront;
+      } else {
+        const sync = await ingestion.withdrawAllExcept(publisher, seen, {
+          dryRun,
+          guard: force ? undefined : (plan) => syncRefusal(feed, plan),
+        });
+        if (sync.refused) report.syncRefused = sync.refused;
+        else {
+          report.withdrawn = sync.externalIds.length;
+          report.withdrawnIds = sync.externalIds.slice(0, KEPT_REJECTIONS);
+        }
+      }
     }
   }
   return report;

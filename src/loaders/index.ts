@@ -3,6 +3,7 @@ import type { PartnerEntity } from '../../entities';
 import type { Viewer } from '../auth/viewer';
 import type { Services } from '../services';
 import type { CvAccessRecorder } from '../services/cv-access-recorder';
+import { offerByIdVisibility } from '../services/offer-ownership';
 import { createAudienceLoaders, type AudienceLoaders } from './audience.loader';
 import { createCandidateLoaders, type CandidateLoaders } from './candidate.loader';
 import type { FacetCount, FacetDimension, OfferConnectionModel, OfferFilterSpec, OfferModel, OfferQuery } from '../services/offer-search.types';
@@ -24,6 +25,7 @@ export interface FacetKey {
  */
 export interface Loaders extends CandidateLoaders, AudienceLoaders {
   partnerById: DataLoader<number, PartnerEntity | null>;
+  /** The offers this viewer may see (public ones; its own or, for the agency, every one in any status). */
   offerById: DataLoader<number, OfferModel | null>;
   /** Any status: for a publisher's own offers (ingestion results), never for public reads. */
   offerByIdAnyStatus: DataLoader<number, OfferModel | null>;
@@ -68,7 +70,8 @@ export function createLoaders(services: Services, now: Date, request: { viewer: 
       return ids.map((id) => found.get(id) ?? null);
     }),
     offerById: new DataLoader(async (ids) => {
-      const found = await offers.byIds(ids, now);
+      // Public offers; a partner's own in every status too; every offer for the agency.
+      const found = await offers.byIds(ids, now, offerByIdVisibility(request.viewer));
       return ids.map((id) => found.get(id) ?? null);
     }),
     offerByIdAnyStatus: new DataLoader(async (ids) => {

@@ -16,6 +16,8 @@ import {
   type OfferInput,
   type OfferUpsertResultModel,
   type Publisher,
+  type SyncWithdrawal,
+  type SyncWithdrawalOptions,
   type UpsertOffersPayloadModel,
   type WithdrawOffersResult,
 } from './ingestion.types';
@@ -201,32 +203,7 @@ export class IngestionService implements OfferIngestion {
     // 1. Key and hash each item as sent; a later copy of an externalId in the same call is rejected,
     //    and so is an externalId no lookup could find again (not valid Unicode: REJECTED with every
     //    error the item has), so that neither reaches the database and the others go through.
-    const results: OfferUpsertResultModel[] = [];
-    const items: Array<{ index: number; input: OfferInput; externalId: string; hash: string }> = [];
-    const seen = new Set<string>();
-    offers.forEach((input, index) => {
-      const externalId = normalizeExternalId(input?.externalId);
-      results.push({
-        externalId: toWellFormedText(externalId || String(input?.externalId ?? '')),
-        status: 'REJECTED',
-        offerId: null,
-        errors: [],
-      });
-      if (!isWellFormedKey(externalId)) {
-        results[index].errors = validateOfferInput(input, publisher, now).errors;
-        return;
-      }
-      if (externalId && seen.has(externalId)) {
-        results[index].errors.push({
-          field: 'externalId',
-          code: 'DUPLICATE',
-          message: `externalId "${externalId}" appears more than once in this call`,
-        });
-        return;
-      }
-      if (externalId) seen.add(externalId);
-      items.push({ index, input, externalId, hash: hashes[index] });
-    });
+    const { results, items } = keyItems(offers, hashes, publisher, now);
     // Rows are locked in externalId order, so concurrent calls take their locks in one order.
     items.sort((a, b) => (a.externalId < b.externalId ? -1 : a.externalId > b.externalId ? 1 : 0));
 
@@ -249,24 +226,7 @@ export class IngestionService implements OfferIngestion {
           key,
           items.filter((i) => i.externalId).map((i) => i.externalId),
         );
-        const toWrite: Array<{ index: number; offer: ValidatedOffer; publishedAt: Date }> = [];
-        for (const item of items) {
-          const { index, input, externalId, hash } = item;
-          const existing = stored.get(externalId);
-          if (existing && isUnchanged(existing, item)) {
-            results[index] = { externalId, status: 'UNCHANGED', offerId: existing.id, errors: [] };
-            continue;
-          }
-          const { offer, errors } = validateOfferInput(input, publisher, now);
-          if (!offer) {
-            results[index] = { externalId: results[index].externalId, status: 'REJECTED', offerId: null, errors };
-            continue;
-          }
-          offer.row.contentHash = hash;
-          const publishedAt = offer.row.publishedAt ?? (existing ? fromDbDateTime(existing.publishedAt) : now);
-          results[index] = { externalId, status: existing ? 'UPDATED' : 'CREATED', offerId: existing?.id ?? null, errors: [] };
-          toWrite.push({ index, offer, publishedAt });
-        }
+        const toWrite = classify(items, stored, results, publisher, now);
         // New offers are plain INSERTs: one another call stored since the lookup above fails this
         // attempt (duplicate key), and the retry finds it stored (UPDATED or UNCHANGED, not CREATED).
         const created = toWrite.filter((w) => results[w.index].offerId === null);
@@ -299,6 +259,38 @@ export class IngestionService implements OfferIngestion {
     }
   }
 
+  /**
+   * What upsertOffers would answer for these offers, without writing anything (the importer's
+   * --dry-run): the same per-item statuses and errors, read from the committed offers without locks.
+   */
+  async previewOffers(publisher: Publisher, offers: OfferInput[], now: Date = new Date()): Promise<UpsertOffersPayloadModel> {
+    if (offers.length > MAX_OFFERS_PER_CALL) {
+      throw new BadUserInputError(
+        `offers: at most ${MAX_OFFERS_PER_CALL} offers per call (got ${offers.length}); split the batch`,
+        'offers',
+      );
+    }
+    await this.assertPublisherActive(publisher);
+    const key = publisherKey(publisher);
+    const { results, items } = keyItems(
+      offers,
+      offers.map((input) => inputHash(input)),
+      publisher,
+      now,
+    );
+    const stored = new Map<string, StoredOffer>();
+    for (const chunk of chunks([...new Set(items.map((i) => i.externalId).filter(Boolean))], KEYS_PER_LOOKUP)) {
+      for (const row of await this.executor.all(
+        sql`SELECT ${raw(STORED_COLUMNS)} FROM offer WHERE partner_key = ${key} AND external_id IN ${inList(chunk)}`,
+      )) {
+        const offer = storedFromRow(row);
+        stored.set(offer.externalId, offer);
+      }
+    }
+    classify(items, stored, results, publisher, now);
+    return summarize(results);
+  }
+
   /** The stored response of a batch, or null; a different payload under the same batchId is a CONFLICT. */
   private async storedBatch(
     key: number,
@@ -315,7 +307,7 @@ export class IngestionService implements OfferIngestion {
       throw new ConflictError(`batchId "${batchId}" was already used with a different payload; use a new batchId for new content`);
     }
     const response = rows[0].response;
-    return (typeof response === 'string' ? JSON.parse(response) : response) as UpsertOffersPayloadModel;
+    return { ...((typeof response === 'string' ? JSON.parse(response) : response) as UpsertOffersPayloadModel), replayed: true };
   }
 
   private async storeBatch(
@@ -405,17 +397,34 @@ export class IngestionService implements OfferIngestion {
     });
   }
 
-  async withdrawAllExcept(publisher: Publisher, keep: ReadonlySet<string>, now: Date = new Date()): Promise<string[]> {
+  /**
+   * Full-feed sync: withdraws every ACTIVE offer of the publisher whose externalId is not in `keep`.
+   * `guard` sees the plan (the publisher's ACTIVE offers and how many would go) inside the
+   * transaction and may refuse it with a reason: then nothing is withdrawn. `dryRun` plans only.
+   */
+  async withdrawAllExcept(
+    publisher: Publisher,
+    keep: ReadonlySet<string>,
+    options: SyncWithdrawalOptions = {},
+    now: Date = new Date(),
+  ): Promise<SyncWithdrawal> {
     await this.assertPublisherActive(publisher);
     const key = publisherKey(publisher);
-    return this.writeOffers(async (tx) => {
-      const active = await tx.rows<{ external_id: string }>(
-        "SELECT external_id FROM offer WHERE partner_key = ? AND status = 'ACTIVE' ORDER BY external_id",
-        [key],
-      );
+    const plan = async (rows: (text: string, params: unknown[]) => Promise<Array<{ external_id: string }>>) => {
+      const active = await rows("SELECT external_id FROM offer WHERE partner_key = ? AND status = 'ACTIVE' ORDER BY external_id", [key]);
       const absent = active.map((r) => r.external_id).filter((id) => !keep.has(id));
+      const refused = options.guard?.({ active: active.length, absent: absent.length }) ?? null;
+      return { absent, active: active.length, refused };
+    };
+    if (options.dryRun) {
+      const { absent, active, refused } = await plan((text, params) => this.dataSource.query(text, params));
+      return { externalIds: absent, active, refused, applied: false };
+    }
+    return this.writeOffers(async (tx) => {
+      const { absent, active, refused } = await plan((text, params) => tx.rows(text, params));
+      if (refused) return { externalIds: absent, active, refused, applied: false };
       await this.markWithdrawn(tx, key, absent, now);
-      return absent;
+      return { externalIds: absent, active, refused: null, applied: true };
     });
   }
 
@@ -439,9 +448,90 @@ export class IngestionService implements OfferIngestion {
   }
 }
 
+/**
+ * Keys and hashes each item of an upsert as sent: a later copy of an externalId in the same call is
+ * REJECTED (DUPLICATE), and so is an externalId no lookup could find again (not valid Unicode:
+ * REJECTED with every error the item has), so that neither reaches the database. Returns every
+ * item's result (REJECTED until decided) and the items left to decide.
+ */
+function keyItems(
+  offers: OfferInput[],
+  hashes: readonly string[],
+  publisher: Publisher,
+  now: Date,
+): { results: OfferUpsertResultModel[]; items: Array<{ index: number; input: OfferInput; externalId: string; hash: string }> } {
+  const results: OfferUpsertResultModel[] = [];
+  const items: Array<{ index: number; input: OfferInput; externalId: string; hash: string }> = [];
+  const seen = new Set<string>();
+  offers.forEach((input, index) => {
+    const externalId = normalizeExternalId(input?.externalId);
+    results.push({
+      externalId: toWellFormedText(externalId || String(input?.externalId ?? '')),
+      status: 'REJECTED',
+      offerId: null,
+      errors: [],
+    });
+    if (!isWellFormedKey(externalId)) {
+      results[index].errors = validateOfferInput(input, publisher, now).errors;
+      return;
+    }
+    if (externalId && seen.has(externalId)) {
+      results[index].errors.push({
+        field: 'externalId',
+        code: 'DUPLICATE',
+        message: `externalId "${externalId}" appears more than once in this call`,
+      });
+      return;
+    }
+    if (externalId) seen.add(externalId);
+    items.push({ index, input, externalId, hash: hashes[index] });
+  });
+  return { results, items };
+}
+
+/**
+ * Decides each item of an upsert against the stored offers (locked, or merely read for a preview):
+ * UNCHANGED when stored ACTIVE from the same input, else validated: REJECTED with its errors, or
+ * CREATED / UPDATED. Fills `results` in place and returns the items to write.
+ */
+function classify(
+  items: ReadonlyArray<{ index: number; input: OfferInput; externalId: string; hash: string }>,
+  stored: ReadonlyMap<string, StoredOffer>,
+  results: OfferUpsertResultModel[],
+  publisher: Publisher,
+  now: Date,
+): Array<{ index: number; offer: ValidatedOffer; publishedAt: Date }> {
+  const toWrite: Array<{ index: number; offer: ValidatedOffer; publishedAt: Date }> = [];
+  for (const item of items) {
+    const { index, input, externalId, hash } = item;
+    const existing = stored.get(externalId);
+    if (existing && isUnchanged(existing, item)) {
+      results[index] = { externalId, status: 'UNCHANGED', offerId: existing.id, errors: [] };
+      continue;
+    }
+    const { offer, errors } = validateOfferInput(input, publisher, now);
+    if (!offer) {
+      results[index] = { externalId: results[index].externalId, status: 'REJECTED', offerId: null, errors };
+      continue;
+    }
+    offer.row.contentHash = hash;
+    const publishedAt = offer.row.publishedAt ?? (existing ? fromDbDateTime(existing.publishedAt) : now);
+    results[index] = { externalId, status: existing ? 'UPDATED' : 'CREATED', offerId: existing?.id ?? null, errors: [] };
+    toWrite.push({ index, offer, publishedAt });
+  }
+  return toWrite;
+}
+
 function summarize(results: OfferUpsertResultModel[]): UpsertOffersPayloadModel {
   const count = (status: OfferUpsertResultModel['status']) => results.filter((r) => r.status === status).length;
-  return { created: count('CREATED'), updated: count('UPDATED'), unchanged: count('UNCHANGED'), rejected: count('REJECTED'), results };
+  return {
+    created: count('CREATED'),
+    updated: count('UPDATED'),
+    unchanged: count('UNCHANGED'),
+    rejected: count('REJECTED'),
+    replayed: false,
+    results,
+  };
 }
 
 export type { InputErrorModel };

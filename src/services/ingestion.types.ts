@@ -23,6 +23,8 @@ export interface UpsertOffersPayloadModel {
   updated: number;
   unchanged: number;
   rejected: number;
+  /** The stored answer of an earlier call with the same batchId. */
+  replayed: boolean;
   results: OfferUpsertResultModel[];
 }
 
@@ -31,14 +33,34 @@ export interface WithdrawOffersResult {
   notFound: string[];
 }
 
+/** A full-feed sync's withdrawal: planned, refused by its guard, or applied. */
+export interface SyncWithdrawal {
+  /** The publisher's ACTIVE offers absent from the feed: withdrawn when `applied`. */
+  externalIds: string[];
+  /** The publisher's ACTIVE offers before the sync. */
+  active: number;
+  /** Why the guard refused the sync (nothing withdrawn), else null. */
+  refused: string | null;
+  applied: boolean;
+}
+
+export interface SyncWithdrawalOptions {
+  /** Plan only: say what would be withdrawn, write nothing. */
+  dryRun?: boolean;
+  /** Sees the plan inside the transaction; a reason refuses it (nothing withdrawn). */
+  guard?: (plan: { active: number; absent: number }) => string | null;
+}
+
 /** The ingestion contract shared by the upsertOffers mutation and the feed importer. */
 export interface OfferIngestion {
   /** Validates, then creates/updates the accepted items in one transaction (see IngestionService). */
   upsertOffers(publisher: Publisher, offers: OfferInput[], batchId?: string | null): Promise<UpsertOffersPayloadModel>;
   /** Withdraws these offers of the publisher. */
   withdrawOffers(publisher: Publisher, externalIds: string[]): Promise<WithdrawOffersResult>;
-  /** Withdraws every ACTIVE offer of the publisher whose externalId is not in `keep` (full-feed sync). */
-  withdrawAllExcept(publisher: Publisher, keep: ReadonlySet<string>): Promise<string[]>;
+  /** What upsertOffers would answer, without writing (dry run). */
+  previewOffers(publisher: Publisher, offers: OfferInput[]): Promise<UpsertOffersPayloadModel>;
+  /** Withdraws every ACTIVE offer of the publisher whose externalId is not in `keep` (full-feed sync), unless the guard refuses. */
+  withdrawAllExcept(publisher: Publisher, keep: ReadonlySet<string>, options?: SyncWithdrawalOptions): Promise<SyncWithdrawal>;
 }
 
 /** Most offers (and externalIds) one call may carry. */

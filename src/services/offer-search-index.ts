@@ -94,7 +94,7 @@ export class OfferSearchIndexService {
       { isolation: 'READ COMMITTED' },
     );
     // What keyword searches return changed: cached keyword counts must not outlive it.
-    if (taken > 0) offerStockChanged(this.dataSource);
+    if (taken > 0) void offerStockChanged(this.dataSource);
     return taken;
   }
 
@@ -198,6 +198,6 @@ export class OfferSearchIndexService {
       // nothing afterwards (seen on the 1M-offer benchmark database); a copying rebuild is correct.
       await this.dataSource.query('ALTER TABLE offer_search ADD FULLTEXT INDEX ft_offer_search (title, description), ALGORITHM=COPY');
     }
-    offerStockChanged(this.dataSource);
+    await offerStockChanged(this.dataSource);
   }
 }

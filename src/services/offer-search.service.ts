@@ -5,7 +5,7 @@ import { fromDbBoolOrNull, fromDbDateTime, fromDbDateTimeOrNull, type Sql } from
 import { createSqlExecutor, type SqlExecutor } from '../db/sql-executor';
 import { CountCache, countCacheSecondsFromEnv, keywordCacheSecondsFromEnv } from './count-cache';
 import { encodeCursor, type CursorPosition } from './cursor';
-import { offerStockVersion } from './offer-stock';
+import { currentStockVersion } from './offer-stock';
 import type { OfferSearchIndexService } from './offer-search-index';
 import { FACET_VALUE_LIMIT, GROUPED_FACET_DIMENSIONS, OfferSearchSql } from './offer-search.sql';
 import type { FacetCount, FacetDimension, OfferConnectionModel, OfferFilterSpec, OfferModel, OfferQuery } from './offer-search.types';
@@ -127,9 +127,13 @@ export class OfferSearchService {
     this.keywordMatchLimit = opts.keywordMatchLimit ?? KEYWORD_MATCH_LIMIT;
   }
 
-  /** A public count, shared between requests for the cache's time-to-live (count-cache.ts). */
-  private cachedCount<T>(key: unknown[], compute: () => Promise<T>): Promise<T> {
-    return this.counts.get(JSON.stringify(key), offerStockVersion(this.dataSource), compute);
+  /**
+   * A public count, shared between requests for the cache's time-to-live (count-cache.ts) while the
+   * stock version stays the same: this process's writes change it at once, other processes' within
+   * STOCK_VERSION_POLL_MS (offer-stock.ts).
+   */
+  private async cachedCount<T>(key: unknown[], compute: () => Promise<T>): Promise<T> {
+    return this.counts.get(JSON.stringify(key), await currentStockVersion(this.dataSource), compute);
   }
 
   private run(statement: Sql): Promise<Row[]> {
@@ -151,7 +155,7 @@ export class OfferSearchService {
   async page(query: OfferQuery, now: Date): Promise<OfferConnectionModel> {
     if (query.first === 0) return { query, rows: [], hasNextPage: false };
     await this.keywordIndexFor(query.filter);
-    if (query.filter.keywordTokens && query.partnerId === null && !query.filter.near && this.keywordMatches.enabled) {
+    if (query.filter.keywordTokens && query.partnerId === null && !query.filter.near && !query.filter.statuses && this.keywordMatches.enabled) {
       const page = await this.keywordPage(query, now);
       if (page) return page;
     }
@@ -173,7 +177,7 @@ export class OfferSearchService {
     const limit = this.keywordMatchLimit;
     const matches = await this.keywordMatches.get<KeywordMatches>(
       JSON.stringify([query.sort, query.filter]),
-      offerStockVersion(this.dataSource),
+      await currentStockVersion(this.dataSource),
       async () => {
         // The page query itself, reading ids and sort keys only, for the first `limit` matches.
         const statement = this.sqlFor.page({ ...query, after: null, first: limit, fields: new Set() }, now);
@@ -265,10 +269,10 @@ export class OfferSearchService {
   }
 
   /** Public offers by id; a missing, withdrawn or expired one is absent (unless anyStatus: a publisher's own view). */
-  async byIds(ids: readonly number[], now: Date, opts: { anyStatus?: boolean } = {}): Promise<Map<number, OfferModel>> {
+  async byIds(ids: readonly number[], now: Date, opts: { anyStatus?: boolean; ownerKey?: number | null } = {}): Promise<Map<number, OfferModel>> {
     const result = new Map<number, OfferModel>();
     if (ids.length === 0) return result;
-    for (const row of await this.run(this.sqlFor.byIds([...ids], now, opts.anyStatus ?? false))) {
+    for (const row of await this.run(this.sqlFor.byIds([...ids], now, opts.anyStatus ?? false, opts.ownerKey ?? null))) {
       const offer = offerFromRow(row);
       offer.distanceKm = null;
       result.set(offer.id, offer);

@@ -1,5 +1,6 @@
 import type { Dialect } from '../db/data-source';
 import { inList, joinSql, raw, Sql, sql, toDbDateTime } from '../db/sql';
+import type { OfferStatus } from '../../entities';
 import type { FacetDimension, OfferFilterSpec, OfferQuery } from './offer-search.types';
 
 /**
@@ -46,7 +47,7 @@ export const OFFER_FIELD_COLUMNS: Record<string, readonly OfferColumn[]> = {
   publishedAt: [],
   updatedAt: ['updated_at'],
   validThrough: ['valid_through'],
-  status: ['status'],
+  status: ['status', 'valid_through'],
   applyUrl: ['apply_url'],
   reservedForJobseekers: ['reserved_for_jobseekers'],
   distanceKm: [],
@@ -103,6 +104,25 @@ export function publicVisibility(now: Date): Sql {
   return sql`o.status = 'ACTIVE' AND (o.valid_through IS NULL OR o.valid_through > ${toDbDateTime(now)}) AND (o.partner_id IS NULL OR o.partner_id NOT IN (SELECT p.id FROM partner p WHERE p.status = 'SUSPENDED'))`;
 }
 
+/**
+ * A publisher's own view: its offers in these effective statuses, whatever the partner's status.
+ * ACTIVE past validThrough is EXPIRED (the expiry run marks it within a minute).
+ */
+export function statusVisibility(statuses: readonly OfferStatus[], now: Date): Sql {
+  const at = toDbDateTime(now);
+  const clauses = [...new Set(statuses)].map((status) => {
+    switch (status) {
+      case 'ACTIVE':
+        return sql`(o.status = 'ACTIVE' AND (o.valid_through IS NULL OR o.valid_through > ${at}))`;
+      case 'EXPIRED':
+        return sql`(o.status = 'EXPIRED' OR (o.status = 'ACTIVE' AND o.valid_through <= ${at}))`;
+      case 'WITHDRAWN':
+        return sql`o.status = 'WITHDRAWN'`;
+    }
+  });
+  return clauses.length === 0 ? raw('1 = 0') : sql`(${joinSql(clauses, ' OR ')})`;
+}
+
 export class OfferSearchSql {
   constructor(readonly dialect: Dialect) {}
 
@@ -148,6 +168,7 @@ export class OfferSearchSql {
     const f = query.filter;
     if (f.keywordTokens || f.near) return null;
     if (query.partnerId !== null) return 'ix_offer_partner';
+    if (f.statuses) return null;
     const single: Array<[unknown[] | undefined, string]> = [
       [f.departmentCodes, 'ix_offer_department'],
       [f.romeCodes, 'ix_offer_rome'],
@@ -163,7 +184,7 @@ export class OfferSearchSql {
 
   /** WHERE clauses for a filter; `except` leaves out one facet dimension's own filter. */
   where(filter: OfferFilterSpec, partnerId: number | null, now: Date, except?: FacetDimension): Sql {
-    const clauses: Sql[] = [publicVisibility(now)];
+    const clauses: Sql[] = [filter.statuses ? statusVisibility(filter.statuses, now) : publicVisibility(now)];
     if (partnerId !== null) clauses.push(sql`o.partner_id = ${partnerId}`);
     if (filter.keywordTokens) clauses.push(this.matchExpression(filter.keywordTokens));
     if (filter.romeCodes && except !== 'romeCode') clauses.push(sql`o.rome_code IN ${inList(filter.romeCodes)}`);
@@ -271,8 +292,12 @@ export class OfferSearchSql {
     return sql`SELECT ${offerColumnsFor(fields)}${partnerColumns} FROM offer o${partnerJoin} WHERE o.id IN ${inList(ids)} AND ${publicVisibility(now)}`;
   }
 
-  /** Offers by id (Query.offer, node, loaders): public ones only, unless anyStatus. */
-  byIds(ids: number[], now: Date, anyStatus = false): Sql {
-    return sql`SELECT ${SELECT_OFFER_COLUMNS} FROM offer o WHERE o.id IN ${inList(ids)}${anyStatus ? raw('') : sql` AND ${publicVisibility(now)}`}`;
+  /**
+   * Offers by id (Query.offer, node, loaders): public ones only; `anyStatus` every one; `ownerKey`
+   * public ones and every one of that publisher (partner id, 0: the agency).
+   */
+  byIds(ids: number[], now: Date, anyStatus = false, ownerKey: number | null = null): Sql {
+    const visible = anyStatus ? raw('') : ownerKey !== null ? sql` AND (o.partner_key = ${ownerKey} OR ${publicVisibility(now)})` : sql` AND ${publicVisibility(now)}`;
+    return sql`SELECT ${SELECT_OFFER_COLUMNS} FROM offer o WHERE o.id IN ${inList(ids)}${visible}`;
   }
 }

@@ -1,4 +1,4 @@
-import type { ContractType, OfferEntity, OfferSource } from '../../entities';
+import type { ContractType, OfferEntity, OfferSource, OfferStatus } from '../../entities';
 import type { CursorPosition } from './cursor';
 
 /** An offer as resolvers see it: the entity, plus its distance when the query had `near`. */
@@ -19,6 +19,11 @@ export interface OfferFilterSpec {
   excludePartnerIds?: number[];
   publishedSince?: Date;
   minSalary?: number;
+  /**
+   * A publisher's own view (set only after checking the viewer may see it: offer-ownership.ts):
+   * offers in these effective statuses instead of public visibility. Absent: public offers only.
+   */
+  statuses?: OfferStatus[];
 }
 
 /** One page request over public offers. */

@@ -71,7 +71,7 @@ export class PartnerService {
     if (!partner) throw new NotFoundError('No such partner');
     if (partner.status !== status) {
       await this.repo.update({ id }, { status });
-      offerStockChanged(this.repo.manager.connection);
+      await offerStockChanged(this.repo.manager.connection);
       partner.status = status;
     }
     return partner;

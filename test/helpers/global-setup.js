@@ -27,6 +27,11 @@ async function checkRedis() {
 
 module.exports = async () => {
   await checkRedis();
+  // The same rule as testDatabasePrefix() in test-hub.ts: a bad prefix fails the run at once.
+  const prefix = process.env.TEST_DATABASE_PREFIX;
+  if (prefix !== undefined && prefix !== '' && !/^[A-Za-z0-9_$]{1,32}$/.test(prefix)) {
+    throw new Error(`TEST_DATABASE_PREFIX must be 1 to 32 letters, digits, _ or $ (a MariaDB database name prefix), got "${prefix}"`);
+  }
   const url = new URL(process.env.TEST_MYSQL_URL || 'mysql://root@127.0.0.1:3306/');
   try {
     const conn = await mysql.createConnection({

@@ -21,14 +21,36 @@ function mysqlBase(): Omit<Extract<DatabaseConfig, { type: 'mysql' }>, 'database
   };
 }
 
+/** MariaDB test databases are named `<prefix><suite>_<pid>_<random>`; TEST_DATABASE_PREFIX sets the prefix. */
+export const DEFAULT_TEST_DATABASE_PREFIX = 'passerelle_test_';
+/** Letters, digits, `_` and `$` (a bare MariaDB identifier), leaving room for the rest of the name. */
+const DATABASE_PREFIX = /^[A-Za-z0-9_$]{1,32}$/;
+
+/**
+ * The prefix of the suite's MariaDB database names (TEST_DATABASE_PREFIX, default
+ * `passerelle_test_`): lets the suite run beside other users of a shared server. Also checked by
+ * the global setup, so a bad value fails the run before any suite starts.
+ */
+export function testDatabasePrefix(env: NodeJS.ProcessEnv = process.env): string {
+  const prefix = env.TEST_DATABASE_PREFIX;
+  if (prefix === undefined || prefix === '') return DEFAULT_TEST_DATABASE_PREFIX;
+  if (!DATABASE_PREFIX.test(prefix)) {
+    throw new Error(`TEST_DATABASE_PREFIX must be 1 to 32 letters, digits, _ or $ (a MariaDB database name prefix), got "${prefix}"`);
+  }
+  return prefix;
+}
+
 /** A brand-new database for one suite: an SQLite file in a temp folder, or a fresh MariaDB database. */
 export function freshDatabaseConfig(engine: Engine, label: string): DatabaseConfig {
-  const suffix = `${label.replace(/[^a-z0-9]+/gi, '_').slice(0, 24)}_${process.pid}_${crypto.randomBytes(3).toString('hex')}`;
+  const safeLabel = label.replace(/[^a-z0-9]+/gi, '_');
+  const tail = `_${process.pid}_${crypto.randomBytes(3).toString('hex')}`;
   if (engine === 'sqlite') {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'passerelle-test-'));
-    return { type: 'sqlite', path: path.join(dir, `${suffix}.sqlite`) };
+    return { type: 'sqlite', path: path.join(dir, `${safeLabel.slice(0, 24)}${tail}.sqlite`) };
   }
-  return { ...mysqlBase(), database: `passerelle_test_${suffix}`.slice(0, 64) };
+  const prefix = testDatabasePrefix();
+  // The label is cut, never the prefix nor the random tail: names stay unique and under 64 characters.
+  return { ...mysqlBase(), database: `${prefix}${safeLabel.slice(0, Math.min(24, 64 - prefix.length - tail.length))}${tail}` };
 }
 
 /** Removes what freshDatabaseConfig made. */
@@ -51,6 +73,8 @@ export interface GraphQLResponse<T = any> {
 
 export interface TestHub {
   engine: Engine;
+  /** The suite's database (to open it again, as another process would). */
+  config: DatabaseConfig;
   url: string;
   dataSource: DataSource;
   hub: RunningHub;
@@ -85,6 +109,7 @@ export async function startTestHubOn(config: DatabaseConfig, options: TestHubOpt
   const url = `http://127.0.0.1:${hub.port}/graphql`;
   const testHub: TestHub = {
     engine,
+    config,
     url,
     dataSource,
     hub,

@@ -53,6 +53,36 @@ describe.each(engines())('API keys and roles on %s', (engine) => {
     expect(after.errors?.[0].message).toMatch(/revoked/);
   });
 
+  it('issues a key with an expiry: it works until then, lists its expiry and last use, and then gets a 401 saying it expired', async () => {
+    const admin = t.as(await issueKey(t, 'AGENCY'));
+    const partner = await createPartner(t.dataSource);
+    const expiresAt = new Date(Date.now() + 30 * 86_400_000).toISOString();
+    const issued = await admin(
+      'mutation($p: ID, $e: DateTime) { issueApiKey(partnerId: $p, role: PARTNER, expiresAt: $e) { key apiKey { id prefix expiresAt } } }',
+      { p: toGlobalId('Partner', partner.id), e: expiresAt },
+    );
+    expectNoErrors(issued);
+    const { key, apiKey } = issued.data.issueApiKey;
+    expect(apiKey.expiresAt).toBe(expiresAt);
+    expect((await t.as(key)(VIEWER)).status).toBe(200);
+    const listed = (await admin('{ apiKeys { prefix expiresAt lastUsedAt } }')).data.apiKeys.find((k: any) => k.prefix === apiKey.prefix);
+    expect(listed.expiresAt).toBe(expiresAt);
+    expect(listed.lastUsedAt).not.toBeNull();
+
+    // Time passes (the stored expiry moved to a fixed past instant): the key is refused, saying why.
+    await t.dataSource.query("UPDATE api_key SET expires_at = '2026-01-31 23:00:00.000' WHERE prefix = ?", [apiKey.prefix]);
+    const res = await t.as(key)(VIEWER);
+    expect(res.status).toBe(401);
+    expect(res.headers.get('www-authenticate')).toBe('Bearer');
+    expect(res.errors?.[0]).toMatchObject({
+      message: expect.stringMatching(/expired at 2026-01-31T23:00:00.000Z/),
+      extensions: { code: 'UNAUTHENTICATED', reason: 'EXPIRED', expiredAt: '2026-01-31T23:00:00.000Z' },
+    });
+
+    const past = await admin('mutation { issueApiKey(role: AGENCY, expiresAt: "2026-01-01T00:00:00Z") { key } }');
+    expect(past.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT', field: 'expiresAt' } });
+  });
+
   it('rate-limits per key with RATE_LIMITED and a retry-after', async () => {
     const limited = await startTestHub(engine, 'ratelimit', { limits: { keyPerSecond: 1, keyBurst: 3, publicPerSecond: 1, publicBurst: 2 } });
     try {

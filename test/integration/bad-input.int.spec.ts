@@ -34,6 +34,23 @@ describe.each(engines())('bad input on %s', (engine) => {
     expect(JSON.stringify(res.errors)).not.toMatch(/stacktrace|SELECT|at \w+ \(/);
   });
 
+  it.each([
+    ['an enum inside an input object', { myFilter: { source: 'BOTH' } }, '$myFilter.source', /"BOTH"/],
+    ['a number inside a nested input', { myFilter: { near: { postalCode: '74000', radiusKm: 'far' } } }, '$myFilter.near.radiusKm', /Float/],
+    ['an item of a list', { myFilter: { contractTypes: ['PERMANENT', 'INTERNSHIP'] } }, '$myFilter.contractTypes[1]', /INTERNSHIP/],
+  ])('a bad value in a nested variable (%s) names its path, not an inner field as a variable', async (_name, variables, where, detail) => {
+    const res = await t.gql('query($myFilter: OfferFilter) { offers(filter: $myFilter) { totalCount } }', variables);
+    expect(res.errors).toHaveLength(1);
+    expect(res.errors![0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT', field: where } });
+    expect(res.errors![0].message).toContain(`Variable "${where}" got invalid value`);
+    expect(res.errors![0].message).toMatch(detail);
+  });
+
+  it('a missing required variable is named', async () => {
+    const res = await t.gql('query($id: ID!) { offer(id: $id) { id } }', {});
+    expect(res.errors![0]).toMatchObject({ message: 'Variable "$id" of required type "ID!" was not provided.', extensions: { code: 'BAD_USER_INPUT' } });
+  });
+
   it('an unknown id answers null, not an error', async () => {
     const res = await t.gql('{ offer(id: "bm9wZQ") { id } node(id: "T2ZmZXI6OTk5OTk") { id } partner(id: "x") { id } }');
     expect(res.errors).toBeUndefined();

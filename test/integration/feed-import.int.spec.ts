@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -17,8 +18,8 @@ describe.each(engines())('feed import on %s', (engine) => {
   });
   afterAll(() => t?.close());
 
-  const run = async (partnerId: number, source: Readable, sync = false) =>
-    importFeed({ source, ingestion: t.hub.services.ingestion, publisher: { kind: 'PARTNER', partnerId }, sync });
+  const run = async (partnerId: number, source: Readable, sync = false, more: { force?: boolean; dryRun?: boolean } = {}) =>
+    importFeed({ source, ingestion: t.hub.services.ingestion, publisher: { kind: 'PARTNER', partnerId }, sync, ...more });
   const activeOf = async (partnerId: number) =>
     Number((await t.dataSource.query("SELECT COUNT(*) AS n FROM offer WHERE partner_id = ? AND status = 'ACTIVE'", [partnerId]))[0].n);
 
@@ -40,10 +41,23 @@ describe.each(engines())('feed import on %s', (engine) => {
     expect(report).toMatchObject({ format: 'france-travail', items: 1593, created: 1540, rejected: 53 });
     expect(await activeOf(partner.id)).toBe(1540);
 
-    // A later feed lists only the first two offers: the rest leave with --sync.
+    // A later feed lists only the first two offers: --sync refuses to take the catalogue (exit 3 in
+    // the CLI), --dry-run says what would go, and --force withdraws the rest.
     const all = JSON.parse(require('node:zlib').gunzipSync(fs.readFileSync(SHIPPED_FRANCE_TRAVAIL_OFFERS)).toString('utf8'));
-    const later = await run(partner.id, Readable.from([Buffer.from(JSON.stringify(all.slice(0, 2)))]), true);
-    expect(later).toMatchObject({ items: 2, unchanged: 2, withdrawn: 1538 });
+    const later = () => Readable.from([Buffer.from(JSON.stringify(all.slice(0, 2)))]);
+    const refused = await run(partner.id, later(), true);
+    expect(refused).toMatchObject({
+      items: 2,
+      unchanged: 2,
+      withdrawn: 0,
+      syncRefused: expect.stringMatching(/withdraw 1538 of the 1540 active offers/),
+    });
+    expect(await activeOf(partner.id)).toBe(1540);
+    const dry = await run(partner.id, later(), true, { force: true, dryRun: true });
+    expect(dry).toMatchObject({ dryRun: true, unchanged: 2, withdrawn: 1538 });
+    expect(await activeOf(partner.id)).toBe(1540);
+    const forced = await run(partner.id, later(), true, { force: true });
+    expect(forced).toMatchObject({ items: 2, unchanged: 2, withdrawn: 1538 });
     expect(await activeOf(partner.id)).toBe(2);
   });
 
@@ -59,7 +73,10 @@ describe.each(engines())('feed import on %s', (engine) => {
     expect(report.syntaxError?.message).toBeTruthy();
     expect(report.withdrawn).toBe(0);
     expect(await activeOf(partner.id)).toBe(before);
-    const rows: Array<{ n: number }> = await t.dataSource.query("SELECT COUNT(*) AS n FROM offer WHERE partner_id = ? AND title LIKE '%broken%'", [partner.id]);
+    const rows: Array<{ n: number }> = await t.dataSource.query(
+      "SELECT COUNT(*) AS n FROM offer WHERE partner_id = ? AND title LIKE '%broken%'",
+      [partner.id],
+    );
     expect(Number(rows[0].n)).toBe(0);
   });
 
@@ -69,5 +86,34 @@ describe.each(engines())('feed import on %s', (engine) => {
     expect(report).toMatchObject({ format: 'jsonld', items: 4, created: 0, rejected: 4 });
     const xml = await run(partner.id, fs.createReadStream(path.join(FIXTURES, 'indeed-xml-zonos-2026.xml')));
     expect(xml.rejections.flatMap((r) => r.errors.map((e) => e.code))).toContain('UNSUPPORTED_COUNTRY');
+  });
+
+  it("--sync with a feed whose every item is rejected withdraws nothing (the issue's wiped catalogue), and the CLI exits 3", async () => {
+    const partner = await createPartner(t.dataSource);
+    await run(partner.id, fs.createReadStream(path.join(FIXTURES, 'indeed-xml-cookorico-2016.xml')));
+    expect(await activeOf(partner.id)).toBe(64);
+    const zonos = path.join(FIXTURES, 'jobposting-jsonld-zonos-2026.json');
+    const report = await run(partner.id, fs.createReadStream(zonos), true);
+    expect(report).toMatchObject({
+      items: 4,
+      rejected: 4,
+      withdrawn: 0,
+      syncRefused: expect.stringMatching(/only 0 of the feed's 4 offers were accepted/),
+    });
+    expect(await activeOf(partner.id)).toBe(64);
+
+    const dry = await run(partner.id, fs.createReadStream(zonos), true, { force: true, dryRun: true });
+    expect(dry).toMatchObject({ dryRun: true, withdrawn: 64 });
+    expect(await activeOf(partner.id)).toBe(64);
+
+    if (engine !== 'sqlite') return; // the CLI against the same database file: once is enough
+    const cli = spawnSync(process.execPath, ['-r', '@swc-node/register', 'src/cli/import.ts', '--partner', partner.code, '--sync', zonos], {
+      cwd: path.join(__dirname, '..', '..'),
+      env: { ...process.env, DATABASE_URL: `sqlite:${(t.dataSource.options as { database: string }).database}` },
+      encoding: 'utf8',
+    });
+    expect(cli.stdout).toMatch(/--sync REFUSED: only 0 of the feed's 4 offers were accepted/);
+    expect(cli.status).toBe(3);
+    expect(await activeOf(partner.id)).toBe(64);
   });
 });

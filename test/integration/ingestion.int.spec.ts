@@ -190,7 +190,7 @@ describe.each(engines())('offer ingestion on %s', (engine) => {
     await t.dataSource.query('UPDATE ingest_batch SET payload_hash = ? WHERE publisher_key = ? AND batch_id = ?', [legacyPayload, partner.id, 'legacy-batch']);
     const updatedAt = await t.dataSource.query("SELECT updated_at FROM offer WHERE external_id LIKE 'legacy-%' ORDER BY external_id");
 
-    expect(await ingestion.upsertOffers(publisher, inputs, 'legacy-batch')).toEqual(created);
+    expect(await ingestion.upsertOffers(publisher, inputs, 'legacy-batch')).toEqual({ ...created, replayed: true });
     const again = await ingestion.upsertOffers(publisher, inputs);
     expect(again).toMatchObject({ created: 0, updated: 0, unchanged: 2 });
     expect(await t.dataSource.query("SELECT updated_at FROM offer WHERE external_id LIKE 'legacy-%' ORDER BY external_id")).toEqual(updatedAt);

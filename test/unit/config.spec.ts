@@ -1,4 +1,4 @@
-import { loadConfig, parseDatabaseUrl, parseReplicaUrls } from '../../src/config';
+import { loadConfig, NO_CORS, parseCorsOrigins, parseDatabaseUrl, parseReplicaUrls } from '../../src/config';
 import { keywordCacheSecondsFromEnv } from '../../src/services/count-cache';
 import { indexIntervalMsFromEnv, maxLagSecondsFromEnv, syncBacklogFromEnv } from '../../src/services/offer-search-index';
 
@@ -94,5 +94,43 @@ describe('timeouts', () => {
     ['REQUEST_TIMEOUT_MS', 'ten'],
   ])('refuse %s=%s at start-up, naming the variable', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`${name} must be a whole number of ms >= 0`));
+  });
+});
+
+describe('GRAPHQL_INTROSPECTION', () => {
+  it('is off by default in production, on elsewhere, and follows the setting', () => {
+    expect(loadConfig({ NODE_ENV: 'production' }).introspection).toBe(false);
+    expect(loadConfig({}).introspection).toBe(true);
+    expect(loadConfig({ NODE_ENV: 'production', GRAPHQL_INTROSPECTION: 'true' }).introspection).toBe(true);
+    expect(loadConfig({ GRAPHQL_INTROSPECTION: 'false' }).introspection).toBe(false);
+  });
+
+  it('fails fast on a value that is not a boolean, naming the variable', () => {
+    expect(() => loadConfig({ GRAPHQL_INTROSPECTION: 'sometimes' })).toThrow('GRAPHQL_INTROSPECTION must be true or false, got "sometimes"');
+  });
+});
+
+describe('CORS_ORIGINS', () => {
+  it('defaults to localhost origins in development and none in production', () => {
+    expect(loadConfig({}).cors).toEqual({ any: false, origins: [], localhost: true });
+    expect(loadConfig({ NODE_ENV: 'production' }).cors).toEqual(NO_CORS);
+  });
+
+  it('reads a list of origins, localhost, * or none', () => {
+    expect(parseCorsOrigins('https://emploi.example.fr, http://intranet.example:8080/ ,localhost', 'production')).toEqual({
+      any: false,
+      origins: ['https://emploi.example.fr', 'http://intranet.example:8080'],
+      localhost: true,
+    });
+    expect(parseCorsOrigins('*', 'production')).toEqual({ any: true });
+    expect(parseCorsOrigins('none', 'development')).toEqual(NO_CORS);
+  });
+
+  it('fails fast on what is not an origin, and on * mixed with a list', () => {
+    expect(() => parseCorsOrigins('https://emploi.example.fr/offres', 'production')).toThrow(/"https:\/\/emploi.example.fr\/offres" is not an origin/);
+    expect(() => parseCorsOrigins('emploi.example.fr', 'production')).toThrow(/is not an origin/);
+    expect(() => parseCorsOrigins('ftp://files.example', 'production')).toThrow(/is not an origin/);
+    expect(() => parseCorsOrigins('*,https://emploi.example.fr', 'production')).toThrow(/stands alone/);
+    expect(() => loadConfig({ CORS_ORIGINS: 'nope' })).toThrow(/CORS_ORIGINS/);
   });
 });

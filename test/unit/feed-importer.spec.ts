@@ -10,6 +10,8 @@ import type {
   OfferInput,
   OfferUpsertResultModel,
   Publisher,
+  SyncWithdrawal,
+  SyncWithdrawalOptions,
   UpsertOffersPayloadModel,
   WithdrawOffersResult,
 } from '../../src/services/ingestion.types';
@@ -28,6 +30,18 @@ class FakeIngestion implements OfferIngestion {
   readonly syncs: Array<{ publisher: Publisher; keep: string[] }> = [];
   readonly stored = new Map<string, string>();
   private readonly replies = new Map<string, UpsertOffersPayloadModel>();
+
+  async previewOffers(publisher: Publisher, offers: OfferInput[]): Promise<UpsertOffersPayloadModel> {
+    const stored = new Map(this.stored);
+    const payload = await this.upsertOffers(publisher, offers);
+    this.upserts.pop();
+    this.stored.clear();
+    for (const [k, v] of stored) this.stored.set(k, v);
+    this.previews += offers.length;
+    return payload;
+  }
+
+  previews = 0;
 
   async upsertOffers(publisher: Publisher, offers: OfferInput[], batchId?: string | null): Promise<UpsertOffersPayloadModel> {
     this.upserts.push({ publisher, externalIds: offers.map((o) => o.externalId), batchId });
@@ -58,6 +72,7 @@ class FakeIngestion implements OfferIngestion {
       updated: count('UPDATED'),
       unchanged: count('UNCHANGED'),
       rejected: count('REJECTED'),
+      replayed: false,
       results,
     };
     if (batchId) this.replies.set(batchId, payload);
@@ -68,11 +83,13 @@ class FakeIngestion implements OfferIngestion {
     throw new Error('the importer never withdraws by list');
   }
 
-  async withdrawAllExcept(publisher: Publisher, keep: ReadonlySet<string>): Promise<string[]> {
+  async withdrawAllExcept(publisher: Publisher, keep: ReadonlySet<string>, options: SyncWithdrawalOptions = {}): Promise<SyncWithdrawal> {
     this.syncs.push({ publisher, keep: [...keep].sort() });
     const absent = [...this.stored.keys()].filter((id) => !keep.has(id));
+    const refused = options.guard?.({ active: this.stored.size, absent: absent.length }) ?? null;
+    if (refused || options.dryRun) return { externalIds: absent, active: this.stored.size, refused, applied: false };
     for (const id of absent) this.stored.delete(id);
-    return absent;
+    return { externalIds: absent, active: this.stored.size + absent.length, refused: null, applied: true };
   }
 }
 
@@ -156,7 +173,7 @@ describe('importFeed: --sync', () => {
       <job><referencenumber>B</referencenumber><title>Plongeur</title><jobtype>CDI</jobtype></job>
       <job><referencenumber>B</referencenumber><title>Plongeur bis</title><jobtype>CDI</jobtype><postalcode>56100</postalcode></job>
     </source>`;
-    const report = await run(ingestion, Readable.from([feed]), { sync: true });
+    const report = await run(ingestion, Readable.from([feed]), { sync: true, force: true });
     expect(report).toMatchObject({ items: 3, created: 0, rejected: 3 });
     expect(report.rejections.map((r) => [r.externalId, r.errors.map((e) => `${e.field} ${e.code}`)])).toEqual([
       ['A', ['contractType UNMAPPABLE']],
@@ -165,6 +182,49 @@ describe('importFeed: --sync', () => {
     ]);
     expect(ingestion.upserts.flatMap((u) => u.externalIds)).toEqual(['B']);
     expect(ingestion.syncs[0].keep).toEqual(['A', 'B']);
+  });
+
+  it('refuses to withdraw on the strength of a feed mostly rejected, unless forced', async () => {
+    const ingestion = new FakeIngestion();
+    await run(ingestion, Readable.from([jobs(['A', 'B', 'C', 'D'])]), { sync: true });
+    // The next export lost its postal codes: all four rejected (the issue's Meteojob case).
+    const broken = jobs(['A', 'B', 'C', 'D']).replaceAll('<postalcode>56100</postalcode><city>Lorient</city>', '');
+    const refused = await run(ingestion, Readable.from([broken]), { sync: true });
+    expect(refused).toMatchObject({ items: 4, rejected: 4, withdrawn: 0 });
+    expect(refused.syncRefused).toMatch(/only 0 of the feed's 4 offers were accepted.*--force/);
+    expect(ingestion.syncs).toHaveLength(1);
+    expect([...ingestion.stored.keys()].sort()).toEqual(['A', 'B', 'C', 'D']);
+    // Half accepted is enough: the other half is kept (listed), nothing withdrawn.
+    const half =
+      jobs(['A', 'B']).replace('</source>', '') +
+      jobs(['C', 'D']).replace('<source>', '').replaceAll('<postalcode>56100</postalcode><city>Lorient</city>', '');
+    expect((await run(ingestion, Readable.from([half]), { sync: true })).syncRefused).toBeUndefined();
+  });
+
+  it('refuses to withdraw most of a catalogue (over 10 offers) unless forced', async () => {
+    const ingestion = new FakeIngestion();
+    const ids = Array.from({ length: 30 }, (_, i) => `J${String(i).padStart(2, '0')}`);
+    await run(ingestion, Readable.from([jobs(ids)]), { sync: true });
+    const refused = await run(ingestion, Readable.from([jobs(ids.slice(0, 4))]), { sync: true });
+    expect(refused.syncRefused).toMatch(/would withdraw 26 of the 30 active offers/);
+    expect(refused.withdrawn).toBe(0);
+    expect(ingestion.stored.size).toBe(30);
+    // Losing 10 (a third) is a catalogue's life: done without --force.
+    expect(await run(ingestion, Readable.from([jobs(ids.slice(0, 20))]), { sync: true })).toMatchObject({ withdrawn: 10 });
+    const forced = await run(ingestion, Readable.from([jobs(ids.slice(0, 4))]), { sync: true, force: true });
+    expect(forced).toMatchObject({ withdrawn: 16 });
+    expect(forced.syncRefused).toBeUndefined();
+    expect(ingestion.stored.size).toBe(4);
+  });
+
+  it('--dry-run writes nothing and says what would be created, updated and withdrawn', async () => {
+    const ingestion = new FakeIngestion();
+    await run(ingestion, Readable.from([jobs(['A', 'B', 'C'])]), { sync: true });
+    const changed = jobs(['A', 'D']).replace('<title>Cuisinier</title>', '<title>Chef</title>');
+    const report = await run(ingestion, Readable.from([changed]), { sync: true, dryRun: true });
+    expect(report).toMatchObject({ dryRun: true, items: 2, created: 1, updated: 1, withdrawn: 2, withdrawnIds: ['B', 'C'] });
+    expect(ingestion.upserts).toHaveLength(1); // the first, real import only
+    expect([...ingestion.stored.keys()].sort()).toEqual(['A', 'B', 'C']);
   });
 
   it('withdraws nothing after a syntax error, but imports the jobs read before it', async () => {
@@ -245,9 +305,16 @@ describe('parseImportArgs', () => {
       partner: 'cookorico',
       agency: false,
       sync: true,
+      force: false,
+      dryRun: false,
       format: 'indeed-xml',
       batchSize: 200,
       source: 'feed.xml',
+    });
+    expect(parseImportArgs(['--partner', 'm', '--sync', '--force', '--dry-run', 'f'])).toMatchObject({
+      sync: true,
+      force: true,
+      dryRun: true,
     });
     expect(parseImportArgs(['--agency', 'https://x.example/feed.json'])).toMatchObject({ agency: true, partner: null, batchSize: 1000 });
     expect(parseImportArgs(['--help'])).toBe('help');
@@ -261,7 +328,8 @@ describe('parseImportArgs', () => {
     [['--partner', 'a', '--batch-size', '5000', 'f'], /--batch-size must be an integer from 1 to 1000/],
     [['--partner', 'a', 'f', 'g'], /one feed at a time/],
     [['--partner', '--sync', 'f'], /--partner needs a value/],
-    [['--partner', 'a', '--dry-run', 'f'], /unknown option --dry-run/],
+    [['--partner', 'a', '--dry-mn', 'f'], /unknown option --dry-mn/],
+    [['--partner', 'a', '--force', 'f'], /--force only applies to --sync/],
   ])('refuses %j', (argv, message) => {
     expect(() => parseImportArgs(argv)).toThrow(message);
   });
@@ -271,11 +339,12 @@ describe('importFeed --sync on an empty feed', () => {
   it('withdraws nothing and says why', async () => {
     const withdrawCalls: unknown[] = [];
     const ingestion = {
-      upsertOffers: async () => ({ created: 0, updated: 0, unchanged: 0, rejected: 0, results: [] }),
+      upsertOffers: async () => ({ created: 0, updated: 0, unchanged: 0, rejected: 0, replayed: false, results: [] }),
+      previewOffers: async () => ({ created: 0, updated: 0, unchanged: 0, rejected: 0, replayed: false, results: [] }),
       withdrawOffers: async () => ({ withdrawn: [], notFound: [] }),
       withdrawAllExcept: async (...args: unknown[]) => {
         withdrawCalls.push(args);
-        return ['would-be-withdrawn'];
+        return { externalIds: ['would-be-withdrawn'], active: 1, refused: null, applied: true };
       },
     };
     const report = await importFeed({

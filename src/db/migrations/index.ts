@@ -8,6 +8,8 @@ import { CandidateTermRecency1764673200000 } from './1764673200000-candidate-ter
 import { OfferSearchIndex1764759600000 } from './1764759600000-offer-search-index';
 import { AudienceKeyPeriods1764846000000 } from './1764846000000-audience-key-periods';
 import { ExactReferences1764932400000 } from './1764932400000-exact-references';
+import { ApiKeyExpiry1765018800000 } from './1765018800000-api-key-expiry';
+import { DataVersion1765105200000 } from './1765105200000-data-version';
 
 /** Every migration, oldest first. Add new ones at the end; never edit a released one. */
 export const MIGRATIONS = [
@@ -21,4 +23,6 @@ export const MIGRATIONS = [
   OfferSearchIndex1764759600000,
   AudienceKeyPeriods1764846000000,
   ExactReferences1764932400000,
+  ApiKeyExpiry1765018800000,
+  DataVersion1765105200000,
 ];

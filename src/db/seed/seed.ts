@@ -123,6 +123,6 @@ export async function seedDatabase(dataSource: DataSource, opts: SeedOptions): P
     // MariaDB: the new offers are searchable by keyword when the seed returns.
     await new OfferSearchIndexService(dataSource).indexPending();
   }
-  offerStockChanged(dataSource);
+  await offerStockChanged(dataSource);
   return { partners: partnerIds.size, realOffers: realCount, generatedOffers: generatedCount, inserted };
 }
