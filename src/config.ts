@@ -14,7 +14,55 @@ export interface AppConfig {
   /** Log every SQL statement (TypeORM logging), for debugging. */
   logSql: boolean;
   limits: HttpLimits;
+  /** Query cost limits per caller class (README, "Limits"). */
+  queryLimits: QueryLimitsConfig;
+  /** Structured logs (pino): level, or 'silent'. */
+  logLevel: LogLevel;
+  /** Field suggestions ("Did you mean ...?") in validation errors: off in production. */
+  fieldSuggestions: boolean;
+  /** Bearer token for GET /metrics (an AGENCY key is accepted too); null: AGENCY keys only. */
+  metricsToken: string | null;
+  /** GraphiQL at GET /graphql for browsers (default: on unless NODE_ENV=production). */
+  graphiql: boolean;
 }
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/** What one GraphQL operation may ask for, checked before any resolver runs. */
+export interface QueryLimits {
+  /** Lexical tokens of the document (graphql-js's own parse `maxTokens`). */
+  maxTokens: number;
+  /** Nesting of fields (a root field is depth 1); introspection fields are not counted. */
+  maxDepth: number;
+  /** Aliased fields in the operation, fragments expanded. */
+  maxAliases: number;
+  /** Directive uses (@skip, @include, ...), fragments expanded. */
+  maxDirectives: number;
+  /** Estimated cost (src/graphql/query-limits.ts): page sizes multiply, counts cost their SQL. */
+  maxCost: number;
+  /** Bytes of JSON in one response; past it the response is refused (RESPONSE_TOO_LARGE). */
+  maxResponseBytes: number;
+}
+
+export interface QueryLimitsConfig {
+  /** Anonymous (PUBLIC) callers. */
+  anonymous: QueryLimits;
+  /** Callers with an API key (PARTNER, AGENCY). */
+  authenticated: QueryLimits;
+}
+
+export const DEFAULT_QUERY_LIMITS: QueryLimitsConfig = {
+  anonymous: { maxTokens: 2_000, maxDepth: 10, maxAliases: 30, maxDirectives: 20, maxCost: 5_000, maxResponseBytes: 16 * 1024 * 1024 },
+  authenticated: {
+    maxTokens: 20_000,
+    maxDepth: 15,
+    maxAliases: 200,
+    maxDirectives: 100,
+    maxCost: 50_000,
+    maxResponseBytes: 128 * 1024 * 1024,
+  },
+};
 
 /** Abuse limits of the HTTP endpoint (README, "Limits"). */
 export interface HttpLimits {
@@ -97,7 +145,8 @@ export function parseDatabaseUrl(url: string | undefined): DatabaseConfig {
   // ?socket=/run/mysqld/mysqld.sock: the server's Unix socket instead of TCP (a hub on the
   // database's host: each round trip skips the TCP stack).
   const socketPath = parsed.searchParams.get('socket') || undefined;
-  for (const name of parsed.searchParams.keys()) if (name !== 'socket') throw new Error(`DATABASE_URL: unknown parameter "${name}" (only socket=<path>)`);
+  for (const name of parsed.searchParams.keys())
+    if (name !== 'socket') throw new Error(`DATABASE_URL: unknown parameter "${name}" (only socket=<path>)`);
   return {
     type: 'mysql',
     host: parsed.hostname || '127.0.0.1',
@@ -116,11 +165,35 @@ function parsePort(value: string | undefined): number {
   return port;
 }
 
+function metricsToken(value: string): string {
+  if (value.length < 16 || /\s/.test(value)) throw new Error('METRICS_TOKEN must be at least 16 characters, without spaces');
+  return value;
+}
+
 function parseBool(value: string | undefined, fallback: boolean): boolean {
   if (value === undefined || value === '') return fallback;
   if (/^(1|true|yes|on)$/i.test(value)) return true;
   if (/^(0|false|no|off)$/i.test(value)) return false;
   throw new Error(`Expected a boolean (true/false), got ${value}`);
+}
+
+function queryLimitsFromEnv(env: NodeJS.ProcessEnv, who: 'ANONYMOUS' | 'KEY', defaults: QueryLimits): QueryLimits {
+  const setting = (name: string, fallback: number) => numberFromEnv(env, `QUERY_${name}_${who}`, fallback, { min: 1, integer: true });
+  return {
+    maxTokens: setting('MAX_TOKENS', defaults.maxTokens),
+    maxDepth: setting('MAX_DEPTH', defaults.maxDepth),
+    maxAliases: setting('MAX_ALIASES', defaults.maxAliases),
+    maxDirectives: setting('MAX_DIRECTIVES', defaults.maxDirectives),
+    maxCost: setting('MAX_COST', defaults.maxCost),
+    maxResponseBytes: setting('MAX_RESPONSE_BYTES', defaults.maxResponseBytes),
+  };
+}
+
+function parseLogLevel(value: string | undefined, nodeEnv: string): LogLevel {
+  if (value === undefined || value === '') return nodeEnv === 'test' ? 'silent' : 'info';
+  if (!(LOG_LEVELS as readonly string[]).includes(value))
+    throw new Error(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got ${value}`);
+  return value as LogLevel;
 }
 
 /** Reads the configuration from environment variables (documented in the README). */
@@ -141,5 +214,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       authenticatedBodyBytes: positiveNumber(env, 'MAX_BODY_BYTES_AUTHENTICATED', DEFAULT_LIMITS.authenticatedBodyBytes),
       trustProxy: parseBool(env.TRUST_PROXY, false),
     },
+    queryLimits: {
+      anonymous: queryLimitsFromEnv(env, 'ANONYMOUS', DEFAULT_QUERY_LIMITS.anonymous),
+      authenticated: queryLimitsFromEnv(env, 'KEY', DEFAULT_QUERY_LIMITS.authenticated),
+    },
+    logLevel: parseLogLevel(env.LOG_LEVEL, nodeEnv),
+    fieldSuggestions: parseBool(env.GRAPHQL_FIELD_SUGGESTIONS, nodeEnv !== 'production'),
+    metricsToken: env.METRICS_TOKEN ? metricsToken(env.METRICS_TOKEN) : null,
+    graphiql: parseBool(env.GRAPHIQL, nodeEnv !== 'production'),
   };
 }

@@ -15,6 +15,8 @@ export interface GraphQLContext {
   loaders: Loaders;
   /** The CV reads of this request, written to the access log before the response leaves. */
   cvAccess: CvAccessRecorder;
+  /** The operation's estimated cost (src/graphql/query-limits.ts), once measured. */
+  queryCost?: number;
 }
 
 /** Builds the context of one request: fresh loaders, never shared with another request. */

@@ -8,6 +8,10 @@ export enum ErrorCode {
   BAD_USER_INPUT = 'BAD_USER_INPUT',
   CONFLICT = 'CONFLICT',
   RATE_LIMITED = 'RATE_LIMITED',
+  /** Over a depth, alias, directive, token or cost limit: refused before anything runs. */
+  QUERY_TOO_COMPLEX = 'QUERY_TOO_COMPLEX',
+  /** The response would be larger than the caller's ceiling: ask for less. */
+  RESPONSE_TOO_LARGE = 'RESPONSE_TOO_LARGE',
   INTERNAL_SERVER_ERROR = 'INTERNAL_SERVER_ERROR',
 }
 
@@ -30,6 +34,9 @@ export function httpStatusFor(code: ErrorCode): number {
       return 409;
     case ErrorCode.RATE_LIMITED:
       return 429;
+    case ErrorCode.QUERY_TOO_COMPLEX:
+    case ErrorCode.RESPONSE_TOO_LARGE:
+      return 400;
     case ErrorCode.INTERNAL_SERVER_ERROR:
       return 500;
     default:

@@ -6,12 +6,13 @@ import type { GraphQLFormattedError } from 'graphql';
 import type { DataSource } from 'typeorm';
 import { TokenBucketLimiter } from './auth/rate-limiter';
 import type { Viewer } from './auth/viewer';
-import { DEFAULT_LIMITS, type HttpLimits } from './config';
+import { DEFAULT_LIMITS, DEFAULT_QUERY_LIMITS, type HttpLimits, type QueryLimits, type QueryLimitsConfig } from './config';
 import { buildContext, type GraphQLContext } from './context';
 import { sqlCounter } from './db/data-source';
 import { ErrorCode, httpStatusFor, PasserelleError } from './errors';
 import { cvAccessLogPlugin } from './graphql/cv-access-log.plugin';
 import { jitGateway } from './graphql/jit-executor';
+import { hasMoreTokensThan, queryLimitsPlugin, QueryTooComplexError } from './graphql/query-limits';
 import { parseJsonBody } from './json-body';
 import { handleReportRequest } from './reports/report-pages';
 import { buildSchema } from './schema';
@@ -19,9 +20,19 @@ import { createServices, type Services } from './services';
 
 const OUR_CODES = new Set<string>(Object.values(ErrorCode));
 /** Codes graphql-js / Apollo produce for malformed requests, passed through as they are. */
-const REQUEST_CODES = new Set(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_REQUEST', 'PERSISTED_QUERY_NOT_FOUND', 'PERSISTED_QUERY_NOT_SUPPORTED', 'OPERATION_RESOLUTION_FAILURE']);
+const REQUEST_CODES = new Set([
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'BAD_REQUEST',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'PERSISTED_QUERY_NOT_SUPPORTED',
+  'OPERATION_RESOLUTION_FAILURE',
+]);
 /** Validation messages that are really about a bad argument value: reported as BAD_USER_INPUT. */
-const BAD_VALUE_MESSAGE = /does not exist in "[^"]+" enum|Expected value of type|cannot represent|Expected type|is not a valid|got invalid value/;
+const BAD_VALUE_MESSAGE =
+  /does not exist in "[^"]+" enum|Expected value of type|cannot represent|Expected type|is not a valid|got invalid value/;
+/** graphql-js's parse refusing a document over `maxTokens`. */
+const TOO_MANY_TOKENS = /^Syntax Error: Document contains more tha[nt] (\d+) tokens/; // ("that": graphql 16's wording)
 
 /**
  * Keeps client-fixable errors as they are and turns anything unexpected into a bare
@@ -32,13 +43,39 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
   if (code === 'GRAPHQL_VALIDATION_FAILED' && BAD_VALUE_MESSAGE.test(formatted.message)) {
     return { ...formatted, extensions: { code: ErrorCode.BAD_USER_INPUT } };
   }
+  const tokens = code === 'GRAPHQL_PARSE_FAILED' ? TOO_MANY_TOKENS.exec(formatted.message) : null;
+  if (tokens) {
+    const max = Number(tokens[1]);
+    return {
+      message: `Query too complex: more than ${max} tokens in the document (README, "Limits")`,
+      extensions: { code: ErrorCode.QUERY_TOO_COMPLEX, limit: 'tokens', max },
+    };
+  }
   if ((OUR_CODES.has(code) && code !== ErrorCode.INTERNAL_SERVER_ERROR) || REQUEST_CODES.has(code)) {
     const { stacktrace: _stack, ...extensions } = formatted.extensions ?? {};
     return { ...formatted, extensions };
   }
   const original = (error as { originalError?: unknown })?.originalError ?? error;
   console.error('[error]', formatted.path?.join('.') ?? '', original instanceof Error ? (original.stack ?? original.message) : original);
-  return { message: 'Internal server error', path: formatted.path, locations: formatted.locations, extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } };
+  return {
+    message: 'Internal server error',
+    path: formatted.path,
+    locations: formatted.locations,
+    extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR },
+  };
+}
+
+/** What stringifyResult answers when JSON.stringify cannot build the string at all. */
+const RESPONSE_TOO_LARGE_MARK = '{"errors":[{"message":"Response too large","extensions":{"code":"RESPONSE_TOO_LARGE"}}]}';
+
+/** Compact JSON; a result past V8's longest string becomes RESPONSE_TOO_LARGE instead of a crash. */
+function stringifyResult(value: unknown): string {
+  try {
+    return JSON.stringify(value);
+  } catch (err) {
+    if (err instanceof RangeError) return RESPONSE_TOO_LARGE_MARK;
+    throw err;
+  }
 }
 
 export interface RunningHub {
@@ -56,6 +93,8 @@ export interface HubOptions {
   limits?: Partial<HttpLimits>;
   /** Accepted as an AGENCY key (PASSERELLE_ADMIN_KEY). */
   adminKey?: string;
+  /** Query cost limits (config.ts, DEFAULT_QUERY_LIMITS); each class's settings may be partial. */
+  queryLimits?: { anonymous?: Partial<QueryLimits>; authenticated?: Partial<QueryLimits> };
 }
 
 function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer | null> {
@@ -80,11 +119,22 @@ function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer | nu
 
 function sendJson(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': String(Buffer.byteLength(text)), ...headers });
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': String(Buffer.byteLength(text)),
+    ...headers,
+  });
   res.end(text);
 }
 
-function sendError(res: http.ServerResponse, code: ErrorCode | 'BAD_REQUEST', message: string, status: number, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}): void {
+function sendError(
+  res: http.ServerResponse,
+  code: ErrorCode | 'BAD_REQUEST',
+  message: string,
+  status: number,
+  extra: Record<string, unknown> = {},
+  headers: Record<string, string> = {},
+): void {
   sendJson(res, status, { errors: [{ message, extensions: { code, ...extra } }] }, headers);
 }
 
@@ -96,6 +146,14 @@ function sendError(res: http.ServerResponse, code: ErrorCode | 'BAD_REQUEST', me
  */
 export async function startHub(dataSource: DataSource, opts: HubOptions): Promise<RunningHub> {
   const limits: HttpLimits = { ...DEFAULT_LIMITS, ...opts.limits };
+  const queryLimits: QueryLimitsConfig = {
+    anonymous: { ...DEFAULT_QUERY_LIMITS.anonymous, ...opts.queryLimits?.anonymous },
+    authenticated: { ...DEFAULT_QUERY_LIMITS.authenticated, ...opts.queryLimits?.authenticated },
+  };
+  const limitsOf = (viewer: Viewer) =>
+    viewer.role === 'PUBLIC'
+      ? { limits: queryLimits.anonymous, who: 'anonymous' as const }
+      : { limits: queryLimits.authenticated, who: 'authenticated' as const };
   const services = createServices(dataSource, { adminKey: opts.adminKey });
   const schema = buildSchema();
   const apollo = new ApolloServer<GraphQLContext>({
@@ -107,10 +165,15 @@ export async function startHub(dataSource: DataSource, opts: HubOptions): Promis
     stopOnTerminationSignals: false,
     // The cache-control plugin wraps every resolver; we set no cache hints, so it is pure cost.
     // cvAccessLogPlugin: CV reads logged before the response leaves, and `Cache-Control: no-store`.
-    plugins: [ApolloServerPluginCacheControlDisabled(), cvAccessLogPlugin()],
+    // queryLimitsPlugin: depth, aliases, directives, tokens and cost per caller class, refused
+    // before execution (so before any resolver or SQL) on every path.
+    plugins: [ApolloServerPluginCacheControlDisabled(), cvAccessLogPlugin(), queryLimitsPlugin((context) => limitsOf(context.viewer))],
+    // graphql-js's own token limit, checked while parsing (the larger class's: the plugin applies
+    // the anonymous one after parsing, from the parsed tokens).
+    parseOptions: { maxTokens: Math.max(queryLimits.anonymous.maxTokens, queryLimits.authenticated.maxTokens) },
     // Compact JSON: Apollo's default pretty-prints every response (JSON.stringify(value, null, 2)),
     // 7 % of the hub's CPU under the page benchmark and a third more bytes to send.
-    stringifyResult: (value) => JSON.stringify(value),
+    stringifyResult,
   });
   await apollo.start();
   const publicLimiter = new TokenBucketLimiter(limits.publicPerSecond, limits.publicBurst);
@@ -127,12 +190,23 @@ export async function startHub(dataSource: DataSource, opts: HubOptions): Promis
     try {
       viewer = await services.auth.authenticate(req.headers.authorization);
     } catch (err) {
-      if (err instanceof PasserelleError) return sendError(res, err.code, err.message, httpStatusFor(err.code), {}, { 'www-authenticate': 'Bearer' });
+      if (err instanceof PasserelleError)
+        return sendError(res, err.code, err.message, httpStatusFor(err.code), {}, { 'www-authenticate': 'Bearer' });
       throw err;
     }
-    const decision = viewer.role === 'PUBLIC' ? publicLimiter.take(clientAddress(req)) : keyLimiter.take(viewer.apiKeyId === null ? 'admin' : `key:${viewer.apiKeyId}`);
+    const decision =
+      viewer.role === 'PUBLIC'
+        ? publicLimiter.take(clientAddress(req))
+        : keyLimiter.take(viewer.apiKeyId === null ? 'admin' : `key:${viewer.apiKeyId}`);
     if (!decision.ok) {
-      return sendError(res, ErrorCode.RATE_LIMITED, `Too many requests: retry in ${decision.retryAfterSeconds} s`, 429, { retryAfter: decision.retryAfterSeconds }, { 'retry-after': String(decision.retryAfterSeconds) });
+      return sendError(
+        res,
+        ErrorCode.RATE_LIMITED,
+        `Too many requests: retry in ${decision.retryAfterSeconds} s`,
+        429,
+        { retryAfter: decision.retryAfterSeconds },
+        { 'retry-after': String(decision.retryAfterSeconds) },
+      );
     }
     let body: unknown = undefined;
     if (req.method === 'POST') {
@@ -140,13 +214,26 @@ export async function startHub(dataSource: DataSource, opts: HubOptions): Promis
       const raw = await readBody(req, limit);
       if (raw === null) {
         res.setHeader('connection', 'close');
-        return sendError(res, 'BAD_REQUEST', `Request body over ${limit} bytes (the limit for ${viewer.role === 'PUBLIC' ? 'anonymous' : 'authenticated'} requests)`, 413);
+        return sendError(
+          res,
+          'BAD_REQUEST',
+          `Request body over ${limit} bytes (the limit for ${viewer.role === 'PUBLIC' ? 'anonymous' : 'authenticated'} requests)`,
+          413,
+        );
       }
       try {
         body = raw.length ? parseJsonBody(raw) : undefined;
       } catch {
         return sendError(res, 'BAD_REQUEST', 'Request body is not valid JSON', 400);
       }
+    }
+    // An anonymous document over its token limit is refused before Apollo parses and validates it.
+    const query = req.method === 'POST' ? (body as { query?: unknown } | undefined)?.query : url.searchParams.get('query');
+    const { limits: callerLimits, who } = limitsOf(viewer);
+    if (typeof query === 'string' && query.length > callerLimits.maxTokens && hasMoreTokensThan(query, callerLimits.maxTokens)) {
+      const error = new QueryTooComplexError({ limit: 'tokens', max: callerLimits.maxTokens }, who);
+      const { http: _http, ...extensions } = error.extensions;
+      return sendJson(res, 400, { errors: [{ message: error.message, extensions }] });
     }
     const headers = new HeaderMap();
     for (const [key, value] of Object.entries(req.headers)) {
@@ -157,6 +244,20 @@ export async function startHub(dataSource: DataSource, opts: HubOptions): Promis
     const outHeaders: Record<string, string> = {};
     for (const [key, value] of result.headers) outHeaders[key] = value;
     if (result.body.kind === 'complete') {
+      const maxBytes = limitsOf(viewer).limits.maxResponseBytes;
+      // (string length <= UTF-8 bytes <= 3 x length: the exact count only when it is close.)
+      if (
+        result.body.string === RESPONSE_TOO_LARGE_MARK ||
+        (result.body.string.length * 3 > maxBytes && Buffer.byteLength(result.body.string) > maxBytes)
+      ) {
+        return sendError(
+          res,
+          ErrorCode.RESPONSE_TOO_LARGE,
+          `Response larger than ${maxBytes} bytes (the limit for ${viewer.role === 'PUBLIC' ? 'anonymous' : 'authenticated'} callers): ask for fewer or smaller pages (README, "Limits")`,
+          400,
+          { max: maxBytes },
+        );
+      }
       // A known length: one write, no chunked framing.
       outHeaders['content-length'] = String(Buffer.byteLength(result.body.string));
       res.writeHead(result.status ?? 200, outHeaders);
@@ -182,7 +283,9 @@ export async function startHub(dataSource: DataSource, opts: HubOptions): Promis
       sendJson(res, 200, { status: 'ok' });
     } else if (route === '/metrics') {
       res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
-      res.end(`# HELP passerelle_sql_statements_total SQL statements sent to the database.\n# TYPE passerelle_sql_statements_total counter\npasserelle_sql_statements_total ${sqlCounter(dataSource).count}\n`);
+      res.end(
+        `# HELP passerelle_sql_statements_total SQL statements sent to the database.\n# TYPE passerelle_sql_statements_total counter\npasserelle_sql_statements_total ${sqlCounter(dataSource).count}\n`,
+      );
     } else if (route.startsWith('/reports/')) {
       // Report pages run the audience and hub queries: limited per client address like anonymous
       // GraphQL calls (a bucket of their own); their static assets are not.
