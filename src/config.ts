@@ -75,6 +75,12 @@ export interface HttpLimits {
   /** Request body limits: anonymous queries, and authenticated calls (ingestion). */
   publicBodyBytes: number;
   authenticatedBodyBytes: number;
+  /**
+   * Failed authentications (unknown, malformed or revoked keys) per client address: a bucket
+   * checked before the key is looked up, so guessing keys ends in 429s, not SQL lookups.
+   */
+  authFailurePerSecond: number;
+  authFailureBurst: number;
   /** Take the client address from X-Forwarded-For (behind a trusted reverse proxy). */
   trustProxy: boolean;
 }
@@ -86,6 +92,8 @@ export const DEFAULT_LIMITS: HttpLimits = {
   keyBurst: 40,
   publicBodyBytes: 256 * 1024,
   authenticatedBodyBytes: 64 * 1024 * 1024,
+  authFailurePerSecond: 0.5,
+  authFailureBurst: 20,
   trustProxy: false,
 };
 
@@ -189,6 +197,11 @@ function queryLimitsFromEnv(env: NodeJS.ProcessEnv, who: 'ANONYMOUS' | 'KEY', de
   };
 }
 
+/** LOG_LEVEL: pino's levels or `silent`; default `info` (`silent` under NODE_ENV=test). */
+export function logLevelFromEnv(env: NodeJS.ProcessEnv): LogLevel {
+  return parseLogLevel(env.LOG_LEVEL, env.NODE_ENV || 'development');
+}
+
 function parseLogLevel(value: string | undefined, nodeEnv: string): LogLevel {
   if (value === undefined || value === '') return nodeEnv === 'test' ? 'silent' : 'info';
   if (!(LOG_LEVELS as readonly string[]).includes(value))
@@ -212,6 +225,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       keyBurst: positiveNumber(env, 'RATE_LIMIT_KEY_BURST', DEFAULT_LIMITS.keyBurst),
       publicBodyBytes: positiveNumber(env, 'MAX_BODY_BYTES_PUBLIC', DEFAULT_LIMITS.publicBodyBytes),
       authenticatedBodyBytes: positiveNumber(env, 'MAX_BODY_BYTES_AUTHENTICATED', DEFAULT_LIMITS.authenticatedBodyBytes),
+      authFailurePerSecond: positiveNumber(env, 'RATE_LIMIT_AUTH_FAILURE_PER_SECOND', DEFAULT_LIMITS.authFailurePerSecond),
+      authFailureBurst: positiveNumber(env, 'RATE_LIMIT_AUTH_FAILURE_BURST', DEFAULT_LIMITS.authFailureBurst),
       trustProxy: parseBool(env.TRUST_PROXY, false),
     },
     queryLimits: {

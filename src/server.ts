@@ -1,3 +1,4 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer, HeaderMap, type HTTPGraphQLRequest } from '@apollo/server';
@@ -6,28 +7,20 @@ import type { GraphQLFormattedError } from 'graphql';
 import type { DataSource } from 'typeorm';
 import { TokenBucketLimiter } from './auth/rate-limiter';
 import type { Viewer } from './auth/viewer';
-import { DEFAULT_LIMITS, DEFAULT_QUERY_LIMITS, type HttpLimits, type QueryLimits, type QueryLimitsConfig } from './config';
+import { DEFAULT_LIMITS, DEFAULT_QUERY_LIMITS, logLevelFromEnv, type HttpLimits, type QueryLimits, type QueryLimitsConfig } from './config';
 import { buildContext, type GraphQLContext } from './context';
-import { sqlCounter } from './db/data-source';
 import { ErrorCode, httpStatusFor, PasserelleError } from './errors';
 import { cvAccessLogPlugin } from './graphql/cv-access-log.plugin';
+import { errorLogPlugin, isClientErrorCode } from './graphql/error-log.plugin';
 import { jitGateway } from './graphql/jit-executor';
 import { hasMoreTokensThan, queryLimitsPlugin, QueryTooComplexError } from './graphql/query-limits';
 import { parseJsonBody } from './json-body';
+import { createLogger, requestIdFrom, type Logger } from './logger';
+import { HubMetrics, type RequestRecord } from './metrics';
 import { handleReportRequest } from './reports/report-pages';
 import { buildSchema } from './schema';
 import { createServices, type Services } from './services';
 
-const OUR_CODES = new Set<string>(Object.values(ErrorCode));
-/** Codes graphql-js / Apollo produce for malformed requests, passed through as they are. */
-const REQUEST_CODES = new Set([
-  'GRAPHQL_PARSE_FAILED',
-  'GRAPHQL_VALIDATION_FAILED',
-  'BAD_REQUEST',
-  'PERSISTED_QUERY_NOT_FOUND',
-  'PERSISTED_QUERY_NOT_SUPPORTED',
-  'OPERATION_RESOLUTION_FAILURE',
-]);
 /** Validation messages that are really about a bad argument value: reported as BAD_USER_INPUT. */
 const BAD_VALUE_MESSAGE =
   /does not exist in "[^"]+" enum|Expected value of type|cannot represent|Expected type|is not a valid|got invalid value/;
@@ -36,9 +29,9 @@ const TOO_MANY_TOKENS = /^Syntax Error: Document contains more tha[nt] (\d+) tok
 
 /**
  * Keeps client-fixable errors as they are and turns anything unexpected into a bare
- * INTERNAL_SERVER_ERROR: no stack, no SQL. The detail goes to the log.
+ * INTERNAL_SERVER_ERROR: no stack, no SQL. The detail goes to the log (errorLogPlugin).
  */
-export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+export function formatError(formatted: GraphQLFormattedError): GraphQLFormattedError {
   const code = String(formatted.extensions?.code ?? '');
   if (code === 'GRAPHQL_VALIDATION_FAILED' && BAD_VALUE_MESSAGE.test(formatted.message)) {
     return { ...formatted, extensions: { code: ErrorCode.BAD_USER_INPUT } };
@@ -51,12 +44,11 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
       extensions: { code: ErrorCode.QUERY_TOO_COMPLEX, limit: 'tokens', max },
     };
   }
-  if ((OUR_CODES.has(code) && code !== ErrorCode.INTERNAL_SERVER_ERROR) || REQUEST_CODES.has(code)) {
+  if (isClientErrorCode(code)) {
     const { stacktrace: _stack, ...extensions } = formatted.extensions ?? {};
     return { ...formatted, extensions };
   }
-  const original = (error as { originalError?: unknown })?.originalError ?? error;
-  console.error('[error]', formatted.path?.join('.') ?? '', original instanceof Error ? (original.stack ?? original.message) : original);
+  // (Logged once, with its stack and the request id, by errorLogPlugin.)
   return {
     message: 'Internal server error',
     path: formatted.path,
@@ -82,7 +74,13 @@ export interface RunningHub {
   url: string;
   port: number;
   services: Services;
-  close(): Promise<void>;
+  metrics: HubMetrics;
+  /**
+   * Stops accepting connections, lets the requests in flight finish for up to `graceMs` (default
+   * 0: closes every connection at once), then stops Apollo. The data source stays open: its owner
+   * closes it.
+   */
+  close(opts?: { graceMs?: number }): Promise<void>;
 }
 
 export interface HubOptions {
@@ -95,26 +93,61 @@ export interface HubOptions {
   adminKey?: string;
   /** Query cost limits (config.ts, DEFAULT_QUERY_LIMITS); each class's settings may be partial. */
   queryLimits?: { anonymous?: Partial<QueryLimits>; authenticated?: Partial<QueryLimits> };
+  /** Structured log (default: pino on stdout at LOG_LEVEL, silent under NODE_ENV=test). */
+  logger?: Logger;
+  /** "Did you mean ...?" in validation errors (default: not in production). */
+  fieldSuggestions?: boolean;
+  /** Bearer token accepted on GET /metrics besides AGENCY keys (config METRICS_TOKEN). */
+  metricsToken?: string | null;
+  /** GraphiQL for browsers at GET /graphql (default: not in production). */
+  graphiql?: boolean;
 }
 
+/** How long a refused body is still read (and discarded) so the client gets to read the 413. */
+const LINGER_MS = 2_000;
+
+/**
+ * Reads a request body up to `limit` bytes; null when it is larger (declared or sent). Then the
+ * caller answers 413 and lingerClose discards what is still coming.
+ */
 function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer | null> {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers['content-length']);
     if (declared > limit) return resolve(null);
     const chunks: Buffer[] = [];
     let size = 0;
-    req.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer) => {
       size += chunk.length;
       if (size > limit) {
+        req.off('data', onData);
         resolve(null);
-        req.pause();
         return;
       }
       chunks.push(chunk);
-    });
+    };
+    req.on('data', onData);
     req.on('end', () => resolve(size > limit ? null : Buffer.concat(chunks)));
     req.on('error', reject);
   });
+}
+
+/**
+ * After an early answer (413) to a request whose body is still arriving: read and discard it for
+ * a while, then close. Closing at once makes the kernel reset the connection while the client is
+ * still sending, and curl or a browser then report the reset, never the 413.
+ */
+function lingerClose(req: http.IncomingMessage, res: http.ServerResponse): void {
+  const socket = req.socket;
+  const timer = setTimeout(() => socket.destroy(), LINGER_MS);
+  timer.unref();
+  req.on('data', () => {});
+  req.once('end', () => {
+    clearTimeout(timer);
+    // Everything read: closing now sends a FIN after the response, no reset.
+    if (res.writableFinished) socket.end();
+    else res.once('finish', () => socket.end());
+  });
+  req.resume();
 }
 
 function sendJson(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
@@ -127,6 +160,9 @@ function sendJson(res: http.ServerResponse, status: number, body: unknown, heade
   res.end(text);
 }
 
+/** The request id of each response being answered (set first thing, read by sendError). */
+const requestIds = new WeakMap<http.ServerResponse, string>();
+
 function sendError(
   res: http.ServerResponse,
   code: ErrorCode | 'BAD_REQUEST',
@@ -135,14 +171,23 @@ function sendError(
   extra: Record<string, unknown> = {},
   headers: Record<string, string> = {},
 ): void {
-  sendJson(res, status, { errors: [{ message, extensions: { code, ...extra } }] }, headers);
+  const requestId = requestIds.get(res);
+  sendJson(res, status, { errors: [{ message, extensions: { code, ...extra, ...(requestId ? { requestId } : {}) } }] }, headers);
+}
+
+/** The Bearer token of an Authorization header, if any. */
+function bearerOf(authorization: string | undefined): string | null {
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
+  return match ? match[1] : null;
 }
 
 /**
  * Starts the hub's HTTP server on an open data source: GraphQL at /graphql (POST, and GET for
- * queries), /health, and /metrics (SQL statement counter, Prometheus text format). Before GraphQL
- * runs, each request is authenticated (a bad key is a 401, never a silent PUBLIC), rate-limited
- * per key or client address, and its body bounded by role.
+ * queries; GraphiQL for browsers in development), /health, /health/live, /health/ready, and
+ * /metrics (Prometheus, behind a token or an AGENCY key). Before GraphQL runs, each request is
+ * authenticated (a bad key is a 401, never a silent PUBLIC; failed attempts are rate-limited per
+ * client address before the key lookup), rate-limited per key or client address, and its body
+ * bounded by role (refused on its declared length before `100 Continue`).
  */
 export async function startHub(dataSource: DataSource, opts: HubOptions): Promise<RunningHub> {
   const limits: HttpLimits = { ...DEFAULT_LIMITS, ...opts.limits };
@@ -154,22 +199,35 @@ export async function startHub(dataSource: DataSource, opts: HubOptions): Promis
     viewer.role === 'PUBLIC'
       ? { limits: queryLimits.anonymous, who: 'anonymous' as const }
       : { limits: queryLimits.authenticated, who: 'authenticated' as const };
+  const production = process.env.NODE_ENV === 'production';
+  const logger = opts.logger ?? createLogger(logLevelFromEnv(process.env));
+  const metrics = new HubMetrics(dataSource);
   const services = createServices(dataSource, { adminKey: opts.adminKey });
   const schema = buildSchema();
   const apollo = new ApolloServer<GraphQLContext>({
     ...((opts.executor ?? 'jit') === 'jit' ? { gateway: jitGateway(schema) } : { schema }),
     formatError,
+    logger,
     includeStacktraceInErrorResponses: false,
+    // "Did you mean ...?" names fields and types: it would leak the schema that production's
+    // disabled introspection hides.
+    hideSchemaDetailsFromClientErrors: !(opts.fieldSuggestions ?? !production),
     // main.ts owns shutdown (HTTP server, then Apollo, then the database); Apollo's own signal
     // handlers raced it and left the process hanging on SIGTERM in production.
     stopOnTerminationSignals: false,
     // The cache-control plugin wraps every resolver; we set no cache hints, so it is pure cost.
     // cvAccessLogPlugin: CV reads logged before the response leaves, and `Cache-Control: no-store`.
+    // errorLogPlugin: every unexpected error logged once with the request id, which every error carries.
     // queryLimitsPlugin: depth, aliases, directives, tokens and cost per caller class, refused
     // before execution (so before any resolver or SQL) on every path.
-    plugins: [ApolloServerPluginCacheControlDisabled(), cvAccessLogPlugin(), queryLimitsPlugin((context) => limitsOf(context.viewer))],
-    // graphql-js's own token limit, checked while parsing (the larger class's: the plugin applies
-    // the anonymous one after parsing, from the parsed tokens).
+    plugins: [
+      ApolloServerPluginCacheControlDisabled(),
+      cvAccessLogPlugin(),
+      errorLogPlugin(),
+      queryLimitsPlugin((context) => limitsOf(context.viewer)),
+    ],
+    // graphql-js's own token limit, checked while parsing (the larger class's: the anonymous one is
+    // checked before parsing, in handleGraphQL, and again from the parsed tokens by the plugin).
     parseOptions: { maxTokens: Math.max(queryLimits.anonymous.maxTokens, queryLimits.authenticated.maxTokens) },
     // Compact JSON: Apollo's default pretty-prints every response (JSON.stringify(value, null, 2)),
     // 7 % of the hub's CPU under the page benchmark and a third more bytes to send.
@@ -178,82 +236,125 @@ export async function startHub(dataSource: DataSource, opts: HubOptions): Promis
   await apollo.start();
   const publicLimiter = new TokenBucketLimiter(limits.publicPerSecond, limits.publicBurst);
   const keyLimiter = new TokenBucketLimiter(limits.keyPerSecond, limits.keyBurst);
+  const authFailureLimiter = new TokenBucketLimiter(limits.authFailurePerSecond, limits.authFailureBurst);
+  let shuttingDown = false;
+  let inFlight = 0;
 
   const clientAddress = (req: http.IncomingMessage): string => {
     const forwarded = req.headers['x-forwarded-for'];
     if (limits.trustProxy && typeof forwarded === 'string') return forwarded.split(',')[0].trim();
     return req.socket.remoteAddress ?? 'unknown';
   };
+  const rateLimited = (res: http.ServerResponse, retryAfterSeconds: number) =>
+    sendError(
+      res,
+      ErrorCode.RATE_LIMITED,
+      `Too many requests: retry in ${retryAfterSeconds} s`,
+      429,
+      { retryAfter: retryAfterSeconds },
+      { 'retry-after': String(retryAfterSeconds) },
+    );
 
-  const handleGraphQL = async (req: http.IncomingMessage, res: http.ServerResponse, url: URL) => {
-    let viewer: Viewer;
+  /**
+   * The caller, or null when the response is already sent (401, or 429 for an address whose
+   * failed attempts emptied its bucket: checked before the key is looked up, so guessing keys
+   * costs no SQL once refused).
+   */
+  const authenticate = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<Viewer | null> => {
+    const authorization = req.headers.authorization;
+    const address = clientAddress(req);
+    if (authorization) {
+      const blocked = authFailureLimiter.peek(address);
+      if (!blocked.ok) {
+        rateLimited(res, blocked.retryAfterSeconds);
+        return null;
+      }
+    }
     try {
-      viewer = await services.auth.authenticate(req.headers.authorization);
+      return await services.auth.authenticate(authorization);
     } catch (err) {
-      if (err instanceof PasserelleError)
-        return sendError(res, err.code, err.message, httpStatusFor(err.code), {}, { 'www-authenticate': 'Bearer' });
-      throw err;
+      if (!(err instanceof PasserelleError)) throw err;
+      authFailureLimiter.take(address);
+      sendError(res, err.code, err.message, httpStatusFor(err.code), {}, { 'www-authenticate': 'Bearer' });
+      return null;
+    }
+  };
+
+  const handleGraphQL = async (req: http.IncomingMessage, res: http.ServerResponse, url: URL, context: RequestScope) => {
+    const viewer = await authenticate(req, res);
+    if (!viewer) {
+      if (context.expectsContinue) res.setHeader('connection', 'close');
+      return;
     }
     const decision =
       viewer.role === 'PUBLIC'
         ? publicLimiter.take(clientAddress(req))
         : keyLimiter.take(viewer.apiKeyId === null ? 'admin' : `key:${viewer.apiKeyId}`);
     if (!decision.ok) {
-      return sendError(
-        res,
-        ErrorCode.RATE_LIMITED,
-        `Too many requests: retry in ${decision.retryAfterSeconds} s`,
-        429,
-        { retryAfter: decision.retryAfterSeconds },
-        { 'retry-after': String(decision.retryAfterSeconds) },
-      );
+      if (context.expectsContinue) res.setHeader('connection', 'close');
+      return rateLimited(res, decision.retryAfterSeconds);
     }
     let body: unknown = undefined;
     if (req.method === 'POST') {
       const limit = viewer.role === 'PUBLIC' ? limits.publicBodyBytes : limits.authenticatedBodyBytes;
-      const raw = await readBody(req, limit);
-      if (raw === null) {
-        res.setHeader('connection', 'close');
-        return sendError(
+      const tooLarge = () =>
+        sendError(
           res,
           'BAD_REQUEST',
           `Request body over ${limit} bytes (the limit for ${viewer.role === 'PUBLIC' ? 'anonymous' : 'authenticated'} requests)`,
           413,
         );
+      if (Number(req.headers['content-length']) > limit && context.expectsContinue) {
+        // Refused on its declared length, before `100 Continue`: the client never sends it.
+        res.setHeader('connection', 'close');
+        return tooLarge();
+      }
+      if (context.expectsContinue) res.writeContinue();
+      const raw = await readBody(req, limit);
+      if (raw === null) {
+        tooLarge();
+        return lingerClose(req, res);
       }
       try {
         body = raw.length ? parseJsonBody(raw) : undefined;
       } catch {
         return sendError(res, 'BAD_REQUEST', 'Request body is not valid JSON', 400);
       }
+    } else if (context.expectsContinue) {
+      res.writeContinue();
     }
     // An anonymous document over its token limit is refused before Apollo parses and validates it.
     const query = req.method === 'POST' ? (body as { query?: unknown } | undefined)?.query : url.searchParams.get('query');
     const { limits: callerLimits, who } = limitsOf(viewer);
     if (typeof query === 'string' && query.length > callerLimits.maxTokens && hasMoreTokensThan(query, callerLimits.maxTokens)) {
       const error = new QueryTooComplexError({ limit: 'tokens', max: callerLimits.maxTokens }, who);
-      const { http: _http, ...extensions } = error.extensions;
-      return sendJson(res, 400, { errors: [{ message: error.message, extensions }] });
+      context.record.errorCodes.push(ErrorCode.QUERY_TOO_COMPLEX);
+      return sendError(res, ErrorCode.QUERY_TOO_COMPLEX, error.message, 400, { limit: 'tokens', max: callerLimits.maxTokens });
     }
     const headers = new HeaderMap();
     for (const [key, value] of Object.entries(req.headers)) {
       if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
     }
     const httpGraphQLRequest: HTTPGraphQLRequest = { method: req.method!.toUpperCase(), headers, search: url.search, body };
-    const result = await apollo.executeHTTPGraphQLRequest({ httpGraphQLRequest, context: async () => buildContext(services, req, viewer) });
+    const result = await apollo.executeHTTPGraphQLRequest({
+      httpGraphQLRequest,
+      context: async () =>
+        buildContext(services, viewer, { requestId: context.requestId, log: context.log, record: context.record, metrics }),
+    });
     const outHeaders: Record<string, string> = {};
     for (const [key, value] of result.headers) outHeaders[key] = value;
     if (result.body.kind === 'complete') {
-      const maxBytes = limitsOf(viewer).limits.maxResponseBytes;
+      const maxBytes = callerLimits.maxResponseBytes;
       // (string length <= UTF-8 bytes <= 3 x length: the exact count only when it is close.)
       if (
         result.body.string === RESPONSE_TOO_LARGE_MARK ||
         (result.body.string.length * 3 > maxBytes && Buffer.byteLength(result.body.string) > maxBytes)
       ) {
+        context.record.errorCodes = [ErrorCode.RESPONSE_TOO_LARGE];
         return sendError(
           res,
           ErrorCode.RESPONSE_TOO_LARGE,
-          `Response larger than ${maxBytes} bytes (the limit for ${viewer.role === 'PUBLIC' ? 'anonymous' : 'authenticated'} callers): ask for fewer or smaller pages (README, "Limits")`,
+          `Response larger than ${maxBytes} bytes (the limit for ${who} callers): ask for fewer or smaller pages (README, "Limits")`,
           400,
           { max: maxBytes },
         );
@@ -269,23 +370,81 @@ export async function startHub(dataSource: DataSource, opts: HubOptions): Promis
     }
   };
 
-  const server = http.createServer((req, res) => {
+  /** GET /metrics: a METRICS_TOKEN bearer, or an AGENCY key (never public). */
+  const handleMetrics = async (req: http.IncomingMessage, res: http.ServerResponse) => {
+    const token = bearerOf(req.headers.authorization);
+    const byToken = !!opts.metricsToken && token !== null && sameSecret(token, opts.metricsToken);
+    if (!byToken) {
+      const viewer = await authenticate(req, res);
+      if (!viewer) return;
+      if (viewer.role === 'PUBLIC') {
+        return sendError(
+          res,
+          ErrorCode.UNAUTHENTICATED,
+          'Metrics need the METRICS_TOKEN or an AGENCY key',
+          401,
+          {},
+          { 'www-authenticate': 'Bearer' },
+        );
+      }
+      if (viewer.role !== 'AGENCY') return sendError(res, ErrorCode.FORBIDDEN, 'Metrics need the METRICS_TOKEN or an AGENCY key', 403);
+    }
+    const text = await metrics.registry.metrics();
+    res.writeHead(200, { 'content-type': metrics.registry.contentType, 'cache-control': 'no-store' });
+    res.end(text);
+  };
+
+  /** Ready: not shutting down, the database answers, and no migration is pending. */
+  const handleReady = async (res: http.ServerResponse) => {
+    const problems: string[] = [];
+    if (shuttingDown) problems.push('shutting down');
+    else {
+      try {
+        await dataSource.query('SELECT 1');
+        if (await dataSource.showMigrations()) problems.push('migrations pending');
+      } catch (err) {
+        problems.push('database unreachable');
+        logger.warn({ err, requestId: requestIds.get(res) }, 'Readiness check: database unreachable');
+      }
+    }
+    sendJson(res, problems.length ? 503 : 200, problems.length ? { status: 'unavailable', problems } : { status: 'ok' });
+  };
+
+  const handle = (req: http.IncomingMessage, res: http.ServerResponse, expectsContinue: boolean) => {
+    const started = process.hrtime.bigint();
+    const requestId = requestIdFrom(req.headers['x-request-id']);
+    requestIds.set(res, requestId);
+    res.setHeader('x-request-id', requestId);
+    if (shuttingDown) res.setHeader('connection', 'close');
     const url = new URL(req.url ?? '/', 'http://localhost');
     const route = url.pathname;
+    const scope: RequestScope = {
+      requestId,
+      expectsContinue,
+      log: logger.child({ requestId }),
+      record: { route: routeLabel(route), operation: null, errorCodes: [] },
+    };
+    inFlight++;
+    res.once('close', () => {
+      inFlight--;
+      metrics.recordRequest(scope.record, Number(process.hrtime.bigint() - started) / 1e9, res.statusCode);
+    });
     const fail = (err: unknown) => {
-      console.error('[http]', err);
+      scope.log.error({ err, method: req.method, path: route }, `Unexpected error: ${err instanceof Error ? err.message : String(err)}`);
+      scope.record.errorCodes = [ErrorCode.INTERNAL_SERVER_ERROR];
       if (!res.headersSent) sendError(res, ErrorCode.INTERNAL_SERVER_ERROR, 'Internal server error', 500);
       else res.destroy();
     };
+    // Routes other than /graphql read no body: a client waiting for `100 Continue` gets it at once.
+    if (expectsContinue && route !== '/graphql') res.writeContinue();
     if (route === '/graphql') {
-      handleGraphQL(req, res, url).catch(fail);
-    } else if (route === '/health') {
+      handleGraphQL(req, res, url, scope).catch(fail);
+    } else if (route === '/health' || route === '/health/live') {
       sendJson(res, 200, { status: 'ok' });
+    } else if (route === '/health/ready') {
+      handleReady(res).catch(fail);
     } else if (route === '/metrics') {
-      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
-      res.end(
-        `# HELP passerelle_sql_statements_total SQL statements sent to the database.\n# TYPE passerelle_sql_statements_total counter\npasserelle_sql_statements_total ${sqlCounter(dataSource).count}\n`,
-      );
+      handleMetrics(req, res).catch(fail);
     } else if (route.startsWith('/reports/')) {
       // Report pages run the audience and hub queries: limited per client address like anonymous
       // GraphQL calls (a bucket of their own); their static assets are not.
@@ -304,7 +463,11 @@ export async function startHub(dataSource: DataSource, opts: HubOptions): Promis
     } else {
       sendJson(res, 404, { error: 'Not found: the GraphQL endpoint is /graphql' });
     }
-  });
+  };
+
+  const server = http.createServer((req, res) => handle(req, res, false));
+  // `Expect: 100-continue`: we answer `100 Continue` ourselves, once the body is known to fit.
+  server.on('checkContinue', (req, res) => handle(req, res, true));
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -315,12 +478,44 @@ export async function startHub(dataSource: DataSource, opts: HubOptions): Promis
     url: `http://localhost:${port}/graphql`,
     port,
     services,
-    close: async () => {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+    metrics,
+    close: async ({ graceMs = 0 } = {}) => {
+      shuttingDown = true;
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const deadline = Date.now() + graceMs;
+      while (inFlight > 0 && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 25));
+        server.closeIdleConnections();
+      }
+      if (inFlight > 0)
+        logger.warn({ inFlight }, `Shutdown: ${inFlight} requests still running after ${graceMs} ms, closing their connections`);
+      server.closeAllConnections();
+      await closed;
       await apollo.stop();
     },
   };
+}
+
+/** What the request handler knows of one request. */
+interface RequestScope {
+  requestId: string;
+  /** The client sent `Expect: 100-continue` and waits for it before sending its body. */
+  expectsContinue: boolean;
+  log: Logger;
+  record: RequestRecord;
+}
+
+function routeLabel(route: string): string {
+  if (route === '/graphql') return 'graphql';
+  if (route.startsWith('/reports/')) return 'reports';
+  if (route.startsWith('/health')) return 'health';
+  if (route === '/metrics') return 'metrics';
+  return 'other';
+}
+
+function sameSecret(given: string, expected: string): boolean {
+  const a = createHash('sha256').update(given).digest();
+  const b = createHash('sha256').update(expected).digest();
+  return timingSafeEqual(a, b);
 }

@@ -34,8 +34,22 @@ export function createJitExecutor(schema: GraphQLSchema): GatewayExecutor {
         ),
       };
     }
+    if (result.errors?.some((e) => !e.extensions)) return { ...result, errors: result.errors.map(withExtensions) };
     return result;
   };
+}
+
+/**
+ * graphql-jit leaves `extensions` undefined on errors whose original error has none (a driver
+ * error, a TypeError): Apollo's error formatting then throws on `extensions.code` and answers
+ * INTERNAL_SERVER_ERROR without calling formatError. Such errors get empty extensions, keeping
+ * their message, path, locations and original error (its stack is what the log needs).
+ */
+function withExtensions(error: GraphQLError): GraphQLError {
+  if (error.extensions) return error;
+  const fixed = new GraphQLError(error.message, { path: error.path, originalError: error.originalError ?? error, extensions: {} });
+  if (error.locations) Object.defineProperty(fixed, 'locations', { value: error.locations, enumerable: true });
+  return fixed;
 }
 
 /** A fixed-schema "gateway" whose only job is to hand Apollo Server the JIT executor. */

@@ -64,7 +64,14 @@ export interface TestHub {
 }
 
 /** Rate limits out of the way, unless a test sets its own. */
-const UNLIMITED = { publicPerSecond: 1e6, publicBurst: 1e6, keyPerSecond: 1e6, keyBurst: 1e6 };
+const UNLIMITED = {
+  publicPerSecond: 1e6,
+  publicBurst: 1e6,
+  keyPerSecond: 1e6,
+  keyBurst: 1e6,
+  authFailurePerSecond: 1e6,
+  authFailureBurst: 1e6,
+};
 
 /** Opens a fresh database (migrated) and serves the real HTTP hub on an ephemeral port. */
 export async function startTestHub(engine: Engine, label: string, options: Partial<HubOptions> = {}): Promise<TestHub> {
