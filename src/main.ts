@@ -41,6 +41,7 @@ async function main(): Promise<void> {
     );
     const [demoPartner] = await hub.services.partners.list();
     const keys = await hub.services.auth.rotateDemoKeys(demoPartner?.id ?? null);
+    hub.setDemoKeys({ ...keys, partnerName: demoPartner?.name ?? null });
     log.info(`Demo API keys (new at each start; the previous ones are revoked):`);
     log.info(`  AGENCY:  Authorization: Bearer ${keys.agencyKey}`);
     if (keys.partnerKey) log.info(`  PARTNER (${demoPartner.name}):  Authorization: Bearer ${keys.partnerKey}`);

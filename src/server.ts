@@ -12,6 +12,7 @@ import { buildContext, type GraphQLContext } from './context';
 import { ErrorCode, httpStatusFor, PasserelleError } from './errors';
 import { cvAccessLogPlugin } from './graphql/cv-access-log.plugin';
 import { errorLogPlugin, isClientErrorCode } from './graphql/error-log.plugin';
+import { GraphiqlPage, type DemoKeys } from './graphql/graphiql';
 import { jitGateway } from './graphql/jit-executor';
 import { hasMoreTokensThan, queryLimitsPlugin, QueryTooComplexError } from './graphql/query-limits';
 import { parseJsonBody } from './json-body';
@@ -81,6 +82,8 @@ export interface RunningHub {
    * closes it.
    */
   close(opts?: { graceMs?: number }): Promise<void>;
+  /** The demo keys GraphiQL offers as header examples (development). */
+  setDemoKeys(keys: DemoKeys | null): void;
 }
 
 export interface HubOptions {
@@ -239,6 +242,7 @@ export async function startHub(dataSource: DataSource, opts: HubOptions): Promis
   const authFailureLimiter = new TokenBucketLimiter(limits.authFailurePerSecond, limits.authFailureBurst);
   let shuttingDown = false;
   let inFlight = 0;
+  const graphiql = (opts.graphiql ?? !production) ? new GraphiqlPage('/graphql') : null;
 
   const clientAddress = (req: http.IncomingMessage): string => {
     const forwarded = req.headers['x-forwarded-for'];
@@ -437,7 +441,16 @@ export async function startHub(dataSource: DataSource, opts: HubOptions): Promis
     };
     // Routes other than /graphql read no body: a client waiting for `100 Continue` gets it at once.
     if (expectsContinue && route !== '/graphql') res.writeContinue();
-    if (route === '/graphql') {
+    if (route === '/graphql' && graphiql && req.method === 'GET' && !url.search && (req.headers.accept ?? '').includes('text/html')) {
+      // A browser opening the endpoint (development): GraphiQL. Its keys, if any, are the demo ones.
+      const html = graphiql.render();
+      res.writeHead(200, {
+        'content-type': 'text/html; charset=utf-8',
+        'content-length': String(Buffer.byteLength(html)),
+        'cache-control': 'no-store',
+      });
+      res.end(html);
+    } else if (route === '/graphql') {
       handleGraphQL(req, res, url, scope).catch(fail);
     } else if (route === '/health' || route === '/health/live') {
       sendJson(res, 200, { status: 'ok' });
@@ -479,6 +492,7 @@ export async function startHub(dataSource: DataSource, opts: HubOptions): Promis
     port,
     services,
     metrics,
+    setDemoKeys: (keys) => graphiql?.setDemoKeys(keys),
     close: async ({ graceMs = 0 } = {}) => {
       shuttingDown = true;
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
