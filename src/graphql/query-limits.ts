@@ -13,7 +13,9 @@ import {
   isInterfaceType,
   Kind,
   Lexer,
+  SchemaMetaFieldDef,
   Source,
+  TypeMetaFieldDef,
   TokenKind,
   type DirectiveNode,
   type DocumentNode,
@@ -58,12 +60,23 @@ const FIXED_COSTS: Record<string, number> = {
  * twice at each level would otherwise make a short document expand exponentially.
  */
 const MAX_FIELD_VISITS = 20_000;
+/**
+ * Introspection (answered from memory, off in production) has limits of its own, the same for
+ * every caller: the standard introspection query (graphql-js's getIntrospectionQuery, GraphiQL's)
+ * nests type references 15 deep and costs about 15,000 with lists counted as 10 items; a query
+ * nesting `fields { type { fields ...` grows tenfold a level.
+ */
+const MAX_INTROSPECTION_DEPTH = 20;
+const INTROSPECTION_LIST_SIZE = 10;
+const MAX_INTROSPECTION_COST = 100_000;
 
 export type QueryLimitName = 'tokens' | 'depth' | 'aliases' | 'directives' | 'cost' | 'fields';
 
 /** What an operation asks for (fragments expanded, @skip/@include applied to cost and depth). */
 export interface QueryMeasure {
   depth: number;
+  /** The introspection fields' own cost (lists count 10 items), limited apart. */
+  introspectionCost: number;
   aliases: number;
   directives: number;
   cost: number;
@@ -148,7 +161,7 @@ export function checkOperation(
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const definition of document.definitions)
     if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
-  const measure: QueryMeasure = { depth: 0, aliases: 0, directives: 0, cost: 0 };
+  const measure: QueryMeasure = { depth: 0, introspectionCost: 0, aliases: 0, directives: 0, cost: 0 };
   let visits = 0;
 
   const check = (limit: QueryLimitName, actual: number, max: number) => {
@@ -184,6 +197,7 @@ export function checkOperation(
     pageSize: number | null,
     multiplier: number,
     seen: string[],
+    introspection = false,
   ): number => {
     let cost = 0;
     for (const selection of selectionSet.selections) {
@@ -191,7 +205,7 @@ export function checkOperation(
       if (selection.kind === Kind.INLINE_FRAGMENT) {
         const typeCondition = selection.typeCondition ? schema.getType(selection.typeCondition.name.value) : type;
         if (typeCondition && isCompositeType(typeCondition))
-          cost += selectionCost(selection.selectionSet, typeCondition, depth, pageSize, multiplier, seen);
+          cost += selectionCost(selection.selectionSet, typeCondition, depth, pageSize, multiplier, seen, introspection);
         continue;
       }
       if (selection.kind === Kind.FRAGMENT_SPREAD) {
@@ -200,7 +214,15 @@ export function checkOperation(
         if (!fragment || seen.includes(fragment.name.value)) continue;
         const typeCondition = schema.getType(fragment.typeCondition.name.value);
         if (typeCondition && isCompositeType(typeCondition))
-          cost += selectionCost(fragment.selectionSet, typeCondition, depth, pageSize, multiplier, [...seen, fragment.name.value]);
+          cost += selectionCost(
+            fragment.selectionSet,
+            typeCondition,
+            depth,
+            pageSize,
+            multiplier,
+            [...seen, fragment.name.value],
+            introspection,
+          );
         continue;
       }
       visits++;
@@ -210,9 +232,33 @@ export function checkOperation(
         check('aliases', measure.aliases, limits.maxAliases);
       }
       const name = selection.name.value;
-      // Introspection is answered from memory (and is off in production): neither depth nor cost.
-      if (name.startsWith('__')) continue;
+      if (name === '__typename') continue;
       const fieldDepth = depth + 1;
+      if (introspection || name === '__schema' || name === '__type') {
+        // Introspection is answered from memory (and is off in production): no cost, and a depth
+        // limit of its own that lets the standard introspection query through (it nests type
+        // references deeply), but not a query nesting `fields { type { fields ...` at will.
+        check('depth', fieldDepth, MAX_INTROSPECTION_DEPTH);
+        const field =
+          name === '__schema'
+            ? SchemaMetaFieldDef
+            : name === '__type'
+              ? TypeMetaFieldDef
+              : isObjectType(type) || isInterfaceType(type)
+                ? type.getFields()[name]
+                : undefined;
+        const named = field && getNamedType(field.type);
+        if (!field || !selection.selectionSet || !named || !isCompositeType(named)) continue;
+        const items = isListType(getNullableType(field.type)) ? INTROSPECTION_LIST_SIZE : 1;
+        const subtree = items * (1 + selectionCost(selection.selectionSet, named, fieldDepth, null, 0, seen, true));
+        if (introspection)
+          cost += subtree; // (the introspection root adds it up)
+        else {
+          measure.introspectionCost += subtree;
+          check('cost', measure.introspectionCost, MAX_INTROSPECTION_COST);
+        }
+        continue;
+      }
       measure.depth = Math.max(measure.depth, fieldDepth);
       check('depth', measure.depth, limits.maxDepth);
       if (!isObjectType(type) && !isInterfaceType(type)) continue;

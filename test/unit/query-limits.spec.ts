@@ -1,4 +1,4 @@
-import { parse, type OperationDefinitionNode } from 'graphql';
+import { getIntrospectionQuery, parse, type OperationDefinitionNode } from 'graphql';
 import { DEFAULT_QUERY_LIMITS } from '../../src/config';
 import { checkOperation, COUNT_COST, countTokens } from '../../src/graphql/query-limits';
 import { buildSchema } from '../../src/schema';
@@ -90,6 +90,21 @@ describe('query cost', () => {
         { ...NO_LIMIT, maxCost: 10 },
       ).exceeded,
     ).toBeNull();
+  });
+
+  it('lets the standard introspection query through, not an introspection bomb', () => {
+    const standard = getIntrospectionQuery({
+      descriptions: true,
+      specifiedByUrl: true,
+      directiveIsRepeatable: true,
+      schemaDescription: true,
+      inputValueDeprecation: true,
+    });
+    expect(measure(standard, {}, DEFAULT_QUERY_LIMITS.anonymous).exceeded).toBeNull();
+    const bomb = '{ __schema { types { fields { type { fields { type { fields { type { fields { type { name } } } } } } } } } } }';
+    expect(measure(bomb, {}, DEFAULT_QUERY_LIMITS.anonymous).exceeded).toMatchObject({ limit: 'cost' });
+    const deep = `{ __type(name: "Offer") { ${'ofType { '.repeat(25)}name${' }'.repeat(25)} } }`;
+    expect(measure(deep, {}, DEFAULT_QUERY_LIMITS.anonymous).exceeded).toMatchObject({ limit: 'depth' });
   });
 
   it('stops on fragments that expand exponentially', () => {
