@@ -163,8 +163,8 @@ function sendJson(res: http.ServerResponse, status: number, body: unknown, heade
   res.end(text);
 }
 
-/** The request id of each response being answered (set first thing, read by sendError). */
-const requestIds = new WeakMap<http.ServerResponse, string>();
+/** The request id and record of each response being answered (set first thing, read by sendError). */
+const scopes = new WeakMap<http.ServerResponse, { requestId: string; record: RequestRecord }>();
 
 function sendError(
   res: http.ServerResponse,
@@ -174,7 +174,9 @@ function sendError(
   extra: Record<string, unknown> = {},
   headers: Record<string, string> = {},
 ): void {
-  const requestId = requestIds.get(res);
+  const scope = scopes.get(res);
+  const requestId = scope?.requestId;
+  if (scope && code !== 'BAD_REQUEST') scope.record.errorCodes.push(code);
   sendJson(res, status, { errors: [{ message, extensions: { code, ...extra, ...(requestId ? { requestId } : {}) } }] }, headers);
 }
 
@@ -332,7 +334,6 @@ export async function startHub(dataSource: DataSource, opts: HubOptions): Promis
     const { limits: callerLimits, who } = limitsOf(viewer);
     if (typeof query === 'string' && query.length > callerLimits.maxTokens && hasMoreTokensThan(query, callerLimits.maxTokens)) {
       const error = new QueryTooComplexError({ limit: 'tokens', max: callerLimits.maxTokens }, who);
-      context.record.errorCodes.push(ErrorCode.QUERY_TOO_COMPLEX);
       return sendError(res, ErrorCode.QUERY_TOO_COMPLEX, error.message, 400, { limit: 'tokens', max: callerLimits.maxTokens });
     }
     const headers = new HeaderMap();
@@ -354,7 +355,7 @@ export async function startHub(dataSource: DataSource, opts: HubOptions): Promis
         result.body.string === RESPONSE_TOO_LARGE_MARK ||
         (result.body.string.length * 3 > maxBytes && Buffer.byteLength(result.body.string) > maxBytes)
       ) {
-        context.record.errorCodes = [ErrorCode.RESPONSE_TOO_LARGE];
+        context.record.errorCodes = [];
         return sendError(
           res,
           ErrorCode.RESPONSE_TOO_LARGE,
@@ -408,7 +409,7 @@ export async function startHub(dataSource: DataSource, opts: HubOptions): Promis
         if (await dataSource.showMigrations()) problems.push('migrations pending');
       } catch (err) {
         problems.push('database unreachable');
-        logger.warn({ err, requestId: requestIds.get(res) }, 'Readiness check: database unreachable');
+        logger.warn({ err, requestId: scopes.get(res)?.requestId }, 'Readiness check: database unreachable');
       }
     }
     sendJson(res, problems.length ? 503 : 200, problems.length ? { status: 'unavailable', problems } : { status: 'ok' });
@@ -417,7 +418,6 @@ export async function startHub(dataSource: DataSource, opts: HubOptions): Promis
   const handle = (req: http.IncomingMessage, res: http.ServerResponse, expectsContinue: boolean) => {
     const started = process.hrtime.bigint();
     const requestId = requestIdFrom(req.headers['x-request-id']);
-    requestIds.set(res, requestId);
     res.setHeader('x-request-id', requestId);
     if (shuttingDown) res.setHeader('connection', 'close');
     const url = new URL(req.url ?? '/', 'http://localhost');
@@ -428,6 +428,7 @@ export async function startHub(dataSource: DataSource, opts: HubOptions): Promis
       log: logger.child({ requestId }),
       record: { route: routeLabel(route), operation: null, errorCodes: [] },
     };
+    scopes.set(res, scope);
     inFlight++;
     res.once('close', () => {
       inFlight--;
@@ -435,9 +436,10 @@ export async function startHub(dataSource: DataSource, opts: HubOptions): Promis
     });
     const fail = (err: unknown) => {
       scope.log.error({ err, method: req.method, path: route }, `Unexpected error: ${err instanceof Error ? err.message : String(err)}`);
-      scope.record.errorCodes = [ErrorCode.INTERNAL_SERVER_ERROR];
-      if (!res.headersSent) sendError(res, ErrorCode.INTERNAL_SERVER_ERROR, 'Internal server error', 500);
-      else res.destroy();
+      scope.record.errorCodes = [];
+      if (!res.headersSent) return sendError(res, ErrorCode.INTERNAL_SERVER_ERROR, 'Internal server error', 500);
+      scope.record.errorCodes.push(ErrorCode.INTERNAL_SERVER_ERROR);
+      res.destroy();
     };
     // Routes other than /graphql read no body: a client waiting for `100 Continue` gets it at once.
     if (expectsContinue && route !== '/graphql') res.writeContinue();

@@ -245,6 +245,9 @@ describe.each(engines())('operating the hub on %s', (engine) => {
       expect(text).toMatch(/^passerelle_http_requests_total\{route="graphql",operation="Search",outcome="ok"\} 1$/m);
       expect(text).toMatch(/^passerelle_http_requests_total\{route="graphql",operation="Broken",outcome="BAD_USER_INPUT"\} 1$/m);
       expect(text).toMatch(/^passerelle_errors_total\{code="BAD_USER_INPUT"\} \d+$/m);
+      // Errors answered before GraphQL runs count too (here the 401 and 403 above).
+      expect(text).toMatch(/^passerelle_errors_total\{code="UNAUTHENTICATED"\} \d+$/m);
+      expect(text).toMatch(/^passerelle_http_requests_total\{route="metrics",operation="-",outcome="FORBIDDEN"\} 1$/m);
       expect(text).toMatch(/^passerelle_http_request_duration_seconds_bucket\{le="\+Inf",route="graphql",operation="Search"\} 1$/m);
       expect(text).toMatch(/^passerelle_offers_ingested_total\{outcome="created"\} 2$/m);
       expect(text).toMatch(/^process_resident_memory_bytes \d+/m);
