@@ -150,6 +150,21 @@ async function main(): Promise<void> {
     const started = Date.now();
     const deadline = started + SECONDS * 1000;
 
+    // The hub's memory every 10 s (RSS and V8 heap in use): growth that levels off is not a leak.
+    const memory: Array<{ second: number; rssMb: number; heapUsedMb: number }> = [];
+    const sampleMemory = async () => {
+      const [rss, heap] = await Promise.all([
+        readMetric(hub.base, 'process_resident_memory_bytes'),
+        readMetric(hub.base, 'nodejs_heap_size_used_bytes'),
+      ]);
+      memory.push({
+        second: Math.round((Date.now() - started) / 1000),
+        rssMb: Math.round(rss / 1024 / 1024),
+        heapUsedMb: Math.round(heap / 1024 / 1024),
+      });
+    };
+    const sampler = setInterval(() => void sampleMemory().catch(() => {}), 10_000);
+
     const killer = setInterval(() => {
       const ids = mysql(`SELECT id FROM information_schema.PROCESSLIST WHERE DB = '${db.database}'`).split('\n').filter(Boolean);
       kills.push(Date.now());
@@ -207,6 +222,8 @@ async function main(): Promise<void> {
     console.log(`Soak: ${SECONDS} s, ${CLIENTS} clients, MariaDB connections killed every ${KILL_SECONDS} s...`);
     await Promise.all(Array.from({ length: CLIENTS }, (_, i) => client(1000 + i)));
     clearInterval(killer);
+    clearInterval(sampler);
+    await sampleMemory();
     await new Promise((resolve) => setTimeout(resolve, 2_000));
     const rssEnd = await readMetric(hub.base, 'process_resident_memory_bytes');
     const restarted = hub.child.process.exitCode !== null || hub.child.process.pid !== hubPid;
@@ -267,6 +284,7 @@ async function main(): Promise<void> {
       rssStartMb: Math.round(rssStart / 1024 / 1024),
       rssEndMb: Math.round(rssEnd / 1024 / 1024),
       hubRestarted: restarted,
+      memory,
     };
     fs.writeFileSync(path.join(RESULTS_DIR, 'soak-latest.json'), JSON.stringify(report, null, 2) + '\n');
     console.log(JSON.stringify(report, null, 2));
