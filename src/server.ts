@@ -205,6 +205,7 @@ export async function startHub(dataSource: DataSource, opts: HubOptions): Promis
       ? { limits: queryLimits.anonymous, who: 'anonymous' as const }
       : { limits: queryLimits.authenticated, who: 'authenticated' as const };
   const production = process.env.NODE_ENV === 'production';
+  const suggestions = opts.fieldSuggestions ?? !production;
   const logger = opts.logger ?? createLogger(logLevelFromEnv(process.env));
   const metrics = new HubMetrics(dataSource);
   const services = createServices(dataSource, { adminKey: opts.adminKey });
@@ -216,7 +217,7 @@ export async function startHub(dataSource: DataSource, opts: HubOptions): Promis
     includeStacktraceInErrorResponses: false,
     // "Did you mean ...?" names fields and types: it would leak the schema that production's
     // disabled introspection hides.
-    hideSchemaDetailsFromClientErrors: !(opts.fieldSuggestions ?? !production),
+    hideSchemaDetailsFromClientErrors: !suggestions,
     // main.ts owns shutdown (HTTP server, then Apollo, then the database); Apollo's own signal
     // handlers raced it and left the process hanging on SIGTERM in production.
     stopOnTerminationSignals: false,
@@ -228,7 +229,7 @@ export async function startHub(dataSource: DataSource, opts: HubOptions): Promis
     plugins: [
       ApolloServerPluginCacheControlDisabled(),
       cvAccessLogPlugin(),
-      errorLogPlugin(),
+      errorLogPlugin({ hideSuggestions: !suggestions }),
       queryLimitsPlugin((context) => limitsOf(context.viewer)),
     ],
     // graphql-js's own token limit, checked while parsing (the larger class's: the anonymous one is

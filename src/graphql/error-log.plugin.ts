@@ -14,6 +14,9 @@ export const REQUEST_CODES = new Set([
   'OPERATION_RESOLUTION_FAILURE',
 ]);
 
+/** graphql-js's suggestion, appended to a message: ` Did you mean "a", "b", or "c"?`. */
+const SUGGESTION = / ?Did you mean [^?]*\?/g;
+
 /** A code the client can act on (ours, or a malformed request's); anything else is unexpected. */
 export function isClientErrorCode(code: unknown): boolean {
   return typeof code === 'string' && ((OUR_CODES.has(code) && code !== ErrorCode.INTERNAL_SERVER_ERROR) || REQUEST_CODES.has(code));
@@ -26,8 +29,10 @@ export function isClientErrorCode(code: unknown): boolean {
  * didEncounterErrors sees the errors before Apollo formats them: errors from graphql-jit, from
  * resolvers and from plugins alike, including those whose formatting fails (Apollo then answers
  * INTERNAL_SERVER_ERROR without calling formatError, which used to be the only place that logged).
+ * With `hideSuggestions`, "Did you mean ...?" is cut from every message: Apollo's own option does
+ * it for validation errors only, and a variable's value names input fields and enum values too.
  */
-export function errorLogPlugin(): ApolloServerPlugin<GraphQLContext> {
+export function errorLogPlugin(opts: { hideSuggestions: boolean }): ApolloServerPlugin<GraphQLContext> {
   return {
     async requestDidStart() {
       return {
@@ -46,7 +51,8 @@ export function errorLogPlugin(): ApolloServerPlugin<GraphQLContext> {
           const { requestId } = contextValue;
           response.body.singleResult.errors = response.body.singleResult.errors.map((e) => {
             contextValue.record.errorCodes.push(String(e.extensions?.code ?? ErrorCode.INTERNAL_SERVER_ERROR));
-            return { ...e, extensions: { ...e.extensions, requestId } };
+            const message = opts.hideSuggestions ? e.message.replace(SUGGESTION, '') : e.message;
+            return { ...e, message, extensions: { ...e.extensions, requestId } };
           });
         },
       };
