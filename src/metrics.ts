@@ -21,11 +21,25 @@ interface MysqlPoolInternals {
   _connectionQueue?: { length: number };
 }
 
+let processMetrics: Registry | null = null;
+
+/**
+ * The process's default metrics (memory, CPU, event-loop lag, GC), collected once per process
+ * whatever the number of hubs (each collector starts its own monitors).
+ */
+function processRegistry(): Registry {
+  if (!processMetrics) {
+    processMetrics = new Registry();
+    collectDefaultMetrics({ register: processMetrics });
+  }
+  return processMetrics;
+}
+
 /**
  * The hub's Prometheus metrics (prom-client), in a registry of its own per hub (tests run several
  * hubs in one process): requests by route, operation and outcome, their latency, errors by code,
- * offers ingested by outcome, SQL statements, the MariaDB pool's connections, and the process's
- * default metrics (memory, CPU, event-loop lag, GC).
+ * offers ingested by outcome, SQL statements and the MariaDB pool's connections; served with the
+ * process's default metrics.
  */
 export class HubMetrics {
   readonly registry = new Registry();
@@ -37,7 +51,6 @@ export class HubMetrics {
 
   constructor(dataSource: DataSource) {
     const registers = [this.registry];
-    collectDefaultMetrics({ register: this.registry });
     this.requests = new Counter({
       name: 'passerelle_http_requests_total',
       help: 'HTTP requests by route, GraphQL operation name and outcome (ok, or the first error code).',
@@ -86,6 +99,11 @@ export class HubMetrics {
         },
       });
     }
+  }
+
+  /** The Prometheus text of the process's metrics and this hub's. */
+  async text(): Promise<string> {
+    return `${await processRegistry().metrics()}\n${await this.registry.metrics()}`;
   }
 
   /** Records a finished request. */

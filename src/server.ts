@@ -395,7 +395,7 @@ export async function startHub(dataSource: DataSource, opts: HubOptions): Promis
       }
       if (viewer.role !== 'AGENCY') return sendError(res, ErrorCode.FORBIDDEN, 'Metrics need the METRICS_TOKEN or an AGENCY key', 403);
     }
-    const text = await metrics.registry.metrics();
+    const text = await metrics.text();
     res.writeHead(200, { 'content-type': metrics.registry.contentType, 'cache-control': 'no-store' });
     res.end(text);
   };
