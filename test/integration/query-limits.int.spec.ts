@@ -102,6 +102,19 @@ describe.each(engines())('query cost limits on %s', (engine) => {
     const byHash = await post({ extensions: persisted });
     expect(byHash.errors?.[0].extensions?.code).toBe('PERSISTED_QUERY_NOT_FOUND');
 
+    // A query a key may send, registered by its hash, is still measured against an anonymous caller's limits.
+    const keyQuery = '{ offers(first: 100) { edges { node { id partner { offers(first: 30) { edges { node { id } } } } } } } }';
+    const keyHash = { persistedQuery: { version: 1, sha256Hash: crypto.createHash('sha256').update(keyQuery).digest('hex') } };
+    const registered = await fetch(t.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${agencyKey}` },
+      body: JSON.stringify({ query: keyQuery, extensions: keyHash }),
+    });
+    expect(registered.status).toBe(200);
+    const before = t.sqlCount();
+    expectRefused(await post({ extensions: keyHash }), 'cost');
+    expect(t.sqlCount() - before).toBe(0);
+
     const classic = await startTestHub(engine, 'querylimitsjs', { executor: 'graphql-js' });
     try {
       const before = classic.sqlCount();
