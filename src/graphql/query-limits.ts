@@ -63,7 +63,7 @@ const MAX_FIELD_VISITS = 20_000;
 /**
  * Introspection (answered from memory, off in production) has limits of its own, the same for
  * every caller: the standard introspection query (graphql-js's getIntrospectionQuery, GraphiQL's)
- * nests type references 15 deep and costs about 15,000 with lists counted as 10 items; a query
+ * nests type references 15 deep and costs about 16,000 with lists counted as 10 items; a query
  * nesting `fields { type { fields ...` grows tenfold a level.
  */
 const MAX_INTROSPECTION_DEPTH = 20;
