@@ -433,7 +433,19 @@ export async function startHub(dataSource: DataSource, opts: HubOptions): Promis
     inFlight++;
     res.once('close', () => {
       inFlight--;
-      metrics.recordRequest(scope.record, Number(process.hrtime.bigint() - started) / 1e9, res.statusCode);
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      metrics.recordRequest(scope.record, seconds, res.statusCode);
+      // An access log line per request, at debug level (LOG_LEVEL=debug).
+      scope.log.debug(
+        {
+          method: req.method,
+          path: route,
+          status: res.statusCode,
+          ms: Math.round(seconds * 1000),
+          operation: scope.record.operation ?? undefined,
+        },
+        'request',
+      );
     });
     const fail = (err: unknown) => {
       scope.log.error({ err, method: req.method, path: route }, `Unexpected error: ${err instanceof Error ? err.message : String(err)}`);

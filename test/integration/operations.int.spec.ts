@@ -264,7 +264,7 @@ describe.each(engines())('operating the hub on %s', (engine) => {
       if (engine === 'mysql') expect(text).toMatch(/^passerelle_db_pool_connections\{state="open"\} \d+$/m);
     });
 
-    it('is live, and ready only with the migrations applied', async () => {
+    it('is live, and ready only with the database answering and the migrations applied', async () => {
       expect((await fetch(`${base()}/health`)).status).toBe(200);
       expect((await fetch(`${base()}/health/live`)).status).toBe(200);
       const ready = await fetch(`${base()}/health/ready`);
@@ -280,6 +280,15 @@ describe.each(engines())('operating the hub on %s', (engine) => {
         await t.dataSource.query('INSERT INTO migrations (id, timestamp, name) VALUES (?, ?, ?)', [last.id, last.timestamp, last.name]);
       }
       expect((await fetch(`${base()}/health/ready`)).status).toBe(200);
+      await t.dataSource.destroy();
+      try {
+        const down = await fetch(`${base()}/health/ready`);
+        expect(down.status).toBe(503);
+        expect(await down.json()).toEqual({ status: 'unavailable', problems: ['database unreachable'] });
+        expect((await fetch(`${base()}/health/live`)).status).toBe(200);
+      } finally {
+        await t.dataSource.initialize();
+      }
     });
   });
 
