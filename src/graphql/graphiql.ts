@@ -8,7 +8,7 @@ export interface DemoKeys {
 }
 
 const EXAMPLE_QUERY = `# Public offer search (no key needed). Ctrl-Enter runs it.
-{
+query PublicSearch {
   offers(first: 5, filter: { departmentCodes: ["74"] }) {
     totalCount
     edges { node { id title contractType partner { name } location { city } } }
@@ -40,12 +40,12 @@ export class GraphiqlPage {
       const keys = this.demoKeys;
       if (keys) {
         tabs.push({
-          query: `# As the agency (demo AGENCY key, new at each start)\n{ viewer { role } hubStats { activeOffers } }\n`,
+          query: `# As the agency: the demo AGENCY key (new at each start) is in Headers below\nquery AsAgency { viewer { role } hubStats { activeOffers } }\n`,
           headers: JSON.stringify({ Authorization: `Bearer ${keys.agencyKey}` }, null, 2),
         });
         if (keys.partnerKey) {
           tabs.push({
-            query: `# As ${keys.partnerName ?? 'a partner'} (demo PARTNER key)\n{ viewer { role partner { name } } }\n`,
+            query: `# As ${keys.partnerName ?? 'a partner'}: the demo PARTNER key is in Headers below\nquery AsPartner { viewer { role partner { name } } }\n`,
             headers: JSON.stringify({ Authorization: `Bearer ${keys.partnerKey}` }, null, 2),
           });
         }

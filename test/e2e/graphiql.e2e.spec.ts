@@ -73,29 +73,44 @@ describeWithChromium('GraphiQL in Chromium', () => {
     expect(response?.headers()['content-type']).toMatch(/text\/html/);
     await page.waitForSelector('.graphiql-query-editor .monaco-editor', { timeout: 60_000 });
 
-    // The second tab carries the demo AGENCY key in its headers.
-    const tabs = page.locator('.graphiql-tab');
-    expect(await tabs.count()).toBeGreaterThanOrEqual(2);
-    await tabs.nth(1).click();
-    await page.locator('.graphiql-editor-tool [aria-label], .graphiql-editor-tools button', { hasText: 'Headers' }).first().click();
-    await expect(page.locator('.graphiql-editor-tool').innerText()).resolves.toContain(agencyKey.slice(0, 12));
-    await tabs.nth(0).click();
+    // GraphiQL's tabs animate into place: a click lands once they have settled.
+    const selectTab = async (name: string) => {
+      const tab = page.locator('.graphiql-tab', { hasText: name });
+      for (let attempt = 0; attempt < 40 && !((await tab.getAttribute('class')) ?? '').includes('graphiql-tab-active'); attempt++) {
+        await tab.locator('.graphiql-tab-button').click();
+        await page.waitForTimeout(250);
+      }
+      expect(await tab.getAttribute('class')).toContain('graphiql-tab-active');
+    };
+    const responseText = async (expected: string) => {
+      await page.waitForFunction(
+        (text) =>
+          ((globalThis as any).document.querySelector('.graphiql-response')?.innerText ?? '').replace(/\u00a0/g, ' ').includes(text),
+        expected,
+        { timeout: 30_000 },
+      );
+      // (Monaco renders spaces as no-break spaces.)
+      return (await page.locator('.graphiql-response').innerText()).replace(/\u00a0/g, ' ');
+    };
+
+    // The AsAgency tab carries the demo AGENCY key in its headers, and running it is the agency.
+    await selectTab('AsAgency');
+    await page.locator('.graphiql-editor-tools button', { hasText: 'Headers' }).first().click();
+    expect(await page.locator('.graphiql-editor-tool').innerText()).toContain(agencyKey.slice(0, 14));
+    await page.locator('.graphiql-execute-button').click();
+    expect(await responseText('"role"')).toMatch(/"role":\s*"AGENCY"/);
+    await selectTab('PublicSearch');
 
     // Type a query in the editor and run it.
     const editor = page.locator('.graphiql-query-editor .monaco-editor').first();
     await editor.click();
     await page.keyboard.press('Control+A');
     await page.keyboard.press('Delete');
-    await page.keyboard.type('{ offers(first: 5) { totalCount edges { node { title } } } }');
+    await page.keyboard.type('query Typed { offers(first: 5) { totalCount edges { node { title } } } }');
+    // GraphiQL takes the operation's name from the editor after a debounce: run once it has it.
+    await page.locator('.graphiql-tab-active', { hasText: 'Typed' }).waitFor({ timeout: 30_000 });
     await page.locator('.graphiql-execute-button').click();
-    const result = page.locator('.graphiql-response');
-    await page.waitForFunction(
-      () => ((globalThis as any).document.querySelector('.graphiql-response')?.innerText ?? '').includes('totalCount'),
-      undefined,
-      { timeout: 30_000 },
-    );
-    // (Monaco renders spaces as no-break spaces.)
-    const text = (await result.innerText()).replace(/\u00a0/g, ' ');
+    const text = await responseText('totalCount');
     expect(text).toContain('Cuisinier de collectivité');
     expect(text).toContain('Plongeur en restauration');
     expect(text).toMatch(/"totalCount":\s*2/);
