@@ -1,5 +1,6 @@
 import http from 'node:http';
 import { freePort, startChild, waitUntilReady, type Child } from './children';
+import { BENCH_METRICS_TOKEN } from './verify';
 
 /** A GraphQL client of a hub that authenticates with an API key. */
 export interface GraphQLClient {
@@ -28,7 +29,12 @@ const UNLIMITED = '100000';
  * Starts `src/main.ts` as a production hub on a free loopback port against `databaseUrl`, with
  * `adminKey` as PASSERELLE_ADMIN_KEY, no demo seeding, rate limits raised, and waits for /health.
  */
-export async function startBenchHub(databaseUrl: string, adminKey: string, logFile: string, extraEnv: Record<string, string> = {}): Promise<BenchHub> {
+export async function startBenchHub(
+  databaseUrl: string,
+  adminKey: string,
+  logFile: string,
+  extraEnv: Record<string, string> = {},
+): Promise<BenchHub> {
   const port = await freePort();
   const child = startChild(
     'hub',
@@ -43,6 +49,7 @@ export async function startBenchHub(databaseUrl: string, adminKey: string, logFi
       RATE_LIMIT_KEY_BURST: UNLIMITED,
       RATE_LIMIT_PUBLIC_PER_SECOND: UNLIMITED,
       RATE_LIMIT_PUBLIC_BURST: UNLIMITED,
+      METRICS_TOKEN: BENCH_METRICS_TOKEN,
       ...extraEnv,
     },
     logFile,
@@ -73,7 +80,9 @@ export function graphqlClient(graphqlUrl: string): GraphQLClient {
       req.on('response', (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8'), reusedSocket: req.reusedSocket }));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8'), reusedSocket: req.reusedSocket }),
+        );
         res.on('error', reject);
       });
       req.end(body);
@@ -107,4 +116,3 @@ function isClosedConnection(err: unknown): boolean {
   const { code, reusedSocket } = err as { code?: string; reusedSocket?: boolean };
   return reusedSocket === true && (code === 'EPIPE' || code === 'ECONNRESET');
 }
-

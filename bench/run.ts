@@ -10,7 +10,7 @@ import { loadFixtures, type BenchFixtures } from './fixtures';
 import { runLoad, stopLoad, type LoadResult } from './load';
 import { judge, notesOf, problemsOf, toMarkdown, type BenchReport, type Machine, type ScenarioResult } from './report';
 import { hubScenarios, referenceScenario, type Scenario } from './scenarios';
-import { readSqlCounter, verifyScenario } from './verify';
+import { BENCH_METRICS_TOKEN, readSqlCounter, verifyScenario } from './verify';
 import { sizeBufferPool } from './mariadb';
 import { startPusher, type PushStats } from './pusher';
 import { getReferentials } from '../src/referentials/referential.service';
@@ -102,6 +102,7 @@ async function startHubChild(databaseUrl: string): Promise<Target> {
       RATE_LIMIT_KEY_PER_SECOND: UNLIMITED_RATE,
       RATE_LIMIT_KEY_BURST: UNLIMITED_RATE,
       PASSERELLE_ADMIN_KEY: ADMIN_KEY,
+      METRICS_TOKEN: BENCH_METRICS_TOKEN,
     },
     path.join(RESULTS_DIR, 'hub.log'),
   );
@@ -223,7 +224,9 @@ async function measure(target: Target, scenario: Scenario, ctx: MeasureContext):
     pushes = await pusher?.stop();
   }
   if (pushes)
-    log(`  pushes: ${pushes.pushes} of ${pushes.offersPerPush} offers, ${pushes.meanMs} ms on average, ${pushes.maxMs} ms at most, ${pushes.failures} failed`);
+    log(
+      `  pushes: ${pushes.pushes} of ${pushes.offersPerPush} offers, ${pushes.meanMs} ms on average, ${pushes.maxMs} ms at most, ${pushes.failures} failed`,
+    );
   const sqlPerRequest = sqlBefore !== null && sqlAfter !== null && result.completed > 0 ? (sqlAfter - sqlBefore) / result.completed : null;
   log(
     `  measured ${result.seconds} s: ${result.requestsPerSecond.toFixed(1)} req/s, p50 ${result.p50} ms, p90 ${result.p90} ms, p99 ${result.p99} ms, ` +
@@ -379,6 +382,9 @@ main()
 /** The candidate-search benchmark (bench/candidates.ts), run after the offer scenarios; its exit code. */
 function runCandidateBenchmark(): number {
   log('\nCandidate search benchmark (npm run bench:candidates)...');
-  const result = spawnSync(process.execPath, ['-r', '@swc-node/register', path.join(__dirname, 'candidates.ts')], { cwd: path.join(__dirname, '..'), stdio: 'inherit' });
+  const result = spawnSync(process.execPath, ['-r', '@swc-node/register', path.join(__dirname, 'candidates.ts')], {
+    cwd: path.join(__dirname, '..'),
+    stdio: 'inherit',
+  });
   return result.status ?? 1;
 }

@@ -20,9 +20,12 @@ interface OffersResponse {
   errors?: unknown[];
 }
 
+/** The METRICS_TOKEN the benchmarks give the hubs they start (/metrics is not public). */
+export const BENCH_METRICS_TOKEN = 'bench-metrics-token-not-a-secret';
+
 /** Reads passerelle_sql_statements_total from the hub's /metrics. */
 export async function readSqlCounter(metricsUrl: string): Promise<number> {
-  const res = await fetch(metricsUrl, { signal: AbortSignal.timeout(5_000) });
+  const res = await fetch(metricsUrl, { signal: AbortSignal.timeout(5_000), headers: { authorization: `Bearer ${BENCH_METRICS_TOKEN}` } });
   const match = /^passerelle_sql_statements_total (\d+)$/m.exec(await res.text());
   if (!match) throw new Error(`No passerelle_sql_statements_total in ${metricsUrl}`);
   return Number(match[1]);

@@ -36,6 +36,16 @@ export interface AppConfig {
   /** Log every SQL statement (TypeORM logging), for debugging. */
   logSql: boolean;
   limits: HttpLimits;
+  /** Query cost limits per caller class (README, "Limits"). */
+  queryLimits: QueryLimitsConfig;
+  /** Structured logs (pino): level, or 'silent'. */
+  logLevel: LogLevel;
+  /** Field suggestions ("Did you mean ...?") in validation errors: off in production. */
+  fieldSuggestions: boolean;
+  /** Bearer token for GET /metrics (an AGENCY key is accepted too); null: AGENCY keys only. */
+  metricsToken: string | null;
+  /** GraphiQL at GET /graphql for browsers (default: on unless NODE_ENV=production). */
+  graphiql: boolean;
   /**
    * Schema introspection (`__schema`, `__type`) for internal tools and client codegen:
    * GRAPHQL_INTROSPECTION, default on unless NODE_ENV=production.
@@ -89,6 +99,44 @@ export function parseCorsOrigins(value: string | undefined, nodeEnv: string): Co
   return policy;
 }
 
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/** What one GraphQL operation may ask for, checked before any resolver runs. */
+export interface QueryLimits {
+  /** Lexical tokens of the document (graphql-js's own parse `maxTokens`). */
+  maxTokens: number;
+  /** Nesting of fields (a root field is depth 1); introspection fields are not counted. */
+  maxDepth: number;
+  /** Aliased fields in the operation, fragments expanded. */
+  maxAliases: number;
+  /** Directive uses (@skip, @include, ...), fragments expanded. */
+  maxDirectives: number;
+  /** Estimated cost (src/graphql/query-limits.ts): page sizes multiply, counts cost their SQL. */
+  maxCost: number;
+  /** Bytes of JSON in one response; past it the response is refused (RESPONSE_TOO_LARGE). */
+  maxResponseBytes: number;
+}
+
+export interface QueryLimitsConfig {
+  /** Anonymous (PUBLIC) callers. */
+  anonymous: QueryLimits;
+  /** Callers with an API key (PARTNER, AGENCY). */
+  authenticated: QueryLimits;
+}
+
+export const DEFAULT_QUERY_LIMITS: QueryLimitsConfig = {
+  anonymous: { maxTokens: 2_000, maxDepth: 10, maxAliases: 30, maxDirectives: 20, maxCost: 5_000, maxResponseBytes: 16 * 1024 * 1024 },
+  authenticated: {
+    maxTokens: 20_000,
+    maxDepth: 15,
+    maxAliases: 200,
+    maxDirectives: 100,
+    maxCost: 50_000,
+    maxResponseBytes: 128 * 1024 * 1024,
+  },
+};
+
 /** Abuse limits of the HTTP endpoint (README, "Limits"). */
 export interface HttpLimits {
   /** Token bucket per client address for anonymous (PUBLIC) requests. */
@@ -100,6 +148,12 @@ export interface HttpLimits {
   /** Request body limits: anonymous queries, and authenticated calls (ingestion). */
   publicBodyBytes: number;
   authenticatedBodyBytes: number;
+  /**
+   * Failed authentications (unknown, malformed or revoked keys) per client address: a bucket
+   * checked before the key is looked up, so guessing keys ends in 429s, not SQL lookups.
+   */
+  authFailurePerSecond: number;
+  authFailureBurst: number;
   /** Take the client address from X-Forwarded-For (behind a trusted reverse proxy). */
   trustProxy: boolean;
   /**
@@ -130,6 +184,8 @@ export const DEFAULT_LIMITS: HttpLimits = {
   keyBurst: 40,
   publicBodyBytes: 256 * 1024,
   authenticatedBodyBytes: 64 * 1024 * 1024,
+  authFailurePerSecond: 0.5,
+  authFailureBurst: 20,
   trustProxy: false,
   requestTimeoutMs: 8_000,
 };
@@ -235,6 +291,11 @@ function parsePort(value: string | undefined): number {
   return port;
 }
 
+function metricsToken(value: string): string {
+  if (value.length < 16 || /\s/.test(value)) throw new Error('METRICS_TOKEN must be at least 16 characters, without spaces');
+  return value;
+}
+
 function parseBool(value: string | undefined, fallback: boolean): boolean {
   if (value === undefined || value === '') return fallback;
   if (/^(1|true|yes|on)$/i.test(value)) return true;
@@ -249,6 +310,30 @@ export function boolFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: bool
   } catch {
     throw new Error(`${name} must be true or false, got "${env[name]}"`);
   }
+}
+
+function queryLimitsFromEnv(env: NodeJS.ProcessEnv, who: 'ANONYMOUS' | 'KEY', defaults: QueryLimits): QueryLimits {
+  const setting = (name: string, fallback: number) => numberFromEnv(env, `QUERY_${name}_${who}`, fallback, { min: 1, integer: true });
+  return {
+    maxTokens: setting('MAX_TOKENS', defaults.maxTokens),
+    maxDepth: setting('MAX_DEPTH', defaults.maxDepth),
+    maxAliases: setting('MAX_ALIASES', defaults.maxAliases),
+    maxDirectives: setting('MAX_DIRECTIVES', defaults.maxDirectives),
+    maxCost: setting('MAX_COST', defaults.maxCost),
+    maxResponseBytes: setting('MAX_RESPONSE_BYTES', defaults.maxResponseBytes),
+  };
+}
+
+/** LOG_LEVEL: pino's levels or `silent`; default `info` (`silent` under NODE_ENV=test). */
+export function logLevelFromEnv(env: NodeJS.ProcessEnv): LogLevel {
+  return parseLogLevel(env.LOG_LEVEL, env.NODE_ENV || 'development');
+}
+
+function parseLogLevel(value: string | undefined, nodeEnv: string): LogLevel {
+  if (value === undefined || value === '') return nodeEnv === 'test' ? 'silent' : 'info';
+  if (!(LOG_LEVELS as readonly string[]).includes(value))
+    throw new Error(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got ${value}`);
+  return value as LogLevel;
 }
 
 /** Reads the configuration from environment variables (documented in the README). */
@@ -279,10 +364,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       keyBurst: positiveNumber(env, 'RATE_LIMIT_KEY_BURST', DEFAULT_LIMITS.keyBurst),
       publicBodyBytes: positiveNumber(env, 'MAX_BODY_BYTES_PUBLIC', DEFAULT_LIMITS.publicBodyBytes),
       authenticatedBodyBytes: positiveNumber(env, 'MAX_BODY_BYTES_AUTHENTICATED', DEFAULT_LIMITS.authenticatedBodyBytes),
+      authFailurePerSecond: positiveNumber(env, 'RATE_LIMIT_AUTH_FAILURE_PER_SECOND', DEFAULT_LIMITS.authFailurePerSecond),
+      authFailureBurst: positiveNumber(env, 'RATE_LIMIT_AUTH_FAILURE_BURST', DEFAULT_LIMITS.authFailureBurst),
       trustProxy: parseBool(env.TRUST_PROXY, false),
       requestTimeoutMs: numberFromEnv(env, 'REQUEST_TIMEOUT_MS', DEFAULT_LIMITS.requestTimeoutMs, { min: 0, integer: true, unit: 'ms' }),
     },
     introspection: boolFromEnv(env, 'GRAPHQL_INTROSPECTION', nodeEnv !== 'production'),
     cors: parseCorsOrigins(env.CORS_ORIGINS, nodeEnv),
+    queryLimits: {
+      anonymous: queryLimitsFromEnv(env, 'ANONYMOUS', DEFAULT_QUERY_LIMITS.anonymous),
+      authenticated: queryLimitsFromEnv(env, 'KEY', DEFAULT_QUERY_LIMITS.authenticated),
+    },
+    logLevel: parseLogLevel(env.LOG_LEVEL, nodeEnv),
+    fieldSuggestions: parseBool(env.GRAPHQL_FIELD_SUGGESTIONS, nodeEnv !== 'production'),
+    metricsToken: env.METRICS_TOKEN ? metricsToken(env.METRICS_TOKEN) : null,
+    graphiql: parseBool(env.GRAPHIQL, nodeEnv !== 'production'),
   };
 }

@@ -1,13 +1,19 @@
-import { randomUUID } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
 import { PUBLIC_VIEWER, type Viewer } from './auth/viewer';
 import { createLoaders, type Loaders } from './loaders';
+import { createLogger, requestIdFrom, type Logger } from './logger';
+import type { HubMetrics, RequestRecord } from './metrics';
 import type { Services } from './services';
 import { CvAccessRecorder } from './services/cv-access-recorder';
 
 /** What every resolver receives: who calls, the services, this request's own loaders, its instant. */
 export interface GraphQLContext {
+  /** Echoed in the X-Request-Id header, in error extensions and in every log line of the request. */
   requestId: string;
+  /** The request's logger (carries requestId). */
+  log: Logger;
+  /** What the request did, for the metrics (operation, error codes); and the hub's metrics. */
+  record: RequestRecord;
+  metrics: HubMetrics | null;
   viewer: Viewer;
   /** One instant for the whole request: visibility (validThrough) is judged against it. */
   now: Date;
@@ -15,12 +21,30 @@ export interface GraphQLContext {
   loaders: Loaders;
   /** The CV reads of this request, written to the access log before the response leaves. */
   cvAccess: CvAccessRecorder;
+  /** The operation's estimated cost (src/graphql/query-limits.ts), once measured. */
+  queryCost?: number;
 }
 
+const SILENT = createLogger('silent');
+
 /** Builds the context of one request: fresh loaders, never shared with another request. */
-export function buildContext(services: Services, req?: IncomingMessage, viewer: Viewer = PUBLIC_VIEWER, now: Date = new Date()): GraphQLContext {
-  const header = req?.headers['x-request-id'];
-  const requestId = typeof header === 'string' && /^[\w-]{1,64}$/.test(header) ? header : randomUUID();
+export function buildContext(
+  services: Services,
+  viewer: Viewer = PUBLIC_VIEWER,
+  request: { requestId?: string; log?: Logger; record?: RequestRecord; metrics?: HubMetrics | null; now?: Date } = {},
+): GraphQLContext {
+  const now = request.now ?? new Date();
+  const requestId = request.requestId ?? requestIdFrom(undefined);
   const cvAccess = new CvAccessRecorder();
-  return { requestId, viewer, now, services, cvAccess, loaders: createLoaders(services, now, { viewer, cvAccess }) };
+  return {
+    requestId,
+    log: request.log ?? SILENT,
+    record: request.record ?? { route: 'graphql', operation: null, errorCodes: [] },
+    metrics: request.metrics ?? null,
+    viewer,
+    now,
+    services,
+    cvAccess,
+    loaders: createLoaders(services, now, { viewer, cvAccess }),
+  };
 }

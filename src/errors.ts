@@ -10,6 +10,10 @@ export enum ErrorCode {
   RATE_LIMITED = 'RATE_LIMITED',
   /** The database did not answer in time (or at all): nothing was answered, retry shortly. */
   SERVICE_UNAVAILABLE = 'SERVICE_UNAVAILABLE',
+  /** Over a depth, alias, directive, token or cost limit: refused before anything runs. */
+  QUERY_TOO_COMPLEX = 'QUERY_TOO_COMPLEX',
+  /** The response would be larger than the caller's ceiling: ask for less. */
+  RESPONSE_TOO_LARGE = 'RESPONSE_TOO_LARGE',
   INTERNAL_SERVER_ERROR = 'INTERNAL_SERVER_ERROR',
 }
 
@@ -34,6 +38,9 @@ export function httpStatusFor(code: ErrorCode): number {
       return 429;
     case ErrorCode.SERVICE_UNAVAILABLE:
       return 503;
+    case ErrorCode.QUERY_TOO_COMPLEX:
+    case ErrorCode.RESPONSE_TOO_LARGE:
+      return 400;
     case ErrorCode.INTERNAL_SERVER_ERROR:
       return 500;
     default:

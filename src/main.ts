@@ -3,6 +3,7 @@ import { loadConfig } from './config';
 import { openDatabase } from './db/data-source';
 import { seedDemoActivity } from './db/seed/demo-activity';
 import { DEMO_OFFER_COUNT, seedDatabase } from './db/seed/seed';
+import { createLogger } from './logger';
 import { startHub } from './server';
 import { indexIntervalMsFromEnv, maxLagSecondsFromEnv } from './services/offer-search-index';
 import { retentionIntervalMs } from './services/retention.service';
@@ -11,16 +12,28 @@ import { retentionIntervalMs } from './services/retention.service';
 const EXPIRY_INTERVAL_MS = 60_000;
 const AUDIENCE_FOLD_INTERVAL_MS = 60_000;
 
+/** In-flight requests get this long to finish on SIGTERM before their connections close. */
+const SHUTDOWN_GRACE_MS = 10_000;
+
 /** `npm start`: migrate, seed the demo data unless told not to, serve. */
 async function main(): Promise<void> {
   const config = loadConfig();
+  const log = createLogger(config.logLevel);
   const replicas = config.database.type === 'mysql' && config.database.replication ? ` with ${config.database.replication.replicas.length} read replica(s)` : '';
-  const where = config.database.type === 'sqlite' ? `SQLite ${config.database.path}` : `MySQL ${config.database.host}:${config.database.port}/${config.database.database}${replicas}`;
-  console.log(`Passerelle: opening ${where} (migrations run now)`);
+  const where =
+    config.database.type === 'sqlite'
+      ? `SQLite ${config.database.path}`
+      : `MySQL ${config.database.host}:${config.database.port}/${config.database.database}${replicas}`;
+  log.info(`Passerelle: opening ${where} (migrations run now)`);
   const dataSource = await openDatabase(config.database, { logSql: config.logSql, timeouts: config.databaseTimeouts });
   const hub = await startHub(dataSource, {
     port: config.port,
     limits: config.limits,
+    queryLimits: config.queryLimits,
+    logger: log,
+    fieldSuggestions: config.fieldSuggestions,
+    metricsToken: config.metricsToken,
+    graphiql: config.graphiql,
     introspection: config.introspection,
     cors: config.cors,
     readYourWritesMs: config.database.type === 'mysql' ? config.database.replication?.readYourWritesMs : undefined,
@@ -28,22 +41,27 @@ async function main(): Promise<void> {
   if (config.seedDemo) {
     const started = Date.now();
     const report = await seedDatabase(dataSource, { totalOffers: DEMO_OFFER_COUNT });
-    console.log(`Demo data: ${report.realOffers} real France Travail offers + ${report.generatedOffers} generated, ${report.partners} partners (${report.inserted} rows added, ${Date.now() - started} ms)`);
+    log.info(
+      `Demo data: ${report.realOffers} real France Travail offers + ${report.generatedOffers} generated, ${report.partners} partners (${report.inserted} rows added, ${Date.now() - started} ms)`,
+    );
     const activity = await seedDemoActivity(dataSource);
     if (activity.cvsCreated || activity.audienceEvents) {
-      console.log(`Demo activity: ${activity.cvsCreated} CVs of fictitious candidates, ${activity.consentsCreated} consents (${activity.consentPartners.join(', ')} and all partners), ${activity.audienceEvents} audience events over the last 30 days`);
+      log.info(
+        `Demo activity: ${activity.cvsCreated} CVs of fictitious candidates, ${activity.consentsCreated} consents (${activity.consentPartners.join(', ')} and all partners), ${activity.audienceEvents} audience events over the last 30 days`,
+      );
     }
     const [demoPartner] = await hub.services.partners.list();
     const keys = await hub.services.auth.rotateDemoKeys(demoPartner?.id ?? null);
-    console.log(`Demo API keys (new at each start; the previous ones are revoked):`);
-    console.log(`  AGENCY:  Authorization: Bearer ${keys.agencyKey}`);
-    if (keys.partnerKey) console.log(`  PARTNER (${demoPartner.name}):  Authorization: Bearer ${keys.partnerKey}`);
+    hub.setDemoKeys({ ...keys, partnerName: demoPartner?.name ?? null });
+    log.info(`Demo API keys (new at each start; the previous ones are revoked):`);
+    log.info(`  AGENCY:  Authorization: Bearer ${keys.agencyKey}`);
+    if (keys.partnerKey) log.info(`  PARTNER (${demoPartner.name}):  Authorization: Bearer ${keys.partnerKey}`);
   }
-  if (process.env.PASSERELLE_ADMIN_KEY) console.log('PASSERELLE_ADMIN_KEY is set: it is accepted as an AGENCY key.');
+  if (process.env.PASSERELLE_ADMIN_KEY) log.info('PASSERELLE_ADMIN_KEY is set: it is accepted as an AGENCY key.');
   const expire = () =>
     hub.services.ingestion.expireOffers().then(
-      (n) => n > 0 && console.log(`Expired ${n} offers past their validThrough`),
-      (err) => console.error('Expiry failed:', err),
+      (n) => n > 0 && log.info(`Expired ${n} offers past their validThrough`),
+      (err) => log.error({ err }, 'Expiry failed'),
     );
   await expire();
   const expiryTimer = setInterval(expire, EXPIRY_INTERVAL_MS);
@@ -51,37 +69,47 @@ async function main(): Promise<void> {
   // Candidate-data storage limits (consents, stale CVs, access log): every RETENTION_INTERVAL_MINUTES.
   const retain = () =>
     hub.services.retention.run().then(
-      (r) => (r.consentsExpired || r.cvsDeleted || r.accessLogRowsPurged) && console.log(`Retention: ${r.consentsExpired} consents expired, ${r.cvsDeleted} CVs deleted, ${r.accessLogRowsPurged} access-log rows purged`),
-      (err) => console.error('Retention failed:', err),
+      (r) =>
+        (r.consentsExpired || r.cvsDeleted || r.accessLogRowsPurged) &&
+        log.info(
+          `Retention: ${r.consentsExpired} consents expired, ${r.cvsDeleted} CVs deleted, ${r.accessLogRowsPurged} access-log rows purged`,
+        ),
+      (err) => log.error({ err }, 'Retention failed'),
     );
   await retain();
   const retentionTimer = setInterval(retain, retentionIntervalMs());
   retentionTimer.unref();
   // Audience: distinct-visitor sketch deltas folded into their sketches (reports merge them anyway).
-  const fold = () => hub.services.audience.foldSketchDeltas().catch((err) => console.error('Folding audience sketches failed:', err));
+  const fold = () => hub.services.audience.foldSketchDeltas().catch((err) => log.error({ err }, 'Folding audience sketches failed'));
   const foldTimer = setInterval(fold, AUDIENCE_FOLD_INTERVAL_MS);
   foldTimer.unref();
   // MariaDB keyword index: offers queued by the writes of any process, indexed in the background
   // (deferring to bulk loads for up to SEARCH_INDEX_MAX_LAG_SECONDS).
   const maxLagMs = maxLagSecondsFromEnv() * 1000;
   const indexKeywords = () =>
-    hub.services.keywordIndex.backgroundPass(maxLagMs).catch((err) => console.error('Keyword indexing failed (the queue keeps the offers; retried):', err));
+    hub.services.keywordIndex
+      .backgroundPass(maxLagMs)
+      .catch((err) => log.error({ err }, 'Keyword indexing failed (the queue keeps the offers; retried)'));
   void indexKeywords();
   const indexTimer = setInterval(indexKeywords, indexIntervalMsFromEnv());
   indexTimer.unref();
-  console.log(`Passerelle is listening on ${hub.url}`);
+  log.info(`Passerelle is listening on ${hub.url}`);
 
+  // SIGTERM: stop accepting, let the requests in flight finish (10 s at most: an ingestion batch
+  // commits or rolls back whole, in its transaction), then close the pool.
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    console.log(`${signal}: closing`);
+    log.info(`${signal}: closing (in-flight requests get ${SHUTDOWN_GRACE_MS / 1000} s)`);
     clearInterval(expiryTimer);
     clearInterval(retentionTimer);
     clearInterval(foldTimer);
     clearInterval(indexTimer);
-    await hub.close();
+    await hub.close({ graceMs: SHUTDOWN_GRACE_MS });
     await dataSource.destroy();
+    log.info('Closed');
+    log.flush();
     process.exit(0);
   };
   process.on('SIGINT', () => void stop('SIGINT'));

@@ -1,39 +1,54 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer, HeaderMap, type HTTPGraphQLRequest } from '@apollo/server';
-import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import type { GraphQLFormattedError } from 'graphql';
 import type { DataSource } from 'typeorm';
 import { TokenBucketLimiter } from './auth/rate-limiter';
 import type { Viewer } from './auth/viewer';
-import { DEFAULT_LIMITS, parseCorsOrigins, type CorsPolicy, type HttpLimits } from './config';
-import { createCorsHandler } from './http/cors';
+import {
+  DEFAULT_LIMITS,
+  DEFAULT_QUERY_LIMITS,
+  logLevelFromEnv,
+  parseCorsOrigins,
+  type CorsPolicy,
+  type HttpLimits,
+  type QueryLimits,
+  type QueryLimitsConfig,
+} from './config';
 import { buildContext, type GraphQLContext } from './context';
-import { hasReplicas, sqlCounter } from './db/data-source';
+import { hasReplicas } from './db/data-source';
 import { isDatabaseUnavailable } from './db/driver-errors';
 import { RecentWriters, withReadScope } from './db/read-routing';
 import { ErrorCode, httpStatusFor, PasserelleError, SERVICE_UNAVAILABLE_RETRY_AFTER_SECONDS, ServiceUnavailableError } from './errors';
 import { cvAccessLogPlugin } from './graphql/cv-access-log.plugin';
+import { errorLogPlugin, isClientErrorCode } from './graphql/error-log.plugin';
+import { GraphiqlPage, type DemoKeys } from './graphql/graphiql';
 import { jitGateway } from './graphql/jit-executor';
+import { hasMoreTokensThan, queryLimitsPlugin, QueryTooComplexError } from './graphql/query-limits';
 import { callerKeyOf, readRoutingPlugin } from './graphql/read-routing.plugin';
+import { createCorsHandler } from './http/cors';
 import { parseJsonBody } from './json-body';
+import { createLogger, requestIdFrom, type Logger } from './logger';
+import { HubMetrics, type RequestRecord } from './metrics';
 import { handleReportRequest } from './reports/report-pages';
 import { buildSchema } from './schema';
 import { createServices, type Services } from './services';
 
-const OUR_CODES = new Set<string>(Object.values(ErrorCode));
-/** Codes graphql-js / Apollo produce for malformed requests, passed through as they are. */
-const REQUEST_CODES = new Set(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_REQUEST', 'PERSISTED_QUERY_NOT_FOUND', 'PERSISTED_QUERY_NOT_SUPPORTED', 'OPERATION_RESOLUTION_FAILURE']);
+/** Validation messages that are really about a bad argument value: reported as BAD_USER_INPUT. */
+const BAD_VALUE_MESSAGE =
+  /does not exist in "[^"]+" enum|Expected value of type|cannot represent|Expected type|is not a valid|got invalid value/;
 const INTROSPECTION_OFF =
   'Introspection (__schema, __type) is off on this hub (the production default): start it with GRAPHQL_INTROSPECTION=true to allow it, or generate clients from the SDL in schema/*.graphql';
-/** Validation messages that are really about a bad argument value: reported as BAD_USER_INPUT. */
-const BAD_VALUE_MESSAGE = /does not exist in "[^"]+" enum|Expected value of type|cannot represent|Expected type|is not a valid|got invalid value/;
+/** graphql-js's parse refusing a document over `maxTokens`. */
+const TOO_MANY_TOKENS = /^Syntax Error: Document contains more tha[nt] (\d+) tokens/; // ("that": graphql 16's wording)
 
 /**
  * Keeps client-fixable errors as they are and turns anything unexpected into a bare
- * INTERNAL_SERVER_ERROR: no stack, no SQL. The detail goes to the log.
+ * INTERNAL_SERVER_ERROR: no stack, no SQL. The detail goes to the log (errorLogPlugin).
  */
-export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+export function formatError(formatted: GraphQLFormattedError, error?: unknown): GraphQLFormattedError {
   const code = String(formatted.extensions?.code ?? '');
   if (code === 'GRAPHQL_VALIDATION_FAILED' && /introspection is not allowed/i.test(formatted.message)) {
     // Apollo's own message says to change the source code: ours names the setting.
@@ -42,26 +57,60 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
   if (code === 'GRAPHQL_VALIDATION_FAILED' && BAD_VALUE_MESSAGE.test(formatted.message)) {
     return { ...formatted, extensions: { code: ErrorCode.BAD_USER_INPUT } };
   }
-  if ((OUR_CODES.has(code) && code !== ErrorCode.INTERNAL_SERVER_ERROR) || REQUEST_CODES.has(code)) {
+  const tokens = code === 'GRAPHQL_PARSE_FAILED' ? TOO_MANY_TOKENS.exec(formatted.message) : null;
+  if (tokens) {
+    const max = Number(tokens[1]);
+    return {
+      message: `Query too complex: more than ${max} tokens in the document (README, "Limits")`,
+      extensions: { code: ErrorCode.QUERY_TOO_COMPLEX, limit: 'tokens', max },
+    };
+  }
+  if (isClientErrorCode(code)) {
     const { stacktrace: _stack, ...extensions } = formatted.extensions ?? {};
     return { ...formatted, extensions };
   }
-  const original = (error as { originalError?: unknown })?.originalError ?? error;
+  const original = (error as { originalError?: unknown } | undefined)?.originalError ?? error;
   if (isDatabaseUnavailable(original)) {
     // A driver error that no service turned into a ServiceUnavailableError: still retriable.
     const { message, extensions } = new ServiceUnavailableError();
     const { http: _http, ...visible } = extensions;
     return { message, path: formatted.path, locations: formatted.locations, extensions: visible };
   }
-  console.error('[error]', formatted.path?.join('.') ?? '', original instanceof Error ? (original.stack ?? original.message) : original);
-  return { message: 'Internal server error', path: formatted.path, locations: formatted.locations, extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } };
+  // (Logged once, with its stack and the request id, by errorLogPlugin.)
+  return {
+    message: 'Internal server error',
+    path: formatted.path,
+    locations: formatted.locations,
+    extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR },
+  };
+}
+
+/** What stringifyResult answers when JSON.stringify cannot build the string at all. */
+const RESPONSE_TOO_LARGE_MARK = '{"errors":[{"message":"Response too large","extensions":{"code":"RESPONSE_TOO_LARGE"}}]}';
+
+/** Compact JSON; a result past V8's longest string becomes RESPONSE_TOO_LARGE instead of a crash. */
+function stringifyResult(value: unknown): string {
+  try {
+    return JSON.stringify(value);
+  } catch (err) {
+    if (err instanceof RangeError) return RESPONSE_TOO_LARGE_MARK;
+    throw err;
+  }
 }
 
 export interface RunningHub {
   url: string;
   port: number;
   services: Services;
-  close(): Promise<void>;
+  metrics: HubMetrics;
+  /**
+   * Stops accepting connections, lets the requests in flight finish for up to `graceMs` (default
+   * 0: closes every connection at once), then stops Apollo. The data source stays open: its owner
+   * closes it.
+   */
+  close(opts?: { graceMs?: number }): Promise<void>;
+  /** The demo keys GraphiQL offers as header examples (development). */
+  setDemoKeys(keys: DemoKeys | null): void;
 }
 
 export interface HubOptions {
@@ -72,6 +121,16 @@ export interface HubOptions {
   limits?: Partial<HttpLimits>;
   /** Accepted as an AGENCY key (PASSERELLE_ADMIN_KEY). */
   adminKey?: string;
+  /** Query cost limits (config.ts, DEFAULT_QUERY_LIMITS); each class's settings may be partial. */
+  queryLimits?: { anonymous?: Partial<QueryLimits>; authenticated?: Partial<QueryLimits> };
+  /** Structured log (default: pino on stdout at LOG_LEVEL, silent under NODE_ENV=test). */
+  logger?: Logger;
+  /** "Did you mean ...?" in validation errors (default: not in production). */
+  fieldSuggestions?: boolean;
+  /** Bearer token accepted on GET /metrics besides AGENCY keys (config METRICS_TOKEN). */
+  metricsToken?: string | null;
+  /** GraphiQL for browsers at GET /graphql (default: not in production). */
+  graphiql?: boolean;
   /**
    * The hub's clock: each request's instant (`ctx.now`: visibility, accepted audience window,
    * offer audience days) and the report pages' "now". Tests inject a fixed one; default: the system's.
@@ -85,35 +144,79 @@ export interface HubOptions {
   cors?: CorsPolicy;
 }
 
+/** How long a refused body is still read (and discarded) so the client gets to read the 413. */
+const LINGER_MS = 2_000;
+
+/**
+ * Reads a request body up to `limit` bytes; null when it is larger (declared or sent). Then the
+ * caller answers 413 and lingerClose discards what is still coming.
+ */
 function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer | null> {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers['content-length']);
     if (declared > limit) return resolve(null);
     const chunks: Buffer[] = [];
     let size = 0;
-    req.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer) => {
       size += chunk.length;
       if (size > limit) {
+        req.off('data', onData);
         resolve(null);
-        req.pause();
         return;
       }
       chunks.push(chunk);
-    });
+    };
+    req.on('data', onData);
     req.on('end', () => resolve(size > limit ? null : Buffer.concat(chunks)));
     req.on('error', reject);
   });
 }
 
+/**
+ * After an early answer (413) to a request whose body is still arriving: read and discard it for
+ * a while, then close. Closing at once makes the kernel reset the connection while the client is
+ * still sending, and curl or a browser then report the reset, never the 413.
+ */
+function lingerClose(req: http.IncomingMessage, res: http.ServerResponse): void {
+  const socket = req.socket;
+  const timer = setTimeout(() => socket.destroy(), LINGER_MS);
+  timer.unref();
+  req.on('data', () => {});
+  req.once('end', () => {
+    clearTimeout(timer);
+    // Everything read: closing now sends a FIN after the response, no reset.
+    if (res.writableFinished) socket.end();
+    else res.once('finish', () => socket.end());
+  });
+  req.resume();
+}
+
 function sendJson(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   if (res.headersSent) return; // already answered (the request's deadline passed)
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': String(Buffer.byteLength(text)), ...headers });
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': String(Buffer.byteLength(text)),
+    ...headers,
+  });
   res.end(text);
 }
 
-function sendError(res: http.ServerResponse, code: ErrorCode | 'BAD_REQUEST', message: string, status: number, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}): void {
-  sendJson(res, status, { errors: [{ message, extensions: { code, ...extra } }] }, headers);
+/** The request id and record of each response being answered (set first thing, read by sendError). */
+const scopes = new WeakMap<http.ServerResponse, { requestId: string; record: RequestRecord }>();
+
+function sendError(
+  res: http.ServerResponse,
+  code: ErrorCode | 'BAD_REQUEST',
+  message: string,
+  status: number,
+  extra: Record<string, unknown> = {},
+  headers: Record<string, string> = {},
+): void {
+  const scope = scopes.get(res);
+  const requestId = scope?.requestId;
+  if (scope && code !== 'BAD_REQUEST') scope.record.errorCodes.push(code);
+  sendJson(res, status, { errors: [{ message, extensions: { code, ...extra, ...(requestId ? { requestId } : {}) } }] }, headers);
 }
 
 /** A retriable 503 SERVICE_UNAVAILABLE with `Retry-After`, outside GraphQL's execution. */
@@ -137,98 +240,212 @@ function withinDeadline<T>(work: Promise<T>, ms: number, requestTimeoutMs: numbe
   return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
 }
 
+/** The Bearer token of an Authorization header, if any. */
+function bearerOf(authorization: string | undefined): string | null {
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
+  return match ? match[1] : null;
+}
+
 /**
  * Starts the hub's HTTP server on an open data source: GraphQL at /graphql (POST, and GET for
- * queries), /health, and /metrics (SQL statement counter, Prometheus text format). Before GraphQL
- * runs, each request is authenticated (a bad key is a 401, never a silent PUBLIC), rate-limited
- * per key or client address, and its body bounded by role.
+ * queries; GraphiQL for browsers in development), /health, /health/live, /health/ready, and
+ * /metrics (Prometheus, behind a token or an AGENCY key). Before GraphQL runs, each request is
+ * authenticated (a bad key is a 401, never a silent PUBLIC; failed attempts are rate-limited per
+ * client address before the key lookup), rate-limited per key or client address, and its body
+ * bounded by role (refused on its declared length before `100 Continue`).
  */
 export async function startHub(dataSource: DataSource, opts: HubOptions): Promise<RunningHub> {
   const limits: HttpLimits = { ...DEFAULT_LIMITS, ...opts.limits };
+  const queryLimits: QueryLimitsConfig = {
+    anonymous: { ...DEFAULT_QUERY_LIMITS.anonymous, ...opts.queryLimits?.anonymous },
+    authenticated: { ...DEFAULT_QUERY_LIMITS.authenticated, ...opts.queryLimits?.authenticated },
+  };
+  const limitsOf = (viewer: Viewer) =>
+    viewer.role === 'PUBLIC'
+      ? { limits: queryLimits.anonymous, who: 'anonymous' as const }
+      : { limits: queryLimits.authenticated, who: 'authenticated' as const };
+  const production = process.env.NODE_ENV === 'production';
+  const suggestions = opts.fieldSuggestions ?? !production;
+  const logger = opts.logger ?? createLogger(logLevelFromEnv(process.env));
+  const metrics = new HubMetrics(dataSource);
+  const parseMaxTokens = Math.max(queryLimits.anonymous.maxTokens, queryLimits.authenticated.maxTokens);
   const clock = opts.clock ?? (() => new Date());
   const services = createServices(dataSource, { adminKey: opts.adminKey });
   const replicated = hasReplicas(dataSource);
   const recentWriters = new RecentWriters(opts.readYourWritesMs ?? 5000);
-  const clientAddress = (req: http.IncomingMessage): string => {
-    const forwarded = req.headers['x-forwarded-for'];
-    if (limits.trustProxy && typeof forwarded === 'string') return forwarded.split(',')[0].trim();
-    return req.socket.remoteAddress ?? 'unknown';
-  };
   const addressOfContext = new WeakMap<GraphQLContext, string>();
   const callerOf = (context: GraphQLContext) => callerKeyOf(context, addressOfContext.get(context) ?? 'unknown');
   const schema = buildSchema();
   const apollo = new ApolloServer<GraphQLContext>({
     ...((opts.executor ?? 'jit') === 'jit' ? { gateway: jitGateway(schema) } : { schema }),
     formatError,
-    introspection: opts.introspection ?? process.env.NODE_ENV !== 'production',
+    logger,
+    introspection: opts.introspection ?? !production,
     includeStacktraceInErrorResponses: false,
+    // "Did you mean ...?" names fields and types: it would leak the schema that production's
+    // disabled introspection hides.
+    hideSchemaDetailsFromClientErrors: !suggestions,
     // main.ts owns shutdown (HTTP server, then Apollo, then the database); Apollo's own signal
     // handlers raced it and left the process hanging on SIGTERM in production.
     stopOnTerminationSignals: false,
     // The cache-control plugin wraps every resolver; we set no cache hints, so it is pure cost.
     // cvAccessLogPlugin: CV reads logged before the response leaves, and `Cache-Control: no-store`.
-    plugins: [ApolloServerPluginCacheControlDisabled(), cvAccessLogPlugin(), ...(replicated ? [readRoutingPlugin(recentWriters, callerOf)] : [])],
+    // errorLogPlugin: every unexpected error logged once with the request id, which every error carries.
+    // queryLimitsPlugin: depth, aliases, directives, tokens and cost per caller class, refused
+    // before execution (so before any resolver or SQL) on every path.
+    // Inline tracing (ftv1) is what Apollo turns on for a federation subgraph by default: a router
+    // asking for traces would make the hub time every resolver. Off: routers trace on their side.
+    plugins: [
+      ApolloServerPluginCacheControlDisabled(),
+      ApolloServerPluginInlineTraceDisabled(),
+      cvAccessLogPlugin(),
+      errorLogPlugin({ hideSuggestions: !suggestions }),
+      queryLimitsPlugin((context) => limitsOf(context.viewer)),
+      // With read replicas: a mutation reads from the primary, and so does its caller for a while.
+      ...(replicated ? [readRoutingPlugin(recentWriters, callerOf)] : []),
+    ],
+    // graphql-js's own token limit, checked while parsing (the larger class's: the anonymous one is
+    // checked before parsing, in handleGraphQL, and again from the parsed tokens by the plugin).
+    parseOptions: { maxTokens: parseMaxTokens },
     // Compact JSON: Apollo's default pretty-prints every response (JSON.stringify(value, null, 2)),
     // 7 % of the hub's CPU under the page benchmark and a third more bytes to send.
-    stringifyResult: (value) => JSON.stringify(value),
+    stringifyResult,
   });
   await apollo.start();
   const publicLimiter = new TokenBucketLimiter(limits.publicPerSecond, limits.publicBurst);
   const keyLimiter = new TokenBucketLimiter(limits.keyPerSecond, limits.keyBurst);
+  const authFailureLimiter = new TokenBucketLimiter(limits.authFailurePerSecond, limits.authFailureBurst);
+  let shuttingDown = false;
+  let inFlight = 0;
+  const graphiql = (opts.graphiql ?? !production) ? new GraphiqlPage('/graphql') : null;
   const handleCors = createCorsHandler(opts.cors ?? parseCorsOrigins(undefined, process.env.NODE_ENV || 'development'));
 
-  const handleGraphQL = async (req: http.IncomingMessage, res: http.ServerResponse, url: URL) => {
+  const clientAddress = (req: http.IncomingMessage): string => {
+    const forwarded = req.headers['x-forwarded-for'];
+    if (limits.trustProxy && typeof forwarded === 'string') return forwarded.split(',')[0].trim();
+    return req.socket.remoteAddress ?? 'unknown';
+  };
+  const rateLimited = (res: http.ServerResponse, retryAfterSeconds: number) =>
+    sendError(
+      res,
+      ErrorCode.RATE_LIMITED,
+      `Too many requests: retry in ${retryAfterSeconds} s`,
+      429,
+      { retryAfter: retryAfterSeconds },
+      { 'retry-after': String(retryAfterSeconds) },
+    );
+
+  /**
+   * The caller, or null when the response is already sent (401, or 429 for an address whose
+   * failed attempts emptied its bucket: checked before the key is looked up, so guessing keys
+   * costs no SQL once refused).
+   */
+  const authenticate = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<Viewer | null> => {
+    const authorization = req.headers.authorization;
+    const address = clientAddress(req);
+    if (authorization) {
+      const blocked = authFailureLimiter.peek(address);
+      if (!blocked.ok) {
+        rateLimited(res, blocked.retryAfterSeconds);
+        return null;
+      }
+    }
+    try {
+      return await withinDeadline(services.auth.authenticate(authorization), limits.requestTimeoutMs, limits.requestTimeoutMs);
+    } catch (err) {
+      // The database not answering is no failed attempt: a retriable 503.
+      if (err instanceof ServiceUnavailableError || isDatabaseUnavailable(err)) {
+        sendUnavailable(res, err instanceof ServiceUnavailableError ? err : new ServiceUnavailableError(undefined, err));
+        return null;
+      }
+      if (!(err instanceof PasserelleError)) throw err;
+      authFailureLimiter.take(address);
+      // (An expired key's 401 says so: reason EXPIRED, expiredAt.)
+      const { code: _code, ...details } = err.extensions;
+      sendError(res, err.code, err.message, httpStatusFor(err.code), details, { 'www-authenticate': 'Bearer' });
+      return null;
+    }
+  };
+
+  const handleGraphQL = async (req: http.IncomingMessage, res: http.ServerResponse, url: URL, context: RequestScope) => {
     // REQUEST_TIMEOUT_MS covers authentication and execution, not the upload of the body.
     const authStarted = Date.now();
-    let viewer: Viewer;
-    try {
-      viewer = await withinDeadline(services.auth.authenticate(req.headers.authorization), limits.requestTimeoutMs, limits.requestTimeoutMs);
-    } catch (err) {
-      if (err instanceof ServiceUnavailableError) return sendUnavailable(res, err);
-      if (isDatabaseUnavailable(err)) return sendUnavailable(res, new ServiceUnavailableError(undefined, err));
-      if (err instanceof PasserelleError) {
-        const { code: _code, ...details } = err.extensions;
-        return sendError(res, err.code, err.message, httpStatusFor(err.code), details, { 'www-authenticate': 'Bearer' });
-      }
-      throw err;
+    const viewer = await authenticate(req, res);
+    if (!viewer) {
+      if (context.expectsContinue) res.setHeader('connection', 'close');
+      return;
     }
-    const decision = viewer.role === 'PUBLIC' ? publicLimiter.take(clientAddress(req)) : keyLimiter.take(viewer.apiKeyId === null ? 'admin' : `key:${viewer.apiKeyId}`);
+    const decision =
+      viewer.role === 'PUBLIC'
+        ? publicLimiter.take(clientAddress(req))
+        : keyLimiter.take(viewer.apiKeyId === null ? 'admin' : `key:${viewer.apiKeyId}`);
     if (!decision.ok) {
-      return sendError(res, ErrorCode.RATE_LIMITED, `Too many requests: retry in ${decision.retryAfterSeconds} s`, 429, { retryAfter: decision.retryAfterSeconds }, { 'retry-after': String(decision.retryAfterSeconds) });
+      if (context.expectsContinue) res.setHeader('connection', 'close');
+      return rateLimited(res, decision.retryAfterSeconds);
     }
     let body: unknown = undefined;
     const bodyStarted = Date.now();
     if (req.method === 'POST') {
       const limit = viewer.role === 'PUBLIC' ? limits.publicBodyBytes : limits.authenticatedBodyBytes;
+      const tooLarge = () =>
+        sendError(
+          res,
+          'BAD_REQUEST',
+          `Request body over ${limit} bytes (the limit for ${viewer.role === 'PUBLIC' ? 'anonymous' : 'authenticated'} requests)`,
+          413,
+        );
+      if (Number(req.headers['content-length']) > limit && context.expectsContinue) {
+        // Refused on its declared length, before `100 Continue`: the client never sends it.
+        res.setHeader('connection', 'close');
+        return tooLarge();
+      }
+      if (context.expectsContinue) res.writeContinue();
       const raw = await readBody(req, limit);
       if (raw === null) {
-        res.setHeader('connection', 'close');
-        return sendError(res, 'BAD_REQUEST', `Request body over ${limit} bytes (the limit for ${viewer.role === 'PUBLIC' ? 'anonymous' : 'authenticated'} requests)`, 413);
+        tooLarge();
+        return lingerClose(req, res);
       }
       try {
         body = raw.length ? parseJsonBody(raw) : undefined;
       } catch {
         return sendError(res, 'BAD_REQUEST', 'Request body is not valid JSON', 400);
       }
+    } else if (context.expectsContinue) {
+      res.writeContinue();
     }
-    const bodyMs = Date.now() - bodyStarted;
+    // A document over its caller's (smaller) token limit is refused before Apollo parses and
+    // validates it; the larger limit is parse's own.
+    const query = req.method === 'POST' ? (body as { query?: unknown } | undefined)?.query : url.searchParams.get('query');
+    const { limits: callerLimits, who } = limitsOf(viewer);
+    if (
+      typeof query === 'string' &&
+      callerLimits.maxTokens < parseMaxTokens &&
+      query.length > callerLimits.maxTokens &&
+      hasMoreTokensThan(query, callerLimits.maxTokens)
+    ) {
+      const error = new QueryTooComplexError({ limit: 'tokens', max: callerLimits.maxTokens }, who);
+      return sendError(res, ErrorCode.QUERY_TOO_COMPLEX, error.message, 400, { limit: 'tokens', max: callerLimits.maxTokens });
+    }
     const headers = new HeaderMap();
     for (const [key, value] of Object.entries(req.headers)) {
       if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
     }
     const httpGraphQLRequest: HTTPGraphQLRequest = { method: req.method!.toUpperCase(), headers, search: url.search, body };
-    const context = async () => {
-      const ctx = buildContext(services, req, viewer, clock());
+    const bodyMs = Date.now() - bodyStarted;
+    const buildRequestContext = async () => {
+      const ctx = buildContext(services, viewer, { requestId: context.requestId, log: context.log, record: context.record, metrics, now: clock() });
       if (replicated) addressOfContext.set(ctx, clientAddress(req));
       return ctx;
     };
-    const execute = () => apollo.executeHTTPGraphQLRequest({ httpGraphQLRequest, context });
+    const execute = () => apollo.executeHTTPGraphQLRequest({ httpGraphQLRequest, context: buildRequestContext });
     let result: Awaited<ReturnType<typeof apollo.executeHTTPGraphQLRequest>>;
     try {
       const remainingMs = limits.requestTimeoutMs > 0 ? Math.max(1, limits.requestTimeoutMs - (Date.now() - authStarted - bodyMs)) : 0;
       // With read replicas, the request's reads go to a replica unless its caller wrote recently
       // (read-your-writes) or it is a mutation (readRoutingPlugin): src/db/read-routing.ts.
-      const running = replicated ? withReadScope({ replicaAllowed: !recentWriters.wroteRecently(callerKeyOf({ viewer }, clientAddress(req))) }, execute) : execute();
+      const running = replicated
+        ? withReadScope({ replicaAllowed: !recentWriters.wroteRecently(callerKeyOf({ viewer }, clientAddress(req))) }, execute)
+        : execute();
       result = await withinDeadline(running, remainingMs, limits.requestTimeoutMs);
     } catch (err) {
       if (err instanceof ServiceUnavailableError) return sendUnavailable(res, err);
@@ -238,6 +455,21 @@ export async function startHub(dataSource: DataSource, opts: HubOptions): Promis
     const outHeaders: Record<string, string> = {};
     for (const [key, value] of result.headers) outHeaders[key] = value;
     if (result.body.kind === 'complete') {
+      const maxBytes = callerLimits.maxResponseBytes;
+      // (string length <= UTF-8 bytes <= 3 x length: the exact count only when it is close.)
+      if (
+        result.body.string === RESPONSE_TOO_LARGE_MARK ||
+        (result.body.string.length * 3 > maxBytes && Buffer.byteLength(result.body.string) > maxBytes)
+      ) {
+        context.record.errorCodes = [];
+        return sendError(
+          res,
+          ErrorCode.RESPONSE_TOO_LARGE,
+          `Response larger than ${maxBytes} bytes (the limit for ${who} callers): ask for fewer or smaller pages (README, "Limits")`,
+          400,
+          { max: maxBytes },
+        );
+      }
       // A known length: one write, no chunked framing.
       outHeaders['content-length'] = String(Buffer.byteLength(result.body.string));
       res.writeHead(result.status ?? 200, outHeaders);
@@ -249,22 +481,104 @@ export async function startHub(dataSource: DataSource, opts: HubOptions): Promis
     }
   };
 
-  const server = http.createServer((req, res) => {
+  /** GET /metrics: a METRICS_TOKEN bearer, or an AGENCY key (never public). */
+  const handleMetrics = async (req: http.IncomingMessage, res: http.ServerResponse) => {
+    const token = bearerOf(req.headers.authorization);
+    const byToken = !!opts.metricsToken && token !== null && sameSecret(token, opts.metricsToken);
+    if (!byToken) {
+      const viewer = await authenticate(req, res);
+      if (!viewer) return;
+      if (viewer.role === 'PUBLIC') {
+        return sendError(
+          res,
+          ErrorCode.UNAUTHENTICATED,
+          'Metrics need the METRICS_TOKEN or an AGENCY key',
+          401,
+          {},
+          { 'www-authenticate': 'Bearer' },
+        );
+      }
+      if (viewer.role !== 'AGENCY') return sendError(res, ErrorCode.FORBIDDEN, 'Metrics need the METRICS_TOKEN or an AGENCY key', 403);
+    }
+    const text = await metrics.text();
+    res.writeHead(200, { 'content-type': metrics.registry.contentType, 'cache-control': 'no-store' });
+    res.end(text);
+  };
+
+  /** Ready: not shutting down, the database answers, and no migration is pending. */
+  const handleReady = async (res: http.ServerResponse) => {
+    const problems: string[] = [];
+    if (shuttingDown) problems.push('shutting down');
+    else {
+      try {
+        await dataSource.query('SELECT 1');
+        if (await dataSource.showMigrations()) problems.push('migrations pending');
+      } catch (err) {
+        problems.push('database unreachable');
+        logger.warn({ err, requestId: scopes.get(res)?.requestId }, 'Readiness check: database unreachable');
+      }
+    }
+    sendJson(res, problems.length ? 503 : 200, problems.length ? { status: 'unavailable', problems } : { status: 'ok' });
+  };
+
+  const handle = (req: http.IncomingMessage, res: http.ServerResponse, expectsContinue: boolean) => {
+    const started = process.hrtime.bigint();
+    const requestId = requestIdFrom(req.headers['x-request-id']);
+    res.setHeader('x-request-id', requestId);
+    if (shuttingDown) res.setHeader('connection', 'close');
     const url = new URL(req.url ?? '/', 'http://localhost');
     const route = url.pathname;
-    const fail = (err: unknown) => {
-      console.error('[http]', err);
-      if (!res.headersSent) sendError(res, ErrorCode.INTERNAL_SERVER_ERROR, 'Internal server error', 500);
-      else res.destroy();
+    const scope: RequestScope = {
+      requestId,
+      expectsContinue,
+      log: logger.child({ requestId }),
+      record: { route: routeLabel(route), operation: null, errorCodes: [] },
     };
-    if (route === '/graphql') {
+    scopes.set(res, scope);
+    inFlight++;
+    res.once('close', () => {
+      inFlight--;
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      metrics.recordRequest(scope.record, seconds, res.statusCode);
+      // An access log line per request, at debug level (LOG_LEVEL=debug).
+      scope.log.debug(
+        {
+          method: req.method,
+          path: route,
+          status: res.statusCode,
+          ms: Math.round(seconds * 1000),
+          operation: scope.record.operation ?? undefined,
+        },
+        'request',
+      );
+    });
+    const fail = (err: unknown) => {
+      scope.log.error({ err, method: req.method, path: route }, `Unexpected error: ${err instanceof Error ? err.message : String(err)}`);
+      scope.record.errorCodes = [];
+      if (!res.headersSent) return sendError(res, ErrorCode.INTERNAL_SERVER_ERROR, 'Internal server error', 500);
+      scope.record.errorCodes.push(ErrorCode.INTERNAL_SERVER_ERROR);
+      res.destroy();
+    };
+    // Routes other than /graphql read no body: a client waiting for `100 Continue` gets it at once.
+    if (expectsContinue && route !== '/graphql') res.writeContinue();
+    if (route === '/graphql' && graphiql && req.method === 'GET' && !url.search && (req.headers.accept ?? '').includes('text/html')) {
+      // A browser opening the endpoint (development): GraphiQL. Its keys, if any, are the demo ones.
+      const html = graphiql.render();
+      res.writeHead(200, {
+        'content-type': 'text/html; charset=utf-8',
+        'content-length': String(Buffer.byteLength(html)),
+        'cache-control': 'no-store',
+      });
+      res.end(html);
+    } else if (route === '/graphql') {
       if (handleCors(req, res)) return; // a preflight, answered
-      handleGraphQL(req, res, url).catch(fail);
-    } else if (route === '/health') {
+      handleGraphQL(req, res, url, scope).catch(fail);
+    } else if (route === '/health' || route === '/health/live') {
       sendJson(res, 200, { status: 'ok' });
+    } else if (route === '/health/ready') {
+      handleReady(res).catch(fail);
     } else if (route === '/metrics') {
-      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
-      res.end(`# HELP passerelle_sql_statements_total SQL statements sent to the database.\n# TYPE passerelle_sql_statements_total counter\npasserelle_sql_statements_total ${sqlCounter(dataSource).count}\n`);
+      handleMetrics(req, res).catch(fail);
     } else if (route.startsWith('/reports/')) {
       // Report pages run the audience and hub queries: limited per client address like anonymous
       // GraphQL calls (a bucket of their own); their static assets are not.
@@ -283,7 +597,11 @@ export async function startHub(dataSource: DataSource, opts: HubOptions): Promis
     } else {
       sendJson(res, 404, { error: 'Not found: the GraphQL endpoint is /graphql' });
     }
-  });
+  };
+
+  const server = http.createServer((req, res) => handle(req, res, false));
+  // `Expect: 100-continue`: we answer `100 Continue` ourselves, once the body is known to fit.
+  server.on('checkContinue', (req, res) => handle(req, res, true));
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -294,12 +612,45 @@ export async function startHub(dataSource: DataSource, opts: HubOptions): Promis
     url: `http://localhost:${port}/graphql`,
     port,
     services,
-    close: async () => {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+    metrics,
+    setDemoKeys: (keys) => graphiql?.setDemoKeys(keys),
+    close: async ({ graceMs = 0 } = {}) => {
+      shuttingDown = true;
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const deadline = Date.now() + graceMs;
+      while (inFlight > 0 && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 25));
+        server.closeIdleConnections();
+      }
+      if (inFlight > 0)
+        logger.warn({ inFlight }, `Shutdown: ${inFlight} requests still running after ${graceMs} ms, closing their connections`);
+      server.closeAllConnections();
+      await closed;
       await apollo.stop();
     },
   };
+}
+
+/** What the request handler knows of one request. */
+interface RequestScope {
+  requestId: string;
+  /** The client sent `Expect: 100-continue` and waits for it before sending its body. */
+  expectsContinue: boolean;
+  log: Logger;
+  record: RequestRecord;
+}
+
+function routeLabel(route: string): string {
+  if (route === '/graphql') return 'graphql';
+  if (route.startsWith('/reports/')) return 'reports';
+  if (route.startsWith('/health')) return 'health';
+  if (route === '/metrics') return 'metrics';
+  return 'other';
+}
+
+function sameSecret(given: string, expected: string): boolean {
+  const a = createHash('sha256').update(given).digest();
+  const b = createHash('sha256').update(expected).digest();
+  return timingSafeEqual(a, b);
 }

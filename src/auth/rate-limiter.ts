@@ -22,6 +22,14 @@ export class TokenBucketLimiter {
     if (!(perSecond > 0) || !(burst >= 1)) throw new Error('rate limit: perSecond > 0 and burst >= 1');
   }
 
+  /** Whether `key` has a token left, without taking it (a bucket only failures drain). */
+  peek(key: string): RateDecision {
+    const bucket = this.buckets.get(key);
+    if (!bucket) return { ok: true };
+    const tokens = Math.min(this.burst, bucket.tokens + ((this.clock() - bucket.updatedAt) / 1000) * this.perSecond);
+    return tokens >= 1 ? { ok: true } : { ok: false, retryAfterSeconds: Math.max(1, Math.ceil((1 - tokens) / this.perSecond)) };
+  }
+
   take(key: string): RateDecision {
     const now = this.clock();
     let bucket = this.buckets.get(key);

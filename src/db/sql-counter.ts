@@ -24,7 +24,9 @@ export class CountingLogger implements Logger {
     if (this.printQueries) console.log('[sql]', query);
   }
   logQueryError(error: string | Error, query: string, parameters?: unknown[]): void {
-    if (process.env.NODE_ENV === 'test') return; // tests provoke errors on purpose and assert on them
+    // The error reaches whoever sent the statement, which logs it once (a request with its id:
+    // errorLogPlugin). Printed here too only with LOG_SQL.
+    if (!this.printQueries) return;
     console.error('[sql error]', error instanceof Error ? error.message : error, query.slice(0, 500), parameters?.length ?? 0);
   }
   logQuerySlow(time: number, query: string): void {

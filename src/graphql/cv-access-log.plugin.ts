@@ -23,8 +23,19 @@ export function cvAccessLogPlugin(): ApolloServerPlugin<GraphQLContext> {
             await contextValue.services.candidates.flushAccessLog(entries, contextValue.requestId, contextValue.now);
             recorder.clear();
           } catch (err) {
-            console.error('[cv-access-log]', contextValue.requestId, err instanceof Error ? (err.stack ?? err.message) : err);
-            response.body = { kind: 'single', singleResult: { errors: [{ message: 'Internal server error', extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } }] } };
+            contextValue.log.error({ err }, 'Writing the CV access log failed: the response is withheld');
+            contextValue.record.errorCodes = [ErrorCode.INTERNAL_SERVER_ERROR];
+            response.body = {
+              kind: 'single',
+              singleResult: {
+                errors: [
+                  {
+                    message: 'Internal server error',
+                    extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR, requestId: contextValue.requestId },
+                  },
+                ],
+              },
+            };
             response.http.status = 500;
           }
         },

@@ -58,8 +58,9 @@ export function createJitExecutor(schema: GraphQLSchema): GatewayExecutor {
     // A driver error of a database not answering in time (a read made through TypeORM: API keys,
     // partners) is the client's retriable SERVICE_UNAVAILABLE, as the SQL executor's are.
     if (result.errors?.some((e) => isDatabaseUnavailable(e.originalError))) {
-      return { ...result, errors: result.errors.map((e) => (isDatabaseUnavailable(e.originalError) ? asUnavailable(e) : e)) };
+      return { ...result, errors: result.errors.map((e) => (isDatabaseUnavailable(e.originalError) ? asUnavailable(e) : withExtensions(e))) };
     }
+    if (result.errors?.some((e) => !e.extensions)) return { ...result, errors: result.errors.map(withExtensions) };
     return result;
   };
 }
@@ -99,6 +100,19 @@ export function variableErrors(
     });
   }
   return errors;
+}
+
+/**
+ * graphql-jit leaves `extensions` undefined on errors whose original error has none (a driver
+ * error, a TypeError): Apollo's error formatting then throws on `extensions.code` and answers
+ * INTERNAL_SERVER_ERROR without calling formatError. Such errors get empty extensions, keeping
+ * their message, path, locations and original error (its stack is what the log needs).
+ */
+function withExtensions(error: GraphQLError): GraphQLError {
+  if (error.extensions) return error;
+  const fixed = new GraphQLError(error.message, { path: error.path, originalError: error.originalError ?? error, extensions: {} });
+  if (error.locations) Object.defineProperty(fixed, 'locations', { value: error.locations, enumerable: true });
+  return fixed;
 }
 
 /** A fixed-schema "gateway" whose only job is to hand Apollo Server the JIT executor. */

@@ -66,13 +66,26 @@ function sharedOf(dataSource: DataSource): SharedVersion {
 export function offerStockChanged(dataSource: DataSource): Promise<void> {
   versions.set(dataSource, offerStockVersion(dataSource) + 1);
   if (!dataSource.isInitialized) return Promise.resolve();
-  return dataSource.query('UPDATE data_version SET version = version + 1 WHERE id = 1').then(
+  const bump = dataSource.query('UPDATE data_version SET version = version + 1 WHERE id = 1').then(
     () => undefined,
     (err: unknown) => {
       if (dataSource.isInitialized)
         console.error('Could not bump the shared stock version (data_version):', err instanceof Error ? err.message : err);
     },
   );
+  let pending = pendingBumps.get(dataSource);
+  if (!pending) pendingBumps.set(dataSource, (pending = new Set()));
+  pending.add(bump);
+  void bump.finally(() => pending.delete(bump));
+  return bump;
+}
+
+/** Bumps of the shared version still in flight, per data source (the entity subscriber does not await its own). */
+const pendingBumps = new WeakMap<DataSource, Set<Promise<void>>>();
+
+/** Resolves once every bump of the shared version started so far has ended (tests that count SQL statements). */
+export async function offerStockSettled(dataSource: DataSource): Promise<void> {
+  while (pendingBumps.get(dataSource)?.size) await Promise.all([...pendingBumps.get(dataSource)!]);
 }
 
 /**

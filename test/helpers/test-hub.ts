@@ -7,6 +7,7 @@ import type { DataSource } from 'typeorm';
 import type { DatabaseConfig, DatabaseTimeouts } from '../../src/config';
 import { dropMysqlDatabase, openDatabase, sqlCounter } from '../../src/db/data-source';
 import { startHub, type HubOptions, type RunningHub } from '../../src/server';
+import { offerStockSettled } from '../../src/services/offer-stock';
 
 export type Engine = 'sqlite' | 'mysql';
 
@@ -82,8 +83,10 @@ export interface TestHub {
   gql<T = any>(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<GraphQLResponse<T>>;
   /** The same with `Authorization: Bearer <key>`. */
   as(key: string): <T = any>(query: string, variables?: Record<string, unknown>) => Promise<GraphQLResponse<T>>;
-  /** SQL statements sent so far (to measure one request: take the difference). */
+  /** SQL statements sent so far (to measure one request: take the difference, after settle()). */
   sqlCount(): number;
+  /** Waits for the statements earlier writes left running in the background (the shared stock version's bumps). */
+  settle(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -92,7 +95,15 @@ export interface TestHub {
  * default, so that a suite's big batches never depend on how loaded the machine is (the stall tests
  * set their own).
  */
-const UNLIMITED = { publicPerSecond: 1e6, publicBurst: 1e6, keyPerSecond: 1e6, keyBurst: 1e6, requestTimeoutMs: 120_000 };
+const UNLIMITED = {
+  publicPerSecond: 1e6,
+  publicBurst: 1e6,
+  keyPerSecond: 1e6,
+  keyBurst: 1e6,
+  authFailurePerSecond: 1e6,
+  authFailureBurst: 1e6,
+  requestTimeoutMs: 120_000,
+};
 
 /** Opens a fresh database (migrated) and serves the real HTTP hub on an ephemeral port. */
 export type TestHubOptions = Partial<HubOptions> & { databaseTimeouts?: Partial<DatabaseTimeouts> };
@@ -126,6 +137,7 @@ export async function startTestHubOn(config: DatabaseConfig, options: TestHubOpt
       return (query, variables) => testHub.gql(query, variables, { authorization: `Bearer ${key}` });
     },
     sqlCount: () => sqlCounter(dataSource).count,
+    settle: () => offerStockSettled(dataSource),
     async close() {
       await hub.close();
       await dataSource.destroy();

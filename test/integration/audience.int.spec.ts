@@ -172,6 +172,7 @@ describe.each(RUNS)('audience collection and reports on %s, today being %s', (en
       // Batched: asking for the audience of a whole page costs one more statement, whatever its size.
       const PAGE = (withAudience: boolean) => `{ offers(first: 50) { edges { node { id ${withAudience ? 'audience { views }' : ''} } } } }`;
       const statements = async (q: string) => {
+        await t.settle();
         const before = t.sqlCount();
         expectNoErrors(await as.agency(q));
         return t.sqlCount() - before;

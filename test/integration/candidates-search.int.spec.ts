@@ -158,6 +158,7 @@ describe.each(engines())('candidate search on %s', (engine) => {
       contact { name email phone } } } pageInfo { hasNextPage endCursor } } }`;
     await send(QUERY, { n: 1 }); // warm-up: the key's lastUsedAt write
     const measure = async (n: number) => {
+      await t.settle();
       const before = t.sqlCount();
       const res = await send(QUERY, { n });
       expectNoErrors(res);

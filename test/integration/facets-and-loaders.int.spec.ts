@@ -66,6 +66,8 @@ describe.each(engines())('facets, nodes and loaders on %s', (engine) => {
         .map(([value, count]) => ({ value, count }))
         .sort((a, b) => b.count - a.count || (a.value < b.value ? -1 : 1));
 
+    await t.settle();
+
     let before = t.sqlCount();
     const free = await t.gql(FACETS, { f: { departmentCodes: ['01'] } });
     expectNoErrors(free);
@@ -80,6 +82,7 @@ describe.each(engines())('facets, nodes and loaders on %s', (engine) => {
     );
 
     // romeCodes constrains the ROME facet's own dimension: it is counted without it, on its own.
+    await t.settle();
     before = t.sqlCount();
     const constrained = await t.gql(FACETS, { f: { departmentCodes: ['69'], romeCodes: ['G1602'] } });
     expectNoErrors(constrained);
@@ -110,6 +113,7 @@ describe.each(engines())('facets, nodes and loaders on %s', (engine) => {
 
   it('issues the same small number of SQL statements for 10 and for 100 offers with their partners', async () => {
     const measure = async (n: number) => {
+      await t.settle();
       const before = t.sqlCount();
       const res = await t.gql(NESTED, { n });
       expectNoErrors(res);
@@ -125,6 +129,7 @@ describe.each(engines())('facets, nodes and loaders on %s', (engine) => {
   });
 
   it('batches Partner.offers and their counts across partners', async () => {
+    await t.settle();
     const before = t.sqlCount();
     const res = await t.gql(`{ partners { name activeOfferCount offers(first: 3) { totalCount edges { node { title partner { name } } } } } }`);
     expectNoErrors(res);

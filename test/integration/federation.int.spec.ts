@@ -67,6 +67,7 @@ describe.each(engines())('the hub as a federation subgraph on %s', (engine) => {
     ];
     const query = `query($r: [_Any!]!) { _entities(representations: $r) { ... on Offer { id title } } }`;
     await t.gql(query, { r: representations.slice(0, 2) }); // warm-up (compiled query, caches)
+    await t.settle();
     const before = t.sqlCount();
     const res = await t.gql(query, { r: representations });
     expectNoErrors(res);

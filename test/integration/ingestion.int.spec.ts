@@ -67,9 +67,11 @@ describe.each(engines())('offer ingestion on %s', (engine) => {
     const perCall = 1000;
     const batch = (name: (i: number) => string) => ({ offers: Array.from({ length: perCall }, (_, i) => offerInput(name(i))) });
     expectNoErrors(await asPartner(UPSERT, batch((i) => `warm-${i}`))); // (the key's first use writes lastUsedAt)
+    await t.settle();
     let before = t.sqlCount();
     expectNoErrors(await asPartner(UPSERT, batch((i) => `solo-${i}`)));
     const statementsOfOneCall = t.sqlCount() - before;
+    await t.settle();
     before = t.sqlCount();
     const interleaved = await Promise.all(
       Array.from({ length: calls }, (_, c) => asPartner(UPSERT, batch((i) => `mix-${i * calls + c}`))),

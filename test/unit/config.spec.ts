@@ -1,4 +1,4 @@
-import { loadConfig, NO_CORS, parseCorsOrigins, parseDatabaseUrl, parseReplicaUrls } from '../../src/config';
+import { DEFAULT_QUERY_LIMITS, loadConfig, NO_CORS, parseCorsOrigins, parseDatabaseUrl, parseReplicaUrls } from '../../src/config';
 import { keywordCacheSecondsFromEnv } from '../../src/services/count-cache';
 import { indexIntervalMsFromEnv, maxLagSecondsFromEnv, syncBacklogFromEnv } from '../../src/services/offer-search-index';
 
@@ -132,5 +132,40 @@ describe('CORS_ORIGINS', () => {
     expect(() => parseCorsOrigins('ftp://files.example', 'production')).toThrow(/is not an origin/);
     expect(() => parseCorsOrigins('*,https://emploi.example.fr', 'production')).toThrow(/stands alone/);
     expect(() => loadConfig({ CORS_ORIGINS: 'nope' })).toThrow(/CORS_ORIGINS/);
+  });
+});
+
+describe('operations settings (issue 14)', () => {
+  it('have generous defaults, stricter for anonymous callers, and read overrides', () => {
+    const config = loadConfig({});
+    expect(config.queryLimits).toEqual(DEFAULT_QUERY_LIMITS);
+    for (const limit of ['maxTokens', 'maxDepth', 'maxAliases', 'maxDirectives', 'maxCost', 'maxResponseBytes'] as const) {
+      expect(config.queryLimits.anonymous[limit]).toBeLessThan(config.queryLimits.authenticated[limit]);
+    }
+    expect(loadConfig({ QUERY_MAX_COST_ANONYMOUS: '800', QUERY_MAX_DEPTH_KEY: '9' }).queryLimits).toMatchObject({
+      anonymous: { maxCost: 800 },
+      authenticated: { maxDepth: 9 },
+    });
+    expect(config.logLevel).toBe('info');
+    expect(loadConfig({ NODE_ENV: 'test' }).logLevel).toBe('silent');
+    expect(loadConfig({ LOG_LEVEL: 'debug' }).logLevel).toBe('debug');
+    expect(config.metricsToken).toBeNull();
+    expect(loadConfig({ METRICS_TOKEN: 'a-long-enough-token' }).metricsToken).toBe('a-long-enough-token');
+    expect(config.fieldSuggestions).toBe(true);
+    expect(config.graphiql).toBe(true);
+    const production = loadConfig({ NODE_ENV: 'production' });
+    expect(production.fieldSuggestions).toBe(false);
+    expect(production.graphiql).toBe(false);
+    expect(loadConfig({ NODE_ENV: 'production', GRAPHQL_FIELD_SUGGESTIONS: 'true' }).fieldSuggestions).toBe(true);
+    expect(config.limits).toMatchObject({ authFailurePerSecond: 0.5, authFailureBurst: 20 });
+  });
+
+  it('fail fast on bad values, naming the variable', () => {
+    expect(() => loadConfig({ QUERY_MAX_TOKENS_ANONYMOUS: '0' })).toThrow(/QUERY_MAX_TOKENS_ANONYMOUS/);
+    expect(() => loadConfig({ QUERY_MAX_COST_KEY: 'lots' })).toThrow(/QUERY_MAX_COST_KEY/);
+    expect(() => loadConfig({ QUERY_MAX_DEPTH_KEY: '2.5' })).toThrow(/QUERY_MAX_DEPTH_KEY/);
+    expect(() => loadConfig({ LOG_LEVEL: 'verbose' })).toThrow(/LOG_LEVEL/);
+    expect(() => loadConfig({ METRICS_TOKEN: 'short' })).toThrow(/METRICS_TOKEN/);
+    expect(() => loadConfig({ RATE_LIMIT_AUTH_FAILURE_BURST: '-3' })).toThrow(/RATE_LIMIT_AUTH_FAILURE_BURST/);
   });
 });
