@@ -27,6 +27,12 @@ export type DatabaseConfig =
   | ({ type: 'mysql'; database: string; replication?: ReplicationConfig } & MysqlEndpoint);
 
 export interface AppConfig {
+  /**
+   * Redis (REDIS_URL, e.g. redis://127.0.0.1:6379) for the state every hub process must share:
+   * rate-limit buckets and persisted queries; null: each process's memory (one process). Keys are
+   * under REDIS_PREFIX (default `passerelle:`).
+   */
+  redis: { url: string | null; prefix: string };
   port: number;
   nodeEnv: string;
   database: DatabaseConfig;
@@ -284,6 +290,25 @@ export function parseReplicaUrls(primary: DatabaseConfig, value: string | undefi
   };
 }
 
+/** REDIS_URL: a redis:// or rediss:// URL, or unset. */
+export function parseRedisUrl(value: string | undefined): string | null {
+  if (value === undefined || value.trim() === '') return null;
+  let url: URL;
+  try {
+    url = new URL(value.trim());
+  } catch {
+    throw new Error(`REDIS_URL is not a URL: ${value}`);
+  }
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') throw new Error(`REDIS_URL must be redis://host:port or rediss://..., got ${url.protocol}`);
+  return value.trim();
+}
+
+function parseRedisPrefix(value: string | undefined): string {
+  if (value === undefined || value === '') return 'passerelle:';
+  if (!/^[\w:.-]{1,64}$/.test(value)) throw new Error(`REDIS_PREFIX must be 1 to 64 letters, digits, _ : . or -, got "${value}"`);
+  return value;
+}
+
 function parsePort(value: string | undefined): number {
   if (value === undefined || value === '') return 4000;
   const port = Number(value);
@@ -379,5 +404,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     fieldSuggestions: parseBool(env.GRAPHQL_FIELD_SUGGESTIONS, nodeEnv !== 'production'),
     metricsToken: env.METRICS_TOKEN ? metricsToken(env.METRICS_TOKEN) : null,
     graphiql: parseBool(env.GRAPHIQL, nodeEnv !== 'production'),
+    redis: { url: parseRedisUrl(env.REDIS_URL), prefix: parseRedisPrefix(env.REDIS_PREFIX) },
   };
 }

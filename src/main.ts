@@ -5,6 +5,7 @@ import { seedDemoActivity } from './db/seed/demo-activity';
 import { DEMO_OFFER_COUNT, seedDatabase } from './db/seed/seed';
 import { createLogger } from './logger';
 import { startHub } from './server';
+import { openSharedState } from './shared-state/redis-shared-state';
 import { indexIntervalMsFromEnv, maxLagSecondsFromEnv } from './services/offer-search-index';
 import { retentionIntervalMs } from './services/retention.service';
 
@@ -25,6 +26,8 @@ async function main(): Promise<void> {
       ? `SQLite ${config.database.path}`
       : `MySQL ${config.database.host}:${config.database.port}/${config.database.database}${replicas}`;
   log.info(`Passerelle: opening ${where} (migrations run now)`);
+  const sharedState = await openSharedState(config.redis.url, config.redis.prefix);
+  if (config.redis.url) log.info(`Shared state (rate limits, persisted queries) in Redis at ${config.redis.url}`);
   const dataSource = await openDatabase(config.database, { logSql: config.logSql, timeouts: config.databaseTimeouts });
   const hub = await startHub(dataSource, {
     port: config.port,
@@ -37,6 +40,7 @@ async function main(): Promise<void> {
     introspection: config.introspection,
     cors: config.cors,
     readYourWritesMs: config.database.type === 'mysql' ? config.database.replication?.readYourWritesMs : undefined,
+    sharedState,
   });
   if (config.seedDemo) {
     const started = Date.now();
@@ -108,6 +112,7 @@ async function main(): Promise<void> {
     clearInterval(indexTimer);
     await hub.close({ graceMs: SHUTDOWN_GRACE_MS });
     await dataSource.destroy();
+    await sharedState.close();
     log.info('Closed');
     log.flush();
     process.exit(0);

@@ -3,9 +3,10 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer, HeaderMap, type HTTPGraphQLRequest } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
+import { PrefixingKeyValueCache } from '@apollo/utils.keyvaluecache';
 import type { GraphQLFormattedError } from 'graphql';
 import type { DataSource } from 'typeorm';
-import { TokenBucketLimiter } from './auth/rate-limiter';
+import { sharedRateLimiter, TokenBucketLimiter, type RateLimiter } from './auth/rate-limiter';
 import type { Viewer } from './auth/viewer';
 import {
   DEFAULT_LIMITS,
@@ -35,6 +36,7 @@ import { HubMetrics, type RequestRecord } from './metrics';
 import { handleReportRequest } from './reports/report-pages';
 import { buildSchema } from './schema';
 import { createServices, type Services } from './services';
+import type { SharedState } from './shared-state/shared-state';
 
 /** Validation messages that are really about a bad argument value: reported as BAD_USER_INPUT. */
 const BAD_VALUE_MESSAGE =
@@ -140,6 +142,11 @@ export interface HubOptions {
   readYourWritesMs?: number;
   /** Schema introspection (GRAPHQL_INTROSPECTION); default: on unless NODE_ENV=production. */
   introspection?: boolean;
+  /**
+   * State every hub process must agree on (REDIS_URL): rate-limit buckets and persisted queries.
+   * Default: this process's memory.
+   */
+  sharedState?: SharedState;
   /** Browser origins allowed on /graphql (CORS_ORIGINS); default: localhost in development, none in production. */
   cors?: CorsPolicy;
 }
@@ -281,6 +288,9 @@ export async function startHub(dataSource: DataSource, opts: HubOptions): Promis
     formatError,
     logger,
     introspection: opts.introspection ?? !production,
+    // Automatic persisted queries: in Redis when shared, so a hash registered through one process
+    // is found by every other (a day, refreshed by use); else Apollo's in-memory LRU.
+    ...(opts.sharedState?.kind === 'redis' ? { persistedQueries: { cache: new PrefixingKeyValueCache(opts.sharedState.cache, 'apq:'), ttl: 86_400 } } : {}),
     includeStacktraceInErrorResponses: false,
     // "Did you mean ...?" names fields and types: it would leak the schema that production's
     // disabled introspection hides.
@@ -312,9 +322,12 @@ export async function startHub(dataSource: DataSource, opts: HubOptions): Promis
     stringifyResult,
   });
   await apollo.start();
-  const publicLimiter = new TokenBucketLimiter(limits.publicPerSecond, limits.publicBurst);
-  const keyLimiter = new TokenBucketLimiter(limits.keyPerSecond, limits.keyBurst);
-  const authFailureLimiter = new TokenBucketLimiter(limits.authFailurePerSecond, limits.authFailureBurst);
+  // Rate limits: per process by default; shared by every hub process when they share Redis.
+  const limiter = (name: string, perSecond: number, burst: number): RateLimiter =>
+    opts.sharedState?.kind === 'redis' ? sharedRateLimiter(opts.sharedState, name, perSecond, burst) : new TokenBucketLimiter(perSecond, burst);
+  const publicLimiter = limiter('public', limits.publicPerSecond, limits.publicBurst);
+  const keyLimiter = limiter('key', limits.keyPerSecond, limits.keyBurst);
+  const authFailureLimiter = limiter('auth-failure', limits.authFailurePerSecond, limits.authFailureBurst);
   let shuttingDown = false;
   let inFlight = 0;
   const graphiql = (opts.graphiql ?? !production) ? new GraphiqlPage('/graphql') : null;
@@ -344,7 +357,7 @@ export async function startHub(dataSource: DataSource, opts: HubOptions): Promis
     const authorization = req.headers.authorization;
     const address = clientAddress(req);
     if (authorization) {
-      const blocked = authFailureLimiter.peek(address);
+      const blocked = await authFailureLimiter.peek(address);
       if (!blocked.ok) {
         rateLimited(res, blocked.retryAfterSeconds);
         return null;
@@ -359,7 +372,7 @@ export async function startHub(dataSource: DataSource, opts: HubOptions): Promis
         return null;
       }
       if (!(err instanceof PasserelleError)) throw err;
-      authFailureLimiter.take(address);
+      await authFailureLimiter.take(address);
       // (An expired key's 401 says so: reason EXPIRED, expiredAt.)
       const { code: _code, ...details } = err.extensions;
       sendError(res, err.code, err.message, httpStatusFor(err.code), details, { 'www-authenticate': 'Bearer' });
@@ -377,8 +390,8 @@ export async function startHub(dataSource: DataSource, opts: HubOptions): Promis
     }
     const decision =
       viewer.role === 'PUBLIC'
-        ? publicLimiter.take(clientAddress(req))
-        : keyLimiter.take(viewer.apiKeyId === null ? 'admin' : `key:${viewer.apiKeyId}`);
+        ? await publicLimiter.take(clientAddress(req))
+        : await keyLimiter.take(viewer.apiKeyId === null ? 'admin' : `key:${viewer.apiKeyId}`);
     if (!decision.ok) {
       if (context.expectsContinue) res.setHeader('connection', 'close');
       return rateLimited(res, decision.retryAfterSeconds);
@@ -582,15 +595,18 @@ export async function startHub(dataSource: DataSource, opts: HubOptions): Promis
     } else if (route.startsWith('/reports/')) {
       // Report pages run the audience and hub queries: limited per client address like anonymous
       // GraphQL calls (a bucket of their own); their static assets are not.
-      if (!route.startsWith('/reports/assets/')) {
-        const decision = publicLimiter.take(`reports:${clientAddress(req)}`);
-        if (!decision.ok) {
-          res.writeHead(429, { 'content-type': 'text/plain; charset=utf-8', 'retry-after': String(decision.retryAfterSeconds) });
-          res.end(`Too many requests: retry in ${decision.retryAfterSeconds} s\n`);
-          return;
+      const serveReport = async () => {
+        if (!route.startsWith('/reports/assets/')) {
+          const decision = await publicLimiter.take(`reports:${clientAddress(req)}`);
+          if (!decision.ok) {
+            res.writeHead(429, { 'content-type': 'text/plain; charset=utf-8', 'retry-after': String(decision.retryAfterSeconds) });
+            res.end(`Too many requests: retry in ${decision.retryAfterSeconds} s\n`);
+            return;
+          }
         }
-      }
-      handleReportRequest(req, res, url, services, clock()).catch(fail);
+        await handleReportRequest(req, res, url, services, clock());
+      };
+      serveReport().catch(fail);
     } else if (route === '/') {
       res.writeHead(302, { location: '/graphql' });
       res.end();

@@ -56,3 +56,23 @@ export class TokenBucketLimiter {
     for (const [key, bucket] of this.buckets) if (now - bucket.updatedAt > full) this.buckets.delete(key);
   }
 }
+
+/** A rate limiter as the HTTP layer uses it: in process memory, or shared by every hub process. */
+export interface RateLimiter {
+  take(key: string): RateDecision | Promise<RateDecision>;
+  peek(key: string): RateDecision | Promise<RateDecision>;
+}
+
+/** The token buckets of one limiter (`name`) in a SharedState: Redis when REDIS_URL is set. */
+export function sharedRateLimiter(
+  state: { takeToken(key: string, perSecond: number, burst: number): Promise<RateDecision>; peekToken(key: string, perSecond: number, burst: number): Promise<RateDecision> },
+  name: string,
+  perSecond: number,
+  burst: number,
+): RateLimiter {
+  if (!(perSecond > 0) || !(burst >= 1)) throw new Error('rate limit: perSecond > 0 and burst >= 1');
+  return {
+    take: (key) => state.takeToken(`${name}:${key}`, perSecond, burst),
+    peek: (key) => state.peekToken(`${name}:${key}`, perSecond, burst),
+  };
+}

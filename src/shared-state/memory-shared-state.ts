@@ -13,10 +13,18 @@ export class MemorySharedState implements SharedState {
   constructor(private readonly clock: () => number = Date.now) {}
 
   async takeToken(key: string, perSecond: number, burst: number): Promise<RateDecision> {
+    return this.limiter(perSecond, burst).take(key);
+  }
+
+  async peekToken(key: string, perSecond: number, burst: number): Promise<RateDecision> {
+    return this.limiter(perSecond, burst).peek(key);
+  }
+
+  private limiter(perSecond: number, burst: number): TokenBucketLimiter {
     const limiterKey = `${perSecond}/${burst}`;
     let limiter = this.limiters.get(limiterKey);
     if (!limiter) this.limiters.set(limiterKey, (limiter = new TokenBucketLimiter(perSecond, burst, this.clock)));
-    return limiter.take(key);
+    return limiter;
   }
 
   async version(name: string): Promise<number> {

@@ -27,6 +27,20 @@ if ok == 1 then return {1, 0} end
 return {0, math.ceil((1 - tokens) / rate * 1000)}
 `;
 
+/** The same bucket, looked at without taking a token: {1, 0} or {0, milliseconds until one}. */
+const PEEK_TOKEN = `
+local rate = tonumber(ARGV[1])
+local burst = tonumber(ARGV[2])
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local state = redis.call('HMGET', KEYS[1], 'tokens', 'at')
+local tokens = tonumber(state[1])
+if tokens == nil then return {1, 0} end
+tokens = math.min(burst, tokens + (now - tonumber(state[2])) / 1000 * rate)
+if tokens >= 1 then return {1, 0} end
+return {0, math.ceil((1 - tokens) / rate * 1000)}
+`;
+
 /** Deletes a lease only if the caller still holds it. */
 const RELEASE_LEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
 /** Takes a free lease, or renews one the caller holds. */
@@ -37,8 +51,13 @@ return 0`;
 
 interface LeaseCommands {
   takeToken(key: string, perSecond: number, burst: number): Promise<[number, number]>;
+  peekToken(key: string, perSecond: number, burst: number): Promise<[number, number]>;
   acquireLease(key: string, holder: string, ttlMs: number): Promise<number>;
   releaseLease(key: string, holder: string): Promise<number>;
+}
+
+function decision([ok, waitMs]: [number, number]): RateDecision {
+  return ok === 1 ? { ok: true } : { ok: false, retryAfterSeconds: Math.max(1, Math.ceil(Number(waitMs) / 1000)) };
 }
 
 /** Apollo's KeyValueCache on Redis strings (TTL in seconds, as Apollo passes it). */
@@ -78,6 +97,7 @@ export class RedisSharedState implements SharedState {
   ) {
     const redis = new Redis(url, { lazyConnect: false, enableOfflineQueue: true, maxRetriesPerRequest: 1, connectTimeout: 2000 });
     redis.defineCommand('takeToken', { numberOfKeys: 1, lua: TAKE_TOKEN });
+    redis.defineCommand('peekToken', { numberOfKeys: 1, lua: PEEK_TOKEN });
     redis.defineCommand('acquireLease', { numberOfKeys: 1, lua: ACQUIRE_LEASE });
     redis.defineCommand('releaseLease', { numberOfKeys: 1, lua: RELEASE_LEASE });
     redis.on('error', (err) => console.error('[redis]', err.message));
@@ -91,8 +111,15 @@ export class RedisSharedState implements SharedState {
   }
 
   async takeToken(key: string, perSecond: number, burst: number): Promise<RateDecision> {
-    const [ok, waitMs] = await this.redis.takeToken(`${this.prefix}bucket:${perSecond}/${burst}:${key}`, perSecond, burst);
-    return ok === 1 ? { ok: true } : { ok: false, retryAfterSeconds: Math.max(1, Math.ceil(Number(waitMs) / 1000)) };
+    return decision(await this.redis.takeToken(this.bucketKey(key, perSecond, burst), perSecond, burst));
+  }
+
+  async peekToken(key: string, perSecond: number, burst: number): Promise<RateDecision> {
+    return decision(await this.redis.peekToken(this.bucketKey(key, perSecond, burst), perSecond, burst));
+  }
+
+  private bucketKey(key: string, perSecond: number, burst: number): string {
+    return `${this.prefix}bucket:${perSecond}/${burst}:${key}`;
   }
 
   async version(name: string): Promise<number> {
@@ -118,7 +145,7 @@ export class RedisSharedState implements SharedState {
 }
 
 /** The SharedState the configuration asks for: Redis when REDIS_URL is set, else process memory. */
-export async function openSharedState(redisUrl: string | undefined, prefix?: string): Promise<SharedState> {
+export async function openSharedState(redisUrl: string | null | undefined, prefix?: string): Promise<SharedState> {
   if (!redisUrl) return new MemorySharedState();
   // One connection attempt, no retries: a wrong REDIS_URL stops the start-up with a clear message.
   const probe = new Redis(redisUrl, { lazyConnect: true, connectTimeout: 2000, maxRetriesPerRequest: 0, retryStrategy: () => null });

@@ -12,6 +12,8 @@ export interface SharedState {
   readonly kind: 'memory' | 'redis';
   /** Takes one token from `key`'s bucket (up to `burst` tokens, refilled at `perSecond`). */
   takeToken(key: string, perSecond: number, burst: number): Promise<RateDecision>;
+  /** Whether `key`'s bucket has a token, without taking it. */
+  peekToken(key: string, perSecond: number, burst: number): Promise<RateDecision>;
   /** A key-value cache with TTLs (Apollo's KeyValueCache: the persisted-query cache). */
   readonly cache: KeyValueCache<string>;
   /** The current value of a named version (0 when never bumped). */

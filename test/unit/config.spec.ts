@@ -1,4 +1,4 @@
-import { DEFAULT_QUERY_LIMITS, loadConfig, NO_CORS, parseCorsOrigins, parseDatabaseUrl, parseReplicaUrls } from '../../src/config';
+import { DEFAULT_QUERY_LIMITS, loadConfig, NO_CORS, parseCorsOrigins, parseDatabaseUrl, parseRedisUrl, parseReplicaUrls } from '../../src/config';
 import { keywordCacheSecondsFromEnv } from '../../src/services/count-cache';
 import { indexIntervalMsFromEnv, maxLagSecondsFromEnv, syncBacklogFromEnv } from '../../src/services/offer-search-index';
 
@@ -167,5 +167,16 @@ describe('operations settings (issue 14)', () => {
     expect(() => loadConfig({ LOG_LEVEL: 'verbose' })).toThrow(/LOG_LEVEL/);
     expect(() => loadConfig({ METRICS_TOKEN: 'short' })).toThrow(/METRICS_TOKEN/);
     expect(() => loadConfig({ RATE_LIMIT_AUTH_FAILURE_BURST: '-3' })).toThrow(/RATE_LIMIT_AUTH_FAILURE_BURST/);
+  });
+});
+
+describe('REDIS_URL', () => {
+  it('is off by default, reads redis:// URLs and a key prefix, and fails fast on anything else', () => {
+    expect(loadConfig({}).redis).toEqual({ url: null, prefix: 'passerelle:' });
+    expect(loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379', REDIS_PREFIX: 'staging:' }).redis).toEqual({ url: 'redis://127.0.0.1:6379', prefix: 'staging:' });
+    expect(parseRedisUrl('rediss://cache.example:6380')).toBe('rediss://cache.example:6380');
+    expect(() => parseRedisUrl('http://127.0.0.1:6379')).toThrow(/REDIS_URL must be redis:\/\//);
+    expect(() => parseRedisUrl('127.0.0.1:6379')).toThrow(/REDIS_URL/);
+    expect(() => loadConfig({ REDIS_PREFIX: 'bad prefix' })).toThrow(/REDIS_PREFIX/);
   });
 });
