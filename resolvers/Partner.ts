@@ -9,4 +9,9 @@ export const Partner: PartnerResolvers = {
     const { partnerId: _ignored, ...query } = buildOfferQuery(args);
     return ctx.loaders.offersByPartnerId.load({ partnerId: partner.id, query });
   },
+  syndication: (partner, _args, ctx) => {
+    const { viewer } = ctx;
+    const allowed = viewer.role === 'AGENCY' || (viewer.role === 'PARTNER' && viewer.partnerId === partner.id);
+    return allowed ? ctx.loaders.syndicationByPartnerId.load(partner.id) : null;
+  },
 };

@@ -1,10 +1,11 @@
 import 'reflect-metadata';
-import { loadConfig } from './config';
+import { loadConfig, numberFromEnv } from './config';
 import { openDatabase } from './db/data-source';
 import { DEMO_OFFER_COUNT, seedDatabase } from './db/seed/seed';
 import { startHub } from './server';
 import { indexIntervalMsFromEnv, maxLagSecondsFromEnv } from './services/offer-search-index';
 import { retentionIntervalMs } from './services/retention.service';
+import { compactionSettingsFromEnv } from './services/syndication-log';
 
 /** How often ACTIVE offers past validThrough are marked EXPIRED (public search hides them at once anyway). */
 const EXPIRY_INTERVAL_MS = 60_000;
@@ -57,6 +58,18 @@ async function main(): Promise<void> {
   void indexKeywords();
   const indexTimer = setInterval(indexKeywords, indexIntervalMsFromEnv());
   indexTimer.unref();
+  // Syndication: webhook deliveries (each run also sequences the change log), and log compaction.
+  const deliver = () => hub.services.syndicationDelivery.runOnce().catch((err) => console.error('Syndication webhook deliveries failed (retried):', err));
+  const deliveryTimer = setInterval(deliver, numberFromEnv(process.env, 'SYNDICATION_DELIVERY_INTERVAL_MS', 1_000, { min: 10, integer: true, unit: 'milliseconds' }));
+  deliveryTimer.unref();
+  const compaction = compactionSettingsFromEnv();
+  const compact = () =>
+    hub.services.syndication.log.compact(new Date(), compaction).then(
+      (r) => (r.superseded || r.purged) && console.log(`Syndication log: ${r.superseded} superseded and ${r.purged} expired changes compacted`),
+      (err) => console.error('Syndication log compaction failed:', err),
+    );
+  const compactTimer = setInterval(compact, compaction.intervalMs);
+  compactTimer.unref();
   console.log(`Passerelle is listening on ${hub.url}`);
 
   let stopping = false;
@@ -68,6 +81,8 @@ async function main(): Promise<void> {
     clearInterval(retentionTimer);
     clearInterval(foldTimer);
     clearInterval(indexTimer);
+    clearInterval(deliveryTimer);
+    clearInterval(compactTimer);
     await hub.close();
     await dataSource.destroy();
     process.exit(0);

@@ -16,6 +16,7 @@ import { parseJsonBody } from './json-body';
 import { handleReportRequest } from './reports/report-pages';
 import { buildSchema } from './schema';
 import { createServices, type Services } from './services';
+import type { WebhookUrlPolicy } from './services/syndication.service';
 
 const OUR_CODES = new Set<string>(Object.values(ErrorCode));
 /** Codes graphql-js / Apollo produce for malformed requests, passed through as they are. */
@@ -56,6 +57,8 @@ export interface HubOptions {
   limits?: Partial<HttpLimits>;
   /** Accepted as an AGENCY key (PASSERELLE_ADMIN_KEY). */
   adminKey?: string;
+  /** Which webhook URLs partners may register (default: SYNDICATION_WEBHOOK_ALLOW_LOOPBACK). */
+  webhookUrlPolicy?: WebhookUrlPolicy;
 }
 
 function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer | null> {
@@ -96,7 +99,7 @@ function sendError(res: http.ServerResponse, code: ErrorCode | 'BAD_REQUEST', me
  */
 export async function startHub(dataSource: DataSource, opts: HubOptions): Promise<RunningHub> {
   const limits: HttpLimits = { ...DEFAULT_LIMITS, ...opts.limits };
-  const services = createServices(dataSource, { adminKey: opts.adminKey });
+  const services = createServices(dataSource, { adminKey: opts.adminKey, webhookUrlPolicy: opts.webhookUrlPolicy });
   const schema = buildSchema();
   const apollo = new ApolloServer<GraphQLContext>({
     ...((opts.executor ?? 'jit') === 'jit' ? { gateway: jitGateway(schema) } : { schema }),

@@ -6,6 +6,7 @@ import { FacetIndexes1764500000000 } from './1764500000000-facet-indexes';
 import { CandidateTermDepartment1764586800000 } from './1764586800000-candidate-term-department';
 import { CandidateTermRecency1764673200000 } from './1764673200000-candidate-term-recency';
 import { OfferSearchIndex1764759600000 } from './1764759600000-offer-search-index';
+import { Syndication1764846000000 } from './1764846000000-syndication';
 
 /** Every migration, oldest first. Add new ones at the end; never edit a released one. */
-export const MIGRATIONS = [InitialOfferHub1764165600000, PartnerIntegrations1764252000000, CandidateCvs1764338400000, Audience1764424800000, FacetIndexes1764500000000, CandidateTermDepartment1764586800000, CandidateTermRecency1764673200000, OfferSearchIndex1764759600000];
+export const MIGRATIONS = [InitialOfferHub1764165600000, PartnerIntegrations1764252000000, CandidateCvs1764338400000, Audience1764424800000, FacetIndexes1764500000000, CandidateTermDepartment1764586800000, CandidateTermRecency1764673200000, OfferSearchIndex1764759600000, Syndication1764846000000];
