@@ -14,14 +14,19 @@ const AUDIENCE_FOLD_INTERVAL_MS = 60_000;
 /** `npm start`: migrate, seed the demo data unless told not to, serve. */
 async function main(): Promise<void> {
   const config = loadConfig();
-  const where = config.database.type === 'sqlite' ? `SQLite ${config.database.path}` : `MySQL ${config.database.host}:${config.database.port}/${config.database.database}`;
+  const where =
+    config.database.type === 'sqlite'
+      ? `SQLite ${config.database.path}`
+      : `MySQL ${config.database.host}:${config.database.port}/${config.database.database}`;
   console.log(`Passerelle: opening ${where} (migrations run now)`);
   const dataSource = await openDatabase(config.database, { logSql: config.logSql });
   const hub = await startHub(dataSource, { port: config.port, limits: config.limits });
   if (config.seedDemo) {
     const started = Date.now();
     const report = await seedDatabase(dataSource, { totalOffers: DEMO_OFFER_COUNT });
-    console.log(`Demo data: ${report.realOffers} real France Travail offers + ${report.generatedOffers} generated, ${report.partners} partners (${report.inserted} rows added, ${Date.now() - started} ms)`);
+    console.log(
+      `Demo data: ${report.realOffers} real France Travail offers + ${report.generatedOffers} generated, ${report.partners} partners (${report.inserted} rows added, ${Date.now() - started} ms)`,
+    );
     const [demoPartner] = await hub.services.partners.list();
     const keys = await hub.services.auth.rotateDemoKeys(demoPartner?.id ?? null);
     console.log(`Demo API keys (new at each start; the previous ones are revoked):`);
@@ -40,7 +45,11 @@ async function main(): Promise<void> {
   // Candidate-data storage limits (consents, stale CVs, access log): every RETENTION_INTERVAL_MINUTES.
   const retain = () =>
     hub.services.retention.run().then(
-      (r) => (r.consentsExpired || r.cvsDeleted || r.accessLogRowsPurged) && console.log(`Retention: ${r.consentsExpired} consents expired, ${r.cvsDeleted} CVs deleted, ${r.accessLogRowsPurged} access-log rows purged`),
+      (r) =>
+        (r.consentsExpired || r.cvsDeleted || r.accessLogRowsPurged) &&
+        console.log(
+          `Retention: ${r.consentsExpired} consents expired, ${r.cvsDeleted} CVs deleted, ${r.accessLogRowsPurged} access-log rows purged`,
+        ),
       (err) => console.error('Retention failed:', err),
     );
   await retain();
@@ -54,18 +63,29 @@ async function main(): Promise<void> {
   // (deferring to bulk loads for up to SEARCH_INDEX_MAX_LAG_SECONDS).
   const maxLagMs = maxLagSecondsFromEnv() * 1000;
   const indexKeywords = () =>
-    hub.services.keywordIndex.backgroundPass(maxLagMs).catch((err) => console.error('Keyword indexing failed (the queue keeps the offers; retried):', err));
+    hub.services.keywordIndex
+      .backgroundPass(maxLagMs)
+      .catch((err) => console.error('Keyword indexing failed (the queue keeps the offers; retried):', err));
   void indexKeywords();
   const indexTimer = setInterval(indexKeywords, indexIntervalMsFromEnv());
   indexTimer.unref();
   // Syndication: webhook deliveries (each run also sequences the change log), and log compaction.
-  const deliver = () => hub.services.syndicationDelivery.runOnce().catch((err) => console.error('Syndication webhook deliveries failed (retried):', err));
-  const deliveryTimer = setInterval(deliver, numberFromEnv(process.env, 'SYNDICATION_DELIVERY_INTERVAL_MS', 1_000, { min: 10, integer: true, unit: 'milliseconds' }));
+  // The sequencer also runs here, so pending changes never pile up while nobody reads a feed.
+  const deliver = () =>
+    hub.services.syndication.log
+      .sequence()
+      .then(() => hub.services.syndicationDelivery.runOnce())
+      .catch((err) => console.error('Syndication sequencing or webhook deliveries failed (retried):', err));
+  const deliveryTimer = setInterval(
+    deliver,
+    numberFromEnv(process.env, 'SYNDICATION_DELIVERY_INTERVAL_MS', 1_000, { min: 10, integer: true, unit: 'milliseconds' }),
+  );
   deliveryTimer.unref();
   const compaction = compactionSettingsFromEnv();
   const compact = () =>
     hub.services.syndication.log.compact(new Date(), compaction).then(
-      (r) => (r.superseded || r.purged) && console.log(`Syndication log: ${r.superseded} superseded and ${r.purged} expired changes compacted`),
+      (r) =>
+        (r.superseded || r.purged) && console.log(`Syndication log: ${r.superseded} superseded and ${r.purged} expired changes compacted`),
       (err) => console.error('Syndication log compaction failed:', err),
     );
   const compactTimer = setInterval(compact, compaction.intervalMs);
