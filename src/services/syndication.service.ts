@@ -4,7 +4,7 @@ import { PartnerEntity } from '../../entities';
 import type { Viewer } from '../auth/viewer';
 import { dialectOf, type Dialect } from '../db/data-source';
 import { createSqlExecutor, type SqlExecutor } from '../db/sql-executor';
-import { fromDbDateTimeOrNull, raw, sql, toDbDateTime } from '../db/sql';
+import { fromDbDateTimeOrNull, inList, sql, toDbDateTime } from '../db/sql';
 import { withTransaction } from '../db/transaction';
 import { BadUserInputError, ForbiddenError, NotFoundError, UnauthenticatedError } from '../errors';
 import type { OfferSearchService } from './offer-search.service';
@@ -140,9 +140,7 @@ export class SyndicationService {
   async settingsByPartnerIds(ids: readonly number[]): Promise<Map<number, PartnerSyndicationModel>> {
     const result = new Map<number, PartnerSyndicationModel>();
     if (ids.length === 0) return result;
-    const rows = await this.executor.all(
-      sql`SELECT * FROM partner_syndication WHERE partner_id IN (${raw(ids.map((id) => Number(id)).join(', '))})`,
-    );
+    const rows = await this.executor.all(sql`SELECT * FROM partner_syndication WHERE partner_id IN ${inList([...ids])}`);
     const byId = new Map(rows.map((r) => [Number(r.partner_id), r]));
     for (const id of ids) result.set(id, settingsFromRow(id, byId.get(id)));
     return result;
@@ -179,6 +177,9 @@ export class SyndicationService {
       return { changes: [], endCursor: encodeFeedCursor(position), hasMore: false, reset: false };
     const prefs = settings.preferences;
     const state = await this.log.state();
+    const at = position.kind === 'tail' ? position.seq : position.head;
+    if (at > state.head)
+      throw new BadUserInputError('after: this cursor is ahead of the feed (use a cursor returned by syndicationFeed)', 'after');
     if (position.kind === 'tail' && position.seq < state.purgedThrough)
       return this.snapshotPage(prefs, { kind: 'snapshot', head: state.head, afterOfferId: 0 }, first, now, true);
     if (position.kind === 'snapshot') return this.snapshotPage(prefs, position, first, now, false);

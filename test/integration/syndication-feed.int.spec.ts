@@ -56,6 +56,28 @@ describe.each(engines())('syndication feed on %s', (engine) => {
     expect(res.data.syndicationFeed).toMatchObject({ changes: [], hasMore: false, reset: false });
     expect((await as(FEED, { first: 0 })).errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
     expect((await as(FEED, { after: 'bm9wZQ' })).errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+    expectNoErrors(await as(PREFERENCES, { input: { enabled: true } }));
+    const ahead = Buffer.from('t:999999999').toString('base64url'); // well-formed, but no such position yet
+    expect((await as(FEED, { after: ahead })).errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+    expect((await asAgency(PREFERENCES, { input: { enabled: true } })).errors?.[0].extensions?.code).toBe('FORBIDDEN');
+  });
+
+  it("shows a partner's settings to the agency (one statement for every partner), and stops a suspended partner's feed", async () => {
+    const { partner, as } = await newPartner();
+    const never = await createPartner(t.dataSource);
+    expectNoErrors(await as(PREFERENCES, { input: { enabled: true, contractTypes: ['SEASONAL'] } }));
+    const before = t.sqlCount();
+    const res = await asAgency(`{ partners { id syndication { enabled status preferences { contractTypes } } } }`);
+    expectNoErrors(res);
+    expect(t.sqlCount() - before).toBeLessThanOrEqual(3); // key lookup, partners, their settings
+    const row = res.data.partners.find((p: { id: string }) => p.id === toGlobalId('Partner', partner.id));
+    expect(row.syndication).toEqual({ enabled: true, status: 'FEED', preferences: { contractTypes: ['SEASONAL'] } });
+    expect(res.data.partners.find((p: { id: string }) => p.id === toGlobalId('Partner', never.id)).syndication).toMatchObject({
+      enabled: false,
+      status: 'OFF',
+    });
+    expectNoErrors(await asAgency(`mutation($id: ID!) { suspendPartner(id: $id) { id } }`, { id: toGlobalId('Partner', partner.id) }));
+    expect((await as(FEED)).errors?.[0].extensions?.code).toBe('FORBIDDEN');
   });
 
   it('carries agency offers only, never those reserved for job seekers, and REMOVEs an offer that becomes reserved', async () => {
