@@ -1008,8 +1008,9 @@ export type SyndicationPage = {
   /** More entries are waiting: read again at once. */
   hasMore: Scalars['Boolean']['output'];
   /**
-   * True on the first page of a snapshot (a cursor from before the compaction horizon, see
-   * docs/syndication.md): drop every offer you hold from this feed, then apply the changes.
+   * True on the first page of a snapshot (the first read, without `after`, or a cursor from before
+   * the compaction horizon, see docs/syndication.md): drop every offer you hold from this feed, then
+   * apply the changes.
    */
   reset: Scalars['Boolean']['output'];
 };

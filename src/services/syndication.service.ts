@@ -29,18 +29,20 @@ import type {
 export const FEED_DEFAULT_FIRST = 500;
 export const FEED_MAX_FIRST = 1_000;
 
-/** Where a reader is: after a log position, or inside a snapshot taken at log position `head`. */
-export type FeedPosition = { kind: 'tail'; seq: number } | { kind: 'snapshot'; head: number; afterOfferId: number };
+/** Where a reader is: at the start, after a log position, or inside a snapshot taken at log position `head`. */
+export type FeedPosition = { kind: 'start' } | { kind: 'tail'; seq: number } | { kind: 'snapshot'; head: number; afterOfferId: number };
 
-/** Opaque cursor: base64url of `t:<seq>` or `s:<head>:<last offer id>`. */
+/** Opaque cursor: base64url of `b` (the start), `t:<seq>` or `s:<head>:<last offer id>`. */
 export function encodeFeedCursor(position: FeedPosition): string {
-  const text = position.kind === 'tail' ? `t:${position.seq}` : `s:${position.head}:${position.afterOfferId}`;
+  const text =
+    position.kind === 'start' ? 'b' : position.kind === 'tail' ? `t:${position.seq}` : `s:${position.head}:${position.afterOfferId}`;
   return Buffer.from(text).toString('base64url');
 }
 
 export function decodeFeedCursor(cursor: string | null | undefined): FeedPosition {
-  if (cursor === null || cursor === undefined) return { kind: 'tail', seq: 0 };
+  if (cursor === null || cursor === undefined) return { kind: 'start' };
   const text = cursor.length <= 100 ? Buffer.from(cursor, 'base64url').toString('utf8') : '';
+  if (text === 'b') return { kind: 'start' };
   const tail = /^t:(0|[1-9][0-9]{0,15})$/.exec(text);
   if (tail) return { kind: 'tail', seq: Number(tail[1]) };
   const snapshot = /^s:(0|[1-9][0-9]{0,15}):(0|[1-9][0-9]{0,15})$/.exec(text);
@@ -177,10 +179,12 @@ export class SyndicationService {
       return { changes: [], endCursor: encodeFeedCursor(position), hasMore: false, reset: false };
     const prefs = settings.preferences;
     const state = await this.log.state();
-    const at = position.kind === 'tail' ? position.seq : position.head;
+    const at = position.kind === 'start' ? 0 : position.kind === 'tail' ? position.seq : position.head;
     if (at > state.head)
       throw new BadUserInputError('after: this cursor is ahead of the feed (use a cursor returned by syndicationFeed)', 'after');
-    if (position.kind === 'tail' && position.seq < state.purgedThrough)
+    // From the start (no cursor), or from before the compaction horizon: a snapshot of the current
+    // set, then the log from where the snapshot began (a new reader need not replay the history).
+    if (position.kind === 'start' || (position.kind === 'tail' && position.seq < state.purgedThrough))
       return this.snapshotPage(prefs, { kind: 'snapshot', head: state.head, afterOfferId: 0 }, first, now, true);
     if (position.kind === 'snapshot') return this.snapshotPage(prefs, position, first, now, false);
 

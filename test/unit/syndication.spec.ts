@@ -11,7 +11,8 @@ describe('syndication feed cursors', () => {
       head: 42,
       afterOfferId: 7,
     });
-    expect(decodeFeedCursor(null)).toEqual({ kind: 'tail', seq: 0 });
+    expect(decodeFeedCursor(null)).toEqual({ kind: 'start' });
+    expect(decodeFeedCursor(encodeFeedCursor({ kind: 'start' }))).toEqual({ kind: 'start' });
     for (const bad of ['', 'x', Buffer.from('t:-1').toString('base64url'), Buffer.from('t:01').toString('base64url'), 'a'.repeat(200)]) {
       expect(() => decodeFeedCursor(bad)).toThrow(
         expect.objectContaining({ extensions: expect.objectContaining({ code: 'BAD_USER_INPUT' }) }),
