@@ -180,9 +180,30 @@ export class SyndicationLog {
     return { superseded, purged };
   }
 
+  /**
+   * The last seq written before `instant`, by binary search over seq (changed_at grows with seq, up
+   * to the few seconds a transaction may take to commit): no index on changed_at for the
+   * sequencer to maintain. Entries sequenced late by that much may be compacted a little early.
+   */
   private async lastSeqBefore(instant: Date): Promise<number> {
-    const [row] = await this.executor.all(sql`SELECT MAX(seq) AS s FROM syndication_log WHERE changed_at < ${toDbDateTime(instant)}`);
-    return row?.s === null || row?.s === undefined ? 0 : Number(row.s);
+    const limit = toDbDateTime(instant);
+    const firstFrom = async (seq: number) => {
+      const [row] = await this.executor.all(sql`SELECT seq, changed_at FROM syndication_log WHERE seq >= ${seq} ORDER BY seq LIMIT 1`);
+      return row ? { seq: Number(row.seq), before: toDbDateTime(fromDbDateTime(row.changed_at)) < limit } : null;
+    };
+    const [range] = await this.executor.all(sql`SELECT MIN(seq) AS lo, MAX(seq) AS hi FROM syndication_log`);
+    if (range?.lo === null || range?.lo === undefined) return 0;
+    let lo = Number(range.lo);
+    let hi = Number(range.hi);
+    if (!(await firstFrom(lo))?.before) return 0;
+    // lo: an entry before the instant; every entry after hi is not (changed_at grows with seq).
+    while (lo < hi) {
+      const mid = Math.floor((lo + hi + 1) / 2);
+      const at = await firstFrom(mid);
+      if (at?.before) lo = at.seq;
+      else hi = mid - 1;
+    }
+    return lo;
   }
 
   private async deleteSeqs(seqs: number[]): Promise<number> {

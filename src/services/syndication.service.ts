@@ -286,7 +286,9 @@ export class SyndicationService {
             'INSERT INTO partner_syndication (enabled, preferences, applied_preferences, updated_at, partner_id) VALUES (?, ?, ?, ?, ?)',
             values,
           );
-        if (!input.enabled) return;
+        // Not before the first opt-in: the partner has no cursor past the start yet (the feed gave it
+        // none while it was out), and a read from the start is a snapshot of its set.
+        if (!input.enabled || applied === null) return;
         const was = matchPredicate(applied);
         const will = matchPredicate(prefs);
         const moved = sql`SELECT o.id FROM offer o WHERE o.partner_id IS NULL AND (CASE WHEN ${was} THEN 1 ELSE 0 END) <> (CASE WHEN ${will} THEN 1 ELSE 0 END)`;

@@ -39,7 +39,7 @@ const MYSQL_PENDING = (row: 'NEW' | 'OLD') =>
 
 const MYSQL_UP = [
   'CREATE TABLE `syndication_pending` (`id` bigint NOT NULL AUTO_INCREMENT, `offer_id` int NOT NULL, `partner_id` int NULL, `changed_at` datetime(3) NOT NULL, PRIMARY KEY (`id`)) ENGINE=InnoDB',
-  'CREATE TABLE `syndication_log` (`seq` bigint NOT NULL, `offer_id` int NOT NULL, `partner_id` int NULL, `changed_at` datetime(3) NOT NULL, PRIMARY KEY (`seq`), KEY `ix_syndication_log_offer` (`offer_id`, `seq`), KEY `ix_syndication_log_changed` (`changed_at`)) ENGINE=InnoDB',
+  'CREATE TABLE `syndication_log` (`seq` bigint NOT NULL, `offer_id` int NOT NULL, `partner_id` int NULL, `changed_at` datetime(3) NOT NULL, PRIMARY KEY (`seq`), KEY `ix_syndication_log_offer` (`offer_id`, `seq`)) ENGINE=InnoDB',
   'CREATE TABLE `syndication_state` (`id` int NOT NULL, `next_seq` bigint NOT NULL, `purged_through` bigint NOT NULL DEFAULT 0, PRIMARY KEY (`id`)) ENGINE=InnoDB',
   'INSERT INTO `syndication_state` (`id`, `next_seq`, `purged_through`) VALUES (1, 1, 0)',
   'CREATE TABLE `partner_syndication` (`partner_id` int NOT NULL, `enabled` tinyint NOT NULL DEFAULT 0, `preferences` text NOT NULL, `applied_preferences` text NULL, `webhook_url` varchar(500) NULL, `webhook_secret` varchar(100) NULL, `webhook_cursor` varchar(200) NULL, `webhook_paused` tinyint NOT NULL DEFAULT 0, `failures` int NOT NULL DEFAULT 0, `next_attempt_at` datetime(3) NULL, `last_error` varchar(1000) NULL, `last_delivered_at` datetime(3) NULL, `lease_owner` varchar(64) NULL, `lease_until` datetime(3) NULL, `updated_at` datetime(3) NOT NULL, PRIMARY KEY (`partner_id`), CONSTRAINT `fk_partner_syndication_partner` FOREIGN KEY (`partner_id`) REFERENCES `partner` (`id`) ON DELETE CASCADE) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci',
@@ -60,7 +60,6 @@ const SQLITE_UP = [
   'CREATE TABLE "syndication_pending" ("id" integer PRIMARY KEY AUTOINCREMENT NOT NULL, "offer_id" integer NOT NULL, "partner_id" integer NULL, "changed_at" datetime(3) NOT NULL)',
   'CREATE TABLE "syndication_log" ("seq" integer PRIMARY KEY NOT NULL, "offer_id" integer NOT NULL, "partner_id" integer NULL, "changed_at" datetime(3) NOT NULL)',
   'CREATE INDEX "ix_syndication_log_offer" ON "syndication_log" ("offer_id", "seq")',
-  'CREATE INDEX "ix_syndication_log_changed" ON "syndication_log" ("changed_at")',
   'CREATE TABLE "syndication_state" ("id" integer PRIMARY KEY NOT NULL, "next_seq" integer NOT NULL, "purged_through" integer NOT NULL DEFAULT (0))',
   'INSERT INTO "syndication_state" ("id", "next_seq", "purged_through") VALUES (1, 1, 0)',
   'CREATE TABLE "partner_syndication" ("partner_id" integer PRIMARY KEY NOT NULL, "enabled" boolean NOT NULL DEFAULT (0), "preferences" text NOT NULL, "applied_preferences" text NULL, "webhook_url" varchar(500) NULL, "webhook_secret" varchar(100) NULL, "webhook_cursor" varchar(200) NULL, "webhook_paused" boolean NOT NULL DEFAULT (0), "failures" integer NOT NULL DEFAULT (0), "next_attempt_at" datetime(3) NULL, "last_error" varchar(1000) NULL, "last_delivered_at" datetime(3) NULL, "lease_owner" varchar(64) NULL, "lease_until" datetime(3) NULL, "updated_at" datetime(3) NOT NULL, CONSTRAINT "fk_partner_syndication_partner" FOREIGN KEY ("partner_id") REFERENCES "partner" ("id") ON DELETE CASCADE)',
