@@ -16,4 +16,9 @@ export const Partner: PartnerResolvers = {
     const filter = partnerOffersFilter(ctx.viewer, partner.id, query.filter, statuses);
     return ctx.loaders.offersByPartnerId.load({ partnerId: partner.id, query: { ...query, filter } });
   },
+  syndication: (partner, _args, ctx) => {
+    const { viewer } = ctx;
+    const allowed = viewer.role === 'AGENCY' || (viewer.role === 'PARTNER' && viewer.partnerId === partner.id);
+    return allowed ? ctx.loaders.syndicationByPartnerId.load(partner.id) : null;
+  },
 };

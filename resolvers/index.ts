@@ -15,6 +15,7 @@ import { Partner } from './Partner';
 import { Query } from './Query';
 import { RomeOccupation } from './RomeOccupation';
 import { scalars } from './scalars';
+import { OfferChange, PartnerSyndication, SyndicationWebhookSecret } from './Syndication';
 import { Viewer } from './Viewer';
 
 export const resolvers: Resolvers = {
@@ -36,4 +37,7 @@ export const resolvers: Resolvers = {
   CvAccess,
   SafeInt: SafeIntResolver,
   HubStats,
+  OfferChange,
+  PartnerSyndication,
+  SyndicationWebhookSecret,
 };

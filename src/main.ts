@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { loadConfig } from './config';
+import { loadConfig, numberFromEnv } from './config';
 import { openDatabase } from './db/data-source';
 import { seedDemoActivity } from './db/seed/demo-activity';
 import { DEMO_OFFER_COUNT, seedDatabase } from './db/seed/seed';
@@ -8,6 +8,7 @@ import { startHub } from './server';
 import { openSharedState } from './shared-state/redis-shared-state';
 import { indexIntervalMsFromEnv, maxLagSecondsFromEnv } from './services/offer-search-index';
 import { retentionIntervalMs } from './services/retention.service';
+import { compactionSettingsFromEnv } from './services/syndication-log';
 
 /** How often ACTIVE offers past validThrough are marked EXPIRED (public search hides them at once anyway). */
 const EXPIRY_INTERVAL_MS = 60_000;
@@ -97,6 +98,26 @@ async function main(): Promise<void> {
   void indexKeywords();
   const indexTimer = setInterval(indexKeywords, indexIntervalMsFromEnv());
   indexTimer.unref();
+  // Syndication: webhook deliveries (each run also sequences the change log), and log compaction.
+  // The sequencer also runs here, so pending changes never pile up while nobody reads a feed.
+  const deliver = () =>
+    hub.services.syndication.log
+      .sequence()
+      .then(() => hub.services.syndicationDelivery.runOnce())
+      .catch((err) => log.error({ err }, 'Syndication sequencing or webhook deliveries failed (retried)'));
+  const deliveryTimer = setInterval(
+    deliver,
+    numberFromEnv(process.env, 'SYNDICATION_DELIVERY_INTERVAL_MS', 1_000, { min: 10, integer: true, unit: 'milliseconds' }),
+  );
+  deliveryTimer.unref();
+  const compaction = compactionSettingsFromEnv();
+  const compact = () =>
+    hub.services.syndication.log.compact(new Date(), compaction).then(
+      (r) => (r.superseded || r.purged) && log.info(`Syndication log: ${r.superseded} superseded and ${r.purged} expired changes compacted`),
+      (err) => log.error({ err }, 'Syndication log compaction failed'),
+    );
+  const compactTimer = setInterval(compact, compaction.intervalMs);
+  compactTimer.unref();
   log.info(`Passerelle is listening on ${hub.url}`);
 
   // SIGTERM: stop accepting, let the requests in flight finish (10 s at most: an ingestion batch
@@ -110,6 +131,8 @@ async function main(): Promise<void> {
     clearInterval(retentionTimer);
     clearInterval(foldTimer);
     clearInterval(indexTimer);
+    clearInterval(deliveryTimer);
+    clearInterval(compactTimer);
     await hub.close({ graceMs: SHUTDOWN_GRACE_MS });
     await dataSource.destroy();
     await sharedState.close();

@@ -37,6 +37,7 @@ import { handleReportRequest } from './reports/report-pages';
 import { buildSchema } from './schema';
 import { createServices, type Services } from './services';
 import type { SharedState } from './shared-state/shared-state';
+import type { WebhookUrlPolicy } from './services/syndication.service';
 
 /** Validation messages that are really about a bad argument value: reported as BAD_USER_INPUT. */
 const BAD_VALUE_MESSAGE =
@@ -149,6 +150,8 @@ export interface HubOptions {
   sharedState?: SharedState;
   /** Browser origins allowed on /graphql (CORS_ORIGINS); default: localhost in development, none in production. */
   cors?: CorsPolicy;
+  /** Which webhook URLs partners may register (default: SYNDICATION_WEBHOOK_ALLOW_LOOPBACK). */
+  webhookUrlPolicy?: WebhookUrlPolicy;
 }
 
 /** How long a refused body is still read (and discarded) so the client gets to read the 413. */
@@ -277,7 +280,7 @@ export async function startHub(dataSource: DataSource, opts: HubOptions): Promis
   const metrics = new HubMetrics(dataSource);
   const parseMaxTokens = Math.max(queryLimits.anonymous.maxTokens, queryLimits.authenticated.maxTokens);
   const clock = opts.clock ?? (() => new Date());
-  const services = createServices(dataSource, { adminKey: opts.adminKey });
+  const services = createServices(dataSource, { adminKey: opts.adminKey, webhookUrlPolicy: opts.webhookUrlPolicy });
   const replicated = hasReplicas(dataSource);
   const recentWriters = new RecentWriters(opts.readYourWritesMs ?? 5000);
   const addressOfContext = new WeakMap<GraphQLContext, string>();

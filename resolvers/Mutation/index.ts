@@ -4,6 +4,7 @@ import { recordAudienceEvents } from './audience';
 import { eraseCandidate, grantCVConsent, publishCV, revokeCVConsent, updateCV } from './cvs';
 import { upsertOffers, withdrawOffers } from './offers';
 import { createPartner, reactivatePartner, suspendPartner } from './partners';
+import { registerSyndicationWebhook, removeSyndicationWebhook, resumeSyndicationWebhook, rotateSyndicationWebhookSecret, updateSyndicationPreferences } from './syndication';
 
 export const Mutation: MutationResolvers = {
   createPartner,
@@ -19,4 +20,9 @@ export const Mutation: MutationResolvers = {
   revokeCVConsent,
   eraseCandidate,
   recordAudienceEvents,
+  updateSyndicationPreferences,
+  registerSyndicationWebhook,
+  rotateSyndicationWebhookSecret,
+  resumeSyndicationWebhook,
+  removeSyndicationWebhook,
 };

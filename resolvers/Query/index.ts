@@ -11,6 +11,7 @@ import { offers } from './offers';
 import { partner } from './partner';
 import { partners } from './partners';
 import { reportLink } from './reportLink';
+import { syndicationFeed } from './syndicationFeed';
 import { viewer } from './viewer';
 
-export const Query: QueryResolvers = { apiKeys, node, offer, offers, partner, partners, viewer, candidates, candidate, cvAccessLog, audience, hubStats, reportLink };
+export const Query: QueryResolvers = { apiKeys, node, offer, offers, partner, partners, viewer, candidates, candidate, cvAccessLog, audience, hubStats, reportLink, syndicationFeed };

@@ -13,6 +13,7 @@ import { ConsentEntity } from '../../entities/consent.entity';
 import { CvAccessLogEntity } from '../../entities/cv-access-log.entity';
 import { AudienceReportModel } from '../services/audience.types';
 import { HubStatsModel } from '../services/hub-stats.service';
+import { OfferChangeModel, SyndicationPageModel, PartnerSyndicationModel, WebhookSecretModel } from '../services/syndication.types';
 import { GraphQLContext } from '../context';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = T | null | undefined;
@@ -254,6 +255,11 @@ export type CandidateFilter = {
   skills?: InputMaybe<Array<Scalars['String']['input']>>;
 };
 
+/** UPSERT: hold this offer as given (it replaces any copy you have). REMOVE: drop it if you have it. */
+export type ChangeKind =
+  | 'REMOVE'
+  | 'UPSERT';
+
 /** A consent record: append-only (a new grant is a new record; revoking stamps this one). */
 export type Consent = Node & {
   __typename?: 'Consent';
@@ -487,14 +493,27 @@ export type Mutation = {
    * Each event is kept or rejected on its own; the kept ones are counted in one transaction.
    */
   recordAudienceEvents: RecordAudiencePayload;
+  /**
+   * PARTNER (opted in): POST the feed to this https URL, from `after` (absent: the start). Replaces
+   * any webhook you had. The signing secret is in the answer, and only there.
+   */
+  registerSyndicationWebhook: SyndicationWebhookSecret;
+  /** PARTNER: stop webhook deliveries (the pull feed stays). */
+  removeSyndicationWebhook: Partner;
+  /** PARTNER: resume a paused webhook from its cursor. */
+  resumeSyndicationWebhook: Partner;
   /** AGENCY: the key stops working on the next request. */
   revokeApiKey: ApiKey;
   /** AGENCY: withdraws a consent; partners lose access on their next request. */
   revokeCVConsent: Consent;
+  /** PARTNER: a new signing secret for your webhook (the old one stops at once). */
+  rotateSyndicationWebhookSecret: SyndicationWebhookSecret;
   /** AGENCY: the partner's offers leave public search at once, and its keys stop working for ingestion. */
   suspendPartner: Partner;
   /** AGENCY: replaces a CV's content (its consents stay). */
   updateCV: CandidateCv;
+  /** PARTNER: opt in or out of the agency's offers and choose which you take. */
+  updateSyndicationPreferences: Partner;
   /**
    * PARTNER: creates or updates your offers; AGENCY: the agency's own. At most 5,000 offers a call.
    * Accepted items commit together (all or none); rejected ones are reported, never block the rest.
@@ -551,6 +570,12 @@ export type MutationRecordAudienceEventsArgs = {
 };
 
 
+export type MutationRegisterSyndicationWebhookArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  url: Scalars['URL']['input'];
+};
+
+
 export type MutationRevokeApiKeyArgs = {
   id: Scalars['ID']['input'];
 };
@@ -569,6 +594,11 @@ export type MutationSuspendPartnerArgs = {
 export type MutationUpdateCvArgs = {
   id: Scalars['ID']['input'];
   input: CvInput;
+};
+
+
+export type MutationUpdateSyndicationPreferencesArgs = {
+  input: SyndicationPreferencesInput;
 };
 
 
@@ -636,6 +666,19 @@ export type OfferAudience = {
   impressions: Scalars['SafeInt']['output'];
   to: Scalars['Date']['output'];
   views: Scalars['SafeInt']['output'];
+};
+
+/** One entry of a partner's syndication feed: what an agency offer is now, for that partner. */
+export type OfferChange = {
+  __typename?: 'OfferChange';
+  /** Resume after this entry with syndicationFeed(after: cursor). */
+  cursor: Scalars['String']['output'];
+  kind: ChangeKind;
+  /** When the change was written (the offer's updatedAt for a snapshot entry). */
+  occurredAt: Scalars['DateTime']['output'];
+  /** The offer as it is now (UPSERT); null for REMOVE. */
+  offer: Maybe<Offer>;
+  offerId: Scalars['ID']['output'];
 };
 
 export type OfferConnection = {
@@ -772,6 +815,8 @@ export type Partner = Node & {
    */
   offers: OfferConnection;
   status: PartnerStatus;
+  /** Syndication settings: for the partner itself and the agency; null for anyone else. */
+  syndication: Maybe<PartnerSyndication>;
   website: Maybe<Scalars['URL']['output']>;
 };
 
@@ -788,6 +833,19 @@ export type PartnerOffersArgs = {
 export type PartnerStatus =
   | 'ACTIVE'
   | 'SUSPENDED';
+
+export type PartnerSyndication = {
+  __typename?: 'PartnerSyndication';
+  enabled: Scalars['Boolean']['output'];
+  lastDeliveredAt: Maybe<Scalars['DateTime']['output']>;
+  /** Why the last webhook delivery failed (null after a success). */
+  lastError: Maybe<Scalars['String']['output']>;
+  /** When a failing webhook is tried again. */
+  nextAttemptAt: Maybe<Scalars['DateTime']['output']>;
+  preferences: SyndicationPreferences;
+  status: SyndicationStatus;
+  webhookUrl: Maybe<Scalars['URL']['output']>;
+};
 
 export type Query = {
   __typename?: 'Query';
@@ -827,6 +885,12 @@ export type Query = {
    * it stops working if your key is revoked. AUDIENCE needs from and to; HUB takes date.
    */
   reportLink: ReportLink;
+  /**
+   * PARTNER: the agency's offers for you, as a change feed in commit order, from `after` (absent: the
+   * start). Apply the changes in order; reading until hasMore is false leaves you with exactly the
+   * agency offers you take. Empty while you have not opted in. `first` at most 1,000.
+   */
+  syndicationFeed: SyndicationPage;
   viewer: Viewer;
 };
 
@@ -898,6 +962,12 @@ export type QueryReportLinkArgs = {
   to?: InputMaybe<Scalars['Date']['input']>;
 };
 
+
+export type QuerySyndicationFeedArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
 export type RecordAudiencePayload = {
   __typename?: 'RecordAudiencePayload';
   /** Events counted. */
@@ -964,6 +1034,61 @@ export type SalaryPeriod =
   | 'HOUR'
   | 'MONTH'
   | 'YEAR';
+
+export type SyndicationPage = {
+  __typename?: 'SyndicationPage';
+  /** In commit order; an offer appears at most once per page. */
+  changes: Array<OfferChange>;
+  /** Pass it as `after` to read on (also when `changes` is empty). */
+  endCursor: Scalars['String']['output'];
+  /** More entries are waiting: read again at once. */
+  hasMore: Scalars['Boolean']['output'];
+  /**
+   * True on the first page of a snapshot (the first read, without `after`, or a cursor from before
+   * the compaction horizon, see docs/syndication.md): drop every offer you hold from this feed, then
+   * apply the changes.
+   */
+  reset: Scalars['Boolean']['output'];
+};
+
+/** What a partner takes from the agency's offers: each list empty means all. */
+export type SyndicationPreferences = {
+  __typename?: 'SyndicationPreferences';
+  contractTypes: Array<ContractType>;
+  departmentCodes: Array<Scalars['String']['output']>;
+  regionCodes: Array<Scalars['String']['output']>;
+  romeCodes: Array<Scalars['String']['output']>;
+  /** ROME grand domains: the code's first letter (A to N). */
+  romeDomainCodes: Array<Scalars['String']['output']>;
+};
+
+export type SyndicationPreferencesInput = {
+  contractTypes?: InputMaybe<Array<ContractType>>;
+  departmentCodes?: InputMaybe<Array<Scalars['String']['input']>>;
+  enabled: Scalars['Boolean']['input'];
+  regionCodes?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Each list optional; empty or absent means all. At most 200 values each. */
+  romeCodes?: InputMaybe<Array<Scalars['String']['input']>>;
+  romeDomainCodes?: InputMaybe<Array<Scalars['String']['input']>>;
+};
+
+/**
+ * OFF: not opted in. FEED: opted in, pull feed only. DELIVERING: webhook deliveries succeed.
+ * RETRYING: the last deliveries failed; retried with backoff. PAUSED: stopped after repeated failures (see lastError) until resumed.
+ */
+export type SyndicationStatus =
+  | 'DELIVERING'
+  | 'FEED'
+  | 'OFF'
+  | 'PAUSED'
+  | 'RETRYING';
+
+/** A webhook signing secret: shown this once, never again (rotate it to get a new one). */
+export type SyndicationWebhookSecret = {
+  __typename?: 'SyndicationWebhookSecret';
+  partner: Partner;
+  secret: Scalars['String']['output'];
+};
 
 export type UpsertOffersPayload = {
   __typename?: 'UpsertOffersPayload';
@@ -1144,6 +1269,7 @@ export type ResolversTypes = ResolversObject<{
   CandidateCVEdge: ResolverTypeWrapper<Omit<CandidateCvEdge, 'node'> & { node: ResolversTypes['CandidateCV'] }>;
   CandidateContact: ResolverTypeWrapper<CandidateContactEntity>;
   CandidateFilter: CandidateFilter;
+  ChangeKind: ChangeKind;
   Consent: ResolverTypeWrapper<ConsentEntity>;
   ConsentScope: ConsentScope;
   ConsentStatus: ConsentStatus;
@@ -1173,6 +1299,7 @@ export type ResolversTypes = ResolversObject<{
   Node: ResolverTypeWrapper<ResolversInterfaceTypes<ResolversTypes>['Node']>;
   Offer: ResolverTypeWrapper<OfferModel>;
   OfferAudience: ResolverTypeWrapper<OfferAudience>;
+  OfferChange: ResolverTypeWrapper<OfferChangeModel>;
   OfferConnection: ResolverTypeWrapper<OfferConnectionModel>;
   OfferEdge: ResolverTypeWrapper<Omit<OfferEdge, 'node'> & { node: ResolversTypes['Offer'] }>;
   OfferFacets: ResolverTypeWrapper<OfferConnectionModel>;
@@ -1185,6 +1312,7 @@ export type ResolversTypes = ResolversObject<{
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Partner: ResolverTypeWrapper<PartnerEntity>;
   PartnerStatus: PartnerStatus;
+  PartnerSyndication: ResolverTypeWrapper<PartnerSyndicationModel>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   RecordAudiencePayload: ResolverTypeWrapper<RecordAudiencePayload>;
   ReportKind: ReportKind;
@@ -1196,6 +1324,11 @@ export type ResolversTypes = ResolversObject<{
   Salary: ResolverTypeWrapper<Salary>;
   SalaryInput: SalaryInput;
   SalaryPeriod: SalaryPeriod;
+  SyndicationPage: ResolverTypeWrapper<SyndicationPageModel>;
+  SyndicationPreferences: ResolverTypeWrapper<SyndicationPreferences>;
+  SyndicationPreferencesInput: SyndicationPreferencesInput;
+  SyndicationStatus: SyndicationStatus;
+  SyndicationWebhookSecret: ResolverTypeWrapper<WebhookSecretModel>;
   URL: ResolverTypeWrapper<Scalars['URL']['output']>;
   UpsertOffersPayload: ResolverTypeWrapper<UpsertOffersPayloadModel>;
   UpsertStatus: UpsertStatus;
@@ -1249,6 +1382,7 @@ export type ResolversParentTypes = ResolversObject<{
   Node: ResolversInterfaceTypes<ResolversParentTypes>['Node'];
   Offer: OfferModel;
   OfferAudience: OfferAudience;
+  OfferChange: OfferChangeModel;
   OfferConnection: OfferConnectionModel;
   OfferEdge: Omit<OfferEdge, 'node'> & { node: ResolversParentTypes['Offer'] };
   OfferFacets: OfferConnectionModel;
@@ -1257,6 +1391,7 @@ export type ResolversParentTypes = ResolversObject<{
   OfferUpsertResult: OfferUpsertResultModel;
   PageInfo: PageInfo;
   Partner: PartnerEntity;
+  PartnerSyndication: PartnerSyndicationModel;
   Query: Record<PropertyKey, never>;
   RecordAudiencePayload: RecordAudiencePayload;
   ReportLink: ReportLink;
@@ -1265,6 +1400,10 @@ export type ResolversParentTypes = ResolversObject<{
   SafeInt: Scalars['SafeInt']['output'];
   Salary: Salary;
   SalaryInput: SalaryInput;
+  SyndicationPage: SyndicationPageModel;
+  SyndicationPreferences: SyndicationPreferences;
+  SyndicationPreferencesInput: SyndicationPreferencesInput;
+  SyndicationWebhookSecret: WebhookSecretModel;
   URL: Scalars['URL']['output'];
   UpsertOffersPayload: UpsertOffersPayloadModel;
   Viewer: ViewerModel;
@@ -1484,10 +1623,15 @@ export type MutationResolvers<ContextType = GraphQLContext, ParentType extends R
   publishCV?: Resolver<ResolversTypes['CandidateCV'], ParentType, ContextType, RequireFields<MutationPublishCvArgs, 'input'>>;
   reactivatePartner?: Resolver<ResolversTypes['Partner'], ParentType, ContextType, RequireFields<MutationReactivatePartnerArgs, 'id'>>;
   recordAudienceEvents?: Resolver<ResolversTypes['RecordAudiencePayload'], ParentType, ContextType, RequireFields<MutationRecordAudienceEventsArgs, 'events'>>;
+  registerSyndicationWebhook?: Resolver<ResolversTypes['SyndicationWebhookSecret'], ParentType, ContextType, RequireFields<MutationRegisterSyndicationWebhookArgs, 'url'>>;
+  removeSyndicationWebhook?: Resolver<ResolversTypes['Partner'], ParentType, ContextType>;
+  resumeSyndicationWebhook?: Resolver<ResolversTypes['Partner'], ParentType, ContextType>;
   revokeApiKey?: Resolver<ResolversTypes['ApiKey'], ParentType, ContextType, RequireFields<MutationRevokeApiKeyArgs, 'id'>>;
   revokeCVConsent?: Resolver<ResolversTypes['Consent'], ParentType, ContextType, RequireFields<MutationRevokeCvConsentArgs, 'consentId'>>;
+  rotateSyndicationWebhookSecret?: Resolver<ResolversTypes['SyndicationWebhookSecret'], ParentType, ContextType>;
   suspendPartner?: Resolver<ResolversTypes['Partner'], ParentType, ContextType, RequireFields<MutationSuspendPartnerArgs, 'id'>>;
   updateCV?: Resolver<ResolversTypes['CandidateCV'], ParentType, ContextType, RequireFields<MutationUpdateCvArgs, 'id' | 'input'>>;
+  updateSyndicationPreferences?: Resolver<ResolversTypes['Partner'], ParentType, ContextType, RequireFields<MutationUpdateSyndicationPreferencesArgs, 'input'>>;
   upsertOffers?: Resolver<ResolversTypes['UpsertOffersPayload'], ParentType, ContextType, RequireFields<MutationUpsertOffersArgs, 'offers'>>;
   withdrawOffers?: Resolver<ResolversTypes['WithdrawOffersPayload'], ParentType, ContextType, RequireFields<MutationWithdrawOffersArgs, 'externalIds'>>;
 }>;
@@ -1529,6 +1673,14 @@ export type OfferAudienceResolvers<ContextType = GraphQLContext, ParentType exte
   impressions?: Resolver<ResolversTypes['SafeInt'], ParentType, ContextType>;
   to?: Resolver<ResolversTypes['Date'], ParentType, ContextType>;
   views?: Resolver<ResolversTypes['SafeInt'], ParentType, ContextType>;
+}>;
+
+export type OfferChangeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['OfferChange'] = ResolversParentTypes['OfferChange']> = ResolversObject<{
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['ChangeKind'], ParentType, ContextType>;
+  occurredAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  offer?: Resolver<Maybe<ResolversTypes['Offer']>, ParentType, ContextType>;
+  offerId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
 }>;
 
 export type OfferConnectionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['OfferConnection'] = ResolversParentTypes['OfferConnection']> = ResolversObject<{
@@ -1576,8 +1728,19 @@ export type PartnerResolvers<ContextType = GraphQLContext, ParentType extends Re
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   offers?: Resolver<ResolversTypes['OfferConnection'], ParentType, ContextType, RequireFields<PartnerOffersArgs, 'first' | 'sort'>>;
   status?: Resolver<ResolversTypes['PartnerStatus'], ParentType, ContextType>;
+  syndication?: Resolver<Maybe<ResolversTypes['PartnerSyndication']>, ParentType, ContextType>;
   website?: Resolver<Maybe<ResolversTypes['URL']>, ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type PartnerSyndicationResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['PartnerSyndication'] = ResolversParentTypes['PartnerSyndication']> = ResolversObject<{
+  enabled?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  lastDeliveredAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  lastError?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  nextAttemptAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  preferences?: Resolver<ResolversTypes['SyndicationPreferences'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['SyndicationStatus'], ParentType, ContextType>;
+  webhookUrl?: Resolver<Maybe<ResolversTypes['URL']>, ParentType, ContextType>;
 }>;
 
 export type QueryResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
@@ -1593,6 +1756,7 @@ export type QueryResolvers<ContextType = GraphQLContext, ParentType extends Reso
   partner?: Resolver<Maybe<ResolversTypes['Partner']>, ParentType, ContextType, RequireFields<QueryPartnerArgs, 'id'>>;
   partners?: Resolver<Array<ResolversTypes['Partner']>, ParentType, ContextType>;
   reportLink?: Resolver<ResolversTypes['ReportLink'], ParentType, ContextType, RequireFields<QueryReportLinkArgs, 'granularity' | 'kind'>>;
+  syndicationFeed?: Resolver<ResolversTypes['SyndicationPage'], ParentType, ContextType, RequireFields<QuerySyndicationFeedArgs, 'first'>>;
   viewer?: Resolver<ResolversTypes['Viewer'], ParentType, ContextType>;
 }>;
 
@@ -1628,6 +1792,26 @@ export type SalaryResolvers<ContextType = GraphQLContext, ParentType extends Res
   max?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
   min?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
   period?: Resolver<Maybe<ResolversTypes['SalaryPeriod']>, ParentType, ContextType>;
+}>;
+
+export type SyndicationPageResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['SyndicationPage'] = ResolversParentTypes['SyndicationPage']> = ResolversObject<{
+  changes?: Resolver<Array<ResolversTypes['OfferChange']>, ParentType, ContextType>;
+  endCursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  hasMore?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  reset?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+}>;
+
+export type SyndicationPreferencesResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['SyndicationPreferences'] = ResolversParentTypes['SyndicationPreferences']> = ResolversObject<{
+  contractTypes?: Resolver<Array<ResolversTypes['ContractType']>, ParentType, ContextType>;
+  departmentCodes?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  regionCodes?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  romeCodes?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  romeDomainCodes?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+}>;
+
+export type SyndicationWebhookSecretResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['SyndicationWebhookSecret'] = ResolversParentTypes['SyndicationWebhookSecret']> = ResolversObject<{
+  partner?: Resolver<ResolversTypes['Partner'], ParentType, ContextType>;
+  secret?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 }>;
 
 export interface UrlScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['URL'], any> {
@@ -1687,12 +1871,14 @@ export type Resolvers<ContextType = GraphQLContext> = ResolversObject<{
   Node?: NodeResolvers<ContextType>;
   Offer?: OfferResolvers<ContextType>;
   OfferAudience?: OfferAudienceResolvers<ContextType>;
+  OfferChange?: OfferChangeResolvers<ContextType>;
   OfferConnection?: OfferConnectionResolvers<ContextType>;
   OfferEdge?: OfferEdgeResolvers<ContextType>;
   OfferFacets?: OfferFacetsResolvers<ContextType>;
   OfferUpsertResult?: OfferUpsertResultResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   Partner?: PartnerResolvers<ContextType>;
+  PartnerSyndication?: PartnerSyndicationResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   RecordAudiencePayload?: RecordAudiencePayloadResolvers<ContextType>;
   ReportLink?: ReportLinkResolvers<ContextType>;
@@ -1700,6 +1886,9 @@ export type Resolvers<ContextType = GraphQLContext> = ResolversObject<{
   RomeOccupation?: RomeOccupationResolvers<ContextType>;
   SafeInt?: GraphQLScalarType;
   Salary?: SalaryResolvers<ContextType>;
+  SyndicationPage?: SyndicationPageResolvers<ContextType>;
+  SyndicationPreferences?: SyndicationPreferencesResolvers<ContextType>;
+  SyndicationWebhookSecret?: SyndicationWebhookSecretResolvers<ContextType>;
   URL?: GraphQLScalarType;
   UpsertOffersPayload?: UpsertOffersPayloadResolvers<ContextType>;
   Viewer?: ViewerResolvers<ContextType>;

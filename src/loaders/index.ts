@@ -6,6 +6,7 @@ import type { CvAccessRecorder } from '../services/cv-access-recorder';
 import { offerByIdVisibility } from '../services/offer-ownership';
 import { createAudienceLoaders, type AudienceLoaders } from './audience.loader';
 import { createCandidateLoaders, type CandidateLoaders } from './candidate.loader';
+import type { PartnerSyndicationModel } from '../services/syndication.types';
 import type { FacetCount, FacetDimension, OfferConnectionModel, OfferFilterSpec, OfferModel, OfferQuery } from '../services/offer-search.types';
 
 /** Partner.offers page request, keyed by partner and by everything else in the query. */
@@ -34,6 +35,7 @@ export interface Loaders extends CandidateLoaders, AudienceLoaders {
   offerCountByPartnerId: DataLoader<{ partnerId: number; filter: OfferFilterSpec }, number, string>;
   offerCount: DataLoader<Pick<OfferQuery, 'filter' | 'partnerId'>, number, string>;
   offerFacet: DataLoader<FacetKey, FacetCount[], string>;
+  syndicationByPartnerId: DataLoader<number, PartnerSyndicationModel>;
 }
 
 /** Groups keys by a shared part so each group becomes one statement; answers in key order. */
@@ -65,6 +67,10 @@ export function createLoaders(services: Services, now: Date, request: { viewer: 
   return {
     ...createCandidateLoaders(services, { ...request, now }),
     ...createAudienceLoaders(services, now),
+    syndicationByPartnerId: new DataLoader(async (ids) => {
+      const found = await services.syndication.settingsByPartnerIds(ids);
+      return ids.map((id) => found.get(id)!);
+    }),
     partnerById: new DataLoader(async (ids) => {
       const found = await partners.byIds(ids);
       return ids.map((id) => found.get(id) ?? null);

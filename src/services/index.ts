@@ -9,6 +9,8 @@ import { OfferSearchIndexService } from './offer-search-index';
 import { OfferSearchService } from './offer-search.service';
 import { PartnerService } from './partner.service';
 import { RetentionService } from './retention.service';
+import { SyndicationDeliveryService } from './syndication-delivery';
+import { SyndicationService, type WebhookUrlPolicy } from './syndication.service';
 
 /** The hub's services, built once per data source and shared by all requests (they hold no request state). */
 export interface Services {
@@ -24,14 +26,22 @@ export interface Services {
   audience: AudienceService;
   hubStats: HubStatsService;
   reportLinks: ReportLinkService;
+  /** The agency's offers syndicated to partners: change feed and preferences. */
+  syndication: SyndicationService;
+  /** Webhook deliveries of the syndication feed (run on a timer by main.ts). */
+  syndicationDelivery: SyndicationDeliveryService;
 }
 
-export function createServices(dataSource: DataSource, opts: { adminKey?: string } = {}): Services {
+export function createServices(dataSource: DataSource, opts: { adminKey?: string; webhookUrlPolicy?: WebhookUrlPolicy } = {}): Services {
   const keywordIndex = new OfferSearchIndexService(dataSource);
+  const offers = new OfferSearchService(dataSource, keywordIndex);
+  const syndication = new SyndicationService(dataSource, offers, opts.webhookUrlPolicy);
   return {
     dataSource,
     auth: new AuthService(dataSource, opts.adminKey ?? process.env.PASSERELLE_ADMIN_KEY),
-    offers: new OfferSearchService(dataSource, keywordIndex),
+    offers,
+    syndication,
+    syndicationDelivery: new SyndicationDeliveryService(dataSource, syndication),
     keywordIndex,
     partners: new PartnerService(dataSource),
     ingestion: new IngestionService(dataSource),

@@ -20,10 +20,12 @@ describe.each(engines())('migrations on %s', (engine) => {
         const indexes = await ds.query("SELECT TABLE_NAME AS t, INDEX_NAME AS i, INDEX_TYPE AS type FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND INDEX_TYPE = 'FULLTEXT' GROUP BY TABLE_NAME, INDEX_NAME, INDEX_TYPE");
         expect(indexes).toEqual([{ t: 'offer_search', i: 'ft_offer_search', type: 'FULLTEXT' }]);
         const triggers = await ds.query("SELECT TRIGGER_NAME AS name FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE() ORDER BY TRIGGER_NAME");
-        expect(triggers.map((r: { name: string }) => r.name)).toEqual(['offer_search_ad', 'offer_search_ai', 'offer_search_au']);
+        expect(triggers.map((r: { name: string }) => r.name)).toEqual(['offer_search_ad', 'offer_search_ai', 'offer_search_au', 'syndication_ad', 'syndication_ai', 'syndication_au']);
       } else {
         const rows = await ds.query("SELECT name FROM sqlite_master WHERE name IN ('offer_fts', 'offer_fts_ai', 'offer_fts_ad', 'offer_fts_au') ORDER BY name");
         expect(rows.map((r: { name: string }) => r.name)).toEqual(['offer_fts', 'offer_fts_ad', 'offer_fts_ai', 'offer_fts_au']);
+        const triggers = await ds.query("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'syndication%' ORDER BY name");
+        expect(triggers.map((r: { name: string }) => r.name)).toEqual(['syndication_ad', 'syndication_ai', 'syndication_au']);
       }
 
       // Down migrations leave no table of ours behind.

@@ -10,6 +10,7 @@ import { AudienceKeyPeriods1764846000000 } from './1764846000000-audience-key-pe
 import { ExactReferences1764932400000 } from './1764932400000-exact-references';
 import { ApiKeyExpiry1765018800000 } from './1765018800000-api-key-expiry';
 import { DataVersion1765105200000 } from './1765105200000-data-version';
+import { Syndication1765191600000 } from './1765191600000-syndication';
 
 /** Every migration, oldest first. Add new ones at the end; never edit a released one. */
 export const MIGRATIONS = [
@@ -25,4 +26,5 @@ export const MIGRATIONS = [
   ExactReferences1764932400000,
   ApiKeyExpiry1765018800000,
   DataVersion1765105200000,
+  Syndication1765191600000,
 ];
