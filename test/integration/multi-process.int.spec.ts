@@ -5,9 +5,11 @@ import readline from 'node:readline';
 import type { DataSource } from 'typeorm';
 import { AuthService } from '../../src/auth/auth.service';
 import { openDatabase } from '../../src/db/data-source';
-import { createPartner } from '../factories';
+import { toGlobalId } from '../../src/ids';
+import { createOffer, createPartner } from '../factories';
 import { offerInput } from '../factories/keys';
 import { redisUrlForTests } from '../helpers/redis';
+import { WebhookReceiver } from '../helpers/webhook-receiver';
 import { dropDatabase, engines, freshDatabaseConfig } from '../helpers/test-hub';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -73,6 +75,8 @@ async function post(url: string, body: unknown, key?: string): Promise<{ status:
   let limitedKey: string;
   let partnerKey: string;
   let partnerId: number;
+  let subscriberKey: string;
+  const receiver = new WebhookReceiver();
 
   beforeAll(async () => {
     ds = await openDatabase(config);
@@ -81,11 +85,16 @@ async function post(url: string, body: unknown, key?: string): Promise<{ status:
     partnerId = partner.id;
     limitedKey = (await auth.issueKey(AGENCY, { role: 'AGENCY', partnerId: null, label: 'rate-limited' })).key;
     partnerKey = (await auth.issueKey(AGENCY, { role: 'PARTNER', partnerId: partner.id, label: 'pusher' })).key;
+    const subscriber = await createPartner(ds, { code: 'board-hooked' });
+    subscriberKey = (await auth.issueKey(AGENCY, { role: 'PARTNER', partnerId: subscriber.id, label: 'subscriber' })).key;
+    await receiver.start();
     if (config.type !== 'mysql') throw new Error('unreachable');
     const env = {
       DATABASE_URL: `mysql://${config.user}@${config.host}:${config.port}/${config.database}`,
       REDIS_URL: REDIS_URL!,
       REDIS_PREFIX: `passerelle-test-${crypto.randomBytes(4).toString('hex')}:`,
+      SYNDICATION_WEBHOOK_ALLOW_LOOPBACK: 'true',
+      SYNDICATION_DELIVERY_INTERVAL_MS: '100',
       RATE_LIMIT_KEY_PER_SECOND: '0.01',
       RATE_LIMIT_KEY_BURST: String(KEY_BURST),
     };
@@ -94,6 +103,7 @@ async function post(url: string, body: unknown, key?: string): Promise<{ status:
 
   afterAll(async () => {
     await Promise.all([stopHubProcess(a), stopHubProcess(b)]);
+    await receiver.stop();
     await ds?.destroy();
     await dropDatabase(config);
   });
@@ -140,6 +150,33 @@ async function post(url: string, body: unknown, key?: string): Promise<{ status:
     const byHash = await post(b.url, { extensions });
     expect(byHash.body.errors).toBeUndefined();
     expect(byHash.body.data.offers.totalCount).toBeGreaterThanOrEqual(0);
+  });
+
+  it('delivers each agency change to a webhook once, though both processes run deliveries', async () => {
+    const preferences = await post(
+      a.url,
+      { query: 'mutation { updateSyndicationPreferences(input: { enabled: true }) { id } }' },
+      subscriberKey,
+    );
+    expect(preferences.body.errors).toBeUndefined();
+    const registered = await post(
+      b.url,
+      { query: 'mutation($u: URL!) { registerSyndicationWebhook(url: $u) { secret } }', variables: { u: receiver.url } },
+      subscriberKey,
+    );
+    expect(registered.body.errors).toBeUndefined();
+    receiver.secret = registered.body.data.registerSyndicationWebhook.secret;
+    const offers = [];
+    for (let i = 0; i < 5; i++) offers.push(await createOffer(ds, { title: `Offre syndiquée ${i}` })); // agency offers
+    const ids = offers.map((o) => toGlobalId('Offer', o.id));
+    const deliveredIds = () => receiver.requests.flatMap((r) => r.body.changes.map((c) => c.offerId)).filter((id) => ids.includes(id));
+    const deadline = Date.now() + 15_000;
+    while (new Set(deliveredIds()).size < ids.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 1_500)); // both processes keep polling meanwhile
+    expect(receiver.requests.every((r) => r.signatureOk)).toBe(true);
+    expect(deliveredIds().sort()).toEqual([...ids].sort()); // every change, each exactly once
+    const cursors = receiver.requests.map((r) => r.body.cursor);
+    expect(new Set(cursors).size).toBe(cursors.length); // no batch delivered twice
   });
 
   function partnerGlobalId(): string {
