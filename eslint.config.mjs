@@ -8,16 +8,29 @@ export default tseslint.config(
   {
     rules: {
       '@typescript-eslint/no-explicit-any': 'off',
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' },
+      ],
     },
   },
   {
     files: ['resolvers/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { paths: [{ name: 'typeorm', message: 'Resolvers delegate to services; only services and loaders talk to TypeORM.' }] }] },
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { paths: [{ name: 'typeorm', message: 'Resolvers delegate to services; only services and loaders talk to TypeORM.' }] },
+      ],
+    },
   },
   {
     files: ['entities/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['graphql', 'graphql/*', '@apollo/*'], message: 'Entities know nothing of GraphQL.' }] }] },
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['graphql', 'graphql/*', '@apollo/*'], message: 'Entities know nothing of GraphQL.' }] },
+      ],
+    },
   },
   {
     files: ['**/*.js', 'test/**/*.ts'],

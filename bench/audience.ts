@@ -13,7 +13,6 @@ import { runLoad } from './load';
 import { mysql, sizeBufferPool } from './mariadb';
 import { prng } from './prng';
 
-
 /**
  * `npm run bench:audience` (issue 5): on a fresh MariaDB database seeded with OFFERS active offers,
  * (1) sustained recordAudienceEvents over HTTP, batches of 1,000 events from 2 concurrent clients
@@ -74,7 +73,9 @@ async function main(): Promise<void> {
 
     // 2. The hub.
     // Events spread over the last 30 days must be accepted (7 days by default).
-    const hub = await startBenchHub(DATABASE_URL, ADMIN_KEY, path.join(RESULTS_DIR, 'audience-hub.log'), { AUDIENCE_MAX_EVENT_AGE_DAYS: '31' });
+    const hub = await startBenchHub(DATABASE_URL, ADMIN_KEY, path.join(RESULTS_DIR, 'audience-hub.log'), {
+      AUDIENCE_MAX_EVENT_AGE_DAYS: '31',
+    });
     const { base, post, gql } = hub;
     const ISSUE = 'mutation($p: ID, $r: Role!) { issueApiKey(partnerId: $p, role: $r, label: "bench-audience") { key } }';
     const agencyKey: string = (await gql(ADMIN_KEY, ISSUE, { p: null, r: 'AGENCY' })).issueApiKey.key;
@@ -84,7 +85,8 @@ async function main(): Promise<void> {
     // 3. Event ingestion: bodies built before the clock starts.
     const now = Date.now();
     const random = prng(5);
-    const RECORD = 'mutation($e: [AudienceEventInput!]!) { recordAudienceEvents(events: $e) { accepted rejected errors { index code message } } }';
+    const RECORD =
+      'mutation($e: [AudienceEventInput!]!) { recordAudienceEvents(events: $e) { accepted rejected errors { index code message } } }';
     const bodies: Uint8Array[] = [];
     for (let b = 0; b < BATCHES; b++) {
       const events = [];
@@ -121,7 +123,9 @@ async function main(): Promise<void> {
     );
     const ingestSeconds = (Date.now() - started) / 1000;
     const eventsPerSecond = Math.round((BATCHES * BATCH) / ingestSeconds);
-    log(`Ingestion: ${eventsPerSecond.toLocaleString('en')} events/s (${ingestSeconds.toFixed(1)} s), accepted ${accepted}, rejected ${rejected}${firstReject ? ` (first: ${firstReject})` : ''}`);
+    log(
+      `Ingestion: ${eventsPerSecond.toLocaleString('en')} events/s (${ingestSeconds.toFixed(1)} s), accepted ${accepted}, rejected ${rejected}${firstReject ? ` (first: ${firstReject})` : ''}`,
+    );
 
     // 4. Aggregates at scale: 30 days x every offer, counters only, pseudo-random but deterministic
     //    (CRC32 of offer and day), added to what the ingestion wrote; scope rows are their sums.
@@ -144,7 +148,8 @@ async function main(): Promise<void> {
         [lo, lo + STEP],
       );
     }
-    const scopeUpsert = 'ON DUPLICATE KEY UPDATE impressions = impressions + VALUES(impressions), views = views + VALUES(views), apply_clicks = apply_clicks + VALUES(apply_clicks)';
+    const scopeUpsert =
+      'ON DUPLICATE KEY UPDATE impressions = impressions + VALUES(impressions), views = views + VALUES(views), apply_clicks = apply_clicks + VALUES(apply_clicks)';
     await dataSource.query(
       `INSERT INTO audience_scope_day (scope, day, impressions, views, apply_clicks)
        SELECT 0, ${dayExpr}, SUM(${imp}), SUM(${vw}), SUM(${ac}) FROM offer o CROSS JOIN ${days} s GROUP BY s.seq ${scopeUpsert}`,
@@ -157,7 +162,10 @@ async function main(): Promise<void> {
     phases.aggregateSeconds = (Date.now() - started) / 1000;
     const counts = Object.fromEntries(
       await Promise.all(
-        ['audience_offer_day', 'audience_scope_day', 'audience_sketch', 'audience_sketch_delta'].map(async (t) => [t, Number((await dataSource.query(`SELECT COUNT(*) AS n FROM ${t}`))[0].n)]),
+        ['audience_offer_day', 'audience_scope_day', 'audience_sketch', 'audience_sketch_delta'].map(async (t) => [
+          t,
+          Number((await dataSource.query(`SELECT COUNT(*) AS n FROM ${t}`))[0].n),
+        ]),
       ),
     ) as Record<string, number>;
     log(`Aggregates in ${phases.aggregateSeconds.toFixed(0)} s: ${JSON.stringify(counts)}`);
@@ -174,13 +182,23 @@ async function main(): Promise<void> {
       const body = JSON.stringify({ query: REPORT, variables: s.variables });
       const report = (await post(s.key, body)).audience;
       if (report.series.length !== DAYS) throw new Error(`${s.name}: ${report.series.length} points, expected ${DAYS}`);
-      if (!(report.totals.impressions > 0 && report.totals.uniqueVisitors > 0)) throw new Error(`${s.name}: empty totals ${JSON.stringify(report.totals)}`);
+      if (!(report.totals.impressions > 0 && report.totals.uniqueVisitors > 0))
+        throw new Error(`${s.name}: empty totals ${JSON.stringify(report.totals)}`);
       log(`${s.name}: verified, totals ${JSON.stringify(report.totals)}`);
       const loadFor = (seconds: number) =>
-        runLoad({ url: `${base}/graphql`, bodies: [body], connections: CONNECTIONS, seconds, timeoutSeconds: 10, headers: { authorization: `Bearer ${s.key}` } });
+        runLoad({
+          url: `${base}/graphql`,
+          bodies: [body],
+          connections: CONNECTIONS,
+          seconds,
+          timeoutSeconds: 10,
+          headers: { authorization: `Bearer ${s.key}` },
+        });
       await loadFor(WARMUP_SECONDS);
       const r = await loadFor(LOAD_SECONDS);
-      log(`${s.name}: ${r.requestsPerSecond} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms, errors ${r.errors + r.timeouts + r.non2xx + r.graphqlErrors}`);
+      log(
+        `${s.name}: ${r.requestsPerSecond} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms, errors ${r.errors + r.timeouts + r.non2xx + r.graphqlErrors}`,
+      );
       loads.push({ name: s.name, totals: report.totals, ...r });
     }
 
@@ -194,7 +212,16 @@ async function main(): Promise<void> {
       reportPartner: { id: Number(top.id), offers: Number(top.n) },
       range: { from, to: today },
       phases,
-      ingestion: { events: BATCHES * BATCH, batch: BATCH, clients: CLIENTS, seconds: ingestSeconds, eventsPerSecond, accepted, rejected, firstReject },
+      ingestion: {
+        events: BATCHES * BATCH,
+        batch: BATCH,
+        clients: CLIENTS,
+        seconds: ingestSeconds,
+        eventsPerSecond,
+        accepted,
+        rejected,
+        firstReject,
+      },
       tableRows: counts,
       loads,
       hubSlowQueries: hub.child.slowQueries.slice(0, 20),

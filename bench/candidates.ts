@@ -63,17 +63,111 @@ function weighted<T>(items: T[], weights: number[], rand: () => number): () => T
 }
 
 const SKILLS = [
-  'Accueil du public', 'Travail en équipe', 'Gestion des stocks', 'Relation client', 'Pack Office', 'Excel', 'Anglais professionnel',
-  'Conduite de chariot élévateur', 'CACES R489', 'Hygiène HACCP', 'Encaissement', 'Soudure TIG', 'Lecture de plans', 'Comptabilité',
-  'Paie', 'SAP', 'Prospection commerciale', 'Négociation', 'Gestion de projet', 'Management d\'équipe', 'Secourisme SST',
-  'Habilitation électrique', 'Maintenance préventive', 'Autonomie', 'Rigueur', 'Ponctualité', 'Java', 'TypeScript', 'SQL',
-  'Service en salle', 'Cuisine traditionnelle', 'Aide à la personne', 'Soins d\'hygiène', 'Préparation de commandes', 'Logistique',
-  'Permis poids lourd', 'Vente conseil', 'Merchandising', 'Bureautique', 'Standard téléphonique', 'Plomberie', 'Électricité du bâtiment',
-  'Peinture', 'Maçonnerie', 'Jardinage', 'Nettoyage industriel', 'Montage de meubles', 'Usinage CN', 'Contrôle qualité', 'Facturation',
+  'Accueil du public',
+  'Travail en équipe',
+  'Gestion des stocks',
+  'Relation client',
+  'Pack Office',
+  'Excel',
+  'Anglais professionnel',
+  'Conduite de chariot élévateur',
+  'CACES R489',
+  'Hygiène HACCP',
+  'Encaissement',
+  'Soudure TIG',
+  'Lecture de plans',
+  'Comptabilité',
+  'Paie',
+  'SAP',
+  'Prospection commerciale',
+  'Négociation',
+  'Gestion de projet',
+  "Management d'équipe",
+  'Secourisme SST',
+  'Habilitation électrique',
+  'Maintenance préventive',
+  'Autonomie',
+  'Rigueur',
+  'Ponctualité',
+  'Java',
+  'TypeScript',
+  'SQL',
+  'Service en salle',
+  'Cuisine traditionnelle',
+  'Aide à la personne',
+  "Soins d'hygiène",
+  'Préparation de commandes',
+  'Logistique',
+  'Permis poids lourd',
+  'Vente conseil',
+  'Merchandising',
+  'Bureautique',
+  'Standard téléphonique',
+  'Plomberie',
+  'Électricité du bâtiment',
+  'Peinture',
+  'Maçonnerie',
+  'Jardinage',
+  'Nettoyage industriel',
+  'Montage de meubles',
+  'Usinage CN',
+  'Contrôle qualité',
+  'Facturation',
 ];
-const EMPLOYERS = ['Carrefour', 'Leroy Merlin', 'SNCF', 'La Poste', 'Mairie', 'Clinique du Parc', 'Boulangerie Martin', 'Transports Durand', 'Adecco', 'Randstad', 'Airbus', 'Orange', 'Decathlon', 'EHPAD Les Tilleuls', 'Garage Dupont', null];
-const FIRST_NAMES = ['Camille', 'Léa', 'Lucas', 'Hugo', 'Chloé', 'Nathan', 'Inès', 'Louis', 'Manon', 'Yanis', 'Sarah', 'Mathis', 'Emma', 'Karim', 'Fatou', 'Jules'];
-const LAST_NAMES = ['Martin', 'Bernard', 'Dubois', 'Thomas', 'Robert', 'Richard', 'Petit', 'Durand', 'Leroy', 'Moreau', 'Nguyen', 'Diallo', 'Garcia', 'Benali', 'Lefèvre', 'Roux'];
+const EMPLOYERS = [
+  'Carrefour',
+  'Leroy Merlin',
+  'SNCF',
+  'La Poste',
+  'Mairie',
+  'Clinique du Parc',
+  'Boulangerie Martin',
+  'Transports Durand',
+  'Adecco',
+  'Randstad',
+  'Airbus',
+  'Orange',
+  'Decathlon',
+  'EHPAD Les Tilleuls',
+  'Garage Dupont',
+  null,
+];
+const FIRST_NAMES = [
+  'Camille',
+  'Léa',
+  'Lucas',
+  'Hugo',
+  'Chloé',
+  'Nathan',
+  'Inès',
+  'Louis',
+  'Manon',
+  'Yanis',
+  'Sarah',
+  'Mathis',
+  'Emma',
+  'Karim',
+  'Fatou',
+  'Jules',
+];
+const LAST_NAMES = [
+  'Martin',
+  'Bernard',
+  'Dubois',
+  'Thomas',
+  'Robert',
+  'Richard',
+  'Petit',
+  'Durand',
+  'Leroy',
+  'Moreau',
+  'Nguyen',
+  'Diallo',
+  'Garcia',
+  'Benali',
+  'Lefèvre',
+  'Roux',
+];
 const CONTRACTS = ['PERMANENT', 'FIXED_TERM', 'TEMPORARY', 'SEASONAL', 'APPRENTICESHIP', 'FREELANCE'] as const;
 const LEVELS = ['CAP', 'BEP', 'Bac', 'Bac pro', 'BTS', 'Bac+3', 'Master', null];
 
@@ -97,10 +191,18 @@ function generator(now: Date) {
     const j = Math.floor(rand() * (i + 1));
     [occupations[i], occupations[j]] = [occupations[j], occupations[i]];
   }
-  const occupation = weighted(occupations, occupations.map((_, rank) => 1 / (rank + 10)), rand);
+  const occupation = weighted(
+    occupations,
+    occupations.map((_, rank) => 1 / (rank + 10)),
+    rand,
+  );
   const communes = referentials.allCommunes({ currentOnly: true }).filter((c) => c.latitude !== null && c.postalCodes.length > 0);
   const populations = loadCommunePopulations();
-  const commune = weighted(communes, communes.map((c) => populations.get(c.code) ?? 1), rand);
+  const commune = weighted(
+    communes,
+    communes.map((c) => populations.get(c.code) ?? 1),
+    rand,
+  );
   const dateBefore = (maxDaysAgo: number) => new Date(now.getTime() - Math.floor(rand() * maxDaysAgo) * DAY).toISOString().slice(0, 10);
 
   return (i: number): GeneratedCv => {
@@ -117,14 +219,20 @@ function generator(now: Date) {
         title: k === 0 ? main.label : occupation().label,
         employer: pick(EMPLOYERS),
         from,
-        to: rand() < 0.3 ? null : new Date(Math.min(now.getTime(), Date.parse(from) + (30 + Math.floor(rand() * 1000)) * DAY)).toISOString().slice(0, 10),
+        to:
+          rand() < 0.3
+            ? null
+            : new Date(Math.min(now.getTime(), Date.parse(from) + (30 + Math.floor(rand() * 1000)) * DAY)).toISOString().slice(0, 10),
         description: rand() < 0.5 ? `Missions principales : ${skills.slice(0, 2).join(', ').toLowerCase()}.` : null,
       };
     });
     const input = {
       candidateRef: `bench-cv-${i}`,
       headline: `${main.label}${rand() < 0.3 ? ' - expérience confirmée' : ''}`,
-      summary: rand() < 0.85 ? `${first} cherche un poste de ${main.label.toLowerCase()} autour de ${place.name}. Compétences : ${skills.join(', ')}.` : null,
+      summary:
+        rand() < 0.85
+          ? `${first} cherche un poste de ${main.label.toLowerCase()} autour de ${place.name}. Compétences : ${skills.join(', ')}.`
+          : null,
       skills,
       romeCodes,
       location: byPostal ? { postalCode: pick(place.postalCodes) } : { communeCode: place.code },
@@ -132,12 +240,23 @@ function generator(now: Date) {
       desiredContractTypes: [...new Set(Array.from({ length: 1 + Math.floor(rand() * 2) }, () => pick(CONTRACTS)))],
       availableFrom: rand() < 0.6 ? null : new Date(now.getTime() + Math.floor(rand() * 120) * DAY).toISOString().slice(0, 10),
       experiences,
-      education: Array.from({ length: Math.floor(rand() * 3) }, () => ({ title: `Formation ${main.label.toLowerCase()}`.slice(0, 255), level: pick(LEVELS), year: 1985 + Math.floor(rand() * 40) })),
+      education: Array.from({ length: Math.floor(rand() * 3) }, () => ({
+        title: `Formation ${main.label.toLowerCase()}`.slice(0, 255),
+        level: pick(LEVELS),
+        year: 1985 + Math.floor(rand() * 40),
+      })),
       languages: rand() < 0.4 ? ['Français', 'Anglais'] : ['Français'],
       drivingLicences: rand() < 0.7 ? ['B'] : [],
       contact:
         rand() < 0.8
-          ? { name: `${first} ${last}`, email: `${first}.${last}.${i}@example.org`.toLowerCase().normalize('NFD').replace(/[\u0300-\u036f]/g, ''), phone: `+33 6 ${String(10_000_000 + i).replace(/(\d\d)(?=\d)/g, '$1 ')}` }
+          ? {
+              name: `${first} ${last}`,
+              email: `${first}.${last}.${i}@example.org`
+                .toLowerCase()
+                .normalize('NFD')
+                .replace(/[\u0300-\u036f]/g, ''),
+              phone: `+33 6 ${String(10_000_000 + i).replace(/(\d\d)(?=\d)/g, '$1 ')}`,
+            }
           : null,
     } as unknown as CvInput;
     const consenting = rand() < CONSENT_SHARE;
@@ -153,27 +272,70 @@ function generator(now: Date) {
 
 /** The columns publish writes, in the order of CandidateService's cvWriteValues, then pseudonym, created_at. */
 const CV_COLUMNS = [
-  'headline', 'summary', 'skills', 'rome_codes', 'experiences', 'education', 'languages', 'driving_licences',
-  'desired_contract_types', 'commune_code', 'postal_code', 'city', 'department_code', 'region_code', 'latitude',
-  'longitude', 'mobility_radius_km', 'available_from', 'search_text', 'candidate_ref', 'updated_at', 'pseudonym', 'created_at',
+  'headline',
+  'summary',
+  'skills',
+  'rome_codes',
+  'experiences',
+  'education',
+  'languages',
+  'driving_licences',
+  'desired_contract_types',
+  'commune_code',
+  'postal_code',
+  'city',
+  'department_code',
+  'region_code',
+  'latitude',
+  'longitude',
+  'mobility_radius_km',
+  'available_from',
+  'search_text',
+  'candidate_ref',
+  'updated_at',
+  'pseudonym',
+  'created_at',
 ];
 function cvValues(cv: ValidatedCv, updatedAt: Date, createdAt: Date): unknown[] {
   return [
-    cv.headline, cv.summary, JSON.stringify(cv.skills), JSON.stringify(cv.romeCodes), JSON.stringify(cv.experiences),
-    JSON.stringify(cv.education), JSON.stringify(cv.languages), JSON.stringify(cv.drivingLicences),
-    JSON.stringify(cv.desiredContractTypes), cv.communeCode, cv.postalCode, cv.city, cv.departmentCode, cv.regionCode,
-    cv.latitude, cv.longitude, cv.mobilityRadiusKm, cv.availableFrom, cv.searchText, cv.candidateRef, toDbDateTime(updatedAt),
-    randomUUID(), toDbDateTime(createdAt),
+    cv.headline,
+    cv.summary,
+    JSON.stringify(cv.skills),
+    JSON.stringify(cv.romeCodes),
+    JSON.stringify(cv.experiences),
+    JSON.stringify(cv.education),
+    JSON.stringify(cv.languages),
+    JSON.stringify(cv.drivingLicences),
+    JSON.stringify(cv.desiredContractTypes),
+    cv.communeCode,
+    cv.postalCode,
+    cv.city,
+    cv.departmentCode,
+    cv.regionCode,
+    cv.latitude,
+    cv.longitude,
+    cv.mobilityRadiusKm,
+    cv.availableFrom,
+    cv.searchText,
+    cv.candidateRef,
+    toDbDateTime(updatedAt),
+    randomUUID(),
+    toDbDateTime(createdAt),
   ];
 }
 
-async function insertRows(conn: mysql.Connection, table: string, columns: string[], rows: unknown[][], perStatement: number): Promise<void> {
+async function insertRows(
+  conn: mysql.Connection,
+  table: string,
+  columns: string[],
+  rows: unknown[][],
+  perStatement: number,
+): Promise<void> {
   for (let i = 0; i < rows.length; i += perStatement) {
     const chunk = rows.slice(i, i + perStatement);
     await conn.query(`INSERT INTO ${table} (${columns.join(', ')}) VALUES ?`, [chunk]);
   }
 }
-
 
 async function main(): Promise<void> {
   const db = parseDatabaseUrl(DATABASE_URL);
@@ -198,7 +360,12 @@ async function main(): Promise<void> {
       partnerIds.push(Number(Buffer.from(createPartner.id, 'base64url').toString('utf8').split(':')[1]));
     }
     const issue = async (role: string, partnerId: string | null) =>
-      (await gql(ADMIN_KEY, 'mutation($p: ID, $r: Role!) { issueApiKey(partnerId: $p, role: $r, label: "bench") { key } }', { p: partnerId, r: role })).issueApiKey.key as string;
+      (
+        await gql(ADMIN_KEY, 'mutation($p: ID, $r: Role!) { issueApiKey(partnerId: $p, role: $r, label: "bench") { key } }', {
+          p: partnerId,
+          r: role,
+        })
+      ).issueApiKey.key as string;
     const agencyKey = await issue('AGENCY', null);
     const partnerKey = await issue('PARTNER', partnerGlobalIds[0]); // the load runs as partner 1
 
@@ -231,7 +398,16 @@ async function main(): Promise<void> {
     const firstId = Number(maxRow.m) + 1;
     console.log(`Inserting ${TOTAL.toLocaleString('en')} CVs, terms, contacts and consents (${BATCH} CVs a transaction)...`);
     started = Date.now();
-    const counts = { cvs: 0, terms: 0, contacts: 0, consents: 0, consentsAllPartners: 0, consentsOnePartner: 0, consentsShareContact: 0, revokedConsents: 0 };
+    const counts = {
+      cvs: 0,
+      terms: 0,
+      contacts: 0,
+      consents: 0,
+      consentsAllPartners: 0,
+      consentsOnePartner: 0,
+      consentsShareContact: 0,
+      revokedConsents: 0,
+    };
     const consentExpiry = (grantedAt: Date) => new Date(Math.min(grantedAt.getTime() + 2 * 365 * DAY, now.getTime() + 700 * DAY));
     for (let b = 0; b < TOTAL; b += BATCH) {
       const cvRows: unknown[][] = [];
@@ -249,7 +425,15 @@ async function main(): Promise<void> {
         const grantedAt = new Date(Math.max(g.updatedAt.getTime(), now.getTime() - 300 * DAY));
         if (g.consent) {
           const partnerId = g.consent.partner === 0 ? null : partnerIds[g.consent.partner - 1];
-          consentRows.push([id, partnerId, g.consent.shareContact ? 1 : 0, toDbDateTime(grantedAt), toDbDateTime(consentExpiry(grantedAt)), null, null]);
+          consentRows.push([
+            id,
+            partnerId,
+            g.consent.shareContact ? 1 : 0,
+            toDbDateTime(grantedAt),
+            toDbDateTime(consentExpiry(grantedAt)),
+            null,
+            null,
+          ]);
           counts.consents++;
           if (partnerId === null) counts.consentsAllPartners++;
           else counts.consentsOnePartner++;
@@ -265,7 +449,13 @@ async function main(): Promise<void> {
         await insertRows(conn, 'candidate_cv', ['id', ...CV_COLUMNS], cvRows, BATCH);
         await insertRows(conn, 'candidate_cv_term', ['cv_id', 'kind', 'value', 'department_code', 'cv_updated_at'], termRows, 5_000);
         await insertRows(conn, 'candidate_contact', ['cv_id', 'name', 'email', 'phone'], contactRows, BATCH);
-        await insertRows(conn, 'consent', ['cv_id', 'partner_id', 'share_contact', 'granted_at', 'expires_at', 'revoked_at', 'expired_at'], consentRows, BATCH);
+        await insertRows(
+          conn,
+          'consent',
+          ['cv_id', 'partner_id', 'share_contact', 'granted_at', 'expires_at', 'revoked_at', 'expired_at'],
+          consentRows,
+          BATCH,
+        );
         await conn.commit();
       } catch (err) {
         await conn.rollback();
@@ -274,7 +464,8 @@ async function main(): Promise<void> {
       counts.cvs += cvRows.length;
       counts.terms += termRows.length;
       counts.contacts += contactRows.length;
-      if ((b / BATCH) % 50 === 49) console.log(`  ${counts.cvs.toLocaleString('en')} CVs (${((Date.now() - started) / 1000).toFixed(0)} s)`);
+      if ((b / BATCH) % 50 === 49)
+        console.log(`  ${counts.cvs.toLocaleString('en')} CVs (${((Date.now() - started) / 1000).toFixed(0)} s)`);
     }
     const insertSeconds = (Date.now() - started) / 1000;
     console.log(`  ${insertSeconds.toFixed(1)} s: ${JSON.stringify(counts)}`);
@@ -292,7 +483,8 @@ async function main(): Promise<void> {
     const apiRow = cvPair.find((r: any) => r.id === apiId);
     const bulkRow = cvPair.find((r: any) => r.id === bulkId);
     for (const c of compared) {
-      if (JSON.stringify(apiRow[c]) !== JSON.stringify(bulkRow[c])) throw new Error(`bulk row differs from publishCV's in ${c}: ${JSON.stringify(bulkRow[c])} vs ${JSON.stringify(apiRow[c])}`);
+      if (JSON.stringify(apiRow[c]) !== JSON.stringify(bulkRow[c]))
+        throw new Error(`bulk row differs from publishCV's in ${c}: ${JSON.stringify(bulkRow[c])} vs ${JSON.stringify(apiRow[c])}`);
     }
     const rowsOf = async (sqlText: string, id: number) => JSON.stringify(((await conn!.query(sqlText, [id])) as any)[0]);
     for (const [label, sqlText] of [
@@ -303,22 +495,36 @@ async function main(): Promise<void> {
       const b = await rowsOf(sqlText, bulkId);
       if (a !== b) throw new Error(`bulk ${label} rows differ from publishCV's: ${b} vs ${a}`);
     }
-    checks.push(`publishCV over HTTP and the bulk insert wrote identical candidate_cv columns (${compared.length}), candidate_cv_term and candidate_contact rows for the same input`);
+    checks.push(
+      `publishCV over HTTP and the bulk insert wrote identical candidate_cv columns (${compared.length}), candidate_cv_term and candidate_contact rows for the same input`,
+    );
     await gql(agencyKey, 'mutation($id: ID!) { eraseCandidate(cvId: $id) { cvPseudonym } }', { id: published.id });
 
     // --- a few bulk CVs read back through the API
-    const CV_FIELDS = 'id headline summary skills romeCodes location { communeCode postalCode city departmentCode } mobilityRadiusKm desiredContractTypes availableFrom experiences { title employer from to } education { title level year } languages drivingLicences contact { name email phone }';
+    const CV_FIELDS =
+      'id headline summary skills romeCodes location { communeCode postalCode city departmentCode } mobilityRadiusKm desiredContractTypes availableFrom experiences { title employer from to } education { title level year } languages drivingLicences contact { name email phone }';
     const sample = [0, 1, 2, 3, 4, 5, 6, 7]
       .map((k) => Math.floor((k * TOTAL) / 8) + 3)
-      .concat(generated.findIndex((g) => g.consent && g.consent.partner === 1), generated.findIndex((g) => g.consent?.shareContact && g.consent.partner === 0), generated.findIndex((g) => g.revoked))
+      .concat(
+        generated.findIndex((g) => g.consent && g.consent.partner === 1),
+        generated.findIndex((g) => g.consent?.shareContact && g.consent.partner === 0),
+        generated.findIndex((g) => g.revoked),
+      )
       .filter((i) => i >= 0 && i < TOTAL);
     for (const i of sample) {
       const id = toGlobalId('CandidateCV', firstId + i);
-      const cv = (await gql(agencyKey, `query($id: ID!) { candidate(id: $id) { ${CV_FIELDS} candidateRef consents { scope shareContact status partner { id } } } }`, { id })).candidate;
+      const cv = (
+        await gql(
+          agencyKey,
+          `query($id: ID!) { candidate(id: $id) { ${CV_FIELDS} candidateRef consents { scope shareContact status partner { id } } } }`,
+          { id },
+        )
+      ).candidate;
       const v = validated[i];
       const g = generated[i];
       const expect = (what: string, got: unknown, want: unknown) => {
-        if (JSON.stringify(got) !== JSON.stringify(want)) throw new Error(`CV #${i} (${id}) ${what}: API answers ${JSON.stringify(got)}, expected ${JSON.stringify(want)}`);
+        if (JSON.stringify(got) !== JSON.stringify(want))
+          throw new Error(`CV #${i} (${id}) ${what}: API answers ${JSON.stringify(got)}, expected ${JSON.stringify(want)}`);
       };
       if (!cv) throw new Error(`CV #${i} (${id}) not found through candidate(id) as AGENCY`);
       expect('candidateRef', cv.candidateRef, v.candidateRef);
@@ -326,7 +532,12 @@ async function main(): Promise<void> {
       expect('summary', cv.summary, v.summary);
       expect('skills', cv.skills, v.skills);
       expect('romeCodes', cv.romeCodes, v.romeCodes);
-      expect('location', cv.location, { communeCode: v.communeCode, postalCode: v.postalCode, city: v.city, departmentCode: v.departmentCode });
+      expect('location', cv.location, {
+        communeCode: v.communeCode,
+        postalCode: v.postalCode,
+        city: v.city,
+        departmentCode: v.departmentCode,
+      });
       expect('desiredContractTypes', cv.desiredContractTypes, v.desiredContractTypes);
       expect('availableFrom', cv.availableFrom, v.availableFrom);
       expect('experiences', cv.experiences.length, v.experiences.length);
@@ -335,7 +546,14 @@ async function main(): Promise<void> {
       const wantConsents = [
         ...(g.revoked ? [{ scope: 'ALL_PARTNERS', shareContact: false, status: 'REVOKED', partner: null }] : []),
         ...(g.consent
-          ? [{ scope: g.consent.partner === 0 ? 'ALL_PARTNERS' : 'PARTNER', shareContact: g.consent.shareContact, status: 'ACTIVE', partner: g.consent.partner === 0 ? null : { id: partnerGlobalIds[g.consent.partner - 1] } }]
+          ? [
+              {
+                scope: g.consent.partner === 0 ? 'ALL_PARTNERS' : 'PARTNER',
+                shareContact: g.consent.shareContact,
+                status: 'ACTIVE',
+                partner: g.consent.partner === 0 ? null : { id: partnerGlobalIds[g.consent.partner - 1] },
+              },
+            ]
           : []),
       ];
       expect('consents', cv.consents, wantConsents);
@@ -345,12 +563,16 @@ async function main(): Promise<void> {
       expect('visible to partner 1', !!seen, covered);
       if (seen) expect('contact as partner 1', seen.contact, g.consent!.shareContact && v.contact ? { email: v.contact.email } : null);
     }
-    checks.push(`${sample.length} bulk CVs read back through candidate(id) as AGENCY (every field, contact, consent ledger) and as the load's partner (visibility, contact) as generated`);
+    checks.push(
+      `${sample.length} bulk CVs read back through candidate(id) as AGENCY (every field, contact, consent ledger) and as the load's partner (visibility, contact) as generated`,
+    );
     console.log(checks.map((c) => `ok: ${c}`).join('\n'));
 
     // --- the load: combinations (ROME, department) that exist among the CVs partner 1 can see
     const rand = prng(77);
-    const visible = generated.map((g, i) => i).filter((i) => generated[i].consent && (generated[i].consent!.partner === 0 || generated[i].consent!.partner === 1));
+    const visible = generated
+      .map((g, i) => i)
+      .filter((i) => generated[i].consent && (generated[i].consent!.partner === 0 || generated[i].consent!.partner === 1));
     const combos = new Set<string>();
     for (let k = 0; k < 5_000 && combos.size < 1_000; k++) {
       const v = validated[visible[Math.floor(rand() * visible.length)]];
@@ -368,11 +590,20 @@ async function main(): Promise<void> {
       sizes.push((await gql(partnerKey, QUERY, variables)).candidates.edges.length);
     }
     const meanEdges = sizes.reduce((a, b) => a + b, 0) / sizes.length;
-    console.log(`${bodies.length} filter combinations over ${visible.length.toLocaleString('en')} CVs partner 1 can see; mean edges ${meanEdges.toFixed(1)} (first 50 probed)`);
+    console.log(
+      `${bodies.length} filter combinations over ${visible.length.toLocaleString('en')} CVs partner 1 can see; mean edges ${meanEdges.toFixed(1)} (first 50 probed)`,
+    );
 
     const graphqlUrl = `${base}/graphql`;
     const load = (seconds: number) =>
-      runLoad({ url: graphqlUrl, bodies, connections: CONNECTIONS, seconds, timeoutSeconds: 10, headers: { authorization: `Bearer ${partnerKey}` } });
+      runLoad({
+        url: graphqlUrl,
+        bodies,
+        connections: CONNECTIONS,
+        seconds,
+        timeoutSeconds: 10,
+        headers: { authorization: `Bearer ${partnerKey}` },
+      });
     console.log(`Warm-up ${WARMUP_SECONDS} s...`);
     await load(WARMUP_SECONDS);
     await new Promise((r) => setTimeout(r, 1_000)); // let the warm-up's cut-off requests finish
@@ -383,9 +614,18 @@ async function main(): Promise<void> {
     const statementsAfter = await readSqlCounter(`${base}/metrics`);
     const statementsPerRequest = result.completed > 0 ? (statementsAfter - statementsBefore) / result.completed : NaN;
     // Informative, no target: the same partner searching by one ROME code alone (the codes above).
-    const romeBodies = [...new Set([...combos].map((c) => c.split('|')[0]))].map((r) => JSON.stringify({ query: QUERY, variables: { f: { romeCodes: [r] } } }));
+    const romeBodies = [...new Set([...combos].map((c) => c.split('|')[0]))].map((r) =>
+      JSON.stringify({ query: QUERY, variables: { f: { romeCodes: [r] } } }),
+    );
     const loadRome = (seconds: number) =>
-      runLoad({ url: graphqlUrl, bodies: romeBodies, connections: CONNECTIONS, seconds, timeoutSeconds: 10, headers: { authorization: `Bearer ${partnerKey}` } });
+      runLoad({
+        url: graphqlUrl,
+        bodies: romeBodies,
+        connections: CONNECTIONS,
+        seconds,
+        timeoutSeconds: 10,
+        headers: { authorization: `Bearer ${partnerKey}` },
+      });
     console.log(`ROME code alone (${romeBodies.length} codes): warm-up ${WARMUP_SECONDS} s, load ${SECONDS} s...`);
     await loadRome(WARMUP_SECONDS);
     await new Promise((r) => setTimeout(r, 1_000));
@@ -398,14 +638,27 @@ async function main(): Promise<void> {
     const report = {
       date: new Date().toISOString(),
       machine: { cores: os.cpus().length, cpu, node: process.version, mariadb, bufferPoolBytes: bufferPool },
-      data: { ...counts, partners: PARTNERS, visibleToLoadPartner: visible.length, filterCombinations: bodies.length, meanEdgesFirst50: Number(meanEdges.toFixed(1)), generateSeconds, insertSeconds, accessLogRowsAfter: Number(accessRows.n) },
+      data: {
+        ...counts,
+        partners: PARTNERS,
+        visibleToLoadPartner: visible.length,
+        filterCombinations: bodies.length,
+        meanEdgesFirst50: Number(meanEdges.toFixed(1)),
+        generateSeconds,
+        insertSeconds,
+        accessLogRowsAfter: Number(accessRows.n),
+      },
       checks,
       load: { connections: CONNECTIONS, warmupSeconds: WARMUP_SECONDS, seconds: SECONDS, query: QUERY },
       result: { ...result, statements: statementsAfter - statementsBefore, statementsPerRequest: Number(statementsPerRequest.toFixed(2)) },
       romeOnly: { codes: romeBodies.length, ...romeOnly },
       targetP99Ms: TARGET_P99_MS,
       met: failures === 0 && result.p99 < TARGET_P99_MS,
-      hub: { slowQueries: hub.child.slowQueries.slice(slowBefore, slowBefore + 20), slowQueriesDuringLoad: hub.child.slowQueries.length - slowBefore, errorLines: hub.child.errorLines.slice(0, 20) },
+      hub: {
+        slowQueries: hub.child.slowQueries.slice(slowBefore, slowBefore + 20),
+        slowQueriesDuringLoad: hub.child.slowQueries.length - slowBefore,
+        errorLines: hub.child.errorLines.slice(0, 20),
+      },
     };
     fs.writeFileSync(path.join(RESULTS_DIR, 'candidates-latest.json'), JSON.stringify(report, null, 2));
     const md = [

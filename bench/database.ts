@@ -137,7 +137,8 @@ export async function warmBufferPool(dataSource: DataSource, keywords: string[],
     await dataSource.query(statement.text, [...statement.params]);
   }
   const seconds = (Date.now() - started) / 1000;
-  log(`Buffer pool warmed in ${seconds.toFixed(1)} s: ${indexes.length} indexes of ${WARMED_TABLES.join(', ')}, and the full-text index for ${keywords.length} keywords`);
+  log(
+    `Buffer pool warmed in ${seconds.toFixed(1)} s: ${indexes.length} indexes of ${WARMED_TABLES.join(', ')}, and the full-text index for ${keywords.length} keywords`,
+  );
   return seconds;
 }
-

@@ -98,7 +98,14 @@ async function main(): Promise<void> {
       console.log(
         `${name}: ${perSecond.toLocaleString('en')} offers/s (${seconds.toFixed(1)} s) ${JSON.stringify(totals)}; keyword index caught up after ${indexedSeconds.toFixed(1)} s`,
       );
-      return { name, offers: offers.length, seconds: Number(seconds.toFixed(2)), perSecond, indexedSeconds: Number(indexedSeconds.toFixed(2)), ...totals };
+      return {
+        name,
+        offers: offers.length,
+        seconds: Number(seconds.toFixed(2)),
+        perSecond,
+        indexedSeconds: Number(indexedSeconds.toFixed(2)),
+        ...totals,
+      };
     };
     const results: Array<Awaited<ReturnType<typeof pass>>> = [];
     results.push(await pass('new', inputs));
@@ -110,7 +117,14 @@ async function main(): Promise<void> {
     const cpu = (fs.readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.*)/) ?? [])[1];
     const report = {
       date: new Date().toISOString(),
-      machine: { cores: os.cpus().length, cpu, node: process.version, mariadb, bufferPoolBytes: bufferPool, freeBufferPoolPagesBefore: freePagesBefore },
+      machine: {
+        cores: os.cpus().length,
+        cpu,
+        node: process.version,
+        mariadb,
+        bufferPoolBytes: bufferPool,
+        freeBufferPoolPagesBefore: freePagesBefore,
+      },
       batch: BATCH,
       results,
     };

@@ -29,8 +29,12 @@ const UPSERT = 'mutation($o: [OfferInput!]!) { upsertOffers(offers: $o) { create
 async function partnerKey({ gql }: GraphQLClient, adminKey: string): Promise<string> {
   const { partners } = await gql(adminKey, '{ partners { id code } }');
   let id: string | undefined = partners.find((p: { code: string }) => p.code === PARTNER_CODE)?.id;
-  if (!id) id = (await gql(adminKey, `mutation { createPartner(input: { code: "${PARTNER_CODE}", name: "Bench pusher" }) { id } }`)).createPartner.id;
-  const issued = await gql(adminKey, 'mutation($p: ID) { issueApiKey(partnerId: $p, role: PARTNER, label: "bench pusher") { key } }', { p: id });
+  if (!id)
+    id = (await gql(adminKey, `mutation { createPartner(input: { code: "${PARTNER_CODE}", name: "Bench pusher" }) { id } }`)).createPartner
+      .id;
+  const issued = await gql(adminKey, 'mutation($p: ID) { issueApiKey(partnerId: $p, role: PARTNER, label: "bench pusher") { key } }', {
+    p: id,
+  });
   return issued.issueApiKey.key;
 }
 
@@ -38,7 +42,13 @@ async function partnerKey({ gql }: GraphQLClient, adminKey: string): Promise<str
  * Starts pushing at once, then every second (a push slower than a second is followed by the next
  * at once). `postalCodes` and `contractTypes` are cycled through for the offers' locations.
  */
-export async function startPusher(opts: { url: string; adminKey: string; size: number; postalCodes: string[]; contractTypes: string[] }): Promise<Pusher> {
+export async function startPusher(opts: {
+  url: string;
+  adminKey: string;
+  size: number;
+  postalCodes: string[];
+  contractTypes: string[];
+}): Promise<Pusher> {
   const { size, postalCodes, contractTypes } = opts;
   const client = graphqlClient(opts.url);
   const key = await partnerKey(client, opts.adminKey);
@@ -58,7 +68,8 @@ export async function startPusher(opts: { url: string; adminKey: string; size: n
       const started = Date.now();
       try {
         const { upsertOffers } = await client.gql(key, UPSERT, { o: offers(round) });
-        if (upsertOffers.rejected) throw new Error(`rejected: ${upsertOffers.results.find((r: any) => r.errors.length)?.errors[0].message}`);
+        if (upsertOffers.rejected)
+          throw new Error(`rejected: ${upsertOffers.results.find((r: any) => r.errors.length)?.errors[0].message}`);
         stats.written += upsertOffers.created + upsertOffers.updated;
       } catch (err) {
         stats.failures++;

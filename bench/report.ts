@@ -39,7 +39,14 @@ export interface BenchReport {
   settings: { connections: number; warmupSeconds: number; measuredSeconds: number; timeoutSeconds: number; databaseUrl: string };
   /** The code measured: HEAD and the hub files changed on top of it when the run started. */
   code: { commit: string; uncommitted: string[] };
-  database: { offers: number; publicOffers: number; seedSeconds: number | null; analyzeSeconds: number; fixturesSeconds: number; warmSeconds: number };
+  database: {
+    offers: number;
+    publicOffers: number;
+    seedSeconds: number | null;
+    analyzeSeconds: number;
+    fixturesSeconds: number;
+    warmSeconds: number;
+  };
   fixtures: { departmentCodes: string[]; contractTypes: string[]; keywords: string[]; deepCursor: string };
   results: ScenarioResult[];
   ratios: { hubAOverReference: number | null; d0OverD: number | null };
@@ -156,8 +163,9 @@ export function toMarkdown(report: BenchReport): string {
     `hub (a) / reference: ${fmtRatio(ratios.hubAOverReference, '×')} req/s; d0 / d: ${fmtRatio(ratios.d0OverD)}.`,
     ...report.results
       .filter((r) => r.pushes)
-      .map(({ id, pushes: p }) =>
-        `(${id}) pushes during the window: ${p!.pushes} of ${p!.offersPerPush} offers (${p!.written} written), ${p!.meanMs} ms on average, ${p!.maxMs} ms at most, ${p!.failures} failed${p!.firstFailure ? ` (${p!.firstFailure})` : ''}.`,
+      .map(
+        ({ id, pushes: p }) =>
+          `(${id}) pushes during the window: ${p!.pushes} of ${p!.offersPerPush} offers (${p!.written} written), ${p!.meanMs} ms on average, ${p!.maxMs} ms at most, ${p!.failures} failed${p!.firstFailure ? ` (${p!.firstFailure})` : ''}.`,
       ),
     '',
     `Machine: ${machine.cpus} CPUs (nproc), ${machine.cpuModel}, Node ${machine.node}, MariaDB ${machine.mariadb} ` +

@@ -63,7 +63,12 @@ function coldKeywordBodies(fixtures: BenchFixtures): string[] {
   const longAgo = Date.UTC(2000, 0, 1);
   for (let minute = 0; minute < 500; minute++) {
     for (const keywords of fixtures.keywords) {
-      bodies.push(body(OFFERS_PAGE_QUERY, { filter: { keywords, publishedSince: new Date(longAgo + minute * 60_000).toISOString() }, first: PAGE_SIZE }));
+      bodies.push(
+        body(OFFERS_PAGE_QUERY, {
+          filter: { keywords, publishedSince: new Date(longAgo + minute * 60_000).toISOString() },
+          first: PAGE_SIZE,
+        }),
+      );
     }
   }
   return bodies;

@@ -25,4 +25,19 @@ export { AudienceOfferDayEntity, AudienceScopeDayEntity, AudienceSecretEntity, A
 export { SITE_SCOPE } from './audience-scope-day.entity';
 
 /** Every entity of the hub, for the data source. */
-export const ENTITIES = [PartnerEntity, OfferEntity, ApiKeyEntity, IngestBatchEntity, CandidateCvEntity, CandidateCvTermEntity, CandidateContactEntity, ConsentEntity, CvAccessLogEntity, AudienceOfferDayEntity, AudienceScopeDayEntity, AudienceSketchEntity, AudienceSketchDeltaEntity, AudienceSecretEntity];
+export const ENTITIES = [
+  PartnerEntity,
+  OfferEntity,
+  ApiKeyEntity,
+  IngestBatchEntity,
+  CandidateCvEntity,
+  CandidateCvTermEntity,
+  CandidateContactEntity,
+  ConsentEntity,
+  CvAccessLogEntity,
+  AudienceOfferDayEntity,
+  AudienceScopeDayEntity,
+  AudienceSketchEntity,
+  AudienceSketchDeltaEntity,
+  AudienceSecretEntity,
+];

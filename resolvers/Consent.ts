@@ -7,5 +7,6 @@ export const Consent: ConsentResolvers = {
   cv: (consent, _args, ctx) => ctx.loaders.candidateById.load(consent.cvId),
   scope: (consent) => (consent.partnerId === null ? 'ALL_PARTNERS' : 'PARTNER'),
   partner: (consent, _args, ctx) => (consent.partnerId === null ? null : ctx.loaders.partnerById.load(consent.partnerId)),
-  status: (consent, _args, ctx) => (consent.revokedAt ? 'REVOKED' : consent.expiresAt.getTime() <= ctx.now.getTime() ? 'EXPIRED' : 'ACTIVE'),
+  status: (consent, _args, ctx) =>
+    consent.revokedAt ? 'REVOKED' : consent.expiresAt.getTime() <= ctx.now.getTime() ? 'EXPIRED' : 'ACTIVE',
 };

@@ -16,7 +16,9 @@ export const OfferConnection: OfferConnectionResolvers = {
   }),
   totalCount: (conn, _args, ctx) => {
     const { filter, partnerId } = conn.query;
-    return partnerId === null ? ctx.loaders.offerCount.load({ filter, partnerId }) : ctx.loaders.offerCountByPartnerId.load({ filter, partnerId });
+    return partnerId === null
+      ? ctx.loaders.offerCount.load({ filter, partnerId })
+      : ctx.loaders.offerCountByPartnerId.load({ filter, partnerId });
   },
   facets: (conn) => conn,
 };

@@ -23,8 +23,7 @@ export interface ReplicationConfig {
 }
 
 export type DatabaseConfig =
-  | { type: 'sqlite'; path: string }
-  | ({ type: 'mysql'; database: string; replication?: ReplicationConfig } & MysqlEndpoint);
+  { type: 'sqlite'; path: string } | ({ type: 'mysql'; database: string; replication?: ReplicationConfig } & MysqlEndpoint);
 
 export interface AppConfig {
   /**
@@ -79,7 +78,10 @@ export const NO_CORS: CorsPolicy = { any: false, origins: [], localhost: false }
  */
 export function parseCorsOrigins(value: string | undefined, nodeEnv: string): CorsPolicy {
   if (value === undefined || value.trim() === '') return nodeEnv === 'production' ? NO_CORS : { any: false, origins: [], localhost: true };
-  const items = value.split(',').map((item) => item.trim()).filter((item) => item !== '');
+  const items = value
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
   if (items.includes('*')) {
     if (items.length > 1) throw new Error('CORS_ORIGINS: "*" (any origin) stands alone; list origins or use "*", not both');
     return { any: true };
@@ -98,7 +100,9 @@ export function parseCorsOrigins(value: string | undefined, nodeEnv: string): Co
       // reported below
     }
     if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:') || url.origin !== item.replace(/\/$/, '')) {
-      throw new Error(`CORS_ORIGINS: "${item}" is not an origin (scheme, host and optional port, e.g. https://emploi.example.fr), "localhost", "*" or "none"`);
+      throw new Error(
+        `CORS_ORIGINS: "${item}" is not an origin (scheme, host and optional port, e.g. https://emploi.example.fr), "localhost", "*" or "none"`,
+      );
     }
     policy.origins.push(url.origin);
   }
@@ -276,7 +280,8 @@ export function parseReplicaUrls(primary: DatabaseConfig, value: string | undefi
     const url = raw.trim();
     const parsed = parseDatabaseUrl(/^(mysql|mariadb):\/\/[^/]*$/.test(url) ? `${url}/${primary.database}` : url);
     if (parsed.type !== 'mysql') throw new Error(`DATABASE_REPLICA_URLS: ${url} is not a mysql:// URL`);
-    if (parsed.database !== primary.database) throw new Error(`DATABASE_REPLICA_URLS: ${url} names database ${parsed.database}, the primary's is ${primary.database}`);
+    if (parsed.database !== primary.database)
+      throw new Error(`DATABASE_REPLICA_URLS: ${url} names database ${parsed.database}, the primary's is ${primary.database}`);
     const { type: _type, database: _database, ...endpoint } = parsed;
     return endpoint;
   });
@@ -299,7 +304,8 @@ export function parseRedisUrl(value: string | undefined): string | null {
   } catch {
     throw new Error(`REDIS_URL is not a URL: ${value}`);
   }
-  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') throw new Error(`REDIS_URL must be redis://host:port or rediss://..., got ${url.protocol}`);
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:')
+    throw new Error(`REDIS_URL must be redis://host:port or rediss://..., got ${url.protocol}`);
   return value.trim();
 }
 

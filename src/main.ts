@@ -21,7 +21,10 @@ const SHUTDOWN_GRACE_MS = 10_000;
 async function main(): Promise<void> {
   const config = loadConfig();
   const log = createLogger(config.logLevel);
-  const replicas = config.database.type === 'mysql' && config.database.replication ? ` with ${config.database.replication.replicas.length} read replica(s)` : '';
+  const replicas =
+    config.database.type === 'mysql' && config.database.replication
+      ? ` with ${config.database.replication.replicas.length} read replica(s)`
+      : '';
   const where =
     config.database.type === 'sqlite'
       ? `SQLite ${config.database.path}`
@@ -113,7 +116,8 @@ async function main(): Promise<void> {
   const compaction = compactionSettingsFromEnv();
   const compact = () =>
     hub.services.syndication.log.compact(new Date(), compaction).then(
-      (r) => (r.superseded || r.purged) && log.info(`Syndication log: ${r.superseded} superseded and ${r.purged} expired changes compacted`),
+      (r) =>
+        (r.superseded || r.purged) && log.info(`Syndication log: ${r.superseded} superseded and ${r.purged} expired changes compacted`),
       (err) => log.error({ err }, 'Syndication log compaction failed'),
     );
   const compactTimer = setInterval(compact, compaction.intervalMs);

@@ -232,7 +232,9 @@ function sendError(
 /** A retriable 503 SERVICE_UNAVAILABLE with `Retry-After`, outside GraphQL's execution. */
 function sendUnavailable(res: http.ServerResponse, error: ServiceUnavailableError): void {
   const { http: _http, code: _code, ...extra } = error.extensions;
-  sendError(res, ErrorCode.SERVICE_UNAVAILABLE, error.message, 503, extra, { 'retry-after': String(SERVICE_UNAVAILABLE_RETRY_AFTER_SECONDS) });
+  sendError(res, ErrorCode.SERVICE_UNAVAILABLE, error.message, 503, extra, {
+    'retry-after': String(SERVICE_UNAVAILABLE_RETRY_AFTER_SECONDS),
+  });
 }
 
 /**
@@ -293,7 +295,9 @@ export async function startHub(dataSource: DataSource, opts: HubOptions): Promis
     introspection: opts.introspection ?? !production,
     // Automatic persisted queries: in Redis when shared, so a hash registered through one process
     // is found by every other (a day, refreshed by use); else Apollo's in-memory LRU.
-    ...(opts.sharedState?.kind === 'redis' ? { persistedQueries: { cache: new PrefixingKeyValueCache(opts.sharedState.cache, 'apq:'), ttl: 86_400 } } : {}),
+    ...(opts.sharedState?.kind === 'redis'
+      ? { persistedQueries: { cache: new PrefixingKeyValueCache(opts.sharedState.cache, 'apq:'), ttl: 86_400 } }
+      : {}),
     includeStacktraceInErrorResponses: false,
     // "Did you mean ...?" names fields and types: it would leak the schema that production's
     // disabled introspection hides.
@@ -327,7 +331,9 @@ export async function startHub(dataSource: DataSource, opts: HubOptions): Promis
   await apollo.start();
   // Rate limits: per process by default; shared by every hub process when they share Redis.
   const limiter = (name: string, perSecond: number, burst: number): RateLimiter =>
-    opts.sharedState?.kind === 'redis' ? sharedRateLimiter(opts.sharedState, name, perSecond, burst) : new TokenBucketLimiter(perSecond, burst);
+    opts.sharedState?.kind === 'redis'
+      ? sharedRateLimiter(opts.sharedState, name, perSecond, burst)
+      : new TokenBucketLimiter(perSecond, burst);
   const publicLimiter = limiter('public', limits.publicPerSecond, limits.publicBurst);
   const keyLimiter = limiter('key', limits.keyPerSecond, limits.keyBurst);
   const authFailureLimiter = limiter('auth-failure', limits.authFailurePerSecond, limits.authFailureBurst);
@@ -449,7 +455,13 @@ export async function startHub(dataSource: DataSource, opts: HubOptions): Promis
     const httpGraphQLRequest: HTTPGraphQLRequest = { method: req.method!.toUpperCase(), headers, search: url.search, body };
     const bodyMs = Date.now() - bodyStarted;
     const buildRequestContext = async () => {
-      const ctx = buildContext(services, viewer, { requestId: context.requestId, log: context.log, record: context.record, metrics, now: clock() });
+      const ctx = buildContext(services, viewer, {
+        requestId: context.requestId,
+        log: context.log,
+        record: context.record,
+        metrics,
+        now: clock(),
+      });
       if (replicated) addressOfContext.set(ctx, clientAddress(req));
       return ctx;
     };

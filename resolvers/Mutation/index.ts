@@ -4,7 +4,13 @@ import { recordAudienceEvents } from './audience';
 import { eraseCandidate, grantCVConsent, publishCV, revokeCVConsent, updateCV } from './cvs';
 import { upsertOffers, withdrawOffers } from './offers';
 import { createPartner, reactivatePartner, suspendPartner } from './partners';
-import { registerSyndicationWebhook, removeSyndicationWebhook, resumeSyndicationWebhook, rotateSyndicationWebhookSecret, updateSyndicationPreferences } from './syndication';
+import {
+  registerSyndicationWebhook,
+  removeSyndicationWebhook,
+  resumeSyndicationWebhook,
+  rotateSyndicationWebhookSecret,
+  updateSyndicationPreferences,
+} from './syndication';
 
 export const Mutation: MutationResolvers = {
   createPartner,

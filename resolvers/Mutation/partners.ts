@@ -1,7 +1,8 @@
 import type { MutationResolvers } from '../../src/__generated__/resolvers-types';
 import { expectGlobalId } from '../../src/ids';
 
-export const createPartner: MutationResolvers['createPartner'] = (_parent, { input }, ctx) => ctx.services.partners.create(ctx.viewer, input);
+export const createPartner: MutationResolvers['createPartner'] = (_parent, { input }, ctx) =>
+  ctx.services.partners.create(ctx.viewer, input);
 
 export const suspendPartner: MutationResolvers['suspendPartner'] = (_parent, { id }, ctx) =>
   ctx.services.partners.setStatus(ctx.viewer, expectGlobalId(id, 'Partner', 'id'), 'SUSPENDED');

@@ -14,4 +14,19 @@ import { reportLink } from './reportLink';
 import { syndicationFeed } from './syndicationFeed';
 import { viewer } from './viewer';
 
-export const Query: QueryResolvers = { apiKeys, node, offer, offers, partner, partners, viewer, candidates, candidate, cvAccessLog, audience, hubStats, reportLink, syndicationFeed };
+export const Query: QueryResolvers = {
+  apiKeys,
+  node,
+  offer,
+  offers,
+  partner,
+  partners,
+  viewer,
+  candidates,
+  candidate,
+  cvAccessLog,
+  audience,
+  hubStats,
+  reportLink,
+  syndicationFeed,
+};

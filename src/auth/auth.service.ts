@@ -43,12 +43,17 @@ export class AuthService {
     if (stored.revokedAt) throw new UnauthenticatedError('This API key was revoked');
     const now = Date.now();
     if (stored.expiresAt && stored.expiresAt.getTime() <= now) {
-      throw new UnauthenticatedError(`This API key expired at ${stored.expiresAt.toISOString()}: ask the agency for a new one`, { reason: 'EXPIRED', expiredAt: stored.expiresAt.toISOString() });
+      throw new UnauthenticatedError(`This API key expired at ${stored.expiresAt.toISOString()}: ask the agency for a new one`, {
+        reason: 'EXPIRED',
+        expiredAt: stored.expiresAt.toISOString(),
+      });
     }
     if (!stored.lastUsedAt || now - stored.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
       await this.keys.update({ id: stored.id }, { lastUsedAt: new Date(now) });
     }
-    return stored.role === 'AGENCY' ? { role: 'AGENCY', apiKeyId: stored.id } : { role: 'PARTNER', partnerId: stored.partnerId!, apiKeyId: stored.id };
+    return stored.role === 'AGENCY'
+      ? { role: 'AGENCY', apiKeyId: stored.id }
+      : { role: 'PARTNER', partnerId: stored.partnerId!, apiKeyId: stored.id };
   }
 
   /** AGENCY: a new key; the clear key is in the result and nowhere else. */
@@ -58,10 +63,13 @@ export class AuthService {
     now: Date = new Date(),
   ): Promise<{ key: string; apiKey: ApiKeyEntity }> {
     requireAgency(viewer);
-    if (input.expiresAt && input.expiresAt.getTime() <= now.getTime()) throw new BadUserInputError('expiresAt: must be in the future', 'expiresAt');
+    if (input.expiresAt && input.expiresAt.getTime() <= now.getTime())
+      throw new BadUserInputError('expiresAt: must be in the future', 'expiresAt');
     if (input.role === 'PUBLIC') throw new BadUserInputError('role: PUBLIC needs no key', 'role');
-    if (input.role === 'PARTNER' && input.partnerId === null) throw new BadUserInputError('partnerId: a PARTNER key needs its partner', 'partnerId');
-    if (input.role === 'AGENCY' && input.partnerId !== null) throw new BadUserInputError('partnerId: an AGENCY key has no partner', 'partnerId');
+    if (input.role === 'PARTNER' && input.partnerId === null)
+      throw new BadUserInputError('partnerId: a PARTNER key needs its partner', 'partnerId');
+    if (input.role === 'AGENCY' && input.partnerId !== null)
+      throw new BadUserInputError('partnerId: an AGENCY key has no partner', 'partnerId');
     if (input.label && input.label.length > 200) throw new BadUserInputError('label: at most 200 characters', 'label');
     if (input.partnerId !== null && !(await this.dataSource.getRepository(PartnerEntity).existsBy({ id: input.partnerId }))) {
       throw new NotFoundError('No such partner');

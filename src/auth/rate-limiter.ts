@@ -65,7 +65,10 @@ export interface RateLimiter {
 
 /** The token buckets of one limiter (`name`) in a SharedState: Redis when REDIS_URL is set. */
 export function sharedRateLimiter(
-  state: { takeToken(key: string, perSecond: number, burst: number): Promise<RateDecision>; peekToken(key: string, perSecond: number, burst: number): Promise<RateDecision> },
+  state: {
+    takeToken(key: string, perSecond: number, burst: number): Promise<RateDecision>;
+    peekToken(key: string, perSecond: number, burst: number): Promise<RateDecision>;
+  },
   name: string,
   perSecond: number,
   burst: number,

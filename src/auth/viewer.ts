@@ -3,9 +3,7 @@ import type { Publisher } from '../services/ingestion.types';
 
 /** The authenticated caller of one request. */
 export type Viewer =
-  | { role: 'PUBLIC' }
-  | { role: 'PARTNER'; partnerId: number; apiKeyId: number }
-  | { role: 'AGENCY'; apiKeyId: number | null };
+  { role: 'PUBLIC' } | { role: 'PARTNER'; partnerId: number; apiKeyId: number } | { role: 'AGENCY'; apiKeyId: number | null };
 
 export const PUBLIC_VIEWER: Viewer = { role: 'PUBLIC' };
 

@@ -223,10 +223,7 @@ export interface GeoBuildReport {
   formerCodeConflicts: string[];
 }
 
-export function buildCommunes(
-  etalab: EtalabCommune[],
-  laPoste: LaPosteRow[],
-): { file: CommunesFile; report: GeoBuildReport } {
+export function buildCommunes(etalab: EtalabCommune[], laPoste: LaPosteRow[]): { file: CommunesFile; report: GeoBuildReport } {
   const report: GeoBuildReport = {
     skippedWithoutDepartment: [],
     sharedCodes: 0,
@@ -434,9 +431,7 @@ export function buildRome(
   professionalDomains: Array<Record<string, string>>,
 ): { file: RomeFile; onlyIn460: string[]; withoutProfessionalDomain: string[] } {
   const domainLabels = new Map(domains.map((d) => [d['code_grand_domaine'], d['libelle_grand_domaine']]));
-  const professionalLabels = new Map(
-    professionalDomains.map((d) => [d['code_domaine_professionnel'], d['libelle_domaine_professionnel']]),
-  );
+  const professionalLabels = new Map(professionalDomains.map((d) => [d['code_domaine_professionnel'], d['libelle_domaine_professionnel']]));
   // The 4.58 tree spells the column "code_domaine_professionel" (one n).
   const treeByCode = new Map(tree.map((t) => [t['code_rome'], t]));
   const onlyIn460: string[] = [];
@@ -456,8 +451,7 @@ export function buildRome(
   const byFirst = (a: [string, string], b: [string, string]): number => byString(a[0], b[0]);
   return {
     file: {
-      source:
-        'France Travail ROME 4.60 codes, ROME 4.58 tree and domain labels (Licence Ouverte); built by src/cli/build-referentials.ts',
+      source: 'France Travail ROME 4.60 codes, ROME 4.58 tree and domain labels (Licence Ouverte); built by src/cli/build-referentials.ts',
       domains: [...domainLabels].sort(byFirst),
       professionalDomains: [...professionalLabels].sort(byFirst),
       occupations,

@@ -30,7 +30,14 @@ async function main(): Promise<void> {
   }
   const url = new URL(process.env.MIGRATION_MYSQL_URL || 'mysql://root@127.0.0.1:3306/');
   const sqlite = await diffFor({ type: 'sqlite', path: path.join(PROJECT_ROOT, 'data', `migration-scratch-${process.pid}.sqlite`) });
-  const mysql = await diffFor({ type: 'mysql', host: url.hostname, port: Number(url.port || 3306), user: decodeURIComponent(url.username || 'root'), password: decodeURIComponent(url.password), database: `passerelle_migration_${process.pid}` });
+  const mysql = await diffFor({
+    type: 'mysql',
+    host: url.hostname,
+    port: Number(url.port || 3306),
+    user: decodeURIComponent(url.username || 'root'),
+    password: decodeURIComponent(url.password),
+    database: `passerelle_migration_${process.pid}`,
+  });
   if (!sqlite.length && !mysql.length) {
     console.log('The entities and the migrations agree: nothing to generate.');
     return;

@@ -27,7 +27,9 @@ async function main(): Promise<void> {
     if (args.includes('--rebuild')) {
       await index.rebuild();
       const [{ n }] = await dataSource.query('SELECT COUNT(*) AS n FROM offer_search');
-      console.log(`Keyword index rebuilt: ${Number(n).toLocaleString('en')} ACTIVE offers in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      console.log(
+        `Keyword index rebuilt: ${Number(n).toLocaleString('en')} ACTIVE offers in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+      );
     } else {
       const indexed = await index.indexPending();
       console.log(`Indexed ${indexed.toLocaleString('en')} queued offers in ${((Date.now() - started) / 1000).toFixed(1)} s`);

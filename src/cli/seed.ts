@@ -34,7 +34,10 @@ async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const config = loadConfig();
   const dataSource = await openDatabase(config.database);
-  const bar = new SingleBar({ format: 'Seeding [{bar}] {percentage}% | {value}/{total} offers | {eta_formatted} left', etaBuffer: 50 }, Presets.shades_classic);
+  const bar = new SingleBar(
+    { format: 'Seeding [{bar}] {percentage}% | {value}/{total} offers | {eta_formatted} left', etaBuffer: 50 },
+    Presets.shades_classic,
+  );
   bar.start(args.offers, 0);
   const started = Date.now();
   try {
@@ -45,7 +48,9 @@ async function main(): Promise<void> {
       onProgress: (done) => bar.update(done),
     });
     bar.stop();
-    console.log(`Seeded in ${((Date.now() - started) / 1000).toFixed(1)} s: ${report.realOffers} real + ${report.generatedOffers} generated offers, ${report.partners} partners; ${report.inserted} rows added.`);
+    console.log(
+      `Seeded in ${((Date.now() - started) / 1000).toFixed(1)} s: ${report.realOffers} real + ${report.generatedOffers} generated offers, ${report.partners} partners; ${report.inserted} rows added.`,
+    );
   } finally {
     bar.stop();
     await dataSource.destroy();

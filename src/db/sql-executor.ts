@@ -26,7 +26,18 @@ interface MysqlPoolCluster {
 }
 
 /** Errors that say a server could not be reached or went away, not that the statement was wrong. */
-const UNREACHABLE = new Set(['POOL_NONEONLINE', 'POOL_NOEXIST', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'PROTOCOL_CONNECTION_LOST', 'ER_SERVER_SHUTDOWN', 'ER_CONNECTION_KILLED']);
+const UNREACHABLE = new Set([
+  'POOL_NONEONLINE',
+  'POOL_NOEXIST',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'PROTOCOL_CONNECTION_LOST',
+  'ER_SERVER_SHUTDOWN',
+  'ER_CONNECTION_KILLED',
+]);
 
 /** Runs a statement on a pool; a driver error is passed as it is (see unavailableOr). */
 function execute(pool: MysqlPool, text: string, params: readonly unknown[]): Promise<Row[]> {

@@ -58,7 +58,10 @@ export function createJitExecutor(schema: GraphQLSchema): GatewayExecutor {
     // A driver error of a database not answering in time (a read made through TypeORM: API keys,
     // partners) is the client's retriable SERVICE_UNAVAILABLE, as the SQL executor's are.
     if (result.errors?.some((e) => isDatabaseUnavailable(e.originalError))) {
-      return { ...result, errors: result.errors.map((e) => (isDatabaseUnavailable(e.originalError) ? asUnavailable(e) : withExtensions(e))) };
+      return {
+        ...result,
+        errors: result.errors.map((e) => (isDatabaseUnavailable(e.originalError) ? asUnavailable(e) : withExtensions(e))),
+      };
     }
     if (result.errors?.some((e) => !e.extensions)) return { ...result, errors: result.errors.map(withExtensions) };
     return result;

@@ -7,7 +7,14 @@ import { offerByIdVisibility } from '../services/offer-ownership';
 import { createAudienceLoaders, type AudienceLoaders } from './audience.loader';
 import { createCandidateLoaders, type CandidateLoaders } from './candidate.loader';
 import type { PartnerSyndicationModel } from '../services/syndication.types';
-import type { FacetCount, FacetDimension, OfferConnectionModel, OfferFilterSpec, OfferModel, OfferQuery } from '../services/offer-search.types';
+import type {
+  FacetCount,
+  FacetDimension,
+  OfferConnectionModel,
+  OfferFilterSpec,
+  OfferModel,
+  OfferQuery,
+} from '../services/offer-search.types';
 
 /** Partner.offers page request, keyed by partner and by everything else in the query. */
 export interface PartnerOffersKey {
@@ -90,7 +97,12 @@ export function createLoaders(services: Services, now: Date, request: { viewer: 
         batchGrouped(
           keys,
           (k) => JSON.stringify(k.query),
-          (group) => offers.pagesByPartner(group[0].query, group.map((k) => k.partnerId), now),
+          (group) =>
+            offers.pagesByPartner(
+              group[0].query,
+              group.map((k) => k.partnerId),
+              now,
+            ),
         ),
       { cacheKeyFn: (k) => JSON.stringify(k) },
     ),
@@ -99,7 +111,12 @@ export function createLoaders(services: Services, now: Date, request: { viewer: 
         batchGrouped(
           keys,
           (k) => JSON.stringify(k.filter),
-          (group) => offers.countByPartner(group[0].filter, group.map((k) => k.partnerId), now),
+          (group) =>
+            offers.countByPartner(
+              group[0].filter,
+              group.map((k) => k.partnerId),
+              now,
+            ),
         ),
       { cacheKeyFn: (k) => JSON.stringify(k) },
     ),

@@ -38,9 +38,25 @@ export function normalizePlaceName(name: string): string {
 
 /** The location columns offers and CVs store for a resolved commune (the given postal code if it is the commune's). */
 export function locationColumns(
-  commune: { code: string; name: string; postalCodes: string[]; departmentCode: string; regionCode: string; latitude: number | null; longitude: number | null },
+  commune: {
+    code: string;
+    name: string;
+    postalCodes: string[];
+    departmentCode: string;
+    regionCode: string;
+    latitude: number | null;
+    longitude: number | null;
+  },
   postalCode: string | null,
-): { communeCode: string; postalCode: string | null; city: string; departmentCode: string; regionCode: string; latitude: number | null; longitude: number | null } {
+): {
+  communeCode: string;
+  postalCode: string | null;
+  city: string;
+  departmentCode: string;
+  regionCode: string;
+  latitude: number | null;
+  longitude: number | null;
+} {
   return {
     communeCode: commune.code,
     postalCode: postalCode && commune.postalCodes.includes(postalCode) ? postalCode : (commune.postalCodes[0] ?? null),

@@ -136,8 +136,7 @@ export class Referentials {
 
   constructor(files: ReferentialFiles) {
     for (const tuple of files.communes.communes) {
-      const [code, name, postalCodes, departmentCode, regionCode, latitude, longitude, population, kind, , aliases] =
-        tuple;
+      const [code, name, postalCodes, departmentCode, regionCode, latitude, longitude, population, kind, , aliases] = tuple;
       const commune: Commune = Object.freeze({
         code,
         name,
@@ -176,9 +175,7 @@ export class Referentials {
           domainCode,
           domainLabel: domainLabels.get(domainCode) ?? domainCode,
           professionalDomainCode,
-          professionalDomainLabel: professionalDomainCode
-            ? (professionalLabels.get(professionalDomainCode) ?? null)
-            : null,
+          professionalDomainLabel: professionalDomainCode ? (professionalLabels.get(professionalDomainCode) ?? null) : null,
         }),
       );
     }
@@ -186,8 +183,7 @@ export class Referentials {
 
   /** Loads the gzipped JSON files written by `npm run referentials:build` from a directory. */
   static fromDirectory(dir: string = SHIPPED_DATA_DIR): Referentials {
-    const read = <T>(file: string): T =>
-      JSON.parse(zlib.gunzipSync(fs.readFileSync(path.join(dir, file))).toString('utf8')) as T;
+    const read = <T>(file: string): T => JSON.parse(zlib.gunzipSync(fs.readFileSync(path.join(dir, file))).toString('utf8')) as T;
     return new Referentials({
       communes: read<CommunesFile>(COMMUNES_FILE),
       departments: read<DepartmentsFile>(DEPARTMENTS_FILE),
@@ -229,9 +225,7 @@ export class Referentials {
       const named = cityName ? candidates.find((e) => e.names.has(cityName)) : undefined;
       if (named) return named.commune;
       const fallback =
-        candidates.find((e) => e.kind === 'C' && e.commune.latitude !== null) ??
-        candidates.find((e) => e.kind === 'C') ??
-        candidates[0];
+        candidates.find((e) => e.kind === 'C' && e.commune.latitude !== null) ?? candidates.find((e) => e.kind === 'C') ?? candidates[0];
       return fallback.commune;
     }
 

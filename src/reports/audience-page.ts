@@ -39,7 +39,14 @@ ${rows}
   return page({
     title: `Audience — ${scope}`,
     body,
-    data: { partner: report.partner ? { code: report.partner.code, name: report.partner.name } : null, from: report.from, to: report.to, granularity: report.granularity, series: report.series, totals },
+    data: {
+      partner: report.partner ? { code: report.partner.code, name: report.partner.name } : null,
+      from: report.from,
+      to: report.to,
+      granularity: report.granularity,
+      series: report.series,
+      totals,
+    },
     script: 'audience-report.js',
   });
 }

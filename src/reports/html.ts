@@ -6,7 +6,10 @@ export function escapeHtml(value: unknown): string {
 
 /** JSON for a `<script type="application/json">` block: `<` escaped so no text can close the tag. */
 export function jsonForScript(value: unknown): string {
-  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+  return JSON.stringify(value)
+    .replace(/</g, '\\u003c')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
 }
 
 const integer = new Intl.NumberFormat('fr-FR');
@@ -30,7 +33,9 @@ export function numberCell(value: number, field: string): string {
 /** The whole page: our stylesheet, the data block, Chart.js (served from node_modules) and the page's own script. */
 export function page(opts: { title: string; body: string; data?: unknown; script?: string }): string {
   const data = opts.data === undefined ? '' : `\n<script type="application/json" id="report-data">${jsonForScript(opts.data)}</script>`;
-  const scripts = opts.script ? `\n<script src="/reports/assets/chart.umd.min.js"></script>\n<script src="/reports/assets/${escapeHtml(opts.script)}"></script>` : '';
+  const scripts = opts.script
+    ? `\n<script src="/reports/assets/chart.umd.min.js"></script>\n<script src="/reports/assets/${escapeHtml(opts.script)}"></script>`
+    : '';
   return `<!doctype html>
 <html lang="fr">
 <head>

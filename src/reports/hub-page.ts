@@ -17,7 +17,10 @@ function breakdownTable(id: string, title: string, rows: BreakdownModel[], split
     .map((r) => {
       const parts = split
         ? (r.bySource ?? [])
-            .map((p) => `<td class="num" data-field="bySource.${escapeHtml(p.key)}" data-value="${p.count}">${escapeHtml(formatInteger(p.count))} <small>(${escapeHtml(formatShare(p.share))})</small></td>`)
+            .map(
+              (p) =>
+                `<td class="num" data-field="bySource.${escapeHtml(p.key)}" data-value="${p.count}">${escapeHtml(formatInteger(p.count))} <small>(${escapeHtml(formatShare(p.share))})</small></td>`,
+            )
             .join('')
         : '';
       return `<tr data-key="${escapeHtml(r.key)}"><td>${escapeHtml(r.label)}</td><td class="num" data-field="count" data-value="${r.count}">${escapeHtml(formatInteger(r.count))}</td><td class="num" data-field="share" data-value="${r.share}">${escapeHtml(formatShare(r.share))}</td>${parts}</tr>`;

@@ -57,7 +57,8 @@ export class ReportLinkService {
 
   /** A signed link to a report the viewer may see (same checks as the `audience` and `hubStats` queries). */
   async issue(viewer: Viewer, request: ReportLinkRequest, now: Date = new Date()): Promise<ReportLinkModel> {
-    if (viewer.role === 'PUBLIC') throw new UnauthenticatedError('A report link needs a PARTNER or AGENCY API key (Authorization: Bearer <key>)');
+    if (viewer.role === 'PUBLIC')
+      throw new UnauthenticatedError('A report link needs a PARTNER or AGENCY API key (Authorization: Bearer <key>)');
     const params = new URLSearchParams();
     if (request.kind === 'AUDIENCE') {
       if (!request.from) throw new BadUserInputError('from: required for an AUDIENCE report', 'from');
@@ -88,9 +89,11 @@ export class ReportLinkService {
     const expected = this.signature(url.pathname, url.searchParams);
     const a = Buffer.from(given);
     const b = Buffer.from(expected);
-    if (a.length !== b.length || !crypto.timingSafeEqual(a, b)) throw new UnauthenticatedError('This report link is not valid (altered or not ours): ask for a new one with Query.reportLink');
+    if (a.length !== b.length || !crypto.timingSafeEqual(a, b))
+      throw new UnauthenticatedError('This report link is not valid (altered or not ours): ask for a new one with Query.reportLink');
     const expires = Number(url.searchParams.get('expires'));
-    if (!(expires * 1000 > now.getTime())) throw new UnauthenticatedError('This report link has expired: ask for a new one with Query.reportLink');
+    if (!(expires * 1000 > now.getTime()))
+      throw new UnauthenticatedError('This report link has expired: ask for a new one with Query.reportLink');
     const by = url.searchParams.get('by');
     if (by === ADMIN) return { role: 'AGENCY', apiKeyId: null };
     const key = Number.isSafeInteger(Number(by)) ? await this.dataSource.getRepository(ApiKeyEntity).findOneBy({ id: Number(by) }) : null;

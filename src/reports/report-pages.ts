@@ -2,7 +2,15 @@ import fs from 'node:fs';
 import type http from 'node:http';
 import path from 'node:path';
 import type { Viewer } from '../auth/viewer';
-import { BadUserInputError, ErrorCode, httpStatusFor, NotFoundError, PasserelleError, SERVICE_UNAVAILABLE_RETRY_AFTER_SECONDS, UnauthenticatedError } from '../errors';
+import {
+  BadUserInputError,
+  ErrorCode,
+  httpStatusFor,
+  NotFoundError,
+  PasserelleError,
+  SERVICE_UNAVAILABLE_RETRY_AFTER_SECONDS,
+  UnauthenticatedError,
+} from '../errors';
 import { PROJECT_ROOT } from '../paths';
 import type { Services } from '../services';
 import type { Granularity } from '../services/audience.types';
@@ -16,9 +24,18 @@ import { renderHubPage } from './hub-page';
  * pages work offline and the Content-Security-Policy can allow our own origin only.
  */
 const ASSETS: Record<string, { file: () => string; type: string }> = {
-  'chart.umd.min.js': { file: () => path.join(path.dirname(require.resolve('chart.js')), 'chart.umd.min.js'), type: 'text/javascript; charset=utf-8' },
-  'audience-report.js': { file: () => path.join(PROJECT_ROOT, 'src', 'reports', 'assets', 'audience-report.js'), type: 'text/javascript; charset=utf-8' },
-  'hub-report.js': { file: () => path.join(PROJECT_ROOT, 'src', 'reports', 'assets', 'hub-report.js'), type: 'text/javascript; charset=utf-8' },
+  'chart.umd.min.js': {
+    file: () => path.join(path.dirname(require.resolve('chart.js')), 'chart.umd.min.js'),
+    type: 'text/javascript; charset=utf-8',
+  },
+  'audience-report.js': {
+    file: () => path.join(PROJECT_ROOT, 'src', 'reports', 'assets', 'audience-report.js'),
+    type: 'text/javascript; charset=utf-8',
+  },
+  'hub-report.js': {
+    file: () => path.join(PROJECT_ROOT, 'src', 'reports', 'assets', 'hub-report.js'),
+    type: 'text/javascript; charset=utf-8',
+  },
   'report.css': { file: () => path.join(PROJECT_ROOT, 'src', 'reports', 'assets', 'report.css'), type: 'text/css; charset=utf-8' },
 };
 const assetCache = new Map<string, Buffer>();
@@ -26,7 +43,8 @@ const assetCache = new Map<string, Buffer>();
 /** Scripts and styles from our origin only; the data travels inside the page as inert JSON. */
 const PAGE_HEADERS = {
   'content-type': 'text/html; charset=utf-8',
-  'content-security-policy': "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  'content-security-policy':
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
   // The signed link is a credential for its lifetime: keep it out of caches and Referer headers.
   'cache-control': 'no-store',
   'referrer-policy': 'no-referrer',
@@ -48,7 +66,12 @@ function serveAsset(res: http.ServerResponse, name: string): void {
     body = fs.readFileSync(asset.file());
     assetCache.set(name, body);
   }
-  res.writeHead(200, { 'content-type': asset.type, 'content-length': String(body.length), 'cache-control': 'public, max-age=3600', 'x-content-type-options': 'nosniff' });
+  res.writeHead(200, {
+    'content-type': asset.type,
+    'content-length': String(body.length),
+    'cache-control': 'public, max-age=3600',
+    'x-content-type-options': 'nosniff',
+  });
   res.end(body);
 }
 
@@ -91,7 +114,15 @@ async function hubPage(viewer: Viewer, url: URL, services: Services, now: Date):
     hub.byRegion(stats),
     hub.byRomeDomain(stats),
   ]);
-  return renderHubPage({ date: stats.date, activeOffers, newOffers, activeOffersBySource, topPartners, activeOffersByRegion, activeOffersByRomeDomain });
+  return renderHubPage({
+    date: stats.date,
+    activeOffers,
+    newOffers,
+    activeOffersBySource,
+    topPartners,
+    activeOffersByRegion,
+    activeOffersByRomeDomain,
+  });
 }
 
 /**
@@ -99,18 +130,36 @@ async function hubPage(viewer: Viewer, url: URL, services: Services, now: Date):
  * HTML pages computed by the same service calls, with the same authorization, as the GraphQL
  * `audience` and `hubStats` queries; /reports/assets/* serves their scripts and stylesheet.
  */
-export async function handleReportRequest(req: http.IncomingMessage, res: http.ServerResponse, url: URL, services: Services, now: Date = new Date()): Promise<void> {
-  if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, page({ title: 'Méthode non permise', body: '<p>GET only.</p>' }), { allow: 'GET, HEAD' });
+export async function handleReportRequest(
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  url: URL,
+  services: Services,
+  now: Date = new Date(),
+): Promise<void> {
+  if (req.method !== 'GET' && req.method !== 'HEAD')
+    return send(res, 405, page({ title: 'Méthode non permise', body: '<p>GET only.</p>' }), { allow: 'GET, HEAD' });
   const route = url.pathname;
   if (route.startsWith('/reports/assets/')) return serveAsset(res, route.slice('/reports/assets/'.length));
   try {
-    if (route === '/reports/audience') return send(res, 200, await audiencePage(await viewerOf(req, url, services, now), url, services, now));
+    if (route === '/reports/audience')
+      return send(res, 200, await audiencePage(await viewerOf(req, url, services, now), url, services, now));
     if (route === '/reports/hub') return send(res, 200, await hubPage(await viewerOf(req, url, services, now), url, services, now));
     return send(res, 404, page({ title: 'Introuvable', body: '<p>The reports are /reports/audience and /reports/hub.</p>' }));
   } catch (err) {
     if (!(err instanceof PasserelleError) || err.code === ErrorCode.INTERNAL_SERVER_ERROR) throw err;
     const status = httpStatusFor(err.code);
-    const headers: Record<string, string> = status === 401 ? { 'www-authenticate': 'Bearer' } : status === 503 ? { 'retry-after': String(SERVICE_UNAVAILABLE_RETRY_AFTER_SECONDS) } : {};
-    return send(res, status, page({ title: 'Rapport indisponible', body: `<p class="error" data-code="${escapeHtml(err.code)}">${escapeHtml(err.message)}</p>` }), headers);
+    const headers: Record<string, string> =
+      status === 401
+        ? { 'www-authenticate': 'Bearer' }
+        : status === 503
+          ? { 'retry-after': String(SERVICE_UNAVAILABLE_RETRY_AFTER_SECONDS) }
+          : {};
+    return send(
+      res,
+      status,
+      page({ title: 'Rapport indisponible', body: `<p class="error" data-code="${escapeHtml(err.code)}">${escapeHtml(err.message)}</p>` }),
+      headers,
+    );
   }
 }

@@ -158,10 +158,17 @@ export class AudienceService {
    * rejected on its own: unknown offer, unknown type, date in the future or older than the
    * accepted window, empty or over-long visitorId. The kept ones are aggregated in one transaction.
    */
-  async recordEvents(viewer: Viewer, events: readonly AudienceEventInputModel[], now: Date = new Date()): Promise<RecordAudiencePayloadModel> {
+  async recordEvents(
+    viewer: Viewer,
+    events: readonly AudienceEventInputModel[],
+    now: Date = new Date(),
+  ): Promise<RecordAudiencePayloadModel> {
     requireAgency(viewer);
     if (events.length > MAX_EVENTS_PER_CALL) {
-      throw new BadUserInputError(`events: at most ${MAX_EVENTS_PER_CALL} events per call (got ${events.length}); split the batch`, 'events');
+      throw new BadUserInputError(
+        `events: at most ${MAX_EVENTS_PER_CALL} events per call (got ${events.length}); split the batch`,
+        'events',
+      );
     }
     const today = parisDay(now);
     const oldestDay = addDays(today, -this.maxEventAgeDays);
@@ -175,16 +182,22 @@ export class AudienceService {
       const offerId = typeof event.offerId === 'string' ? localIdOf(event.offerId, 'Offer') : null;
       if (offerId === null) fail('offerId', 'INVALID_ID', `offerId: "${String(event.offerId).slice(0, 64)}" is not an Offer id`);
       const type = AUDIENCE_EVENT_TYPES.indexOf(event.type as (typeof AUDIENCE_EVENT_TYPES)[number]);
-      if (type < 0) fail('type', 'UNKNOWN_TYPE', `type: "${String(event.type).slice(0, 64)}" is not one of ${AUDIENCE_EVENT_TYPES.join(', ')}`);
+      if (type < 0)
+        fail('type', 'UNKNOWN_TYPE', `type: "${String(event.type).slice(0, 64)}" is not one of ${AUDIENCE_EVENT_TYPES.join(', ')}`);
       const visitorId = event.visitorId;
       if (typeof visitorId !== 'string' || visitorId.length === 0) fail('visitorId', 'EMPTY', 'visitorId: must not be empty');
-      else if (visitorId.length > MAX_VISITOR_ID_LENGTH) fail('visitorId', 'TOO_LONG', `visitorId: at most ${MAX_VISITOR_ID_LENGTH} characters`);
+      else if (visitorId.length > MAX_VISITOR_ID_LENGTH)
+        fail('visitorId', 'TOO_LONG', `visitorId: at most ${MAX_VISITOR_ID_LENGTH} characters`);
       const at = event.occurredAt instanceof Date ? event.occurredAt.getTime() : NaN;
       const day = Number.isNaN(at) ? '' : parisDay(at);
       if (Number.isNaN(at)) fail('occurredAt', 'INVALID', 'occurredAt: not a date-time');
       else if (at > latest) fail('occurredAt', 'FUTURE_DATE', 'occurredAt: in the future');
       else if (day < oldestDay) {
-        fail('occurredAt', 'TOO_OLD', `occurredAt: at most ${this.maxEventAgeDays} days ago (Europe/Paris days): older events are no longer accepted`);
+        fail(
+          'occurredAt',
+          'TOO_OLD',
+          `occurredAt: at most ${this.maxEventAgeDays} days ago (Europe/Paris days): older events are no longer accepted`,
+        );
       }
       if (errors.length === before) candidates.push({ index, offerId: offerId!, type, visitorId, day });
     });
@@ -272,12 +285,17 @@ export class AudienceService {
     for (const period of periods) {
       let secret = this.secrets.get(period);
       if (!secret) {
-        const read = async () => (await this.executor.all(sql`SELECT secret FROM audience_secret WHERE period = ${period}`))[0]?.secret as string | undefined;
+        const read = async () =>
+          (await this.executor.all(sql`SELECT secret FROM audience_secret WHERE period = ${period}`))[0]?.secret as string | undefined;
         let hex = await read();
         if (!hex) {
           const fresh = crypto.randomBytes(32).toString('hex');
           const insert = this.dialect === 'mysql' ? 'INSERT IGNORE INTO' : 'INSERT OR IGNORE INTO';
-          await this.dataSource.query(`${insert} audience_secret (period, secret, created_at) VALUES (?, ?, ?)`, [period, fresh, toDbDateTime(now)]);
+          await this.dataSource.query(`${insert} audience_secret (period, secret, created_at) VALUES (?, ?, ?)`, [
+            period,
+            fresh,
+            toDbDateTime(now),
+          ]);
           hex = await read();
         }
         secret = Buffer.from(hex!, 'hex');
@@ -332,7 +350,9 @@ export class AudienceService {
    * The hub runs it every minute (main.ts); returns how many (scope, day) sketches it folded.
    */
   async foldSketchDeltas(): Promise<number> {
-    const keys = (await this.executor.all(sql`SELECT DISTINCT scope, period, day FROM audience_sketch_delta`)).map((row) => sketchKey(Number(row.scope), String(row.period), dayFromDb(row.day)));
+    const keys = (await this.executor.all(sql`SELECT DISTINCT scope, period, day FROM audience_sketch_delta`)).map((row) =>
+      sketchKey(Number(row.scope), String(row.period), dayFromDb(row.day)),
+    );
     if (keys.length) await this.compactSketches(keys);
     return keys.length;
   }
@@ -356,12 +376,21 @@ export class AudienceService {
           chunk.flatMap((k) => [k.scope, k.period, k.day, EMPTY_SKETCH]),
         );
         const sketches = new Map<string, HyperLogLog>();
-        for (const row of await tx.rows<Row>(`SELECT scope, period, day, registers FROM audience_sketch WHERE ${where}${mysql ? ' FOR UPDATE' : ''}`, triples)) {
-          sketches.set(sketchKey(Number(row.scope), String(row.period), dayFromDb(row.day)), HyperLogLog.deserialize(toBuffer(row.registers)));
+        for (const row of await tx.rows<Row>(
+          `SELECT scope, period, day, registers FROM audience_sketch WHERE ${where}${mysql ? ' FOR UPDATE' : ''}`,
+          triples,
+        )) {
+          sketches.set(
+            sketchKey(Number(row.scope), String(row.period), dayFromDb(row.day)),
+            HyperLogLog.deserialize(toBuffer(row.registers)),
+          );
         }
         const merged: number[] = [];
         const changed = new Set<string>();
-        for (const row of await tx.rows<Row>(`SELECT id, scope, period, day, registers FROM audience_sketch_delta WHERE ${where}`, triples)) {
+        for (const row of await tx.rows<Row>(
+          `SELECT id, scope, period, day, registers FROM audience_sketch_delta WHERE ${where}`,
+          triples,
+        )) {
           const key = sketchKey(Number(row.scope), String(row.period), dayFromDb(row.day));
           if (sketches.get(key)!.mergeSerialized(toBuffer(row.registers))) changed.add(key);
           merged.push(Number(row.id));
@@ -373,22 +402,34 @@ export class AudienceService {
             part.flatMap((r) => [r.scope, r.period, r.day, r.registers]),
           );
         }
-        for (const ids of chunks(merged, IDS_PER_LOOKUP)) await tx.run(`DELETE FROM audience_sketch_delta WHERE id IN (${ids.map(() => '?').join(', ')})`, ids);
+        for (const ids of chunks(merged, IDS_PER_LOOKUP))
+          await tx.run(`DELETE FROM audience_sketch_delta WHERE id IN (${ids.map(() => '?').join(', ')})`, ids);
       }
     });
     for (const key of keyList) this.pendingDeltas.delete(key);
   }
 
   /** Adds counts to (key, day) rows of a counter table, creating them as needed, in key order. */
-  private async addCounters(tx: TxQuery, table: 'audience_scope_day' | 'audience_offer_day', keyColumn: 'scope' | 'offer_id', counts: Map<string, Counts>): Promise<void> {
-    const rows = [...counts].map(([key, c]) => ({ ...parseDayKey(key), c })).sort((a, b) => a.scope - b.scope || (a.day < b.day ? -1 : a.day > b.day ? 1 : 0));
-    const head = (n: number) => `INSERT INTO ${table} (${keyColumn}, day, impressions, views, apply_clicks) VALUES ${Array(n).fill('(?, ?, ?, ?, ?)').join(', ')}`;
+  private async addCounters(
+    tx: TxQuery,
+    table: 'audience_scope_day' | 'audience_offer_day',
+    keyColumn: 'scope' | 'offer_id',
+    counts: Map<string, Counts>,
+  ): Promise<void> {
+    const rows = [...counts]
+      .map(([key, c]) => ({ ...parseDayKey(key), c }))
+      .sort((a, b) => a.scope - b.scope || (a.day < b.day ? -1 : a.day > b.day ? 1 : 0));
+    const head = (n: number) =>
+      `INSERT INTO ${table} (${keyColumn}, day, impressions, views, apply_clicks) VALUES ${Array(n).fill('(?, ?, ?, ?, ?)').join(', ')}`;
     const tail =
       this.dialect === 'mysql'
         ? ' ON DUPLICATE KEY UPDATE impressions = impressions + VALUES(impressions), views = views + VALUES(views), apply_clicks = apply_clicks + VALUES(apply_clicks)'
         : ` ON CONFLICT (${keyColumn}, day) DO UPDATE SET impressions = impressions + excluded.impressions, views = views + excluded.views, apply_clicks = apply_clicks + excluded.apply_clicks`;
     for (const chunk of chunks(rows, ROWS_PER_STATEMENT)) {
-      await tx.run(head(chunk.length) + tail, chunk.flatMap((r) => [r.scope, r.day, r.c[0], r.c[1], r.c[2]]));
+      await tx.run(
+        head(chunk.length) + tail,
+        chunk.flatMap((r) => [r.scope, r.day, r.c[0], r.c[1], r.c[2]]),
+      );
     }
   }
 
@@ -400,7 +441,8 @@ export class AudienceService {
    * its own), the AGENCY any partner's or, with none, the whole site. Returns the scope to read.
    */
   async resolveScope(viewer: Viewer, partnerId: number | null): Promise<{ scope: number; partner: PartnerEntity | null }> {
-    if (viewer.role === 'PUBLIC') throw new UnauthenticatedError('The audience needs a PARTNER or AGENCY API key (Authorization: Bearer <key>)');
+    if (viewer.role === 'PUBLIC')
+      throw new UnauthenticatedError('The audience needs a PARTNER or AGENCY API key (Authorization: Bearer <key>)');
     if (viewer.role === 'PARTNER' && partnerId !== null && partnerId !== viewer.partnerId) {
       throw new ForbiddenError('A partner sees its own audience only');
     }
@@ -446,11 +488,16 @@ export class AudienceService {
       sql`SELECT id, period, day, registers FROM audience_sketch_delta WHERE scope = ${scope} AND period IN ${inList(periods)} AND day >= ${from} AND day <= ${to}`,
     );
     const [counterRows, sketchRows] = await Promise.all([
-      this.executor.all(sql`SELECT day, impressions, views, apply_clicks FROM audience_scope_day WHERE scope = ${scope} AND day >= ${from} AND day <= ${to}`),
-      this.executor.all(sql`SELECT period, day, registers FROM audience_sketch WHERE scope = ${scope} AND period IN ${inList(periods)} AND day >= ${from} AND day <= ${to}`),
+      this.executor.all(
+        sql`SELECT day, impressions, views, apply_clicks FROM audience_scope_day WHERE scope = ${scope} AND day >= ${from} AND day <= ${to}`,
+      ),
+      this.executor.all(
+        sql`SELECT period, day, registers FROM audience_sketch WHERE scope = ${scope} AND period IN ${inList(periods)} AND day >= ${from} AND day <= ${to}`,
+      ),
     ]);
     const countsByDay = new Map<string, Counts>();
-    for (const row of counterRows) countsByDay.set(dayFromDb(row.day), [Number(row.impressions), Number(row.views), Number(row.apply_clicks)]);
+    for (const row of counterRows)
+      countsByDay.set(dayFromDb(row.day), [Number(row.impressions), Number(row.views), Number(row.apply_clicks)]);
     const stored = new Map<string, Buffer>();
     for (const row of sketchRows) stored.set(sketchKey(scope, String(row.period), dayFromDb(row.day)), toBuffer(row.registers));
     const deltas = new Map<string, Array<{ id: number; registers: Buffer }>>();
@@ -461,7 +508,8 @@ export class AudienceService {
       list.push({ id: Number(row.id), registers: toBuffer(row.registers) });
     }
     const sketches = new Map<string, DaySketch>();
-    for (const key of new Set([...stored.keys(), ...deltas.keys()])) sketches.set(key, this.daySketches.get(key, stored.get(key) ?? null, deltas.get(key) ?? []));
+    for (const key of new Set([...stored.keys(), ...deltas.keys()]))
+      sketches.set(key, this.daySketches.get(key, stored.get(key) ?? null, deltas.get(key) ?? []));
 
     const summarize = (start: string, end: string): AudienceCountsModel => {
       const sum: Counts = [0, 0, 0];
@@ -492,7 +540,8 @@ export class AudienceService {
     const sums = new Map<number, Counts>();
     for (const chunk of chunks([...new Set(offerIds)], IDS_PER_LOOKUP)) {
       const statement: Sql = sql`SELECT offer_id, SUM(impressions) AS impressions, SUM(views) AS views, SUM(apply_clicks) AS apply_clicks FROM audience_offer_day WHERE offer_id IN ${inList(chunk)} AND day >= ${from} AND day <= ${to} GROUP BY offer_id`;
-      for (const row of await this.executor.all(statement)) sums.set(Number(row.offer_id), [Number(row.impressions), Number(row.views), Number(row.apply_clicks)]);
+      for (const row of await this.executor.all(statement))
+        sums.set(Number(row.offer_id), [Number(row.impressions), Number(row.views), Number(row.apply_clicks)]);
     }
     return offerIds.map((id) => {
       const [impressions, views, applyClicks] = sums.get(id) ?? [0, 0, 0];

@@ -10,12 +10,41 @@ import type { CandidateFilterSpec, CandidateQuery } from './candidate.types';
 
 /** Columns a CandidateCV needs (not search_text), in the order cvFromRow reads them. */
 export const CV_COLUMNS = [
-  'id', 'pseudonym', 'candidate_ref', 'headline', 'summary', 'skills', 'rome_codes', 'experiences', 'education',
-  'languages', 'driving_licences', 'desired_contract_types', 'commune_code', 'postal_code', 'city', 'department_code',
-  'region_code', 'latitude', 'longitude', 'mobility_radius_km', 'available_from', 'created_at', 'updated_at',
+  'id',
+  'pseudonym',
+  'candidate_ref',
+  'headline',
+  'summary',
+  'skills',
+  'rome_codes',
+  'experiences',
+  'education',
+  'languages',
+  'driving_licences',
+  'desired_contract_types',
+  'commune_code',
+  'postal_code',
+  'city',
+  'department_code',
+  'region_code',
+  'latitude',
+  'longitude',
+  'mobility_radius_km',
+  'available_from',
+  'created_at',
+  'updated_at',
 ] as const;
 
-export const CONSENT_COLUMNS = ['id', 'cv_id', 'partner_id', 'share_contact', 'granted_at', 'expires_at', 'revoked_at', 'expired_at'] as const;
+export const CONSENT_COLUMNS = [
+  'id',
+  'cv_id',
+  'partner_id',
+  'share_contact',
+  'granted_at',
+  'expires_at',
+  'revoked_at',
+  'expired_at',
+] as const;
 
 const SELECT_CV_COLUMNS = raw(CV_COLUMNS.map((c) => `cv.${c}`).join(', '));
 /** The covering consent's columns, prefixed `consent_` (read by consentFromRow(row, 'consent_')). */
@@ -127,7 +156,16 @@ export function consentsByIds(ids: number[]): Sql {
   return sql`SELECT ${SELECT_CONSENT_COLUMNS} FROM consent WHERE id IN ${inList(ids)}`;
 }
 
-export const ACCESS_LOG_COLUMNS = ['id', 'partner_id', 'api_key_id', 'cv_pseudonym', 'consent_id', 'field', 'request_id', 'accessed_at'] as const;
+export const ACCESS_LOG_COLUMNS = [
+  'id',
+  'partner_id',
+  'api_key_id',
+  'cv_pseudonym',
+  'consent_id',
+  'field',
+  'request_id',
+  'accessed_at',
+] as const;
 
 export function accessLogByPseudonyms(pseudonyms: string[]): Sql {
   return sql`SELECT ${raw(ACCESS_LOG_COLUMNS.join(', '))} FROM cv_access_log WHERE cv_pseudonym IN ${inList(pseudonyms)} ORDER BY accessed_at DESC, id DESC`;

@@ -87,11 +87,17 @@ export function cvSearchText(parts: Array<string | null | undefined>): string {
 export function dateOnly(value: unknown, field: string): string | null {
   if (value === null || value === undefined || value === '') return null;
   const text = value instanceof Date ? (Number.isNaN(value.getTime()) ? '' : value.toISOString().slice(0, 10)) : String(value);
-  if (!DATE.test(text) || Number.isNaN(Date.parse(`${text}T00:00:00Z`))) throw new BadUserInputError(`${field}: not a date (YYYY-MM-DD)`, field);
+  if (!DATE.test(text) || Number.isNaN(Date.parse(`${text}T00:00:00Z`)))
+    throw new BadUserInputError(`${field}: not a date (YYYY-MM-DD)`, field);
   return text;
 }
 
-function text(value: string | null | undefined, field: string, max: number, opts: { required?: boolean; multiline?: boolean } = {}): string | null {
+function text(
+  value: string | null | undefined,
+  field: string,
+  max: number,
+  opts: { required?: boolean; multiline?: boolean } = {},
+): string | null {
   const clean = value === null || value === undefined ? '' : plainText(value, opts.multiline);
   if (!clean) {
     if (opts.required) throw new BadUserInputError(`${field} is required`, field);
@@ -126,10 +132,12 @@ function contactOf(input: CvInput['contact']): ValidatedCv['contact'] {
   if (!input) return null;
   const name = text(input.name, 'input.contact.name', CV_LIMITS.contactName);
   const emailText = input.email?.trim() || null;
-  if (emailText && (emailText.length > CV_LIMITS.email || !EMAIL.test(emailText))) throw new BadUserInputError('input.contact.email: not an email address', 'input.contact.email');
+  if (emailText && (emailText.length > CV_LIMITS.email || !EMAIL.test(emailText)))
+    throw new BadUserInputError('input.contact.email: not an email address', 'input.contact.email');
   const phoneText = input.phone?.trim() || null;
   const phone = phoneText ? phoneText.replace(/[\s.\-()]/g, '') : null;
-  if (phone !== null && !PHONE.test(phone)) throw new BadUserInputError('input.contact.phone: 6 to 15 digits, optionally after a +', 'input.contact.phone');
+  if (phone !== null && !PHONE.test(phone))
+    throw new BadUserInputError('input.contact.phone: 6 to 15 digits, optionally after a +', 'input.contact.phone');
   if (name === null && emailText === null && phone === null) return null;
   return { name, email: emailText?.toLowerCase() ?? null, phone };
 }
@@ -140,7 +148,8 @@ function contactOf(input: CvInput['contact']): ValidatedCv['contact'] {
  */
 export function validateCvInput(input: CvInput): ValidatedCv {
   const candidateRef = (input.candidateRef ?? '').trim();
-  if (!CANDIDATE_REF.test(candidateRef)) throw new BadUserInputError(`input.candidateRef: 1 to ${CV_LIMITS.candidateRef} visible characters, no spaces`, 'input.candidateRef');
+  if (!CANDIDATE_REF.test(candidateRef))
+    throw new BadUserInputError(`input.candidateRef: 1 to ${CV_LIMITS.candidateRef} visible characters, no spaces`, 'input.candidateRef');
   const headline = text(input.headline, 'input.headline', CV_LIMITS.headline, { required: true })!;
   const summary = text(input.summary, 'input.summary', CV_LIMITS.summary, { multiline: true });
   const skills = textList(input.skills, 'input.skills', CV_LIMITS.skills, CV_LIMITS.skill);
@@ -148,17 +157,20 @@ export function validateCvInput(input: CvInput): ValidatedCv {
   const referentials = getReferentials();
   const romeCodes = [...new Set(list(input.romeCodes, 'input.romeCodes', CV_LIMITS.romeCodes).map((c) => c.trim().toUpperCase()))];
   const unknownRome = romeCodes.find((code) => !referentials.rome(code));
-  if (unknownRome !== undefined) throw new BadUserInputError(`input.romeCodes: "${unknownRome}" is not a ROME 4.60 code`, 'input.romeCodes');
+  if (unknownRome !== undefined)
+    throw new BadUserInputError(`input.romeCodes: "${unknownRome}" is not a ROME 4.60 code`, 'input.romeCodes');
 
   const location = input.location ?? {};
   const postalCode = location.postalCode?.trim() || null;
   const communeCode = location.communeCode?.trim().toUpperCase() || null;
-  if (!postalCode && !communeCode) throw new BadUserInputError('input.location needs a postalCode or an INSEE communeCode', 'input.location.postalCode');
+  if (!postalCode && !communeCode)
+    throw new BadUserInputError('input.location needs a postalCode or an INSEE communeCode', 'input.location.postalCode');
   if (communeCode && !referentials.commune(communeCode) && !referentials.resolveLocation({ communeCode })) {
     throw new BadUserInputError(`input.location.communeCode: "${communeCode}" is not an INSEE commune code`, 'input.location.communeCode');
   }
   const commune = referentials.resolveLocation({ postalCode, communeCode, city: location.city ? plainText(location.city) : null });
-  if (!commune) throw new BadUserInputError(`input.location.postalCode: "${postalCode}" is not a French postal code`, 'input.location.postalCode');
+  if (!commune)
+    throw new BadUserInputError(`input.location.postalCode: "${postalCode}" is not a French postal code`, 'input.location.postalCode');
 
   const mobilityRadiusKm = input.mobilityRadiusKm ?? CV_LIMITS.defaultMobilityRadiusKm;
   if (!Number.isInteger(mobilityRadiusKm) || mobilityRadiusKm < 0 || mobilityRadiusKm > CV_LIMITS.maxMobilityRadiusKm) {
@@ -166,7 +178,8 @@ export function validateCvInput(input: CvInput): ValidatedCv {
   }
   const desiredContractTypes = [...new Set(input.desiredContractTypes ?? [])];
   const badContract = desiredContractTypes.find((c) => !CONTRACT_TYPES.has(c));
-  if (badContract !== undefined) throw new BadUserInputError(`input.desiredContractTypes: "${badContract}" is not a contract type`, 'input.desiredContractTypes');
+  if (badContract !== undefined)
+    throw new BadUserInputError(`input.desiredContractTypes: "${badContract}" is not a contract type`, 'input.desiredContractTypes');
 
   const experiences: CvExperience[] = list(input.experiences, 'input.experiences', CV_LIMITS.experiences).map((e, i) => {
     const field = `input.experiences[${i}]`;
@@ -193,7 +206,9 @@ export function validateCvInput(input: CvInput): ValidatedCv {
     };
   });
   const languages = textList(input.languages, 'input.languages', CV_LIMITS.languages, CV_LIMITS.language);
-  const drivingLicences = textList(input.drivingLicences, 'input.drivingLicences', CV_LIMITS.drivingLicences, CV_LIMITS.drivingLicence).map((l) => l.toUpperCase());
+  const drivingLicences = textList(input.drivingLicences, 'input.drivingLicences', CV_LIMITS.drivingLicences, CV_LIMITS.drivingLicence).map(
+    (l) => l.toUpperCase(),
+  );
 
   const terms: ValidatedCv['terms'] = [
     ...romeCodes.map((value) => ({ kind: 'ROME' as const, value })),

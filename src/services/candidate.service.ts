@@ -126,17 +126,52 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
 const placeholders = (n: number) => `(${Array.from({ length: n }, () => '?').join(', ')})`;
 
 const CV_WRITE_COLUMNS = [
-  'headline', 'summary', 'skills', 'rome_codes', 'experiences', 'education', 'languages', 'driving_licences',
-  'desired_contract_types', 'commune_code', 'postal_code', 'city', 'department_code', 'region_code', 'latitude',
-  'longitude', 'mobility_radius_km', 'available_from', 'search_text', 'candidate_ref', 'updated_at',
+  'headline',
+  'summary',
+  'skills',
+  'rome_codes',
+  'experiences',
+  'education',
+  'languages',
+  'driving_licences',
+  'desired_contract_types',
+  'commune_code',
+  'postal_code',
+  'city',
+  'department_code',
+  'region_code',
+  'latitude',
+  'longitude',
+  'mobility_radius_km',
+  'available_from',
+  'search_text',
+  'candidate_ref',
+  'updated_at',
 ] as const;
 
 function cvWriteValues(cv: ValidatedCv, now: Date): unknown[] {
   return [
-    cv.headline, cv.summary, JSON.stringify(cv.skills), JSON.stringify(cv.romeCodes), JSON.stringify(cv.experiences),
-    JSON.stringify(cv.education), JSON.stringify(cv.languages), JSON.stringify(cv.drivingLicences),
-    JSON.stringify(cv.desiredContractTypes), cv.communeCode, cv.postalCode, cv.city, cv.departmentCode, cv.regionCode,
-    cv.latitude, cv.longitude, cv.mobilityRadiusKm, cv.availableFrom, cv.searchText, cv.candidateRef, toDbDateTime(now),
+    cv.headline,
+    cv.summary,
+    JSON.stringify(cv.skills),
+    JSON.stringify(cv.romeCodes),
+    JSON.stringify(cv.experiences),
+    JSON.stringify(cv.education),
+    JSON.stringify(cv.languages),
+    JSON.stringify(cv.drivingLicences),
+    JSON.stringify(cv.desiredContractTypes),
+    cv.communeCode,
+    cv.postalCode,
+    cv.city,
+    cv.departmentCode,
+    cv.regionCode,
+    cv.latitude,
+    cv.longitude,
+    cv.mobilityRadiusKm,
+    cv.availableFrom,
+    cv.searchText,
+    cv.candidateRef,
+    toDbDateTime(now),
   ];
 }
 
@@ -168,7 +203,13 @@ export class CandidateService {
     const { viewer } = scope;
     if (viewer.role !== 'PARTNER') return;
     for (const cv of cvs) {
-      scope.cvAccess.record({ partnerId: viewer.partnerId, apiKeyId: viewer.apiKeyId, cvPseudonym: cv.pseudonym, consentId: cv.coveringConsent?.id ?? null, field });
+      scope.cvAccess.record({
+        partnerId: viewer.partnerId,
+        apiKeyId: viewer.apiKeyId,
+        cvPseudonym: cv.pseudonym,
+        consentId: cv.coveringConsent?.id ?? null,
+        field,
+      });
     }
   }
 
@@ -178,7 +219,8 @@ export class CandidateService {
 
   /** Query.candidates: one page of the CVs this viewer may see (PUBLIC: UNAUTHENTICATED). */
   async search(scope: CvReadScope, query: CandidateQuery): Promise<CandidateConnectionModel> {
-    if (scope.viewer.role === 'PUBLIC') throw new UnauthenticatedError('Candidate CVs need a PARTNER or AGENCY API key (Authorization: Bearer <key>)');
+    if (scope.viewer.role === 'PUBLIC')
+      throw new UnauthenticatedError('Candidate CVs need a PARTNER or AGENCY API key (Authorization: Bearer <key>)');
     if (query.first === 0) return { query, rows: [], hasNextPage: false };
     const rows = (await this.run(q.candidatePage(query, this.partnerScope(scope)))).map(cvFromRow);
     const hasNextPage = rows.length > query.first;
@@ -205,11 +247,18 @@ export class CandidateService {
    */
   async contacts(scope: CvReadScope, cvs: readonly CandidateCvModel[]): Promise<Array<CandidateContactEntity | null>> {
     const { viewer } = scope;
-    const allowed = cvs.filter((cv) => viewer.role === 'AGENCY' || (viewer.role === 'PARTNER' && cv.coveringConsent?.shareContact === true));
+    const allowed = cvs.filter(
+      (cv) => viewer.role === 'AGENCY' || (viewer.role === 'PARTNER' && cv.coveringConsent?.shareContact === true),
+    );
     if (allowed.length === 0) return cvs.map(() => null);
     const found = new Map<number, CandidateContactEntity>();
-    for (const row of await this.run(q.contactsByCvIds([...new Set(allowed.map((cv) => cv.id))]))) found.set(Number(row.cv_id), contactFromRow(row));
-    this.disclose(scope, allowed.filter((cv) => found.has(cv.id)), 'CONTACT');
+    for (const row of await this.run(q.contactsByCvIds([...new Set(allowed.map((cv) => cv.id))])))
+      found.set(Number(row.cv_id), contactFromRow(row));
+    this.disclose(
+      scope,
+      allowed.filter((cv) => found.has(cv.id)),
+      'CONTACT',
+    );
     return cvs.map((cv) => (allowed.includes(cv) ? (found.get(cv.id) ?? null) : null));
   }
 
@@ -217,7 +266,8 @@ export class CandidateService {
   async consentsByCvIds(scope: CvReadScope, cvIds: readonly number[]): Promise<ConsentEntity[][]> {
     requireAgency(scope.viewer);
     const byCv = new Map<number, ConsentEntity[]>(cvIds.map((id) => [id, []]));
-    if (cvIds.length) for (const row of await this.run(q.consentsByCvIds([...cvIds]))) byCv.get(Number(row.cv_id))?.push(consentFromRow(row));
+    if (cvIds.length)
+      for (const row of await this.run(q.consentsByCvIds([...cvIds]))) byCv.get(Number(row.cv_id))?.push(consentFromRow(row));
     scope.cvAccess.markCvData();
     return cvIds.map((id) => byCv.get(id)!);
   }
@@ -235,7 +285,9 @@ export class CandidateService {
   async accessLogByPseudonyms(scope: CvReadScope, pseudonyms: readonly string[]): Promise<CvAccessLogEntity[][]> {
     requireAgency(scope.viewer);
     const byCv = new Map<string, CvAccessLogEntity[]>(pseudonyms.map((p) => [p, []]));
-    if (pseudonyms.length) for (const row of await this.run(q.accessLogByPseudonyms([...new Set(pseudonyms)]))) byCv.get(row.cv_pseudonym as string)?.push(accessFromRow(row));
+    if (pseudonyms.length)
+      for (const row of await this.run(q.accessLogByPseudonyms([...new Set(pseudonyms)])))
+        byCv.get(row.cv_pseudonym as string)?.push(accessFromRow(row));
     scope.cvAccess.markCvData();
     return pseudonyms.map((p) => byCv.get(p)!);
   }
@@ -254,7 +306,9 @@ export class CandidateService {
   }
 
   private async lastInsertId(tx: TxQuery): Promise<number> {
-    const [row] = await tx.rows<{ id: number }>(this.dialect === 'mysql' ? 'SELECT LAST_INSERT_ID() AS id' : 'SELECT last_insert_rowid() AS id');
+    const [row] = await tx.rows<{ id: number }>(
+      this.dialect === 'mysql' ? 'SELECT LAST_INSERT_ID() AS id' : 'SELECT last_insert_rowid() AS id',
+    );
     return Number(row.id);
   }
 
@@ -268,7 +322,13 @@ export class CandidateService {
       );
     }
     await tx.run('DELETE FROM candidate_contact WHERE cv_id = ?', [cvId]);
-    if (cv.contact) await tx.run('INSERT INTO candidate_contact (cv_id, name, email, phone) VALUES (?, ?, ?, ?)', [cvId, cv.contact.name, cv.contact.email, cv.contact.phone]);
+    if (cv.contact)
+      await tx.run('INSERT INTO candidate_contact (cv_id, name, email, phone) VALUES (?, ?, ?, ?)', [
+        cvId,
+        cv.contact.name,
+        cv.contact.email,
+        cv.contact.phone,
+      ]);
   }
 
   private conflictOnRef(err: unknown, ref: string): never {
@@ -286,11 +346,10 @@ export class CandidateService {
       id = await withTransaction(this.dataSource, async (tx) => {
         const taken = await tx.rows('SELECT id FROM candidate_cv WHERE candidate_ref = ?', [cv.candidateRef]);
         if (taken.length) throw new ConflictError(`A CV with candidateRef "${cv.candidateRef}" already exists: update it with updateCV`);
-        await tx.run(`INSERT INTO candidate_cv (${CV_WRITE_COLUMNS.join(', ')}, pseudonym, created_at) VALUES ${placeholders(CV_WRITE_COLUMNS.length + 2)}`, [
-          ...cvWriteValues(cv, now),
-          randomUUID(),
-          toDbDateTime(now),
-        ]);
+        await tx.run(
+          `INSERT INTO candidate_cv (${CV_WRITE_COLUMNS.join(', ')}, pseudonym, created_at) VALUES ${placeholders(CV_WRITE_COLUMNS.length + 2)}`,
+          [...cvWriteValues(cv, now), randomUUID(), toDbDateTime(now)],
+        );
         const cvId = await this.lastInsertId(tx);
         await this.writeDetails(tx, cvId, cv, now);
         return cvId;
@@ -312,7 +371,10 @@ export class CandidateService {
         if (!stored) throw new NotFoundError('No such CV');
         const taken = await tx.rows('SELECT id FROM candidate_cv WHERE candidate_ref = ? AND id <> ?', [cv.candidateRef, id]);
         if (taken.length) throw new ConflictError(`Another CV has candidateRef "${cv.candidateRef}"`);
-        await tx.run(`UPDATE candidate_cv SET ${CV_WRITE_COLUMNS.map((c) => `${c} = ?`).join(', ')} WHERE id = ?`, [...cvWriteValues(cv, scope.now), id]);
+        await tx.run(`UPDATE candidate_cv SET ${CV_WRITE_COLUMNS.map((c) => `${c} = ?`).join(', ')} WHERE id = ?`, [
+          ...cvWriteValues(cv, scope.now),
+          id,
+        ]);
         await this.writeDetails(tx, id, cv, scope.now);
       });
     } catch (err) {
@@ -325,18 +387,25 @@ export class CandidateService {
    * AGENCY, for the candidate: records a new consent (append-only). partnerId null covers every
    * partner. expiresAt defaults to 2 years after now, and may not be later than that.
    */
-  async grantConsent(scope: CvReadScope, input: { cvId: number; partnerId: number | null; shareContact: boolean; expiresAt?: Date | null }): Promise<ConsentEntity> {
+  async grantConsent(
+    scope: CvReadScope,
+    input: { cvId: number; partnerId: number | null; shareContact: boolean; expiresAt?: Date | null },
+  ): Promise<ConsentEntity> {
     requireAgency(scope.viewer);
     const { now } = scope;
     const maxExpiry = addYears(now, CV_LIMITS.consentYears);
     const expiresAt = input.expiresAt ?? maxExpiry;
     if (expiresAt.getTime() <= now.getTime()) throw new BadUserInputError('expiresAt: must be in the future', 'expiresAt');
     if (expiresAt.getTime() > maxExpiry.getTime()) {
-      throw new BadUserInputError(`expiresAt: at most ${CV_LIMITS.consentYears} years after the grant (${maxExpiry.toISOString()})`, 'expiresAt');
+      throw new BadUserInputError(
+        `expiresAt: at most ${CV_LIMITS.consentYears} years after the grant (${maxExpiry.toISOString()})`,
+        'expiresAt',
+      );
     }
     const id = await withTransaction(this.dataSource, async (tx) => {
       if (!(await tx.rows('SELECT id FROM candidate_cv WHERE id = ?', [input.cvId])).length) throw new NotFoundError('No such CV');
-      if (input.partnerId !== null && !(await tx.rows('SELECT id FROM partner WHERE id = ?', [input.partnerId])).length) throw new NotFoundError('No such partner');
+      if (input.partnerId !== null && !(await tx.rows('SELECT id FROM partner WHERE id = ?', [input.partnerId])).length)
+        throw new NotFoundError('No such partner');
       await tx.run('INSERT INTO consent (cv_id, partner_id, share_contact, granted_at, expires_at) VALUES (?, ?, ?, ?, ?)', [
         input.cvId,
         input.partnerId,
@@ -370,7 +439,9 @@ export class CandidateService {
       const lock = this.dialect === 'mysql' ? ' FOR UPDATE' : '';
       const [cv] = await tx.rows<{ pseudonym: string }>(`SELECT pseudonym FROM candidate_cv WHERE id = ?${lock}`, [cvId]);
       if (!cv) throw new NotFoundError('No such CV');
-      const readers = await tx.rows<{ partner_id: number }>('SELECT DISTINCT partner_id FROM cv_access_log WHERE cv_pseudonym = ?', [cv.pseudonym]);
+      const readers = await tx.rows<{ partner_id: number }>('SELECT DISTINCT partner_id FROM cv_access_log WHERE cv_pseudonym = ?', [
+        cv.pseudonym,
+      ]);
       const [kept] = await tx.rows<{ n: number }>('SELECT COUNT(*) AS n FROM cv_access_log WHERE cv_pseudonym = ?', [cv.pseudonym]);
       await tx.run('DELETE FROM candidate_cv_term WHERE cv_id = ?', [cvId]);
       await tx.run('DELETE FROM candidate_contact WHERE cv_id = ?', [cvId]);
@@ -380,9 +451,16 @@ export class CandidateService {
     });
     scope.cvAccess.markCvData();
     const partners = outcome.partnerIds.length
-      ? await this.dataSource.getRepository(PartnerEntity).find({ where: { id: In(outcome.partnerIds) }, order: { name: 'ASC', id: 'ASC' } })
+      ? await this.dataSource
+          .getRepository(PartnerEntity)
+          .find({ where: { id: In(outcome.partnerIds) }, order: { name: 'ASC', id: 'ASC' } })
       : [];
-    return { cvPseudonym: outcome.pseudonym, consentsErased: outcome.consentsErased, accessLogEntriesKept: outcome.kept, partnersToNotify: partners };
+    return {
+      cvPseudonym: outcome.pseudonym,
+      consentsErased: outcome.consentsErased,
+      accessLogEntriesKept: outcome.kept,
+      partnersToNotify: partners,
+    };
   }
 
   /**

@@ -38,7 +38,8 @@ export class DaySketchCache {
       .sort((a, b) => a - b)
       .join(',');
     const cached = this.entries.get(key);
-    if (cached && cached.deltaIds === deltaIds && (cached.bytes === null ? bytes === null : bytes !== null && cached.bytes.equals(bytes))) return cached;
+    if (cached && cached.deltaIds === deltaIds && (cached.bytes === null ? bytes === null : bytes !== null && cached.bytes.equals(bytes)))
+      return cached;
     const sketch = bytes ? HyperLogLog.deserialize(bytes) : new HyperLogLog();
     for (const delta of deltas) sketch.mergeSerialized(delta.registers);
     const entry: Entry = { sketch, count: sketch.count(), bytes: bytes ? Buffer.from(bytes) : null, deltaIds };

@@ -103,7 +103,10 @@ export class HubStatsService {
   /** Offers published that day, whatever became of them since. */
   async newOffers(stats: HubStatsModel): Promise<number> {
     // Listing every status lets the (status, published_at, id) index serve the date range.
-    const statuses = joinSql(ALL_STATUSES.map((s) => sql`${s}`), ', ');
+    const statuses = joinSql(
+      ALL_STATUSES.map((s) => sql`${s}`),
+      ', ',
+    );
     const [row] = await this.executor.all(
       sql`SELECT COUNT(*) AS n FROM offer o WHERE o.status IN (${statuses}) AND o.published_at >= ${toDbDateTime(stats.dayStart)} AND o.published_at < ${toDbDateTime(stats.dayEnd)}`,
     );
@@ -112,11 +115,18 @@ export class HubStatsService {
 
   /** Active offers by source (the agency's own, the partners'): both rows, even at zero. */
   async bySource(stats: HubStatsModel): Promise<BreakdownModel[]> {
-    const rows = await this.executor.all(sql`SELECT o.source AS k, COUNT(*) AS n FROM offer o WHERE ${this.active(stats)} GROUP BY o.source`);
+    const rows = await this.executor.all(
+      sql`SELECT o.source AS k, COUNT(*) AS n FROM offer o WHERE ${this.active(stats)} GROUP BY o.source`,
+    );
     const counts = new Map(rows.map((r) => [String(r.k), Number(r.n)]));
     const total = [...counts.values()].reduce((a, b) => a + b, 0);
-    return SOURCES.map((source) => ({ key: source, label: SOURCE_LABELS[source], count: counts.get(source) ?? 0, share: share(counts.get(source) ?? 0, total), bySource: null }))
-      .sort(byCountDesc);
+    return SOURCES.map((source) => ({
+      key: source,
+      label: SOURCE_LABELS[source],
+      count: counts.get(source) ?? 0,
+      share: share(counts.get(source) ?? 0, total),
+      bySource: null,
+    })).sort(byCountDesc);
   }
 
   /** The TOP_PARTNERS partners with the most active offers; key = partner code, share of all active offers. */
@@ -142,8 +152,15 @@ export class HubStatsService {
     return this.splitBySource(stats, raw('SUBSTR(o.rome_code, 1, 1)'), romeDomainLabel, 'Métier non renseigné');
   }
 
-  private async splitBySource(stats: HubStatsModel, column: Sql, labelOf: (key: string) => string, unknownLabel: string): Promise<BreakdownModel[]> {
-    const rows = await this.executor.all(sql`SELECT ${column} AS k, o.source AS s, COUNT(*) AS n FROM offer o WHERE ${this.active(stats)} GROUP BY ${column}, o.source`);
+  private async splitBySource(
+    stats: HubStatsModel,
+    column: Sql,
+    labelOf: (key: string) => string,
+    unknownLabel: string,
+  ): Promise<BreakdownModel[]> {
+    const rows = await this.executor.all(
+      sql`SELECT ${column} AS k, o.source AS s, COUNT(*) AS n FROM offer o WHERE ${this.active(stats)} GROUP BY ${column}, o.source`,
+    );
     const total = rows.reduce((sum, r) => sum + Number(r.n), 0);
     const byKey = new Map<string, Map<string, number>>();
     for (const r of rows) {
@@ -160,7 +177,12 @@ export class HubStatsService {
           label: key === UNKNOWN_KEY ? unknownLabel : labelOf(key),
           count,
           share: share(count, total),
-          bySource: SOURCES.map((source) => ({ key: source, label: SOURCE_LABELS[source], count: parts.get(source) ?? 0, share: share(parts.get(source) ?? 0, count) })),
+          bySource: SOURCES.map((source) => ({
+            key: source,
+            label: SOURCE_LABELS[source],
+            count: parts.get(source) ?? 0,
+            share: share(parts.get(source) ?? 0, count),
+          })),
         };
       })
       .sort(byCountDesc);

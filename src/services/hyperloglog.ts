@@ -32,7 +32,8 @@ export class HyperLogLog {
     readonly precision: number = HLL_PRECISION,
     registers?: Uint8Array,
   ) {
-    if (!Number.isInteger(precision) || precision < 4 || precision > 16) throw new Error(`HyperLogLog precision must be 4..16, got ${precision}`);
+    if (!Number.isInteger(precision) || precision < 4 || precision > 16)
+      throw new Error(`HyperLogLog precision must be 4..16, got ${precision}`);
     const m = 1 << precision;
     if (registers && registers.length !== m) throw new Error(`HyperLogLog: ${registers.length} registers for precision ${precision}`);
     this.registers = registers ?? new Uint8Array(m);
@@ -72,7 +73,8 @@ export class HyperLogLog {
 
   /** Folds another sketch of the same precision into this one (union); true when a register grew. */
   merge(other: HyperLogLog): boolean {
-    if (other.precision !== this.precision) throw new Error(`Cannot merge HyperLogLog sketches of precision ${other.precision} and ${this.precision}`);
+    if (other.precision !== this.precision)
+      throw new Error(`Cannot merge HyperLogLog sketches of precision ${other.precision} and ${this.precision}`);
     let changed = false;
     const mine = this.registers;
     const theirs = other.registers;

@@ -20,7 +20,9 @@ export const SEARCH_LIMITS = {
  * from keywords on both engines, together with words under 3 letters, so both answer alike.
  */
 const FULLTEXT_STOPWORDS = new Set(
-  'a about an are as at be by com de en for from how i in is it la of on or that the this to was what when where who will with und www'.split(' '),
+  'a about an are as at be by com de en for from how i in is it la of on or that the this to was what when where who will with und www'.split(
+    ' ',
+  ),
 );
 
 /** The GraphQL OfferFilter input, as codegen types it (kept structural to avoid a cycle). */
@@ -88,9 +90,19 @@ export function normalizeOfferFilter(input: OfferFilterInput | null | undefined)
     }
     if (tokens.length > 0) spec.keywordTokens = tokens;
   }
-  spec.romeCodes = list(input.romeCodes?.map((c) => c.toUpperCase()), 'filter.romeCodes', (c) => ROME_CODE.test(c), 'a ROME code like M1805');
+  spec.romeCodes = list(
+    input.romeCodes?.map((c) => c.toUpperCase()),
+    'filter.romeCodes',
+    (c) => ROME_CODE.test(c),
+    'a ROME code like M1805',
+  );
   spec.contractTypes = list(input.contractTypes, 'filter.contractTypes');
-  spec.departmentCodes = list(input.departmentCodes?.map((c) => c.toUpperCase()), 'filter.departmentCodes', (c) => DEPARTMENT_CODE.test(c), 'a department code like 74, 2A or 971');
+  spec.departmentCodes = list(
+    input.departmentCodes?.map((c) => c.toUpperCase()),
+    'filter.departmentCodes',
+    (c) => DEPARTMENT_CODE.test(c),
+    'a department code like 74, 2A or 971',
+  );
   spec.regionCodes = list(input.regionCodes, 'filter.regionCodes', (c) => REGION_CODE.test(c), 'an INSEE region code like 84');
   if (input.near) spec.near = resolveNear(input.near);
   if (input.source) spec.source = input.source;
@@ -108,13 +120,17 @@ export function normalizeOfferFilter(input: OfferFilterInput | null | undefined)
 function resolveNear(near: NonNullable<OfferFilterInput['near']>): NonNullable<OfferFilterSpec['near']> {
   const { radiusKm } = near;
   if (!(radiusKm > 0) || radiusKm > SEARCH_LIMITS.maxRadiusKm) {
-    throw new BadUserInputError(`filter.near.radiusKm: must be more than 0 and at most ${SEARCH_LIMITS.maxRadiusKm}`, 'filter.near.radiusKm');
+    throw new BadUserInputError(
+      `filter.near.radiusKm: must be more than 0 and at most ${SEARCH_LIMITS.maxRadiusKm}`,
+      'filter.near.radiusKm',
+    );
   }
   const referentials = getReferentials();
   let commune;
   if (near.communeCode) {
     commune = referentials.commune(near.communeCode.toUpperCase());
-    if (!commune) throw new BadUserInputError(`filter.near.communeCode: unknown INSEE commune code "${near.communeCode}"`, 'filter.near.communeCode');
+    if (!commune)
+      throw new BadUserInputError(`filter.near.communeCode: unknown INSEE commune code "${near.communeCode}"`, 'filter.near.communeCode');
   } else if (near.postalCode) {
     commune = referentials.resolveLocation({ postalCode: near.postalCode });
     if (!commune) throw new BadUserInputError(`filter.near.postalCode: unknown postal code "${near.postalCode}"`, 'filter.near.postalCode');

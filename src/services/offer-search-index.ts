@@ -71,7 +71,9 @@ export class OfferSearchIndexService {
       this.dataSource,
       async (tx) => {
         const queued = (
-          await tx.rows<{ offer_id: number }>(`SELECT offer_id FROM offer_search_queue ORDER BY offer_id LIMIT ${Math.max(1, Math.floor(limit))} FOR UPDATE SKIP LOCKED`)
+          await tx.rows<{ offer_id: number }>(
+            `SELECT offer_id FROM offer_search_queue ORDER BY offer_id LIMIT ${Math.max(1, Math.floor(limit))} FOR UPDATE SKIP LOCKED`,
+          )
         ).map((r) => Number(r.offer_id));
         if (queued.length === 0) return 0;
         const ids = queued.join(', '); // integers read from the database
@@ -104,7 +106,7 @@ export class OfferSearchIndexService {
     if (this.inFlight) return this.inFlight;
     const run = (async () => {
       let total = 0;
-      for (let n; (n = await this.indexBatch()) > 0; ) total += n;
+      for (let n; (n = await this.indexBatch()) > 0;) total += n;
       return total;
     })();
     this.inFlight = run;
@@ -192,7 +194,9 @@ export class OfferSearchIndexService {
     await this.dataSource.query('ALTER TABLE offer_search DROP INDEX ft_offer_search');
     try {
       await this.dataSource.query('TRUNCATE TABLE offer_search');
-      await this.dataSource.query("INSERT INTO offer_search (offer_id, title, description) SELECT id, title, description FROM offer WHERE status = 'ACTIVE'");
+      await this.dataSource.query(
+        "INSERT INTO offer_search (offer_id, title, description) SELECT id, title, description FROM offer WHERE status = 'ACTIVE'",
+      );
     } finally {
       // ALGORITHM=COPY: on MariaDB 10.11 a FULLTEXT index dropped and re-added in place can match
       // nothing afterwards (seen on the 1M-offer benchmark database); a copying rebuild is correct.

@@ -1,5 +1,12 @@
 import type { DataSource } from 'typeorm';
-import { PartnerEntity, type ContractType, type OfferSource, type OfferStatus, type PartnerStatus, type SalaryPeriod } from '../../entities';
+import {
+  PartnerEntity,
+  type ContractType,
+  type OfferSource,
+  type OfferStatus,
+  type PartnerStatus,
+  type SalaryPeriod,
+} from '../../entities';
 import { dialectOf } from '../db/data-source';
 import { fromDbBoolOrNull, fromDbDateTime, fromDbDateTimeOrNull, type Sql } from '../db/sql';
 import { createSqlExecutor, type SqlExecutor } from '../db/sql-executor';
@@ -155,7 +162,13 @@ export class OfferSearchService {
   async page(query: OfferQuery, now: Date): Promise<OfferConnectionModel> {
     if (query.first === 0) return { query, rows: [], hasNextPage: false };
     await this.keywordIndexFor(query.filter);
-    if (query.filter.keywordTokens && query.partnerId === null && !query.filter.near && !query.filter.statuses && this.keywordMatches.enabled) {
+    if (
+      query.filter.keywordTokens &&
+      query.partnerId === null &&
+      !query.filter.near &&
+      !query.filter.statuses &&
+      this.keywordMatches.enabled
+    ) {
       const page = await this.keywordPage(query, now);
       if (page) return page;
     }
@@ -245,7 +258,8 @@ export class OfferSearchService {
     await this.keywordIndexFor(filter);
     return this.cachedCount(['countByPartner', filter, partnerIds], async () => {
       const counts = new Map<number, number>();
-      for (const row of await this.run(this.sqlFor.countByPartner(filter, partnerIds, now))) counts.set(Number(row.partner_id), Number(row.n));
+      for (const row of await this.run(this.sqlFor.countByPartner(filter, partnerIds, now)))
+        counts.set(Number(row.partner_id), Number(row.n));
       return partnerIds.map((id) => counts.get(id) ?? 0);
     });
   }
@@ -269,7 +283,11 @@ export class OfferSearchService {
   }
 
   /** Public offers by id; a missing, withdrawn or expired one is absent (unless anyStatus: a publisher's own view). */
-  async byIds(ids: readonly number[], now: Date, opts: { anyStatus?: boolean; ownerKey?: number | null } = {}): Promise<Map<number, OfferModel>> {
+  async byIds(
+    ids: readonly number[],
+    now: Date,
+    opts: { anyStatus?: boolean; ownerKey?: number | null } = {},
+  ): Promise<Map<number, OfferModel>> {
     const result = new Map<number, OfferModel>();
     if (ids.length === 0) return result;
     for (const row of await this.run(this.sqlFor.byIds([...ids], now, opts.anyStatus ?? false, opts.ownerKey ?? null))) {
@@ -285,7 +303,10 @@ type GroupedFacetDimension = (typeof GROUPED_FACET_DIMENSIONS)[number];
 
 /** Whether a dimension's facet comes from the grouped counts: it is one of them and the filter leaves it free. */
 function isGroupedFacet(dimension: FacetDimension, filter: OfferFilterSpec): dimension is GroupedFacetDimension {
-  return (GROUPED_FACET_DIMENSIONS as readonly FacetDimension[]).includes(dimension) && FACET_OWN_FILTERS[dimension].every((field) => filter[field] === undefined);
+  return (
+    (GROUPED_FACET_DIMENSIONS as readonly FacetDimension[]).includes(dimension) &&
+    FACET_OWN_FILTERS[dimension].every((field) => filter[field] === undefined)
+  );
 }
 
 /**
@@ -304,7 +325,9 @@ function splitGroupedFacets(rows: Row[]): Record<GroupedFacetDimension, FacetCou
       counts.set(key, (counts.get(key) ?? 0) + Number(row.n));
     }
     const byValue =
-      dimension === 'partner' ? (a: FacetCount, b: FacetCount) => Number(a.value) - Number(b.value) : (a: FacetCount, b: FacetCount) => (a.value < b.value ? -1 : a.value > b.value ? 1 : 0);
+      dimension === 'partner'
+        ? (a: FacetCount, b: FacetCount) => Number(a.value) - Number(b.value)
+        : (a: FacetCount, b: FacetCount) => (a.value < b.value ? -1 : a.value > b.value ? 1 : 0);
     split[dimension] = [...counts]
       .map(([value, count]) => ({ value, count }))
       .sort((a, b) => b.count - a.count || byValue(a, b))

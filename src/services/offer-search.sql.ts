@@ -11,10 +11,37 @@ import type { FacetDimension, OfferFilterSpec, OfferQuery } from './offer-search
 
 /** Columns an Offer needs, in the order offerFromRow reads them. */
 export const OFFER_COLUMNS = [
-  'id', 'source', 'partner_id', 'external_id', 'title', 'description', 'rome_code', 'employer_name', 'employer_url',
-  'location_label', 'commune_code', 'postal_code', 'city', 'department_code', 'region_code', 'latitude', 'longitude',
-  'contract_type', 'full_time', 'salary_min', 'salary_max', 'salary_currency', 'salary_period', 'salary_label',
-  'salary_yearly_min', 'experience_level', 'published_at', 'updated_at', 'valid_through', 'status', 'apply_url',
+  'id',
+  'source',
+  'partner_id',
+  'external_id',
+  'title',
+  'description',
+  'rome_code',
+  'employer_name',
+  'employer_url',
+  'location_label',
+  'commune_code',
+  'postal_code',
+  'city',
+  'department_code',
+  'region_code',
+  'latitude',
+  'longitude',
+  'contract_type',
+  'full_time',
+  'salary_min',
+  'salary_max',
+  'salary_currency',
+  'salary_period',
+  'salary_label',
+  'salary_yearly_min',
+  'experience_level',
+  'published_at',
+  'updated_at',
+  'valid_through',
+  'status',
+  'apply_url',
   'reserved_for_jobseekers',
 ] as const;
 
@@ -61,7 +88,11 @@ function offerColumnsFor(fields: ReadonlySet<string> | undefined): Sql {
   if (!fields || [...fields].some((f) => !(f in OFFER_FIELD_COLUMNS))) return SELECT_OFFER_COLUMNS;
   const wanted = new Set<OfferColumn>(ALWAYS_READ);
   for (const field of fields) for (const column of OFFER_FIELD_COLUMNS[field]) wanted.add(column);
-  return raw(OFFER_COLUMNS.filter((c) => wanted.has(c)).map((c) => `o.${c}`).join(', '));
+  return raw(
+    OFFER_COLUMNS.filter((c) => wanted.has(c))
+      .map((c) => `o.${c}`)
+      .join(', '),
+  );
 }
 
 /**
@@ -151,7 +182,9 @@ export class OfferSearchSql {
 
   private from(filter: OfferFilterSpec, indexHint: string | null = null): Sql {
     if (filter.keywordTokens) {
-      return raw(this.dialect === 'sqlite' ? 'offer o JOIN offer_fts ON offer_fts.rowid = o.id' : 'offer_search s JOIN offer o ON o.id = s.offer_id');
+      return raw(
+        this.dialect === 'sqlite' ? 'offer o JOIN offer_fts ON offer_fts.rowid = o.id' : 'offer_search s JOIN offer o ON o.id = s.offer_id',
+      );
     }
     return raw(indexHint && this.dialect === 'mysql' ? `offer o FORCE INDEX (${indexHint})` : 'offer o');
   }
@@ -240,7 +273,8 @@ export class OfferSearchSql {
       clauses.push(sql`${expr} ${cmpOrEqual} ${key} AND (${expr} ${cmp} ${key} OR o.id ${cmp} ${query.after.id})`);
     }
     const sortColumn = query.sort === 'PUBLISHED_DESC' ? raw('') : sql`, ${expr} AS sort_key`;
-    const distanceColumn = query.filter.near && query.sort !== 'DISTANCE' ? sql`, ${this.distanceExpression(query.filter.near)} AS distance_km` : raw('');
+    const distanceColumn =
+      query.filter.near && query.sort !== 'DISTANCE' ? sql`, ${this.distanceExpression(query.filter.near)} AS distance_km` : raw('');
     // The partner is joined in only when shown (then Offer.partner costs no statement).
     const withPartner = !query.fields || query.fields.has('partner');
     const partnerColumns = withPartner ? sql`, ${SELECT_PARTNER_COLUMNS}` : raw('');
@@ -253,7 +287,9 @@ export class OfferSearchSql {
    * one index-backed LIMITed branch per partner, glued with UNION ALL.
    */
   pagesByPartner(query: Omit<OfferQuery, 'partnerId'>, partnerIds: number[], now: Date): Sql {
-    const branches = partnerIds.map((partnerId) => sql`SELECT * FROM (${this.page({ ...query, partnerId }, now)}) b${raw(String(partnerId))}`);
+    const branches = partnerIds.map(
+      (partnerId) => sql`SELECT * FROM (${this.page({ ...query, partnerId }, now)}) b${raw(String(partnerId))}`,
+    );
     return joinSql(branches, ' UNION ALL ');
   }
 
@@ -297,7 +333,11 @@ export class OfferSearchSql {
    * public ones and every one of that publisher (partner id, 0: the agency).
    */
   byIds(ids: number[], now: Date, anyStatus = false, ownerKey: number | null = null): Sql {
-    const visible = anyStatus ? raw('') : ownerKey !== null ? sql` AND (o.partner_key = ${ownerKey} OR ${publicVisibility(now)})` : sql` AND ${publicVisibility(now)}`;
+    const visible = anyStatus
+      ? raw('')
+      : ownerKey !== null
+        ? sql` AND (o.partner_key = ${ownerKey} OR ${publicVisibility(now)})`
+        : sql` AND ${publicVisibility(now)}`;
     return sql`SELECT ${SELECT_OFFER_COLUMNS} FROM offer o WHERE o.id IN ${inList(ids)}${visible}`;
   }
 }

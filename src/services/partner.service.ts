@@ -44,7 +44,8 @@ export class PartnerService {
   async create(viewer: Viewer, input: { code: string; name: string; website?: unknown; logoUrl?: unknown }): Promise<PartnerEntity> {
     requireAgency(viewer);
     const code = input.code.trim();
-    if (!PARTNER_CODE.test(code)) throw new BadUserInputError('code: 2 to 64 lower-case letters, digits and hyphens (e.g. "keljob")', 'input.code');
+    if (!PARTNER_CODE.test(code))
+      throw new BadUserInputError('code: 2 to 64 lower-case letters, digits and hyphens (e.g. "keljob")', 'input.code');
     const name = input.name.trim();
     if (!name || name.length > 200) throw new BadUserInputError('name: 1 to 200 characters', 'input.name');
     const partner = Object.assign(new PartnerEntity(), {

@@ -34,7 +34,10 @@ export class RetentionService {
     const cvCutoff = toDbDateTime(addYears(now, -CV_LIMITS.cvRetentionYears));
     const logCutoff = toDbDateTime(addYears(now, -CV_LIMITS.accessLogRetentionYears));
     return withTransaction(this.dataSource, async (tx) => {
-      const consentsExpired = await tx.run('UPDATE consent SET expired_at = ? WHERE expired_at IS NULL AND revoked_at IS NULL AND expires_at <= ?', [at, at]);
+      const consentsExpired = await tx.run(
+        'UPDATE consent SET expired_at = ? WHERE expired_at IS NULL AND revoked_at IS NULL AND expires_at <= ?',
+        [at, at],
+      );
       const stale = await tx.rows<{ id: number }>(
         'SELECT cv.id FROM candidate_cv cv WHERE cv.updated_at < ? AND NOT EXISTS (SELECT 1 FROM consent c WHERE c.cv_id = cv.id AND c.revoked_at IS NULL AND c.expires_at > ?)',
         [cvCutoff, at],
@@ -43,7 +46,8 @@ export class RetentionService {
       for (let i = 0; i < stale.length; i += IDS_PER_STATEMENT) {
         const ids = stale.slice(i, i + IDS_PER_STATEMENT).map((r) => Number(r.id));
         const list = `(${ids.map(() => '?').join(', ')})`;
-        for (const table of ['candidate_cv_term', 'candidate_contact', 'consent']) await tx.run(`DELETE FROM ${table} WHERE cv_id IN ${list}`, ids);
+        for (const table of ['candidate_cv_term', 'candidate_contact', 'consent'])
+          await tx.run(`DELETE FROM ${table} WHERE cv_id IN ${list}`, ids);
         cvsDeleted += await tx.run(`DELETE FROM candidate_cv WHERE id IN ${list}`, ids);
       }
       const accessLogRowsPurged = await tx.run('DELETE FROM cv_access_log WHERE accessed_at < ?', [logCutoff]);

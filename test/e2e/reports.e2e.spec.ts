@@ -16,9 +16,14 @@ const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const haveChromium = fs.existsSync(CHROMIUM);
 if (!haveChromium) {
   const message = `Chromium not found at ${CHROMIUM}.`;
-  if (process.env.REQUIRE_CHROMIUM === '1') throw new Error(`${message} REQUIRE_CHROMIUM=1, so the report-page tests fail instead of skipping. Install it: apt-get install -y chromium`);
+  if (process.env.REQUIRE_CHROMIUM === '1')
+    throw new Error(
+      `${message} REQUIRE_CHROMIUM=1, so the report-page tests fail instead of skipping. Install it: apt-get install -y chromium`,
+    );
   const bar = '!'.repeat(100);
-  console.warn(`\n${bar}\n!!! ${message}\n!!! THE REPORT PAGE (CHROMIUM) TESTS ARE SKIPPED. Install it with: apt-get update && apt-get install -y chromium\n${bar}\n`);
+  console.warn(
+    `\n${bar}\n!!! ${message}\n!!! THE REPORT PAGE (CHROMIUM) TESTS ARE SKIPPED. Install it with: apt-get update && apt-get install -y chromium\n${bar}\n`,
+  );
 }
 const describeWithChromium = haveChromium ? describe : describe.skip;
 
@@ -36,7 +41,16 @@ describeWithChromium('report pages in Chromium', () => {
       executablePath: CHROMIUM,
       headless: true,
       viewport: { width: 1200, height: 900 },
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
   });
   afterAll(async () => {
@@ -73,7 +87,13 @@ describeWithChromium('report pages in Chromium', () => {
   const chartData = (page: Page, id: string) =>
     page.evaluate((canvasId) => {
       const chart = (globalThis as any).Chart.getChart(canvasId);
-      return chart ? { type: chart.config.type, labels: chart.data.labels, datasets: chart.data.datasets.map((d: any) => ({ label: d.label, data: d.data })) } : null;
+      return chart
+        ? {
+            type: chart.config.type,
+            labels: chart.data.labels,
+            datasets: chart.data.datasets.map((d: any) => ({ label: d.label, data: d.data })),
+          }
+        : null;
     }, id);
 
   const cellValues = (page: Page, selector: string, field: string) =>
@@ -108,7 +128,9 @@ describeWithChromium('report pages in Chromium', () => {
         visitorId: `visitor-${(i * 13) % 97}`,
         occurredAt: new Date(NOW - ((i * 37) % 6) * 86_400_000 - (i % 50) * 60_000).toISOString(),
       }));
-      expectNoErrors(await asAgency('mutation($e: [AudienceEventInput!]!) { recordAudienceEvents(events: $e) { accepted } }', { e: events }));
+      expectNoErrors(
+        await asAgency('mutation($e: [AudienceEventInput!]!) { recordAudienceEvents(events: $e) { accepted } }', { e: events }),
+      );
     });
     afterAll(() => t?.close());
 
@@ -120,7 +142,10 @@ describeWithChromium('report pages in Chromium', () => {
       expectNoErrors(answer);
       const { series, totals } = answer.data.audience;
       expect(totals.views).toBeGreaterThan(0);
-      const link = await asPartner('query($f: Date!, $t: Date!) { reportLink(kind: AUDIENCE, from: $f, to: $t) { path } }', { f: from, t: today });
+      const link = await asPartner('query($f: Date!, $t: Date!) { reportLink(kind: AUDIENCE, from: $f, to: $t) { path } }', {
+        f: from,
+        t: today,
+      });
       const origin = `http://127.0.0.1:${t.hub.port}`;
       const { page, problems, requests } = await open(origin + link.data.reportLink.path);
       try {
@@ -145,7 +170,8 @@ describeWithChromium('report pages in Chromium', () => {
           expect(await cellValues(page, '#audience-series', field)).toEqual(series.map((p: any) => p[field]));
           expect(await cellValues(page, '.cards', `totals.${field}`)).toEqual([totals[field]]);
         }
-        if (process.env.REPORT_SCREENSHOTS) await page.screenshot({ path: path.join(process.env.REPORT_SCREENSHOTS, `audience-${engine}.png`), fullPage: true });
+        if (process.env.REPORT_SCREENSHOTS)
+          await page.screenshot({ path: path.join(process.env.REPORT_SCREENSHOTS, `audience-${engine}.png`), fullPage: true });
       } finally {
         await page.close();
       }
@@ -169,7 +195,10 @@ describeWithChromium('report pages in Chromium', () => {
         const partners = (await chartData(page, 'top-partners-chart'))!;
         expect(partners.labels).toEqual(stats.topPartners.map((r: any) => r.label));
         expect(partners.datasets[0].data).toEqual(stats.topPartners.map((r: any) => r.count));
-        for (const [id, rows] of [['by-region-chart', stats.activeOffersByRegion], ['by-domain-chart', stats.activeOffersByRomeDomain]] as const) {
+        for (const [id, rows] of [
+          ['by-region-chart', stats.activeOffersByRegion],
+          ['by-domain-chart', stats.activeOffersByRomeDomain],
+        ] as const) {
           const chart = (await chartData(page, id))!;
           expect(chart.labels).toEqual(rows.map((r: any) => r.label));
           const part = (source: string) => rows.map((r: any) => r.bySource.find((p: any) => p.key === source).count);
@@ -179,7 +208,8 @@ describeWithChromium('report pages in Chromium', () => {
           expect((await painted(page, id)).opaque).toBeGreaterThan(500);
         }
         expect(await cellValues(page, '#by-region', 'count')).toEqual(stats.activeOffersByRegion.map((r: any) => r.count));
-        if (process.env.REPORT_SCREENSHOTS) await page.screenshot({ path: path.join(process.env.REPORT_SCREENSHOTS, `hub-${engine}.png`), fullPage: true });
+        if (process.env.REPORT_SCREENSHOTS)
+          await page.screenshot({ path: path.join(process.env.REPORT_SCREENSHOTS, `hub-${engine}.png`), fullPage: true });
       } finally {
         await page.close();
       }

@@ -22,7 +22,15 @@ export function cvInput(overrides: Partial<CvInput> = {}): CvInput {
     location: { postalCode: '74000' },
     mobilityRadiusKm: 30,
     desiredContractTypes: ['PERMANENT'],
-    experiences: [{ title: 'Chef de partie', employer: 'Brasserie du Lac', from: '2018-01-01', to: '2024-06-30', description: 'Garde-manger et sauces.' }],
+    experiences: [
+      {
+        title: 'Chef de partie',
+        employer: 'Brasserie du Lac',
+        from: '2018-01-01',
+        to: '2024-06-30',
+        description: 'Garde-manger et sauces.',
+      },
+    ],
     education: [{ title: 'CAP Cuisine', level: 'CAP', year: 2012 }],
     languages: ['Français', 'Anglais'],
     drivingLicences: ['B'],
@@ -74,7 +82,10 @@ export async function createConsent(t: TestHub, cv: { id: number }, overrides: C
   if (overrides.revokedAt) patch.revoked_at = overrides.revokedAt;
   const columns = Object.keys(patch);
   if (columns.length) {
-    await t.dataSource.query(`UPDATE consent SET ${columns.map((c) => `${c} = ?`).join(', ')} WHERE id = ?`, [...columns.map((c) => toDbDateTime(patch[c])), consent.id]);
+    await t.dataSource.query(`UPDATE consent SET ${columns.map((c) => `${c} = ?`).join(', ')} WHERE id = ?`, [
+      ...columns.map((c) => toDbDateTime(patch[c])),
+      consent.id,
+    ]);
     Object.assign(consent, {
       expiresAt: patch.expires_at ?? consent.expiresAt,
       grantedAt: patch.granted_at ?? consent.grantedAt,

@@ -16,7 +16,8 @@ async function checkRedis() {
     process.env.PASSERELLE_TEST_REDIS = 'available';
   } catch (err) {
     const message = `Redis is not reachable at ${url} (${err.code || err.message}).`;
-    if (process.env.REQUIRE_REDIS === '1') throw new Error(`${message} REQUIRE_REDIS=1, so the run fails instead of skipping the Redis suites.`);
+    if (process.env.REQUIRE_REDIS === '1')
+      throw new Error(`${message} REQUIRE_REDIS=1, so the run fails instead of skipping the Redis suites.`);
     process.env.PASSERELLE_TEST_REDIS = 'missing';
     const bar = '!'.repeat(100);
     console.warn(`\n${bar}\n!!! ${message}\n!!! THE REDIS SUITES RUN ON PROCESS MEMORY ONLY.\n${bar}\n`);
@@ -51,6 +52,8 @@ module.exports = async () => {
     }
     process.env.PASSERELLE_TEST_MYSQL = 'missing';
     const bar = '!'.repeat(100);
-    console.warn(`\n${bar}\n!!! ${message}\n!!! THE MARIADB SUITES ARE SKIPPED. Start it with: start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd\n${bar}\n`);
+    console.warn(
+      `\n${bar}\n!!! ${message}\n!!! THE MARIADB SUITES ARE SKIPPED. Start it with: start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd\n${bar}\n`,
+    );
   }
 };

@@ -46,11 +46,20 @@ describe.each(engines())('unique visitors at 100,000 distinct on %s', (engine) =
         const offer = offers[Math.floor(next() * offers.length)];
         // Noon in Paris (10:00 UTC in June), give or take 8 hours: always on `day`.
         const occurredAt = new Date(Date.parse(`${day}T10:00:00Z`) + Math.floor((next() - 0.5) * 16 * 3_600_000));
-        events.push({ offerId: toGlobalId('Offer', offer.id), type: TYPES[Math.floor(next() * 3)], visitorId: `v-${v.toString(36)}`, occurredAt, day, scope: offer.partnerId });
+        events.push({
+          offerId: toGlobalId('Offer', offer.id),
+          type: TYPES[Math.floor(next() * 3)],
+          visitorId: `v-${v.toString(36)}`,
+          occurredAt,
+          day,
+          scope: offer.partnerId,
+        });
       }
     }
     for (let i = 0; i < events.length; i += 10_000) {
-      const batch = events.slice(i, i + 10_000).map(({ offerId, type, visitorId, occurredAt }) => ({ offerId, type, visitorId, occurredAt }));
+      const batch = events
+        .slice(i, i + 10_000)
+        .map(({ offerId, type, visitorId, occurredAt }) => ({ offerId, type, visitorId, occurredAt }));
       const result = await recorder.recordEvents(AGENCY, batch, NOW);
       expect(result).toEqual({ accepted: batch.length, rejected: 0, errors: [] });
     }
@@ -62,11 +71,21 @@ describe.each(engines())('unique visitors at 100,000 distinct on %s', (engine) =
 
   it('is within 2 % of the exact count for the month, every week and every day, counters exact', async () => {
     for (const granularity of ['MONTH', 'WEEK', 'DAY'] as const) {
-      const report = await t.hub.services.audience.report(AGENCY, { partnerId: null, from: DAYS[0], to: DAYS[DAYS.length - 1], granularity });
+      const report = await t.hub.services.audience.report(AGENCY, {
+        partnerId: null,
+        from: DAYS[0],
+        to: DAYS[DAYS.length - 1],
+        granularity,
+      });
       for (const point of report.series) {
         const inPeriod = (e: (typeof events)[number]) => e.day >= point.periodStart && e.day <= point.periodEnd;
         const check = within2Percent(point.uniqueVisitors, exactUniques(inPeriod));
-        expect({ granularity, period: point.periodStart, ...check }).toEqual({ granularity, period: point.periodStart, ...check, ok: true });
+        expect({ granularity, period: point.periodStart, ...check }).toEqual({
+          granularity,
+          period: point.periodStart,
+          ...check,
+          ok: true,
+        });
         const typed = (type: string) => events.filter((e) => inPeriod(e) && e.type === type).length;
         expect([point.impressions, point.views, point.applyClicks]).toEqual([typed('IMPRESSION'), typed('VIEW'), typed('APPLY_CLICK')]);
       }
@@ -75,7 +94,8 @@ describe.each(engines())('unique visitors at 100,000 distinct on %s', (engine) =
   });
 
   it('gives the same figures once every batch delta is folded into the day sketches', async () => {
-    const report = () => t.hub.services.audience.report(AGENCY, { partnerId: null, from: DAYS[0], to: DAYS[DAYS.length - 1], granularity: 'DAY' });
+    const report = () =>
+      t.hub.services.audience.report(AGENCY, { partnerId: null, from: DAYS[0], to: DAYS[DAYS.length - 1], granularity: 'DAY' });
     const deltas = async () => Number((await t.dataSource.query('SELECT COUNT(*) AS n FROM audience_sketch_delta'))[0].n);
     // 3 scopes x 7 days, each under two keys (June's and July's: 1 July is within 30 days of each
     // day): 42 sketches got a delta from each of the ~20 batches; each was folded every FOLD_AFTER.
@@ -90,7 +110,12 @@ describe.each(engines())('unique visitors at 100,000 distinct on %s', (engine) =
   it('is within 2 % for each partner, and a partner sees only its own visitors', async () => {
     for (const partner of partners) {
       const viewer = { role: 'PARTNER' as const, partnerId: partner.id, apiKeyId: 1 };
-      const report = await t.hub.services.audience.report(viewer, { partnerId: null, from: DAYS[0], to: DAYS[DAYS.length - 1], granularity: 'MONTH' });
+      const report = await t.hub.services.audience.report(viewer, {
+        partnerId: null,
+        from: DAYS[0],
+        to: DAYS[DAYS.length - 1],
+        granularity: 'MONTH',
+      });
       const exact = exactUniques((e) => e.scope === partner.id);
       expect(exact).toBeLessThan(DISTINCT_VISITORS * 0.6);
       expect(within2Percent(report.totals.uniqueVisitors, exact)).toMatchObject({ ok: true });

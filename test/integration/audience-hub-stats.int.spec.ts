@@ -21,13 +21,16 @@ describe.each(engines())('hubStats on %s', (engine) => {
   const today = parisDate.format(now);
   const yesterday = parisDate.format(now - 86_400_000);
   const yesterdayNoon = new Date(Date.parse(`${yesterday}T10:00:00Z`));
-  const hCode = getReferentials().romeCodes().find((o) => o.domainCode === 'H')!;
+  const hCode = getReferentials()
+    .romeCodes()
+    .find((o) => o.domainCode === 'H')!;
   const label = (region: string) => getReferentials().region(region)!.name;
 
   beforeAll(async () => {
     t = await startTestHub(engine, 'hub-stats', { clock: () => new Date(now) });
     const ds = t.dataSource;
-    const createOffer = (d: typeof ds, overrides: Parameters<typeof createOfferNow>[1] = {}) => createOfferNow(d, { publishedAt: new Date(now - 3_600_000), ...overrides });
+    const createOffer = (d: typeof ds, overrides: Parameters<typeof createOfferNow>[1] = {}) =>
+      createOfferNow(d, { publishedAt: new Date(now - 3_600_000), ...overrides });
     const p1 = await createPartner(ds, { code: 'p-one', name: 'Partenaire Un' });
     const p2 = await createPartner(ds, { code: 'p-two', name: 'Partenaire Deux' });
     const p3 = await createPartner(ds, { code: 'p-suspended', status: 'SUSPENDED' });
@@ -41,7 +44,13 @@ describe.each(engines())('hubStats on %s', (engine) => {
     await createOffer(ds, { partner: p2, commune: '13055', romeCode: 'M1805' });
     // Not active now: withdrawn, expired a moment ago (but valid at the end of yesterday), suspended partner.
     await createOffer(ds, { partner: p1, status: 'WITHDRAWN' });
-    await createOffer(ds, { partner: p2, commune: '13055', romeCode: 'M1805', publishedAt: yesterdayNoon, validThrough: new Date(now - 1000) });
+    await createOffer(ds, {
+      partner: p2,
+      commune: '13055',
+      romeCode: 'M1805',
+      publishedAt: yesterdayNoon,
+      validThrough: new Date(now - 1000),
+    });
     await createOffer(ds, { partner: p3 });
     await createOffer(ds, { partner: p3 });
     asAgency = t.as(await issueKey(t, 'AGENCY'));

@@ -41,7 +41,12 @@ describe.each(engines())('report pages on %s', (engine) => {
     agencyKey = await issueKey(t, 'AGENCY');
     asAgency = t.as(agencyKey);
     asPartnerA = t.as(keyA);
-    const events = Array.from({ length: 30 }, (_, i) => ({ offerId: toGlobalId('Offer', offer.id), type: i % 2 ? 'VIEW' : 'IMPRESSION', visitorId: `p-${i % 7}`, occurredAt: new Date(NOW - (i % 3) * 86_400_000).toISOString() }));
+    const events = Array.from({ length: 30 }, (_, i) => ({
+      offerId: toGlobalId('Offer', offer.id),
+      type: i % 2 ? 'VIEW' : 'IMPRESSION',
+      visitorId: `p-${i % 7}`,
+      occurredAt: new Date(NOW - (i % 3) * 86_400_000).toISOString(),
+    }));
     expectNoErrors(await asAgency('mutation($e: [AudienceEventInput!]!) { recordAudienceEvents(events: $e) { accepted } }', { e: events }));
   });
   afterAll(() => t?.close());
@@ -60,7 +65,12 @@ describe.each(engines())('report pages on %s', (engine) => {
     expect(html).toContain('Board &lt;A&gt; &amp; Co'); // escaped
     expect(html).not.toContain('Board <A>');
     expect(html).toContain('<script src="/reports/assets/chart.umd.min.js"></script>');
-    const answer = (await asPartnerA('query($f: Date!, $t: Date!) { audience(from: $f, to: $t) { series { views uniqueVisitors } totals { impressions views uniqueVisitors } } }', { f: from, t: today })).data.audience;
+    const answer = (
+      await asPartnerA(
+        'query($f: Date!, $t: Date!) { audience(from: $f, to: $t) { series { views uniqueVisitors } totals { impressions views uniqueVisitors } } }',
+        { f: from, t: today },
+      )
+    ).data.audience;
     expect(dataValues(html, 'totals.impressions')).toEqual([answer.totals.impressions]);
     expect(dataValues(html, 'totals.uniqueVisitors')).toEqual([answer.totals.uniqueVisitors]);
     expect(dataValues(html, 'views')).toEqual(answer.series.map((p: any) => p.views));
@@ -73,7 +83,11 @@ describe.each(engines())('report pages on %s', (engine) => {
     expect((await get(path.replace(/sig=[^&]+/, 'sig=AAAA'))).status).toBe(401);
     expect((await get(path.replace(`from=${from}`, 'from=2020-01-01'))).status).toBe(401);
     const viewer = { role: 'PARTNER' as const, partnerId: partnerA.id, apiKeyId: 0 };
-    const stale = await t.hub.services.reportLinks.issue(viewer, { kind: 'AUDIENCE', partnerId: null, from, to: today, granularity: 'DAY', date: null }, new Date(NOW - 3_600_000));
+    const stale = await t.hub.services.reportLinks.issue(
+      viewer,
+      { kind: 'AUDIENCE', partnerId: null, from, to: today, granularity: 'DAY', date: null },
+      new Date(NOW - 3_600_000),
+    );
     const expired = await get(stale.path);
     expect(expired.status).toBe(401);
     expect(await expired.text()).toMatch(/expired/);
@@ -81,7 +95,8 @@ describe.each(engines())('report pages on %s', (engine) => {
     const key = await issueKey(t, 'PARTNER', partnerA);
     const fresh = (await t.as(key)(LINK, { kind: 'AUDIENCE', from, to: today })).data.reportLink.path;
     expect((await get(fresh)).status).toBe(200);
-    const keyId = (await asAgency('query($p: ID) { apiKeys(partnerId: $p) { id } }', { p: toGlobalId('Partner', partnerA.id) })).data.apiKeys[0].id;
+    const keyId = (await asAgency('query($p: ID) { apiKeys(partnerId: $p) { id } }', { p: toGlobalId('Partner', partnerA.id) })).data
+      .apiKeys[0].id;
     expectNoErrors(await asAgency('mutation($id: ID!) { revokeApiKey(id: $id) { id } }', { id: keyId }));
     expect((await get(fresh)).status).toBe(401);
   });
@@ -110,7 +125,9 @@ describe.each(engines())('report pages on %s', (engine) => {
     const forbidden = await get(path, { authorization: `Bearer ${keyA}` });
     expect(forbidden.status).toBe(403);
     expect((await get('/reports/hub', { authorization: `Bearer ${keyA}` })).status).toBe(403);
-    expect((await get(`/reports/audience?partner=nobody&from=${from}&to=${today}`, { authorization: `Bearer ${agencyKey}` })).status).toBe(404);
+    expect((await get(`/reports/audience?partner=nobody&from=${from}&to=${today}`, { authorization: `Bearer ${agencyKey}` })).status).toBe(
+      404,
+    );
     expect((await get(`/reports/audience?from=${today}&to=${from}`, { authorization: `Bearer ${agencyKey}` })).status).toBe(400);
     const anonymous = await get(path);
     expect(anonymous.status).toBe(401);

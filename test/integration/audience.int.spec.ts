@@ -41,7 +41,8 @@ const AUDIENCE = `query($partnerId: ID, $from: Date!, $to: Date!, $granularity: 
 /** Within 2 % of the exact count (or 1 for tiny counts). */
 function expectUniques(actual: number, exact: number, what: string): void {
   const tolerance = Math.max(1, Math.ceil(exact * 0.02));
-  if (Math.abs(actual - exact) > tolerance) throw new Error(`${what}: ${actual} unique visitors, exactly ${exact} (tolerance ${tolerance})`);
+  if (Math.abs(actual - exact) > tolerance)
+    throw new Error(`${what}: ${actual} unique visitors, exactly ${exact} (tolerance ${tolerance})`);
 }
 
 /**
@@ -66,7 +67,11 @@ describe.each(RUNS)('audience collection and reports on %s, today being %s', (en
     t = await startTestHub(engine, 'audience', { clock: () => new Date(NOW) });
     partnerA = await createPartner(t.dataSource, { code: 'board-a' });
     partnerB = await createPartner(t.dataSource, { code: 'board-b' });
-    offersA = [await createOffer(t.dataSource, { partner: partnerA }), await createOffer(t.dataSource, { partner: partnerA }), await createOffer(t.dataSource, { partner: partnerA })];
+    offersA = [
+      await createOffer(t.dataSource, { partner: partnerA }),
+      await createOffer(t.dataSource, { partner: partnerA }),
+      await createOffer(t.dataSource, { partner: partnerA }),
+    ];
     offersB = [await createOffer(t.dataSource, { partner: partnerB }), await createOffer(t.dataSource, { partner: partnerB })];
     agencyOffers = [await createOffer(t.dataSource), await createOffer(t.dataSource)];
     as.public = (q, v) => t.gql(q, v);
@@ -108,12 +113,22 @@ describe.each(RUNS)('audience collection and reports on %s, today being %s', (en
     const exact = (keep: (e: TestEvent) => boolean, from: string, to: string) => {
       const picked = events.filter((e) => keep(e) && dayOf(e.occurredAt) >= from && dayOf(e.occurredAt) <= to);
       const count = (type: EventType) => picked.filter((e) => e.type === type).length;
-      return { impressions: count('IMPRESSION'), views: count('VIEW'), applyClicks: count('APPLY_CLICK'), uniqueVisitors: new Set(picked.map((e) => e.visitorId)).size };
+      return {
+        impressions: count('IMPRESSION'),
+        views: count('VIEW'),
+        applyClicks: count('APPLY_CLICK'),
+        uniqueVisitors: new Set(picked.map((e) => e.visitorId)).size,
+      };
     };
 
     const scopes: Array<[string, (e: TestEvent) => boolean, () => Caller, () => string | null]> = [
       ['partner A, as itself', (e) => partnerOfOffer.get(e.offerId) === partnerA.id, () => as.partnerA, () => null],
-      ['partner B, as the agency', (e) => partnerOfOffer.get(e.offerId) === partnerB.id, () => as.agency, () => toGlobalId('Partner', partnerB.id)],
+      [
+        'partner B, as the agency',
+        (e) => partnerOfOffer.get(e.offerId) === partnerB.id,
+        () => as.agency,
+        () => toGlobalId('Partner', partnerB.id),
+      ],
       ['the whole site', () => true, () => as.agency, () => null],
     ];
 
@@ -126,7 +141,12 @@ describe.each(RUNS)('audience collection and reports on %s, today being %s', (en
       for (const point of report.series) {
         expect(point.periodEnd).toBe(point.periodStart);
         const expected = exact(keep, point.periodStart, point.periodEnd);
-        expect({ ...point, uniqueVisitors: 0 }).toEqual({ periodStart: point.periodStart, periodEnd: point.periodEnd, ...expected, uniqueVisitors: 0 });
+        expect({ ...point, uniqueVisitors: 0 }).toEqual({
+          periodStart: point.periodStart,
+          periodEnd: point.periodEnd,
+          ...expected,
+          uniqueVisitors: 0,
+        });
         expectUniques(point.uniqueVisitors, expected.uniqueVisitors, `${_name} on ${point.periodStart}`);
       }
       expect(report.series.slice(0, 2).every((p: any) => p.impressions + p.views + p.applyClicks + p.uniqueVisitors === 0)).toBe(true);
@@ -135,20 +155,23 @@ describe.each(RUNS)('audience collection and reports on %s, today being %s', (en
       expectUniques(report.totals.uniqueVisitors, totals.uniqueVisitors, `${_name} totals`);
     });
 
-    it.each(['WEEK', 'MONTH'])('merges days into %s periods (clipped to the range) without counting a returning visitor twice', async (granularity) => {
-      const from = shift(today, -9);
-      const res = await as.agency(AUDIENCE, { from, to: today, granularity });
-      expectNoErrors(res);
-      const series = res.data.audience.series;
-      expect(series[0].periodStart).toBe(from);
-      expect(series[series.length - 1].periodEnd).toBe(today);
-      for (let i = 1; i < series.length; i++) expect(series[i].periodStart).toBe(shift(series[i - 1].periodEnd, 1));
-      for (const point of series) {
-        const expected = exact(() => true, point.periodStart, point.periodEnd);
-        expect([point.impressions, point.views, point.applyClicks]).toEqual([expected.impressions, expected.views, expected.applyClicks]);
-        expectUniques(point.uniqueVisitors, expected.uniqueVisitors, `${granularity} from ${point.periodStart}`);
-      }
-    });
+    it.each(['WEEK', 'MONTH'])(
+      'merges days into %s periods (clipped to the range) without counting a returning visitor twice',
+      async (granularity) => {
+        const from = shift(today, -9);
+        const res = await as.agency(AUDIENCE, { from, to: today, granularity });
+        expectNoErrors(res);
+        const series = res.data.audience.series;
+        expect(series[0].periodStart).toBe(from);
+        expect(series[series.length - 1].periodEnd).toBe(today);
+        for (let i = 1; i < series.length; i++) expect(series[i].periodStart).toBe(shift(series[i - 1].periodEnd, 1));
+        for (const point of series) {
+          const expected = exact(() => true, point.periodStart, point.periodEnd);
+          expect([point.impressions, point.views, point.applyClicks]).toEqual([expected.impressions, expected.views, expected.applyClicks]);
+          expectUniques(point.uniqueVisitors, expected.uniqueVisitors, `${granularity} from ${point.periodStart}`);
+        }
+      },
+    );
 
     it('gives each offer its last 30 days to its own partner and to the agency, null to anyone else, in one statement per page', async () => {
       const ids = [...offersA, ...offersB, ...agencyOffers].map((o) => toGlobalId('Offer', o.id));
@@ -227,10 +250,16 @@ describe.each(RUNS)('audience collection and reports on %s, today being %s', (en
     const id = toGlobalId('Offer', offer.id);
     const now = NOW;
     const batches = Array.from({ length: 6 }, (_, b) =>
-      Array.from({ length: 400 }, (_, i) => ({ offerId: id, type: i % 2 ? 'VIEW' : 'IMPRESSION', visitorId: `concurrent-${(b * 400 + i) % 1500}`, occurredAt: new Date(now - (i % 2) * DAY_MS).toISOString() })),
+      Array.from({ length: 400 }, (_, i) => ({
+        offerId: id,
+        type: i % 2 ? 'VIEW' : 'IMPRESSION',
+        visitorId: `concurrent-${(b * 400 + i) % 1500}`,
+        occurredAt: new Date(now - (i % 2) * DAY_MS).toISOString(),
+      })),
     );
     const days = [dayOf(now - DAY_MS), dayOf(now)];
-    const totals = async () => (await as.agency(AUDIENCE, { partnerId: toGlobalId('Partner', partnerA.id), from: days[0], to: days[1] })).data.audience.totals;
+    const totals = async () =>
+      (await as.agency(AUDIENCE, { partnerId: toGlobalId('Partner', partnerA.id), from: days[0], to: days[1] })).data.audience.totals;
     const before = await totals();
     const results = await Promise.all(batches.map((events) => as.agency(RECORD, { events })));
     for (const res of results) expect(res.data?.recordAudienceEvents.accepted).toBe(400);
@@ -241,8 +270,15 @@ describe.each(RUNS)('audience collection and reports on %s, today being %s', (en
   });
 
   it('refuses more than 10,000 events in one call, naming the limit, and records none of them', async () => {
-    const event = { offerId: toGlobalId('Offer', agencyOffers[1].id), type: 'IMPRESSION', visitorId: 'bulk', occurredAt: new Date(NOW).toISOString() };
-    const impressions = async () => (await as.agency('query($id: ID!) { node(id: $id) { ... on Offer { audience { impressions } } } }', { id: event.offerId })).data.node.audience.impressions;
+    const event = {
+      offerId: toGlobalId('Offer', agencyOffers[1].id),
+      type: 'IMPRESSION',
+      visitorId: 'bulk',
+      occurredAt: new Date(NOW).toISOString(),
+    };
+    const impressions = async () =>
+      (await as.agency('query($id: ID!) { node(id: $id) { ... on Offer { audience { impressions } } } }', { id: event.offerId })).data.node
+        .audience.impressions;
     const before = await impressions();
     const res = await as.agency(RECORD, { events: Array(10_001).fill(event) });
     expect(res.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
@@ -257,7 +293,8 @@ describe.each(RUNS)('audience collection and reports on %s, today being %s', (en
     const id = toGlobalId('Offer', offer.id);
     const at = (iso: string, visitorId: string) => ({ offerId: id, type: 'VIEW', visitorId, occurredAt: new Date(iso) });
     // The service takes "now" so that these fixed dates are inside the accepted window.
-    const record = (events: ReturnType<typeof at>[], now: string) => t.hub.services.audience.recordEvents(AGENCY_VIEWER, events, new Date(now));
+    const record = (events: ReturnType<typeof at>[], now: string) =>
+      t.hub.services.audience.recordEvents(AGENCY_VIEWER, events, new Date(now));
     expect(
       await record(
         [
@@ -287,7 +324,13 @@ describe.each(RUNS)('audience collection and reports on %s, today being %s', (en
       expectNoErrors(res);
       return Object.fromEntries(res.data.audience.series.map((p: any) => [p.periodStart, [p.views, p.uniqueVisitors]]));
     };
-    expect(await views('2025-03-28', '2025-04-01')).toEqual({ '2025-03-28': [0, 0], '2025-03-29': [1, 1], '2025-03-30': [3, 3], '2025-03-31': [1, 1], '2025-04-01': [0, 0] });
+    expect(await views('2025-03-28', '2025-04-01')).toEqual({
+      '2025-03-28': [0, 0],
+      '2025-03-29': [1, 1],
+      '2025-03-30': [3, 3],
+      '2025-03-31': [1, 1],
+      '2025-04-01': [0, 0],
+    });
     expect(await views('2025-10-25', '2025-10-27')).toEqual({ '2025-10-25': [1, 1], '2025-10-26': [3, 3], '2025-10-27': [1, 1] });
   });
 
@@ -295,9 +338,18 @@ describe.each(RUNS)('audience collection and reports on %s, today being %s', (en
     const offer = await createOffer(t.dataSource, { partner: partnerB });
     const id = toGlobalId('Offer', offer.id);
     const at = (iso: string, visitorId: string) => ({ offerId: id, type: 'IMPRESSION', visitorId, occurredAt: new Date(iso) });
-    const record = (events: ReturnType<typeof at>[], now: string) => t.hub.services.audience.recordEvents(AGENCY_VIEWER, events, new Date(now));
+    const record = (events: ReturnType<typeof at>[], now: string) =>
+      t.hub.services.audience.recordEvents(AGENCY_VIEWER, events, new Date(now));
     // Around a month end: "loyal" comes back on 1 February.
-    await record([at('2024-01-29T10:00:00Z', 'loyal'), at('2024-01-30T10:00:00Z', 'loyal'), at('2024-01-31T10:00:00Z', 'loyal'), at('2024-01-31T11:00:00Z', 'once')], '2024-02-01T12:00:00Z');
+    await record(
+      [
+        at('2024-01-29T10:00:00Z', 'loyal'),
+        at('2024-01-30T10:00:00Z', 'loyal'),
+        at('2024-01-31T10:00:00Z', 'loyal'),
+        at('2024-01-31T11:00:00Z', 'once'),
+      ],
+      '2024-02-01T12:00:00Z',
+    );
     await record([at('2024-02-01T10:00:00Z', 'loyal')], '2024-02-01T12:00:00Z');
     const month = await as.partnerB(AUDIENCE, { from: '2024-01-29', to: '2024-02-01', granularity: 'MONTH' });
     expectNoErrors(month);
@@ -307,7 +359,9 @@ describe.each(RUNS)('audience collection and reports on %s, today being %s', (en
     ]);
     expect(month.data.audience.totals).toMatchObject({ impressions: 5, uniqueVisitors: 2 });
     const week = await as.partnerB(AUDIENCE, { from: '2024-01-29', to: '2024-02-04', granularity: 'WEEK' });
-    expect(week.data.audience.series).toEqual([{ periodStart: '2024-01-29', periodEnd: '2024-02-04', impressions: 5, views: 0, applyClicks: 0, uniqueVisitors: 2 }]);
+    expect(week.data.audience.series).toEqual([
+      { periodStart: '2024-01-29', periodEnd: '2024-02-04', impressions: 5, views: 0, applyClicks: 0, uniqueVisitors: 2 },
+    ]);
 
     // Around a year end, over exactly 31 days: the first and the last day share a key.
     await record([at('2024-12-02T10:00:00Z', 'yearly'), at('2024-12-02T10:00:00Z', 'december')], '2024-12-03T12:00:00Z');
@@ -316,7 +370,11 @@ describe.each(RUNS)('audience collection and reports on %s, today being %s', (en
     const days31 = await as.partnerB(AUDIENCE, { from: '2024-12-02', to: '2025-01-01', granularity: 'WEEK' });
     expectNoErrors(days31);
     expect(days31.data.audience.totals).toMatchObject({ impressions: 5, uniqueVisitors: 3 });
-    expect(days31.data.audience.series.find((p: any) => p.periodStart === '2024-12-30')).toMatchObject({ periodEnd: '2025-01-01', impressions: 3, uniqueVisitors: 2 });
+    expect(days31.data.audience.series.find((p: any) => p.periodStart === '2024-12-30')).toMatchObject({
+      periodEnd: '2025-01-01',
+      impressions: 3,
+      uniqueVisitors: 2,
+    });
 
     // Beyond 31 days the range is counted per calendar month and the months' uniques are added.
     const longer = await as.partnerB(AUDIENCE, { from: '2024-12-01', to: '2025-01-31', granularity: 'MONTH' });
@@ -328,7 +386,9 @@ describe.each(RUNS)('audience collection and reports on %s, today being %s', (en
   it('never stores a visitor id, and forgets a key once no event can be hashed under it any more', async () => {
     const marker = `visitor-marker-${NOW}-7f3a9c`;
     const offer = toGlobalId('Offer', agencyOffers[0].id);
-    const res = await as.agency(RECORD, { events: [{ offerId: offer, type: 'VIEW', visitorId: marker, occurredAt: new Date(NOW).toISOString() }] });
+    const res = await as.agency(RECORD, {
+      events: [{ offerId: offer, type: 'VIEW', visitorId: marker, occurredAt: new Date(NOW).toISOString() }],
+    });
     expect(res.data.recordAudienceEvents.accepted).toBe(1);
     // Not in any column of any audience table, nor (SQLite) anywhere in the database files.
     for (const table of ['audience_offer_day', 'audience_scope_day', 'audience_sketch', 'audience_sketch_delta', 'audience_secret']) {
@@ -345,7 +405,8 @@ describe.each(RUNS)('audience collection and reports on %s, today being %s', (en
     }
     // The keys of 2024 and January 2025 (recorded above) are gone once their window has passed;
     // today's month's is kept, and so is the next month's when today is within 30 days of it.
-    const periods = async () => (await t.dataSource.query('SELECT period FROM audience_secret ORDER BY period')).map((r: { period: string }) => r.period);
+    const periods = async () =>
+      (await t.dataSource.query('SELECT period FROM audience_secret ORDER BY period')).map((r: { period: string }) => r.period);
     expect(await periods()).toEqual(expect.arrayContaining(['2024-01', '2024-02', '2024-12', '2025-01']));
     await t.hub.services.audience.purgeExpiredSecrets(new Date(NOW));
     const nextMonth = dayOf(Date.parse(`${dayOf(NOW).slice(0, 7)}-28T12:00:00Z`) + 5 * DAY_MS).slice(0, 7);
@@ -381,7 +442,12 @@ describe.each(RUNS)('audience collection and reports on %s, today being %s', (en
       ['partnerA', 'FORBIDDEN'],
       ['agency', 'OK'],
     ] as const)('recordAudienceEvents and hubStats as %s: %s', async (who, expected) => {
-      const event = { offerId: toGlobalId('Offer', offersA[0].id), type: 'VIEW', visitorId: 'authz', occurredAt: new Date(NOW).toISOString() };
+      const event = {
+        offerId: toGlobalId('Offer', offersA[0].id),
+        type: 'VIEW',
+        visitorId: 'authz',
+        occurredAt: new Date(NOW).toISOString(),
+      };
       for (const res of [await as[who](RECORD, { events: [event] }), await as[who]('{ hubStats { activeOffers } }')]) {
         if (expected === 'OK') expectNoErrors(res);
         else expect(res.errors?.[0].extensions?.code).toBe(expected);
@@ -390,7 +456,10 @@ describe.each(RUNS)('audience collection and reports on %s, today being %s', (en
 
     it('bounds the range: at most 366 days, from before to', async () => {
       expectNoErrors(await as.agency(AUDIENCE, { from: '2024-01-01', to: '2024-12-31', granularity: 'MONTH' })); // 366 days
-      for (const [from, to] of [['2024-01-01', '2025-01-01'], ['2024-02-02', '2024-02-01']]) {
+      for (const [from, to] of [
+        ['2024-01-01', '2025-01-01'],
+        ['2024-02-02', '2024-02-01'],
+      ]) {
         const res = await as.agency(AUDIENCE, { from, to });
         expect(res.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
         expect(res.errors?.[0].message).toMatch(/366|before/);

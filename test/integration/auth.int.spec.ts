@@ -15,7 +15,10 @@ describe.each(engines())('API keys and roles on %s', (engine) => {
   it('tells each role who it is', async () => {
     const partner = await createPartner(t.dataSource, { code: 'keljob' });
     expect((await t.gql(VIEWER)).data.viewer).toEqual({ role: 'PUBLIC', partner: null });
-    expect((await t.as(await issueKey(t, 'PARTNER', partner))(VIEWER)).data.viewer).toEqual({ role: 'PARTNER', partner: { code: 'keljob' } });
+    expect((await t.as(await issueKey(t, 'PARTNER', partner))(VIEWER)).data.viewer).toEqual({
+      role: 'PARTNER',
+      partner: { code: 'keljob' },
+    });
     expect((await t.as(await issueKey(t, 'AGENCY'))(VIEWER)).data.viewer).toEqual({ role: 'AGENCY', partner: null });
     expect((await t.as('bootstrap-admin-key-for-tests')(VIEWER)).data.viewer).toEqual({ role: 'AGENCY', partner: null });
   });
@@ -33,7 +36,10 @@ describe.each(engines())('API keys and roles on %s', (engine) => {
   it('issues a key shown once, stores only its hash, and revokes it for the next request', async () => {
     const admin = t.as(await issueKey(t, 'AGENCY'));
     const partner = await createPartner(t.dataSource);
-    const issued = await admin(`mutation($p: ID) { issueApiKey(partnerId: $p, role: PARTNER, label: "feed robot") { key apiKey { id prefix label role partner { id } lastUsedAt revokedAt } } }`, { p: toGlobalId('Partner', partner.id) });
+    const issued = await admin(
+      `mutation($p: ID) { issueApiKey(partnerId: $p, role: PARTNER, label: "feed robot") { key apiKey { id prefix label role partner { id } lastUsedAt revokedAt } } }`,
+      { p: toGlobalId('Partner', partner.id) },
+    );
     expectNoErrors(issued);
     const { key, apiKey } = issued.data.issueApiKey;
     expect(key.startsWith(apiKey.prefix + '_')).toBe(true);
@@ -84,7 +90,9 @@ describe.each(engines())('API keys and roles on %s', (engine) => {
   });
 
   it('rate-limits per key with RATE_LIMITED and a retry-after', async () => {
-    const limited = await startTestHub(engine, 'ratelimit', { limits: { keyPerSecond: 1, keyBurst: 3, publicPerSecond: 1, publicBurst: 2 } });
+    const limited = await startTestHub(engine, 'ratelimit', {
+      limits: { keyPerSecond: 1, keyBurst: 3, publicPerSecond: 1, publicBurst: 2 },
+    });
     try {
       const key = await issueKey(limited, 'AGENCY');
       const statuses = [];

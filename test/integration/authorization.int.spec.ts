@@ -33,7 +33,10 @@ describe.each(engines())('authorization matrix on %s', (engine) => {
     reactivatePartner: () => ['mutation($id: ID!) { reactivatePartner(id: $id) { id } }', { id: toGlobalId('Partner', partnerA.id) }],
     issueApiKey: () => ['mutation { issueApiKey(role: AGENCY) { key } }', {}],
     revokeApiKey: () => ['mutation($id: ID!) { revokeApiKey(id: $id) { id } }', { id: keyIdOfB }],
-    upsertOffers: () => ['mutation($o: [OfferInput!]!) { upsertOffers(offers: $o) { created updated unchanged } }', { o: [offerInput(`m-${n++}`)] }],
+    upsertOffers: () => [
+      'mutation($o: [OfferInput!]!) { upsertOffers(offers: $o) { created updated unchanged } }',
+      { o: [offerInput(`m-${n++}`)] },
+    ],
     withdrawOffers: () => ['mutation { withdrawOffers(externalIds: ["nothing"]) { notFound } }', {}],
     apiKeys: () => ['{ apiKeys { id } }', {}],
   };

@@ -11,7 +11,12 @@ describe.each(engines())('bad input on %s', (engine) => {
     ['first over the limit', '{ offers(first: 1000) { totalCount } }', undefined, /at most 100|between 0 and 100/],
     ['negative first', '{ offers(first: -1) { totalCount } }', undefined, /between 0 and 100/],
     ['unknown enum literal', '{ offers(filter: { contractTypes: [INTERNSHIP] }) { totalCount } }', undefined, /INTERNSHIP/],
-    ['unknown enum in variables', 'query($f: OfferFilter) { offers(filter: $f) { totalCount } }', { f: { contractTypes: ['INTERNSHIP'] } }, /INTERNSHIP/],
+    [
+      'unknown enum in variables',
+      'query($f: OfferFilter) { offers(filter: $f) { totalCount } }',
+      { f: { contractTypes: ['INTERNSHIP'] } },
+      /INTERNSHIP/,
+    ],
     ['negative radius', '{ offers(filter: { near: { postalCode: "74000", radiusKm: -5 } }) { totalCount } }', undefined, /radiusKm/],
     ['unknown postal code', '{ offers(filter: { near: { postalCode: "00000", radiusKm: 5 } }) { totalCount } }', undefined, /postal code/],
     ['near without a place', '{ offers(filter: { near: { radiusKm: 5 } }) { totalCount } }', undefined, /postalCode or a communeCode/],
@@ -36,7 +41,12 @@ describe.each(engines())('bad input on %s', (engine) => {
 
   it.each([
     ['an enum inside an input object', { myFilter: { source: 'BOTH' } }, '$myFilter.source', /"BOTH"/],
-    ['a number inside a nested input', { myFilter: { near: { postalCode: '74000', radiusKm: 'far' } } }, '$myFilter.near.radiusKm', /Float/],
+    [
+      'a number inside a nested input',
+      { myFilter: { near: { postalCode: '74000', radiusKm: 'far' } } },
+      '$myFilter.near.radiusKm',
+      /Float/,
+    ],
     ['an item of a list', { myFilter: { contractTypes: ['PERMANENT', 'INTERNSHIP'] } }, '$myFilter.contractTypes[1]', /INTERNSHIP/],
   ])('a bad value in a nested variable (%s) names its path, not an inner field as a variable', async (_name, variables, where, detail) => {
     const res = await t.gql('query($myFilter: OfferFilter) { offers(filter: $myFilter) { totalCount } }', variables);
@@ -48,7 +58,10 @@ describe.each(engines())('bad input on %s', (engine) => {
 
   it('a missing required variable is named', async () => {
     const res = await t.gql('query($id: ID!) { offer(id: $id) { id } }', {});
-    expect(res.errors![0]).toMatchObject({ message: 'Variable "$id" of required type "ID!" was not provided.', extensions: { code: 'BAD_USER_INPUT' } });
+    expect(res.errors![0]).toMatchObject({
+      message: 'Variable "$id" of required type "ID!" was not provided.',
+      extensions: { code: 'BAD_USER_INPUT' },
+    });
   });
 
   it('an unknown id answers null, not an error', async () => {

@@ -42,7 +42,12 @@ describe.each(engines())('candidate CV visibility on %s', (engine) => {
     await createConsent(t, everyone, { partner: null, shareContact: false });
     unshared = await createCv(t, { headline: 'Shared with nobody' });
     expired = await createCv(t, { headline: 'Consent expired' });
-    await createConsent(t, expired, { partner: partners.WITH_CONSENT, shareContact: true, grantedAt: new Date(Date.now() - 3 * 86_400_000), expiresAt: new Date(Date.now() - 1000) });
+    await createConsent(t, expired, {
+      partner: partners.WITH_CONSENT,
+      shareContact: true,
+      grantedAt: new Date(Date.now() - 3 * 86_400_000),
+      expiresAt: new Date(Date.now() - 1000),
+    });
   });
   afterAll(() => t?.close());
 
@@ -68,14 +73,24 @@ describe.each(engines())('candidate CV visibility on %s', (engine) => {
     expect(ids).toEqual((expected as Array<keyof typeof cvs>).map((k) => idOf(cvs[k])).sort());
   });
 
-  const seesShared: Record<Caller, boolean> = { PUBLIC: false, WITH_CONSENT: true, WITHOUT_CONSENT: false, CONTACT_CONSENT: true, AGENCY: true };
+  const seesShared: Record<Caller, boolean> = {
+    PUBLIC: false,
+    WITH_CONSENT: true,
+    WITHOUT_CONSENT: false,
+    CONTACT_CONSENT: true,
+    AGENCY: true,
+  };
   it.each(Object.entries(seesShared))('candidate(id) and node(id) for %s: visible=%s', async (caller, visible) => {
     const byField = await as[caller as Caller](CANDIDATE, { id: idOf(shared) });
     const byNode = await as[caller as Caller](NODE, { id: idOf(shared) });
     expectNoErrors(byField);
     expectNoErrors(byNode);
     if (visible) {
-      expect(byField.data.candidate).toEqual({ id: idOf(shared), headline: 'Shared with two partners', location: { city: 'Annecy', departmentCode: '74' } });
+      expect(byField.data.candidate).toEqual({
+        id: idOf(shared),
+        headline: 'Shared with two partners',
+        location: { city: 'Annecy', departmentCode: '74' },
+      });
       expect(byNode.data.node).toEqual({ __typename: 'CandidateCV', id: idOf(shared), headline: 'Shared with two partners' });
     } else {
       expect(byField.data.candidate).toBeNull();
@@ -109,7 +124,10 @@ describe.each(engines())('candidate CV visibility on %s', (engine) => {
       return Object.fromEntries(res.data.candidates.edges.map((e: any) => [e.node.headline, e.node.contact?.email ?? null]));
     };
     expect(await emails('WITH_CONSENT')).toEqual({ 'Shared with two partners': null, 'Shared with every partner': null });
-    expect(await emails('CONTACT_CONSENT')).toEqual({ 'Shared with two partners': shared.input.contact!.email, 'Shared with every partner': null });
+    expect(await emails('CONTACT_CONSENT')).toEqual({
+      'Shared with two partners': shared.input.contact!.email,
+      'Shared with every partner': null,
+    });
   });
 
   it('answers a hidden CV exactly like an unknown or malformed id (no existence oracle)', async () => {
@@ -147,7 +165,9 @@ describe.each(engines())('candidate CV visibility on %s', (engine) => {
     const before = await as.CONTACT_CONSENT(CONTACT, { id: idOf(cv) });
     expect(before.data.candidate.contact.email).toBe(cv.input.contact!.email);
 
-    const revoked = await as.AGENCY('mutation($id: ID!) { revokeCVConsent(consentId: $id) { id status revokedAt } }', { id: toGlobalId('Consent', consent.id) });
+    const revoked = await as.AGENCY('mutation($id: ID!) { revokeCVConsent(consentId: $id) { id status revokedAt } }', {
+      id: toGlobalId('Consent', consent.id),
+    });
     expectNoErrors(revoked);
     expect(revoked.data.revokeCVConsent.status).toBe('REVOKED');
     const after = await as.CONTACT_CONSENT(CONTACT, { id: idOf(cv) });
@@ -156,15 +176,20 @@ describe.each(engines())('candidate CV visibility on %s', (engine) => {
     const list = await as.CONTACT_CONSENT(CANDIDATES);
     expect(list.data.candidates.edges.map((e: any) => e.node.id)).not.toContain(idOf(cv));
 
-    const regranted = await as.AGENCY('mutation($cv: ID!, $p: ID) { grantCVConsent(cvId: $cv, partnerId: $p, shareContact: false) { id status } }', {
-      cv: idOf(cv),
-      p: toGlobalId('Partner', partners.CONTACT_CONSENT.id),
-    });
+    const regranted = await as.AGENCY(
+      'mutation($cv: ID!, $p: ID) { grantCVConsent(cvId: $cv, partnerId: $p, shareContact: false) { id status } }',
+      {
+        cv: idOf(cv),
+        p: toGlobalId('Partner', partners.CONTACT_CONSENT.id),
+      },
+    );
     expectNoErrors(regranted);
     expect(regranted.data.grantCVConsent.id).not.toBe(toGlobalId('Consent', consent.id));
     const again = await as.CONTACT_CONSENT(CONTACT, { id: idOf(cv) });
     expect(again.data.candidate).toEqual({ id: idOf(cv), contact: null }); // the new consent does not share the contact
-    const ledger = await as.AGENCY('query($id: ID!) { candidate(id: $id) { consents { status shareContact revokedAt } } }', { id: idOf(cv) });
+    const ledger = await as.AGENCY('query($id: ID!) { candidate(id: $id) { consents { status shareContact revokedAt } } }', {
+      id: idOf(cv),
+    });
     expect(ledger.data.candidate.consents).toEqual([
       { status: 'ACTIVE', shareContact: false, revokedAt: null },
       { status: 'REVOKED', shareContact: true, revokedAt: revoked.data.revokeCVConsent.revokedAt },
@@ -185,7 +210,12 @@ describe.each(engines())('candidate CV visibility on %s', (engine) => {
     const partner = await as.WITH_CONSENT(AGENCY_FIELDS, { id: idOf(shared) });
     expect(partner.data.candidate).toEqual({ id: idOf(shared), candidateRef: null, pseudonym: null, consents: null, accessLog: null });
     expect(new Set(partner.errors!.map((e) => e.extensions?.code))).toEqual(new Set(['FORBIDDEN']));
-    expect(partner.errors!.map((e) => e.path!.join('.')).sort()).toEqual(['candidate.accessLog', 'candidate.candidateRef', 'candidate.consents', 'candidate.pseudonym']);
+    expect(partner.errors!.map((e) => e.path!.join('.')).sort()).toEqual([
+      'candidate.accessLog',
+      'candidate.candidateRef',
+      'candidate.consents',
+      'candidate.pseudonym',
+    ]);
 
     const agency = await as.AGENCY(AGENCY_FIELDS, { id: idOf(shared) });
     expectNoErrors(agency);
@@ -208,7 +238,9 @@ describe.each(engines())('candidate CV visibility on %s', (engine) => {
       const res = await as[caller](CANDIDATES);
       expect(res.headers.get('cache-control')).toBe('no-store');
     }
-    const published = await as.AGENCY('mutation($i: CVInput!) { publishCV(input: $i) { id } }', { i: { candidateRef: `nostore-${engine}`, headline: 'Soudeur', location: { postalCode: '69001' } } });
+    const published = await as.AGENCY('mutation($i: CVInput!) { publishCV(input: $i) { id } }', {
+      i: { candidateRef: `nostore-${engine}`, headline: 'Soudeur', location: { postalCode: '69001' } },
+    });
     expectNoErrors(published);
     expect(published.headers.get('cache-control')).toBe('no-store');
     expect((await as.WITHOUT_CONSENT('{ offers(first: 1) { edges { node { id } } } }')).headers.get('cache-control')).toBeNull();

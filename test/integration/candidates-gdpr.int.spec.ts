@@ -30,7 +30,13 @@ async function tablesContaining(ds: DataSource, needles: string[]): Promise<Reco
   for (const table of await allTables(ds)) {
     for (const row of (await ds.query(`SELECT * FROM ${quote(table)}`)) as Array<Record<string, unknown>>) {
       const text = Object.values(row)
-        .map((v) => (Buffer.isBuffer(v) || v instanceof Uint8Array ? `${Buffer.from(v).toString('utf8')} ${Buffer.from(v).toString('latin1')}` : v instanceof Date ? v.toISOString() : String(v)))
+        .map((v) =>
+          Buffer.isBuffer(v) || v instanceof Uint8Array
+            ? `${Buffer.from(v).toString('utf8')} ${Buffer.from(v).toString('latin1')}`
+            : v instanceof Date
+              ? v.toISOString()
+              : String(v),
+        )
         .join(' | ')
         .toLowerCase();
       const found = lowered.find((n) => text.includes(n));
@@ -65,7 +71,10 @@ describe.each(engines())('candidate access log and erasure on %s', (engine) => {
 
     const statements: string[] = [];
     const counter = sqlCounter(t.dataSource);
-    const spies = [jest.spyOn(counter, 'logQuery').mockImplementation((q) => void statements.push(q)), jest.spyOn(counter, 'countStatement').mockImplementation((q) => void statements.push(q))];
+    const spies = [
+      jest.spyOn(counter, 'logQuery').mockImplementation((q) => void statements.push(q)),
+      jest.spyOn(counter, 'countStatement').mockImplementation((q) => void statements.push(q)),
+    ];
     const requestId = `once-${engine}-${Date.now()}`;
     let res;
     try {
@@ -91,9 +100,13 @@ describe.each(engines())('candidate access log and erasure on %s', (engine) => {
     // Read right after the response: the rows are already there.
     const rows = await t.dataSource.query('SELECT * FROM cv_access_log WHERE request_id = ? ORDER BY cv_pseudonym, field', [requestId]);
     const pseudonyms = Object.fromEntries(
-      (await t.dataSource.query('SELECT id, pseudonym FROM candidate_cv WHERE id IN (?, ?)', [withContact.id, summaryOnly.id])).map((r: any) => [Number(r.id), r.pseudonym]),
+      (await t.dataSource.query('SELECT id, pseudonym FROM candidate_cv WHERE id IN (?, ?)', [withContact.id, summaryOnly.id])).map(
+        (r: any) => [Number(r.id), r.pseudonym],
+      ),
     );
-    const got = rows.map((r: any) => ({ cv: r.cv_pseudonym, field: r.field, consent: Number(r.consent_id), partner: Number(r.partner_id) })).sort((x: any, y: any) => `${x.cv}${x.field}`.localeCompare(`${y.cv}${y.field}`));
+    const got = rows
+      .map((r: any) => ({ cv: r.cv_pseudonym, field: r.field, consent: Number(r.consent_id), partner: Number(r.partner_id) }))
+      .sort((x: any, y: any) => `${x.cv}${x.field}`.localeCompare(`${y.cv}${y.field}`));
     const expected = [
       { cv: pseudonyms[withContact.id], field: 'CONTACT', consent: contactConsent.id, partner: partners.contactReader.id },
       { cv: pseudonyms[withContact.id], field: 'SUMMARY', consent: contactConsent.id, partner: partners.contactReader.id },
@@ -110,7 +123,9 @@ describe.each(engines())('candidate access log and erasure on %s', (engine) => {
     await createConsent(t, cv, { partner: partners.reader });
     const id = toGlobalId('CandidateCV', cv.id);
     const [{ n: before }] = await t.dataSource.query('SELECT COUNT(*) AS n FROM cv_access_log');
-    expectNoErrors(await as.agency('query($id: ID!) { candidate(id: $id) { contact { email } } candidates { edges { node { id } } } }', { id }));
+    expectNoErrors(
+      await as.agency('query($id: ID!) { candidate(id: $id) { contact { email } } candidates { edges { node { id } } } }', { id }),
+    );
     expectNoErrors(await as.bystander('query($id: ID!) { candidate(id: $id) { id } }', { id }));
     const [{ n: after }] = await t.dataSource.query('SELECT COUNT(*) AS n FROM cv_access_log');
     expect(Number(after)).toBe(Number(before));
@@ -163,11 +178,16 @@ describe.each(engines())('candidate access log and erasure on %s', (engine) => {
     // The scan does find them while they are stored (so it can fail).
     expect(Object.keys(await tablesContaining(t.dataSource, personal)).sort()).toEqual(['candidate_contact', 'candidate_cv']);
 
-    const res = await as.agency('mutation($id: ID!) { eraseCandidate(cvId: $id) { cvPseudonym consentsErased accessLogEntriesKept partnersToNotify { id name } } }', { id });
+    const res = await as.agency(
+      'mutation($id: ID!) { eraseCandidate(cvId: $id) { cvPseudonym consentsErased accessLogEntriesKept partnersToNotify { id name } } }',
+      { id },
+    );
     expectNoErrors(res);
     const report = res.data.eraseCandidate;
     expect(report).toMatchObject({ consentsErased: 3, accessLogEntriesKept: 3 });
-    expect(report.partnersToNotify.map((p: any) => p.id).sort()).toEqual([toGlobalId('Partner', partners.reader.id), toGlobalId('Partner', partners.contactReader.id)].sort());
+    expect(report.partnersToNotify.map((p: any) => p.id).sort()).toEqual(
+      [toGlobalId('Partner', partners.reader.id), toGlobalId('Partner', partners.contactReader.id)].sort(),
+    );
 
     expect(await tablesContaining(t.dataSource, personal)).toEqual({});
     for (const table of ['candidate_cv', 'candidate_contact', 'candidate_cv_term', 'consent']) {
@@ -179,7 +199,9 @@ describe.each(engines())('candidate access log and erasure on %s', (engine) => {
 
     expect((await as.agency('query($id: ID!) { candidate(id: $id) { id } }', { id })).data.candidate).toBeNull();
     expect((await as.agency('query($id: ID!) { cvAccessLog(cvId: $id) { field } }', { id })).data.cvAccessLog).toEqual([]);
-    expect((await as.agency('mutation($id: ID!) { eraseCandidate(cvId: $id) { cvPseudonym } }', { id })).errors?.[0].extensions?.code).toBe('NOT_FOUND');
+    expect((await as.agency('mutation($id: ID!) { eraseCandidate(cvId: $id) { cvPseudonym } }', { id })).errors?.[0].extensions?.code).toBe(
+      'NOT_FOUND',
+    );
   });
 });
 
@@ -212,13 +234,16 @@ describe.each(engines())('candidate data retention on %s', (engine) => {
     await createConsent(t, staleConsented, { partner });
     const fresh = await createCv(t);
     const freshExpired = await createCv(t);
-    const expiring = await createConsent(t, freshExpired, { partner: null, grantedAt: new Date(now - 10 * DAY), expiresAt: new Date(now - DAY) });
+    const expiring = await createConsent(t, freshExpired, {
+      partner: null,
+      grantedAt: new Date(now - 10 * DAY),
+      expiresAt: new Date(now - DAY),
+    });
     const log = (daysAgo: number, pseudonym: string) =>
-      t.dataSource.query("INSERT INTO cv_access_log (partner_id, api_key_id, cv_pseudonym, consent_id, field, request_id, accessed_at) VALUES (?, NULL, ?, NULL, 'SUMMARY', 'r', ?)", [
-        partner.id,
-        pseudonym,
-        toDbDateTime(new Date(now - daysAgo * DAY)),
-      ]);
+      t.dataSource.query(
+        "INSERT INTO cv_access_log (partner_id, api_key_id, cv_pseudonym, consent_id, field, request_id, accessed_at) VALUES (?, NULL, ?, NULL, 'SUMMARY', 'r', ?)",
+        [partner.id, pseudonym, toDbDateTime(new Date(now - daysAgo * DAY))],
+      );
     await log(400, 'year-old');
     await log(300, 'recent');
 

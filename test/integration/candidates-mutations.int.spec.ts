@@ -10,9 +10,11 @@ const PUBLISH = `mutation($i: CVInput!) { publishCV(input: $i) {
   mobilityRadiusKm desiredContractTypes availableFrom experiences { title employer from to description } education { title level year }
   languages drivingLicences updatedAt contact { name email phone } } }`;
 const UPDATE = 'mutation($id: ID!, $i: CVInput!) { updateCV(id: $id, input: $i) { id headline skills updatedAt contact { email phone } } }';
-const GRANT = 'mutation($cv: ID!, $p: ID, $s: Boolean!, $e: DateTime) { grantCVConsent(cvId: $cv, partnerId: $p, shareContact: $s, expiresAt: $e) { id scope partner { id } shareContact grantedAt expiresAt revokedAt status cv { id } } }';
+const GRANT =
+  'mutation($cv: ID!, $p: ID, $s: Boolean!, $e: DateTime) { grantCVConsent(cvId: $cv, partnerId: $p, shareContact: $s, expiresAt: $e) { id scope partner { id } shareContact grantedAt expiresAt revokedAt status cv { id } } }';
 const REVOKE = 'mutation($id: ID!) { revokeCVConsent(consentId: $id) { id revokedAt status } }';
-const ERASE = 'mutation($id: ID!) { eraseCandidate(cvId: $id) { cvPseudonym consentsErased accessLogEntriesKept partnersToNotify { id } } }';
+const ERASE =
+  'mutation($id: ID!) { eraseCandidate(cvId: $id) { cvPseudonym consentsErased accessLogEntriesKept partnersToNotify { id } } }';
 
 const codeOf = (res: GraphQLResponse) => res.errors?.[0].extensions?.code;
 
@@ -52,7 +54,15 @@ describe.each(engines())('candidate CV mutations on %s', (engine) => {
       location: { communeCode: '74010', postalCode: '74000', city: 'Annecy', departmentCode: '74', regionCode: '84' },
       mobilityRadiusKm: 30,
       availableFrom: '2030-09-01',
-      experiences: [{ title: 'Chef de partie', employer: 'Brasserie du Lac', from: '2018-01-01', to: '2024-06-30', description: 'Garde-manger et sauces.' }],
+      experiences: [
+        {
+          title: 'Chef de partie',
+          employer: 'Brasserie du Lac',
+          from: '2018-01-01',
+          to: '2024-06-30',
+          description: 'Garde-manger et sauces.',
+        },
+      ],
       education: [{ title: 'CAP Cuisine', level: 'CAP', year: 2012 }],
       drivingLicences: ['B'],
       contact: { name: 'Camille Martin', email: 'camille.martin@example.fr', phone: '0612345678' },
@@ -75,7 +85,11 @@ describe.each(engines())('candidate CV mutations on %s', (engine) => {
     ['mobility over 500 km', 'input.mobilityRadiusKm', { mobilityRadiusKm: 501 }],
     ['bad email', 'input.contact.email', { contact: { email: 'not-an-email' } }],
     ['bad phone', 'input.contact.phone', { contact: { phone: '12' } }],
-    ['experience ending before it starts', 'input.experiences[0].to', { experiences: [{ title: 'X', from: '2020-01-01', to: '2019-01-01' }] }],
+    [
+      'experience ending before it starts',
+      'input.experiences[0].to',
+      { experiences: [{ title: 'X', from: '2020-01-01', to: '2019-01-01' }] },
+    ],
     ['too many skills', 'input.skills', { skills: Array.from({ length: 51 }, (_, i) => `skill ${i}`) }],
     ['spaces in candidateRef', 'input.candidateRef', { candidateRef: 'a b' }],
   ])('rejects a CV with %s: BAD_USER_INPUT on %s', async (_name, field, overrides) => {
@@ -84,7 +98,12 @@ describe.each(engines())('candidate CV mutations on %s', (engine) => {
   });
 
   it('a CV that moves is found by ROME, skill and contract within its new department only', async () => {
-    const cv = await createCv(t, { romeCodes: ['G1602'], skills: ['HACCP'], desiredContractTypes: ['SEASONAL'], location: { communeCode: '74010' } });
+    const cv = await createCv(t, {
+      romeCodes: ['G1602'],
+      skills: ['HACCP'],
+      desiredContractTypes: ['SEASONAL'],
+      location: { communeCode: '74010' },
+    });
     await createConsent(t, cv, { partner });
     const id = toGlobalId('CandidateCV', cv.id);
     const inDepartment = async (department: string) => {
@@ -107,11 +126,21 @@ describe.each(engines())('candidate CV mutations on %s', (engine) => {
     const cv = await createCv(t, { skills: ['HACCP'] });
     await createConsent(t, cv, { partner, shareContact: true });
     const id = toGlobalId('CandidateCV', cv.id);
-    const res = await asAgency(UPDATE, { id, i: { ...cv.input, headline: 'Chef de cuisine', skills: ['Management'], contact: { email: 'new@example.fr' } } });
+    const res = await asAgency(UPDATE, {
+      id,
+      i: { ...cv.input, headline: 'Chef de cuisine', skills: ['Management'], contact: { email: 'new@example.fr' } },
+    });
     expectNoErrors(res);
-    expect(res.data.updateCV).toMatchObject({ id, headline: 'Chef de cuisine', skills: ['Management'], contact: { email: 'new@example.fr', phone: null } });
+    expect(res.data.updateCV).toMatchObject({
+      id,
+      headline: 'Chef de cuisine',
+      skills: ['Management'],
+      contact: { email: 'new@example.fr', phone: null },
+    });
     expect(new Date(res.data.updateCV.updatedAt).getTime()).toBeGreaterThanOrEqual(cv.updatedAt.getTime());
-    const search = await asPartner('{ a: candidates(filter: { skills: ["management"] }) { edges { node { id } } } b: candidates(filter: { skills: ["haccp"] }) { edges { node { id } } } }');
+    const search = await asPartner(
+      '{ a: candidates(filter: { skills: ["management"] }) { edges { node { id } } } b: candidates(filter: { skills: ["haccp"] }) { edges { node { id } } } }',
+    );
     expect(search.data.a.edges.map((e: any) => e.node.id)).toContain(id);
     expect(search.data.b.edges.map((e: any) => e.node.id)).not.toContain(id);
     const removed = await asAgency(UPDATE, { id, i: { ...cv.input, contact: null } });
@@ -128,7 +157,14 @@ describe.each(engines())('candidate CV mutations on %s', (engine) => {
     const res = await asAgency(GRANT, { cv: cvId, p: toGlobalId('Partner', partner.id), s: true });
     expectNoErrors(res);
     const consent = res.data.grantCVConsent;
-    expect(consent).toMatchObject({ scope: 'PARTNER', partner: { id: toGlobalId('Partner', partner.id) }, shareContact: true, revokedAt: null, status: 'ACTIVE', cv: { id: cvId } });
+    expect(consent).toMatchObject({
+      scope: 'PARTNER',
+      partner: { id: toGlobalId('Partner', partner.id) },
+      shareContact: true,
+      revokedAt: null,
+      status: 'ACTIVE',
+      cv: { id: cvId },
+    });
     const granted = new Date(consent.grantedAt);
     const twoYears = new Date(granted);
     twoYears.setUTCFullYear(twoYears.getUTCFullYear() + 2);

@@ -18,7 +18,9 @@ function km(a: string, b: string): number {
   const ca = getReferentials().commune(a)!;
   const cb = getReferentials().commune(b)!;
   const rad = (d: number) => (d * Math.PI) / 180;
-  const h = Math.sin(rad(cb.latitude! - ca.latitude!) / 2) ** 2 + Math.cos(rad(ca.latitude!)) * Math.cos(rad(cb.latitude!)) * Math.sin(rad(cb.longitude! - ca.longitude!) / 2) ** 2;
+  const h =
+    Math.sin(rad(cb.latitude! - ca.latitude!) / 2) ** 2 +
+    Math.cos(rad(ca.latitude!)) * Math.cos(rad(cb.latitude!)) * Math.sin(rad(cb.longitude! - ca.longitude!) / 2) ** 2;
   return 6371.0088 * 2 * Math.asin(Math.sqrt(h));
 }
 
@@ -40,18 +42,53 @@ describe.each(engines())('candidate search on %s', (engine) => {
     asPartner = t.as(await issueKey(t, 'PARTNER', partner));
     const base = { summary: null, experiences: [], education: [] };
     const specs = {
-      cook: { headline: 'Cuisinier', romeCodes: ['G1602'], skills: ['HACCP', 'Cuisine traditionnelle'], desiredContractTypes: ['PERMANENT' as const], availableFrom: null },
-      developer: { headline: 'Développeur web', romeCodes: ['M1805'], skills: ['TypeScript', 'Node.js'], desiredContractTypes: ['FREELANCE' as const, 'FIXED_TERM' as const], availableFrom: '2031-01-01' },
-      pastry: { headline: 'Pâtissier saisonnier', romeCodes: ['G1602'], skills: ['Pâtisserie'], desiredContractTypes: ['SEASONAL' as const], availableFrom: '2030-02-01' },
-      forklift: { headline: 'Cariste', romeCodes: ['N1101'], skills: ['CACES 3'], desiredContractTypes: ['TEMPORARY' as const], availableFrom: null },
+      cook: {
+        headline: 'Cuisinier',
+        romeCodes: ['G1602'],
+        skills: ['HACCP', 'Cuisine traditionnelle'],
+        desiredContractTypes: ['PERMANENT' as const],
+        availableFrom: null,
+      },
+      developer: {
+        headline: 'Développeur web',
+        romeCodes: ['M1805'],
+        skills: ['TypeScript', 'Node.js'],
+        desiredContractTypes: ['FREELANCE' as const, 'FIXED_TERM' as const],
+        availableFrom: '2031-01-01',
+      },
+      pastry: {
+        headline: 'Pâtissier saisonnier',
+        romeCodes: ['G1602'],
+        skills: ['Pâtisserie'],
+        desiredContractTypes: ['SEASONAL' as const],
+        availableFrom: '2030-02-01',
+      },
+      forklift: {
+        headline: 'Cariste',
+        romeCodes: ['N1101'],
+        skills: ['CACES 3'],
+        desiredContractTypes: ['TEMPORARY' as const],
+        availableFrom: null,
+      },
     };
     for (const [key, spec] of Object.entries(specs)) {
-      const cv = await createCv(t, { ...base, ...spec, location: { communeCode: homes[key].commune }, mobilityRadiusKm: homes[key].mobility });
+      const cv = await createCv(t, {
+        ...base,
+        ...spec,
+        location: { communeCode: homes[key].commune },
+        mobilityRadiusKm: homes[key].mobility,
+      });
       await createConsent(t, cv, { partner: null });
       ids[key] = toGlobalId('CandidateCV', cv.id);
     }
     // A CV the partner may not see matches every filter below and must never show up.
-    const hidden = await createCv(t, { ...base, ...specs.cook, romeCodes: ['G1602', 'M1805', 'N1101'], skills: ['HACCP', 'Cuisine traditionnelle', 'TypeScript', 'Pâtisserie'], mobilityRadiusKm: 500 });
+    const hidden = await createCv(t, {
+      ...base,
+      ...specs.cook,
+      romeCodes: ['G1602', 'M1805', 'N1101'],
+      skills: ['HACCP', 'Cuisine traditionnelle', 'TypeScript', 'Pâtisserie'],
+      mobilityRadiusKm: 500,
+    });
     await createConsent(t, hidden, { partner: await createPartner(t.dataSource) });
   });
   afterAll(() => t?.close());
@@ -113,7 +150,11 @@ describe.each(engines())('candidate search on %s', (engine) => {
     ];
     for (const [variables, field] of cases) {
       const res = await asPartner(SEARCH, variables);
-      expect({ field, code: res.errors?.[0].extensions?.code, at: res.errors?.[0].extensions?.field }).toEqual({ field, code: 'BAD_USER_INPUT', at: field });
+      expect({ field, code: res.errors?.[0].extensions?.code, at: res.errors?.[0].extensions?.field }).toEqual({
+        field,
+        code: 'BAD_USER_INPUT',
+        at: field,
+      });
     }
     const date = await asPartner(SEARCH, { f: { availableBefore: '2026-13-45' } });
     expect(date.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');

@@ -15,7 +15,9 @@ describe.each(engines())('query plans on %s', (engine) => {
     t = await startTestHub(engine, 'explain');
     sqlFor = new OfferSearchSql(dialectOf(t.dataSource));
     const now = new Date();
-    const templates = loadShippedFranceTravailOffers().slice(0, 200).map((raw) => mapFranceTravailOffer(raw, now).row);
+    const templates = loadShippedFranceTravailOffers()
+      .slice(0, 200)
+      .map((raw) => mapFranceTravailOffer(raw, now).row);
     const generator = createSyntheticOfferGenerator({ seed: 7, now, partnerCodes: [], templates });
     const rows = Array.from({ length: 6000 }, (_, i) => ({ partnerId: null, row: generator.next(i).row }));
     rows.forEach((r, i) => i % 4 && (r.row.status = 'EXPIRED')); // mostly history, like production

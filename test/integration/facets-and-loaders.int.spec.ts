@@ -28,15 +28,24 @@ describe.each(engines())('facets, nodes and loaders on %s', (engine) => {
   afterAll(() => t?.close());
 
   it('counts facets honouring every filter except their own dimension', async () => {
-    const res = await t.gql(`query($f: OfferFilter) { offers(filter: $f, first: 0) { totalCount facets {
+    const res = await t.gql(
+      `query($f: OfferFilter) { offers(filter: $f, first: 0) { totalCount facets {
       contractType { value count } departmentCode { value count } source { value count } partner { value count } romeCode { value count } } } }`,
-      { f: { contractTypes: ['PERMANENT'], departmentCodes: ['74'] } });
+      { f: { contractTypes: ['PERMANENT'], departmentCodes: ['74'] } },
+    );
     expectNoErrors(res);
     const { totalCount, facets } = res.data.offers;
     // Brute force over the same rows, in the test.
     const rows: Array<{ i: number; dep: string; contract: string; partner: number | null; rome: string }> = [];
     const deps = ['74', '74', '01', '69'];
-    for (let i = 0; i < 150; i++) rows.push({ i, dep: deps[i % 4], contract: ['PERMANENT', 'FIXED_TERM', 'TEMPORARY'][i % 3], partner: i % 5 === 0 ? null : partnerIds[i % 12], rome: i % 2 ? 'G1602' : 'M1805' });
+    for (let i = 0; i < 150; i++)
+      rows.push({
+        i,
+        dep: deps[i % 4],
+        contract: ['PERMANENT', 'FIXED_TERM', 'TEMPORARY'][i % 3],
+        partner: i % 5 === 0 ? null : partnerIds[i % 12],
+        rome: i % 2 ? 'G1602' : 'M1805',
+      });
     const matching = rows.filter((r) => r.contract === 'PERMANENT' && r.dep === '74');
     expect(totalCount).toBe(matching.length);
     const tally = (list: typeof rows, key: (r: (typeof rows)[0]) => string | null) => {
@@ -48,8 +57,18 @@ describe.each(engines())('facets, nodes and loaders on %s', (engine) => {
       return Object.fromEntries(m);
     };
     const asMap = (values: Array<{ value: string; count: number }>) => Object.fromEntries(values.map((v) => [v.value, v.count]));
-    expect(asMap(facets.contractType)).toEqual(tally(rows.filter((r) => r.dep === '74'), (r) => r.contract));
-    expect(asMap(facets.departmentCode)).toEqual(tally(rows.filter((r) => r.contract === 'PERMANENT'), (r) => r.dep));
+    expect(asMap(facets.contractType)).toEqual(
+      tally(
+        rows.filter((r) => r.dep === '74'),
+        (r) => r.contract,
+      ),
+    );
+    expect(asMap(facets.departmentCode)).toEqual(
+      tally(
+        rows.filter((r) => r.contract === 'PERMANENT'),
+        (r) => r.dep,
+      ),
+    );
     expect(asMap(facets.source)).toEqual(tally(matching, (r) => (r.partner === null ? 'AGENCY' : 'PARTNER')));
     expect(asMap(facets.romeCode)).toEqual(tally(matching, (r) => r.rome));
     expect(asMap(facets.partner)).toEqual(tally(matching, (r) => (r.partner === null ? null : toGlobalId('Partner', r.partner))));
@@ -60,7 +79,12 @@ describe.each(engines())('facets, nodes and loaders on %s', (engine) => {
 
   it('counts the source, partner and ROME facets of a filter in one statement, and a constrained one on its own', async () => {
     const FACETS = `query($f: OfferFilter) { offers(filter: $f, first: 0) { facets { source { value count } partner { value count } romeCode { value count } } } }`;
-    const rows = Array.from({ length: 150 }, (_, i) => ({ dep: ['74', '74', '01', '69'][i % 4], contract: ['PERMANENT', 'FIXED_TERM', 'TEMPORARY'][i % 3], partner: i % 5 === 0 ? null : partnerIds[i % 12], rome: i % 2 ? 'G1602' : 'M1805' }));
+    const rows = Array.from({ length: 150 }, (_, i) => ({
+      dep: ['74', '74', '01', '69'][i % 4],
+      contract: ['PERMANENT', 'FIXED_TERM', 'TEMPORARY'][i % 3],
+      partner: i % 5 === 0 ? null : partnerIds[i % 12],
+      rome: i % 2 ? 'G1602' : 'M1805',
+    }));
     const tally = (list: typeof rows, key: (r: (typeof rows)[0]) => string | null) =>
       [...list.reduce((m, r) => (key(r) === null ? m : m.set(key(r)!, (m.get(key(r)!) ?? 0) + 1)), new Map<string, number>())]
         .map(([value, count]) => ({ value, count }))
@@ -89,18 +113,26 @@ describe.each(engines())('facets, nodes and loaders on %s', (engine) => {
     expect(t.sqlCount() - before).toBe(2);
     const in69 = rows.filter((r) => r.dep === '69');
     expect(constrained.data.offers.facets.romeCode).toEqual(tally(in69, (r) => r.rome));
-    expect(constrained.data.offers.facets.source).toEqual(tally(in69.filter((r) => r.rome === 'G1602'), (r) => (r.partner === null ? 'AGENCY' : 'PARTNER')));
+    expect(constrained.data.offers.facets.source).toEqual(
+      tally(
+        in69.filter((r) => r.rome === 'G1602'),
+        (r) => (r.partner === null ? 'AGENCY' : 'PARTNER'),
+      ),
+    );
   });
 
   it('resolves offers and partners through node(id) and their own fields', async () => {
     const page = await t.gql('{ offers(first: 1) { edges { node { id title partner { id } } } } }');
     const offer = page.data.offers.edges[0].node;
-    const res = await t.gql(`query($o: ID!, $p: ID!) {
+    const res = await t.gql(
+      `query($o: ID!, $p: ID!) {
       a: node(id: $o) { __typename id ... on Offer { title } }
       b: node(id: $p) { __typename id ... on Partner { name } }
       c: offer(id: $o) { id rome { code label domain { code label } } location { departmentCode regionCode latitude } }
       d: partner(id: $p) { id name }
-    }`, { o: offer.id, p: toGlobalId('Partner', partnerIds[0]) });
+    }`,
+      { o: offer.id, p: toGlobalId('Partner', partnerIds[0]) },
+    );
     expectNoErrors(res);
     expect(res.data.a).toEqual({ __typename: 'Offer', id: offer.id, title: offer.title });
     expect(res.data.b).toEqual({ __typename: 'Partner', id: toGlobalId('Partner', partnerIds[0]), name: 'Board 0' });
@@ -131,7 +163,9 @@ describe.each(engines())('facets, nodes and loaders on %s', (engine) => {
   it('batches Partner.offers and their counts across partners', async () => {
     await t.settle();
     const before = t.sqlCount();
-    const res = await t.gql(`{ partners { name activeOfferCount offers(first: 3) { totalCount edges { node { title partner { name } } } } } }`);
+    const res = await t.gql(
+      `{ partners { name activeOfferCount offers(first: 3) { totalCount edges { node { title partner { name } } } } } }`,
+    );
     expectNoErrors(res);
     expect(res.data.partners).toHaveLength(12);
     for (const p of res.data.partners) {
@@ -143,7 +177,7 @@ describe.each(engines())('facets, nodes and loaders on %s', (engine) => {
   });
 
   // Last: it adds a partner and offers the tests above do not expect.
-  it('shares totals and facets between requests, and shows the hub\'s own writes in the very next count', async () => {
+  it("shares totals and facets between requests, and shows the hub's own writes in the very next count", async () => {
     const COUNTS = `query($f: OfferFilter) { offers(filter: $f, first: 0) { totalCount facets { departmentCode { value count } partner { value count } } } }`;
     const f = { contractTypes: ['PERMANENT'] };
     const counts = async () => {
@@ -160,7 +194,9 @@ describe.each(engines())('facets, nodes and loaders on %s', (engine) => {
     const partner = await createPartner(t.dataSource, { name: 'Fresh board' });
     const asPartner = t.as(await issueKey(t, 'PARTNER', partner));
     const agency = t.as(await issueKey(t, 'AGENCY'));
-    const push = await asPartner('mutation($o: [OfferInput!]!) { upsertOffers(offers: $o) { created } }', { o: [offerInput('fresh-1'), offerInput('fresh-2')] });
+    const push = await asPartner('mutation($o: [OfferInput!]!) { upsertOffers(offers: $o) { created } }', {
+      o: [offerInput('fresh-1'), offerInput('fresh-2')],
+    });
     expect(push.data.upsertOffers.created).toBe(2);
     expect(await counts()).toEqual({ total: before.total + 2, dep74: before.dep74 + 2 });
     const id = toGlobalId('Partner', partner.id);

@@ -31,7 +31,10 @@ async function startTrainingSubgraph(
     Query: { courses: () => courses },
     Course: { preparesFor: (course: { offerIds: string[] }) => course.offerIds.map((id) => ({ __typename: 'Offer', id })) },
   };
-  const server = new ApolloServer({ schema: buildSubgraphSchema({ typeDefs, resolvers: resolvers as never }), plugins: [ApolloServerPluginInlineTraceDisabled()] });
+  const server = new ApolloServer({
+    schema: buildSubgraphSchema({ typeDefs, resolvers: resolvers as never }),
+    plugins: [ApolloServerPluginInlineTraceDisabled()],
+  });
   const { url } = await startStandaloneServer(server, { listen: { port: 0, host: '127.0.0.1' } });
   return { url, stop: () => server.stop() };
 }

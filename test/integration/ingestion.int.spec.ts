@@ -19,7 +19,11 @@ const PUBLIC_IDS = `query($p: [ID!]) { offers(first: 100, filter: { partnerIds: 
 function sortedKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortedKeys);
   if (value === null || typeof value !== 'object') return value;
-  return Object.fromEntries(Object.keys(value).sort().map((k) => [k, sortedKeys((value as Record<string, unknown>)[k])]));
+  return Object.fromEntries(
+    Object.keys(value)
+      .sort()
+      .map((k) => [k, sortedKeys((value as Record<string, unknown>)[k])]),
+  );
 }
 
 describe.each(engines())('offer ingestion on %s', (engine) => {
@@ -47,7 +51,12 @@ describe.each(engines())('offer ingestion on %s', (engine) => {
     expectNoErrors(first);
     expect(first.data.upsertOffers).toMatchObject({ created: 2, updated: 0, unchanged: 0, rejected: 0 });
     const [one, two] = first.data.upsertOffers.results;
-    expect(one.offer).toMatchObject({ source: 'PARTNER', partner: { code: 'meteojob' }, status: 'ACTIVE', location: { communeCode: '74010', departmentCode: '74' } });
+    expect(one.offer).toMatchObject({
+      source: 'PARTNER',
+      partner: { code: 'meteojob' },
+      status: 'ACTIVE',
+      location: { communeCode: '74010', departmentCode: '74' },
+    });
     expect(two.offer.location.city).toBe('Lyon');
 
     const again = await asPartner(UPSERT, { offers: [offerInput('c-1'), offerInput('c-2', { location: { communeCode: '69123' } })] });
@@ -66,15 +75,30 @@ describe.each(engines())('offer ingestion on %s', (engine) => {
     const calls = 6;
     const perCall = 1000;
     const batch = (name: (i: number) => string) => ({ offers: Array.from({ length: perCall }, (_, i) => offerInput(name(i))) });
-    expectNoErrors(await asPartner(UPSERT, batch((i) => `warm-${i}`))); // (the key's first use writes lastUsedAt)
+    expectNoErrors(
+      await asPartner(
+        UPSERT,
+        batch((i) => `warm-${i}`),
+      ),
+    ); // (the key's first use writes lastUsedAt)
     await t.settle();
     let before = t.sqlCount();
-    expectNoErrors(await asPartner(UPSERT, batch((i) => `solo-${i}`)));
+    expectNoErrors(
+      await asPartner(
+        UPSERT,
+        batch((i) => `solo-${i}`),
+      ),
+    );
     const statementsOfOneCall = t.sqlCount() - before;
     await t.settle();
     before = t.sqlCount();
     const interleaved = await Promise.all(
-      Array.from({ length: calls }, (_, c) => asPartner(UPSERT, batch((i) => `mix-${i * calls + c}`))),
+      Array.from({ length: calls }, (_, c) =>
+        asPartner(
+          UPSERT,
+          batch((i) => `mix-${i * calls + c}`),
+        ),
+      ),
     );
     for (const res of interleaved) {
       expectNoErrors(res);
@@ -84,7 +108,9 @@ describe.each(engines())('offer ingestion on %s', (engine) => {
 
     // Four calls at once carrying the same 100 new offers, each with its own title.
     const same = await Promise.all(
-      [1, 2, 3, 4].map((n) => asPartner(UPSERT, { offers: Array.from({ length: 100 }, (_, i) => offerInput(`same-${i}`, { title: `Version ${n}` })) })),
+      [1, 2, 3, 4].map((n) =>
+        asPartner(UPSERT, { offers: Array.from({ length: 100 }, (_, i) => offerInput(`same-${i}`, { title: `Version ${n}` })) }),
+      ),
     );
     const statuses = same.flatMap((res) => {
       expectNoErrors(res);
@@ -92,7 +118,10 @@ describe.each(engines())('offer ingestion on %s', (engine) => {
     });
     expect(statuses.filter((s) => s === 'CREATED')).toHaveLength(100);
     expect(statuses.filter((s) => s === 'UPDATED')).toHaveLength(300);
-    const [{ n }] = await t.dataSource.query("SELECT COUNT(*) AS n FROM offer WHERE partner_key = ? AND (external_id LIKE 'same-%' OR external_id LIKE 'mix-%')", [partner.id]);
+    const [{ n }] = await t.dataSource.query(
+      "SELECT COUNT(*) AS n FROM offer WHERE partner_key = ? AND (external_id LIKE 'same-%' OR external_id LIKE 'mix-%')",
+      [partner.id],
+    );
     expect(Number(n)).toBe(100 + calls * perCall);
   });
 
@@ -101,7 +130,14 @@ describe.each(engines())('offer ingestion on %s', (engine) => {
     const res = await asPartner(UPSERT, {
       offers: [
         offerInput('ok-1'),
-        offerInput('bad-1', { title: '', location: { postalCode: '99999' }, salary: { min: 3000, max: 2000, period: 'MONTH' }, validThrough: past, applyUrl: 'javascript:alert(1)', romeCode: 'Z9999' }),
+        offerInput('bad-1', {
+          title: '',
+          location: { postalCode: '99999' },
+          salary: { min: 3000, max: 2000, period: 'MONTH' },
+          validThrough: past,
+          applyUrl: 'javascript:alert(1)',
+          romeCode: 'Z9999',
+        }),
         offerInput('ok-2'),
         offerInput('ok-1'),
       ],
@@ -121,7 +157,10 @@ describe.each(engines())('offer ingestion on %s', (engine) => {
   it('rejects what the database could not store, item by item: a description over 65,535 bytes once sanitized, an employer URL over 500 characters', async () => {
     const res = await asPartner(UPSERT, {
       offers: [
-        offerInput('size-ok', { description: 'é'.repeat(30_000), employer: { name: 'Acme', url: `https://acme.example/${'a'.repeat(470)}` } }),
+        offerInput('size-ok', {
+          description: 'é'.repeat(30_000),
+          employer: { name: 'Acme', url: `https://acme.example/${'a'.repeat(470)}` },
+        }),
         offerInput('size-accents', { description: 'é'.repeat(40_000) }), // 40,000 characters, 80,000 bytes
         offerInput('size-escaped', { description: '&'.repeat(20_000) }), // "&amp;" once sanitized: 100,000 bytes
         offerInput('size-url', { employer: { name: 'Acme', url: `https://acme.example/${'a'.repeat(490)}` } }),
@@ -139,7 +178,12 @@ describe.each(engines())('offer ingestion on %s', (engine) => {
 
   it('sanitizes HTML descriptions to a safe subset', async () => {
     const res = await asPartner(UPSERT, {
-      offers: [offerInput('html-1', { description: '<p onclick="x()">Bonjour <script>alert(1)</script><a href="javascript:evil()">lien</a> <a href="https://ex.fr/a">ok</a><img src=x onerror=y></p>' })],
+      offers: [
+        offerInput('html-1', {
+          description:
+            '<p onclick="x()">Bonjour <script>alert(1)</script><a href="javascript:evil()">lien</a> <a href="https://ex.fr/a">ok</a><img src=x onerror=y></p>',
+        }),
+      ],
     });
     const description = res.data.upsertOffers.results[0].offer.description;
     expect(description).not.toMatch(/script|onclick|onerror|javascript|<img/);
@@ -166,7 +210,10 @@ describe.each(engines())('offer ingestion on %s', (engine) => {
     expectNoErrors(await asPartner(UPSERT, { offers }));
     const same = await asPartner(UPSERT, { offers, batchId: 'all-unchanged' });
     expect(same.data.upsertOffers).toMatchObject({ created: 0, updated: 0, unchanged: 2, rejected: 0 });
-    expect(same.data.upsertOffers.results.map((r: any) => [r.externalId, r.status, typeof r.offer.id])).toEqual([['u-1', 'UNCHANGED', 'string'], ['u-2', 'UNCHANGED', 'string']]);
+    expect(same.data.upsertOffers.results.map((r: any) => [r.externalId, r.status, typeof r.offer.id])).toEqual([
+      ['u-1', 'UNCHANGED', 'string'],
+      ['u-2', 'UNCHANGED', 'string'],
+    ]);
     expect((await asPartner(UPSERT, { offers, batchId: 'all-unchanged' })).data).toEqual(same.data);
     const conflict = await asPartner(UPSERT, { offers: [offerInput('u-1', { title: 'autre' })], batchId: 'all-unchanged' });
     expect(conflict.errors?.[0].extensions?.code).toBe('CONFLICT');
@@ -186,16 +233,28 @@ describe.each(engines())('offer ingestion on %s', (engine) => {
     expect(created).toMatchObject({ created: 2 });
     // Rewrite the stored hashes the old way (hex sha256 of JSON.stringify of the input / of the sorted payload).
     for (const input of inputs) {
-      await t.dataSource.query('UPDATE offer SET content_hash = ? WHERE partner_key = ? AND external_id = ?', [legacyInputHash(input), partner.id, input.externalId]);
+      await t.dataSource.query('UPDATE offer SET content_hash = ? WHERE partner_key = ? AND external_id = ?', [
+        legacyInputHash(input),
+        partner.id,
+        input.externalId,
+      ]);
     }
-    const legacyPayload = createHash('sha256').update(JSON.stringify([...inputs].map(sortedKeys))).digest('hex');
-    await t.dataSource.query('UPDATE ingest_batch SET payload_hash = ? WHERE publisher_key = ? AND batch_id = ?', [legacyPayload, partner.id, 'legacy-batch']);
+    const legacyPayload = createHash('sha256')
+      .update(JSON.stringify([...inputs].map(sortedKeys)))
+      .digest('hex');
+    await t.dataSource.query('UPDATE ingest_batch SET payload_hash = ? WHERE publisher_key = ? AND batch_id = ?', [
+      legacyPayload,
+      partner.id,
+      'legacy-batch',
+    ]);
     const updatedAt = await t.dataSource.query("SELECT updated_at FROM offer WHERE external_id LIKE 'legacy-%' ORDER BY external_id");
 
     expect(await ingestion.upsertOffers(publisher, inputs, 'legacy-batch')).toEqual({ ...created, replayed: true });
     const again = await ingestion.upsertOffers(publisher, inputs);
     expect(again).toMatchObject({ created: 0, updated: 0, unchanged: 2 });
-    expect(await t.dataSource.query("SELECT updated_at FROM offer WHERE external_id LIKE 'legacy-%' ORDER BY external_id")).toEqual(updatedAt);
+    expect(await t.dataSource.query("SELECT updated_at FROM offer WHERE external_id LIKE 'legacy-%' ORDER BY external_id")).toEqual(
+      updatedAt,
+    );
     const changed = await ingestion.upsertOffers(publisher, [inputs[0], { ...inputs[1], title: 'Offre modifiée' }]);
     expect(changed).toMatchObject({ unchanged: 1, updated: 1 });
     await expect(ingestion.upsertOffers(publisher, [inputs[0]], 'legacy-batch')).rejects.toMatchObject({ code: 'CONFLICT' });
@@ -252,7 +311,9 @@ describe.each(engines())('offer ingestion on %s', (engine) => {
     expect(await t.hub.services.ingestion.expireOffers()).toBeGreaterThanOrEqual(1);
     const [row] = await t.dataSource.query("SELECT status FROM offer WHERE external_id = 'exp-1'");
     expect(row.status).toBe('EXPIRED');
-    const back = await asPartner(UPSERT, { offers: [offerInput('exp-1', { validThrough: new Date(Date.now() + 86_400_000).toISOString() })] });
+    const back = await asPartner(UPSERT, {
+      offers: [offerInput('exp-1', { validThrough: new Date(Date.now() + 86_400_000).toISOString() })],
+    });
     expect(back.data.upsertOffers.results[0].status).toBe('UPDATED');
     expect(await publicIds()).toContain('exp-1');
   });
@@ -263,7 +324,9 @@ describe.each(engines())('offer ingestion on %s', (engine) => {
     await asBoard(UPSERT, { offers: [offerInput('s-1')] });
     const boardIds = async () => (await t.gql(PUBLIC_IDS, { p: [toGlobalId('Partner', board.id)] })).data.offers.edges.length;
     expect(await boardIds()).toBe(1);
-    const suspended = await asAgency('mutation($id: ID!) { suspendPartner(id: $id) { status activeOfferCount } }', { id: toGlobalId('Partner', board.id) });
+    const suspended = await asAgency('mutation($id: ID!) { suspendPartner(id: $id) { status activeOfferCount } }', {
+      id: toGlobalId('Partner', board.id),
+    });
     expect(suspended.data.suspendPartner).toEqual({ status: 'SUSPENDED', activeOfferCount: 0 });
     expect(await boardIds()).toBe(0);
     const refused = await asBoard(UPSERT, { offers: [offerInput('s-2')] });

@@ -36,7 +36,9 @@ describe.each(engines())('keyword index on %s', (engine) => {
   afterAll(() => t?.close());
 
   it('finds an offer by keyword as soon as the mutation that wrote it has answered, and drops it when withdrawn', async () => {
-    const res = await agency(UPSERT, { offers: [offerInput('kw-1', { title: 'Apiculteur itinérant' }), offerInput('kw-2', { title: 'Apiculteur sédentaire' })] });
+    const res = await agency(UPSERT, {
+      offers: [offerInput('kw-1', { title: 'Apiculteur itinérant' }), offerInput('kw-2', { title: 'Apiculteur sédentaire' })],
+    });
     expectNoErrors(res);
     expect(res.data.upsertOffers.created).toBe(2);
     expect(await found(t, 'apiculteur')).toEqual(['kw-1', 'kw-2']);
@@ -55,7 +57,11 @@ describe.each(engines())('keyword index on %s', (engine) => {
   });
 
   it('follows writes made outside the ingestion service: entity saves, expiry', async () => {
-    const offer = await createOffer(t.dataSource, { externalId: 'kw-entity', title: 'Tonnelier', validThrough: new Date(Date.now() + 60_000) });
+    const offer = await createOffer(t.dataSource, {
+      externalId: 'kw-entity',
+      title: 'Tonnelier',
+      validThrough: new Date(Date.now() + 60_000),
+    });
     expect(await found(t, 'tonnelier')).toEqual(['kw-entity']);
     await t.dataSource.query('UPDATE offer SET valid_through = ? WHERE id = ?', [toDbDateTime(new Date(Date.now() - 1000)), offer.id]);
     expect(await t.hub.services.ingestion.expireOffers()).toBeGreaterThanOrEqual(1);
@@ -91,7 +97,10 @@ describe.each(engines())('keyword index on %s', (engine) => {
   });
 
   it('a keyword page never shows an offer that stopped being public since its match list was cached, even through another process', async () => {
-    const [a, b] = [await createOffer(t.dataSource, { externalId: 'kw-vig-a', title: 'Vigneron' }), await createOffer(t.dataSource, { externalId: 'kw-vig-b', title: 'Vigneron' })];
+    const [a, b] = [
+      await createOffer(t.dataSource, { externalId: 'kw-vig-a', title: 'Vigneron' }),
+      await createOffer(t.dataSource, { externalId: 'kw-vig-b', title: 'Vigneron' }),
+    ];
     expect(await found(t, 'vigneron')).toEqual(['kw-vig-a', 'kw-vig-b']);
     await t.dataSource.query("UPDATE offer SET status = 'WITHDRAWN' WHERE id = ?", [b.id]);
     expect(await found(t, 'vigneron', false)).toEqual(['kw-vig-a']);
@@ -99,33 +108,36 @@ describe.each(engines())('keyword index on %s', (engine) => {
     expect(await found(t, 'vigneron', false)).toEqual([]);
   });
 
-  it.each(['PUBLISHED_DESC', 'RELEVANCE'] as const)('walks every page of a keyword search (%s), past the end of the cached matches too', async (sort) => {
-    const base = Date.now() - 3_600_000;
-    const word = sort === 'RELEVANCE' ? 'bourrelier' : 'cordier';
-    const made = [];
-    for (let i = 0; i < 7; i++) {
-      const title = i % 2 ? `${word} ${word} ${word}` : word; // ties in date and in relevance
-      made.push(await createOffer(t.dataSource, { externalId: `kw-${word}-${i}`, title, publishedAt: new Date(base + (i % 3) * 1000) }));
-    }
-    // Matches beyond the third are not cached: later pages are read from the database.
-    const search = new OfferSearchService(t.dataSource, t.hub.services.keywordIndex, { keywordMatchLimit: 3 });
-    const uncached = new OfferSearchService(t.dataSource, t.hub.services.keywordIndex, { keywordCacheSeconds: 0 });
-    const walk = async (service: OfferSearchService) => {
-      const seen: string[] = [];
-      let after: string | null = null;
-      for (let pages = 0; pages < 10; pages++) {
-        const query = buildOfferQuery({ filter: { keywords: word }, sort, first: 2, after });
-        const page = await service.page(query, new Date());
-        seen.push(...page.rows.map((o) => o.externalId));
-        if (!page.hasNextPage) break;
-        after = cursorOf(query, page.rows[page.rows.length - 1]);
+  it.each(['PUBLISHED_DESC', 'RELEVANCE'] as const)(
+    'walks every page of a keyword search (%s), past the end of the cached matches too',
+    async (sort) => {
+      const base = Date.now() - 3_600_000;
+      const word = sort === 'RELEVANCE' ? 'bourrelier' : 'cordier';
+      const made = [];
+      for (let i = 0; i < 7; i++) {
+        const title = i % 2 ? `${word} ${word} ${word}` : word; // ties in date and in relevance
+        made.push(await createOffer(t.dataSource, { externalId: `kw-${word}-${i}`, title, publishedAt: new Date(base + (i % 3) * 1000) }));
       }
-      return seen;
-    };
-    const cachedWalk = await walk(search);
-    expect(cachedWalk).toEqual(await walk(uncached));
-    expect([...cachedWalk].sort()).toEqual(made.map((o) => o.externalId).sort());
-  });
+      // Matches beyond the third are not cached: later pages are read from the database.
+      const search = new OfferSearchService(t.dataSource, t.hub.services.keywordIndex, { keywordMatchLimit: 3 });
+      const uncached = new OfferSearchService(t.dataSource, t.hub.services.keywordIndex, { keywordCacheSeconds: 0 });
+      const walk = async (service: OfferSearchService) => {
+        const seen: string[] = [];
+        let after: string | null = null;
+        for (let pages = 0; pages < 10; pages++) {
+          const query = buildOfferQuery({ filter: { keywords: word }, sort, first: 2, after });
+          const page = await service.page(query, new Date());
+          seen.push(...page.rows.map((o) => o.externalId));
+          if (!page.hasNextPage) break;
+          after = cursorOf(query, page.rows[page.rows.length - 1]);
+        }
+        return seen;
+      };
+      const cachedWalk = await walk(search);
+      expect(cachedWalk).toEqual(await walk(uncached));
+      expect([...cachedWalk].sort()).toEqual(made.map((o) => o.externalId).sort());
+    },
+  );
 
   if (engine === 'mysql') {
     it('neither waits for a writer nor loses its change: an offer being written is skipped, then indexed once committed', async () => {

@@ -17,24 +17,42 @@ describe.each(engines())('migrations on %s', (engine) => {
 
       // The full-text search the entities leave to the migrations is there.
       if (engine === 'mysql') {
-        const indexes = await ds.query("SELECT TABLE_NAME AS t, INDEX_NAME AS i, INDEX_TYPE AS type FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND INDEX_TYPE = 'FULLTEXT' GROUP BY TABLE_NAME, INDEX_NAME, INDEX_TYPE");
+        const indexes = await ds.query(
+          "SELECT TABLE_NAME AS t, INDEX_NAME AS i, INDEX_TYPE AS type FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND INDEX_TYPE = 'FULLTEXT' GROUP BY TABLE_NAME, INDEX_NAME, INDEX_TYPE",
+        );
         expect(indexes).toEqual([{ t: 'offer_search', i: 'ft_offer_search', type: 'FULLTEXT' }]);
-        const triggers = await ds.query("SELECT TRIGGER_NAME AS name FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE() ORDER BY TRIGGER_NAME");
-        expect(triggers.map((r: { name: string }) => r.name)).toEqual(['offer_search_ad', 'offer_search_ai', 'offer_search_au', 'syndication_ad', 'syndication_ai', 'syndication_au']);
+        const triggers = await ds.query(
+          'SELECT TRIGGER_NAME AS name FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE() ORDER BY TRIGGER_NAME',
+        );
+        expect(triggers.map((r: { name: string }) => r.name)).toEqual([
+          'offer_search_ad',
+          'offer_search_ai',
+          'offer_search_au',
+          'syndication_ad',
+          'syndication_ai',
+          'syndication_au',
+        ]);
       } else {
-        const rows = await ds.query("SELECT name FROM sqlite_master WHERE name IN ('offer_fts', 'offer_fts_ai', 'offer_fts_ad', 'offer_fts_au') ORDER BY name");
+        const rows = await ds.query(
+          "SELECT name FROM sqlite_master WHERE name IN ('offer_fts', 'offer_fts_ai', 'offer_fts_ad', 'offer_fts_au') ORDER BY name",
+        );
         expect(rows.map((r: { name: string }) => r.name)).toEqual(['offer_fts', 'offer_fts_ad', 'offer_fts_ai', 'offer_fts_au']);
         const triggers = await ds.query("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'syndication%' ORDER BY name");
         expect(triggers.map((r: { name: string }) => r.name)).toEqual(['syndication_ad', 'syndication_ai', 'syndication_au']);
       }
 
       // Down migrations leave no table of ours behind.
-      while ((await ds.query(engine === 'mysql' ? 'SELECT COUNT(*) AS n FROM migrations' : 'SELECT COUNT(*) AS n FROM migrations'))[0].n > 0) {
+      while (
+        (await ds.query(engine === 'mysql' ? 'SELECT COUNT(*) AS n FROM migrations' : 'SELECT COUNT(*) AS n FROM migrations'))[0].n > 0
+      ) {
         await ds.undoLastMigration();
       }
-      const tables = engine === 'mysql'
-        ? (await ds.query('SHOW TABLES')).map((r: Record<string, string>) => Object.values(r)[0])
-        : (await ds.query("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")).map((r: { name: string }) => r.name);
+      const tables =
+        engine === 'mysql'
+          ? (await ds.query('SHOW TABLES')).map((r: Record<string, string>) => Object.values(r)[0])
+          : (await ds.query("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")).map(
+              (r: { name: string }) => r.name,
+            );
       expect(tables.filter((n: string) => n !== 'migrations')).toEqual([]);
     } finally {
       await ds.destroy();
@@ -42,7 +60,7 @@ describe.each(engines())('migrations on %s', (engine) => {
     }
   });
 
-  it('gives the CV terms already stored their CV\'s department and updated_at (candidate-term-*), and back', async () => {
+  it("gives the CV terms already stored their CV's department and updated_at (candidate-term-*), and back", async () => {
     const config = freshDatabaseConfig(engine, 'migrations3');
     if (config.type === 'mysql') await ensureMysqlDatabase(config);
     const upTo = (n: number) => new DataSource({ ...dataSourceOptions(config), migrations: MIGRATIONS.slice(0, n) });
@@ -63,8 +81,13 @@ describe.each(engines())('migrations on %s', (engine) => {
     await after.initialize();
     try {
       const terms = () => after.query('SELECT * FROM candidate_cv_term ORDER BY kind');
-      expect((await after.runMigrations()).map((m) => m.name)).toEqual(['CandidateTermDepartment1764586800000', 'CandidateTermRecency1764673200000']);
-      expect((await terms()).map((r: Record<string, unknown>) => ({ ...r, cv_updated_at: fromDbDateTime(r.cv_updated_at).toISOString() }))).toEqual([
+      expect((await after.runMigrations()).map((m) => m.name)).toEqual([
+        'CandidateTermDepartment1764586800000',
+        'CandidateTermRecency1764673200000',
+      ]);
+      expect(
+        (await terms()).map((r: Record<string, unknown>) => ({ ...r, cv_updated_at: fromDbDateTime(r.cv_updated_at).toISOString() })),
+      ).toEqual([
         { cv_id: 1, kind: 'ROME', value: 'G1602', department_code: '74', cv_updated_at: '2026-01-01T00:00:00.000Z' },
         { cv_id: 1, kind: 'SKILL', value: 'haccp', department_code: '74', cv_updated_at: '2026-01-01T00:00:00.000Z' },
       ]);
@@ -90,7 +113,10 @@ describe.each(engines())('migrations on %s', (engine) => {
     await before.initialize();
     try {
       await before.runMigrations();
-      await before.query("INSERT INTO audience_sketch (scope, day, registers) VALUES (0, '2026-11-30', ?), (3, '2026-12-01', ?)", [Buffer.from([1]), Buffer.from([2])]);
+      await before.query("INSERT INTO audience_sketch (scope, day, registers) VALUES (0, '2026-11-30', ?), (3, '2026-12-01', ?)", [
+        Buffer.from([1]),
+        Buffer.from([2]),
+      ]);
       await before.query("INSERT INTO audience_sketch_delta (scope, day, registers) VALUES (0, '2026-11-30', ?)", [Buffer.from([3])]);
     } finally {
       await before.destroy();
@@ -98,16 +124,27 @@ describe.each(engines())('migrations on %s', (engine) => {
     const after = upTo(position + 1);
     await after.initialize();
     const day = (v: unknown) => (v instanceof Date ? v.toISOString().slice(0, 10) : String(v));
-    const rows = async (table: string) => (await after.query(`SELECT scope, ${table === 'audience_sketch' ? '' : 'period, '}day FROM ${table} ORDER BY scope`)).map((r: any) => ({ ...r, day: day(r.day) }));
+    const rows = async (table: string) =>
+      (await after.query(`SELECT scope, ${table === 'audience_sketch' ? '' : 'period, '}day FROM ${table} ORDER BY scope`)).map(
+        (r: any) => ({ ...r, day: day(r.day) }),
+      );
     try {
       await after.runMigrations();
-      expect((await after.query('SELECT scope, period, day FROM audience_sketch ORDER BY scope')).map((r: any) => [Number(r.scope), r.period, day(r.day)])).toEqual([
+      expect(
+        (await after.query('SELECT scope, period, day FROM audience_sketch ORDER BY scope')).map((r: any) => [
+          Number(r.scope),
+          r.period,
+          day(r.day),
+        ]),
+      ).toEqual([
         [0, '2026-11', '2026-11-30'],
         [3, '2026-12', '2026-12-01'],
       ]);
       expect((await after.query('SELECT period FROM audience_sketch_delta')).map((r: any) => r.period)).toEqual(['2026-11']);
       // A sketch under the next month's key is dropped by the way back; the own-month ones stay.
-      await after.query("INSERT INTO audience_sketch (scope, period, day, registers) VALUES (0, '2026-12', '2026-11-30', ?)", [Buffer.from([4])]);
+      await after.query("INSERT INTO audience_sketch (scope, period, day, registers) VALUES (0, '2026-12', '2026-11-30', ?)", [
+        Buffer.from([4]),
+      ]);
       await after.undoLastMigration();
       expect(await rows('audience_sketch')).toEqual([
         { scope: 0, day: '2026-11-30' },

@@ -10,10 +10,30 @@ describe.each(engines())('keywords and relevance on %s', (engine) => {
   beforeAll(async () => {
     t = await startTestHub(engine, 'relevance', { clock: () => new Date(NOW) });
     const ds = t.dataSource;
-    await createOffer(ds, { externalId: 'weak', title: 'Technicien de maintenance', description: 'Vous assisterez un ingénieur sur site.', publishedAt: new Date(NOW - 1000) });
-    await createOffer(ds, { externalId: 'strong', title: 'Ingénieur développement ingénieur logiciel', description: 'Ingénieur backend, ingénieur data: ingénierie logicielle.', publishedAt: new Date(NOW - 5000) });
-    await createOffer(ds, { externalId: 'upper', title: 'INGENIEUR ETUDES', description: 'Bureau d études.', publishedAt: new Date(NOW - 9000) });
-    await createOffer(ds, { externalId: 'other', title: 'Boulanger', description: 'Pain et viennoiseries.', publishedAt: new Date(NOW - 100) });
+    await createOffer(ds, {
+      externalId: 'weak',
+      title: 'Technicien de maintenance',
+      description: 'Vous assisterez un ingénieur sur site.',
+      publishedAt: new Date(NOW - 1000),
+    });
+    await createOffer(ds, {
+      externalId: 'strong',
+      title: 'Ingénieur développement ingénieur logiciel',
+      description: 'Ingénieur backend, ingénieur data: ingénierie logicielle.',
+      publishedAt: new Date(NOW - 5000),
+    });
+    await createOffer(ds, {
+      externalId: 'upper',
+      title: 'INGENIEUR ETUDES',
+      description: 'Bureau d études.',
+      publishedAt: new Date(NOW - 9000),
+    });
+    await createOffer(ds, {
+      externalId: 'other',
+      title: 'Boulanger',
+      description: 'Pain et viennoiseries.',
+      publishedAt: new Date(NOW - 100),
+    });
   });
   afterAll(() => t?.close());
 

@@ -26,11 +26,64 @@ describe.each(engines())('offer search on %s', (engine) => {
     meteo = await createPartner(ds, { code: 'meteojob', name: 'Meteojob' });
     keljob = await createPartner(ds, { code: 'keljob', name: 'Keljob' });
     // Annecy 74010, Lyon 69123, Paris 75056, Chamonix 74056, Bourg-en-Bresse 01053
-    made.annecyCook = await createOffer(ds, { externalId: 'a1', title: 'Cuisinier H/F', description: 'Cuisine traditionnelle au bord du lac', romeCode: 'G1602', commune: '74010', contractType: 'PERMANENT', publishedAt: days(1), salaryMin: 2000, salaryMax: 2400, salaryPeriod: 'MONTH', salaryYearlyMin: 24000 });
-    made.lyonEngineer = await createOffer(ds, { partner: meteo, externalId: 'm1', title: 'Ingénieur logiciel', description: 'Développement de services web', romeCode: 'M1805', commune: '69123', contractType: 'PERMANENT', publishedAt: days(2), salaryMin: 45000, salaryPeriod: 'YEAR', salaryYearlyMin: 45000 });
-    made.parisEngineer = await createOffer(ds, { partner: keljob, externalId: 'k1', title: 'Ingenieur qualité', description: 'Qualité logiciel, ingénierie des tests', romeCode: 'H1502', commune: '75056', contractType: 'FIXED_TERM', publishedAt: days(3) });
-    made.chamonixSeasonal = await createOffer(ds, { partner: meteo, externalId: 'm2', title: 'Serveur saisonnier', description: 'Saison d hiver en station', romeCode: 'G1803', commune: '74056', contractType: 'SEASONAL', publishedAt: days(4) });
-    made.bourgTemp = await createOffer(ds, { externalId: 'a2', title: 'Cariste intérimaire', description: 'Mission d intérim en entrepôt logistique', romeCode: 'N1101', commune: '01053', contractType: 'TEMPORARY', publishedAt: days(5), salaryMin: 11.88, salaryPeriod: 'HOUR', salaryYearlyMin: 11.88 * 1607 });
+    made.annecyCook = await createOffer(ds, {
+      externalId: 'a1',
+      title: 'Cuisinier H/F',
+      description: 'Cuisine traditionnelle au bord du lac',
+      romeCode: 'G1602',
+      commune: '74010',
+      contractType: 'PERMANENT',
+      publishedAt: days(1),
+      salaryMin: 2000,
+      salaryMax: 2400,
+      salaryPeriod: 'MONTH',
+      salaryYearlyMin: 24000,
+    });
+    made.lyonEngineer = await createOffer(ds, {
+      partner: meteo,
+      externalId: 'm1',
+      title: 'Ingénieur logiciel',
+      description: 'Développement de services web',
+      romeCode: 'M1805',
+      commune: '69123',
+      contractType: 'PERMANENT',
+      publishedAt: days(2),
+      salaryMin: 45000,
+      salaryPeriod: 'YEAR',
+      salaryYearlyMin: 45000,
+    });
+    made.parisEngineer = await createOffer(ds, {
+      partner: keljob,
+      externalId: 'k1',
+      title: 'Ingenieur qualité',
+      description: 'Qualité logiciel, ingénierie des tests',
+      romeCode: 'H1502',
+      commune: '75056',
+      contractType: 'FIXED_TERM',
+      publishedAt: days(3),
+    });
+    made.chamonixSeasonal = await createOffer(ds, {
+      partner: meteo,
+      externalId: 'm2',
+      title: 'Serveur saisonnier',
+      description: 'Saison d hiver en station',
+      romeCode: 'G1803',
+      commune: '74056',
+      contractType: 'SEASONAL',
+      publishedAt: days(4),
+    });
+    made.bourgTemp = await createOffer(ds, {
+      externalId: 'a2',
+      title: 'Cariste intérimaire',
+      description: 'Mission d intérim en entrepôt logistique',
+      romeCode: 'N1101',
+      commune: '01053',
+      contractType: 'TEMPORARY',
+      publishedAt: days(5),
+      salaryMin: 11.88,
+      salaryPeriod: 'HOUR',
+      salaryYearlyMin: 11.88 * 1607,
+    });
     made.withdrawn = await createOffer(ds, { externalId: 'a3', title: 'Cuisinier retiré', status: 'WITHDRAWN', publishedAt: days(1) });
     made.expired = await createOffer(ds, { externalId: 'a4', title: 'Cuisinier expiré', validThrough: days(1), publishedAt: days(1) });
   });
@@ -63,7 +116,9 @@ describe.each(engines())('offer search on %s', (engine) => {
   });
 
   it('returns the description when asked for it, through a fragment too', async () => {
-    const res = await t.gql('{ offers(first: 1, filter: { romeCodes: ["M1805"] }) { edges { node { ...Card } } } } fragment Card on Offer { title description }');
+    const res = await t.gql(
+      '{ offers(first: 1, filter: { romeCodes: ["M1805"] }) { edges { node { ...Card } } } } fragment Card on Offer { title description }',
+    );
     expectNoErrors(res);
     expect(res.data.offers.edges[0].node).toEqual({ title: 'Ingénieur logiciel', description: 'Développement de services web' });
   });
@@ -81,12 +136,35 @@ describe.each(engines())('offer search on %s', (engine) => {
     }
     // Subsets: each field alone, and a card, read the same values as the full page.
     const full = page.data.offers.edges.map((e: any) => e.node);
-    for (const selection of ['salary { min max period }', 'updatedAt', 'partner { name }', '... on Offer { location { city } }', 'rome { label } contractType']) {
+    for (const selection of [
+      'salary { min max period }',
+      'updatedAt',
+      'partner { name }',
+      '... on Offer { location { city } }',
+      'rome { label } contractType',
+    ]) {
       const res = await t.gql(`{ offers(first: 50) { edges { node { id ${selection} } } } }`);
       expectNoErrors(res);
       res.data.offers.edges.forEach((e: any, i: number) => expect(e.node).toEqual(expect.objectContaining({ id: full[i].id })));
       const picked = res.data.offers.edges.map((e: any) => e.node);
-      expect(picked).toEqual(full.map((n: any) => Object.fromEntries(Object.keys(picked[0]).map((k) => [k, k === 'salary' && n.salary ? { min: n.salary.min, max: n.salary.max, period: n.salary.period } : k === 'partner' && n.partner ? { name: n.partner.name } : k === 'location' ? { city: n.location.city } : k === 'rome' && n.rome ? { label: n.rome.label } : n[k]]))));
+      expect(picked).toEqual(
+        full.map((n: any) =>
+          Object.fromEntries(
+            Object.keys(picked[0]).map((k) => [
+              k,
+              k === 'salary' && n.salary
+                ? { min: n.salary.min, max: n.salary.max, period: n.salary.period }
+                : k === 'partner' && n.partner
+                  ? { name: n.partner.name }
+                  : k === 'location'
+                    ? { city: n.location.city }
+                    : k === 'rome' && n.rome
+                      ? { label: n.rome.label }
+                      : n[k],
+            ]),
+          ),
+        ),
+      );
     }
   });
 
@@ -107,7 +185,9 @@ describe.each(engines())('offer search on %s', (engine) => {
   });
 
   it('resolves partners and counts', async () => {
-    const res = await t.gql(`{ partners { id code activeOfferCount offers(first: 1) { totalCount edges { node { externalId } } pageInfo { hasNextPage } } } }`);
+    const res = await t.gql(
+      `{ partners { id code activeOfferCount offers(first: 1) { totalCount edges { node { externalId } } pageInfo { hasNextPage } } } }`,
+    );
     expectNoErrors(res);
     const byCode = Object.fromEntries(res.data.partners.map((p: any) => [p.code, p]));
     expect(byCode.meteojob.activeOfferCount).toBe(2);

@@ -1,4 +1,9 @@
-import { buildCandidateQuery, decodeCandidateCursor, encodeCandidateCursor, normalizeCandidateFilter } from '../../src/services/candidate-filter';
+import {
+  buildCandidateQuery,
+  decodeCandidateCursor,
+  encodeCandidateCursor,
+  normalizeCandidateFilter,
+} from '../../src/services/candidate-filter';
 import { addYears } from '../../src/services/candidate.service';
 import { cvSearchText, normalizeSkill, validateCvInput } from '../../src/services/candidate-validation';
 import { CvAccessRecorder } from '../../src/services/cv-access-recorder';
@@ -9,8 +14,17 @@ describe('candidate cursors', () => {
   it('round-trips and rejects anything it did not make', () => {
     const cursor = encodeCandidateCursor({ updatedAt: 1_790_000_000_123, id: 42 });
     expect(decodeCandidateCursor(cursor)).toEqual({ updatedAt: 1_790_000_000_123, id: 42 });
-    for (const bad of ['', 'x', Buffer.from('p:1:2').toString('base64url'), Buffer.from('u:1:0').toString('base64url'), Buffer.from('u:-1:2').toString('base64url'), 'a'.repeat(200)]) {
-      expect(() => decodeCandidateCursor(bad)).toThrow(expect.objectContaining({ extensions: expect.objectContaining({ code: 'BAD_USER_INPUT', field: 'after' }) }));
+    for (const bad of [
+      '',
+      'x',
+      Buffer.from('p:1:2').toString('base64url'),
+      Buffer.from('u:1:0').toString('base64url'),
+      Buffer.from('u:-1:2').toString('base64url'),
+      'a'.repeat(200),
+    ]) {
+      expect(() => decodeCandidateCursor(bad)).toThrow(
+        expect.objectContaining({ extensions: expect.objectContaining({ code: 'BAD_USER_INPUT', field: 'after' }) }),
+      );
     }
   });
 
@@ -31,7 +45,13 @@ describe('candidate filters', () => {
         skills: ['  Pâtisserie  fine ', 'PATISSERIE FINE', ''],
         availableBefore: new Date('2030-01-31T00:00:00Z') as unknown as string,
       }),
-    ).toEqual({ keywordTokens: ['patissier', 'mer'], romeCodes: ['G1602'], departmentCodes: ['2A'], skills: ['patisserie fine'], availableBefore: '2030-01-31' });
+    ).toEqual({
+      keywordTokens: ['patissier', 'mer'],
+      romeCodes: ['G1602'],
+      departmentCodes: ['2A'],
+      skills: ['patisserie fine'],
+      availableBefore: '2030-01-31',
+    });
     expect(normalizeCandidateFilter(null)).toEqual({});
     expect(() => normalizeCandidateFilter({ romeCodes: ['nope'] })).toThrow(/filter.romeCodes/);
   });

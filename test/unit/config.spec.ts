@@ -1,4 +1,12 @@
-import { DEFAULT_QUERY_LIMITS, loadConfig, NO_CORS, parseCorsOrigins, parseDatabaseUrl, parseRedisUrl, parseReplicaUrls } from '../../src/config';
+import {
+  DEFAULT_QUERY_LIMITS,
+  loadConfig,
+  NO_CORS,
+  parseCorsOrigins,
+  parseDatabaseUrl,
+  parseRedisUrl,
+  parseReplicaUrls,
+} from '../../src/config';
 import { keywordCacheSecondsFromEnv } from '../../src/services/count-cache';
 import { indexIntervalMsFromEnv, maxLagSecondsFromEnv, syncBacklogFromEnv } from '../../src/services/offer-search-index';
 
@@ -36,7 +44,11 @@ describe('DATABASE_REPLICA_URLS', () => {
 
   it('adds read replicas of the primary, with the read-your-writes window and the retry delay', () => {
     expect(parseReplicaUrls(primary, undefined)).toEqual(primary);
-    expect(parseReplicaUrls(primary, 'mysql://reader:pw@replica1:3306, mysql://reader:pw@replica2/passerelle', { DATABASE_READ_YOUR_WRITES_MS: '2000' })).toEqual({
+    expect(
+      parseReplicaUrls(primary, 'mysql://reader:pw@replica1:3306, mysql://reader:pw@replica2/passerelle', {
+        DATABASE_READ_YOUR_WRITES_MS: '2000',
+      }),
+    ).toEqual({
       ...primary,
       replication: {
         replicas: [
@@ -47,7 +59,9 @@ describe('DATABASE_REPLICA_URLS', () => {
         retryMs: 5000,
       },
     });
-    expect(loadConfig({ DATABASE_URL: 'mysql://root@p/passerelle', DATABASE_REPLICA_URLS: 'mysql://root@r' }).database).toMatchObject({ replication: { replicas: [{ host: 'r' }] } });
+    expect(loadConfig({ DATABASE_URL: 'mysql://root@p/passerelle', DATABASE_REPLICA_URLS: 'mysql://root@r' }).database).toMatchObject({
+      replication: { replicas: [{ host: 'r' }] },
+    });
   });
 
   it('refuses replicas of SQLite, of another database, or bad settings, naming the variable', () => {
@@ -106,7 +120,9 @@ describe('GRAPHQL_INTROSPECTION', () => {
   });
 
   it('fails fast on a value that is not a boolean, naming the variable', () => {
-    expect(() => loadConfig({ GRAPHQL_INTROSPECTION: 'sometimes' })).toThrow('GRAPHQL_INTROSPECTION must be true or false, got "sometimes"');
+    expect(() => loadConfig({ GRAPHQL_INTROSPECTION: 'sometimes' })).toThrow(
+      'GRAPHQL_INTROSPECTION must be true or false, got "sometimes"',
+    );
   });
 });
 
@@ -127,7 +143,9 @@ describe('CORS_ORIGINS', () => {
   });
 
   it('fails fast on what is not an origin, and on * mixed with a list', () => {
-    expect(() => parseCorsOrigins('https://emploi.example.fr/offres', 'production')).toThrow(/"https:\/\/emploi.example.fr\/offres" is not an origin/);
+    expect(() => parseCorsOrigins('https://emploi.example.fr/offres', 'production')).toThrow(
+      /"https:\/\/emploi.example.fr\/offres" is not an origin/,
+    );
     expect(() => parseCorsOrigins('emploi.example.fr', 'production')).toThrow(/is not an origin/);
     expect(() => parseCorsOrigins('ftp://files.example', 'production')).toThrow(/is not an origin/);
     expect(() => parseCorsOrigins('*,https://emploi.example.fr', 'production')).toThrow(/stands alone/);
@@ -173,7 +191,10 @@ describe('operations settings (issue 14)', () => {
 describe('REDIS_URL', () => {
   it('is off by default, reads redis:// URLs and a key prefix, and fails fast on anything else', () => {
     expect(loadConfig({}).redis).toEqual({ url: null, prefix: 'passerelle:' });
-    expect(loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379', REDIS_PREFIX: 'staging:' }).redis).toEqual({ url: 'redis://127.0.0.1:6379', prefix: 'staging:' });
+    expect(loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379', REDIS_PREFIX: 'staging:' }).redis).toEqual({
+      url: 'redis://127.0.0.1:6379',
+      prefix: 'staging:',
+    });
     expect(parseRedisUrl('rediss://cache.example:6380')).toBe('rediss://cache.example:6380');
     expect(() => parseRedisUrl('http://127.0.0.1:6379')).toThrow(/REDIS_URL must be redis:\/\//);
     expect(() => parseRedisUrl('127.0.0.1:6379')).toThrow(/REDIS_URL/);

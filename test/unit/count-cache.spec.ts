@@ -121,16 +121,19 @@ describe('facet cache keys', () => {
   };
   const now = new Date('2026-11-26T12:00:00Z');
 
-  it.each(Object.keys(FACET_OWN_FILTERS) as FacetDimension[])('%s: dropping its own filter fields changes nothing in its SQL, dropping any other does', (dimension) => {
-    for (const dialect of ['sqlite', 'mysql'] as const) {
-      const sql = new OfferSearchSql(dialect);
-      const text = (f: OfferFilterSpec) => JSON.stringify(sql.where(f, null, now, dimension));
-      expect(text(withoutOwnFilter(filter, dimension))).toBe(text(filter));
-      for (const field of Object.keys(filter) as Array<keyof OfferFilterSpec>) {
-        if (FACET_OWN_FILTERS[dimension].includes(field)) continue;
-        const { [field]: _dropped, ...rest } = filter;
-        expect(text(rest)).not.toBe(text(filter));
+  it.each(Object.keys(FACET_OWN_FILTERS) as FacetDimension[])(
+    '%s: dropping its own filter fields changes nothing in its SQL, dropping any other does',
+    (dimension) => {
+      for (const dialect of ['sqlite', 'mysql'] as const) {
+        const sql = new OfferSearchSql(dialect);
+        const text = (f: OfferFilterSpec) => JSON.stringify(sql.where(f, null, now, dimension));
+        expect(text(withoutOwnFilter(filter, dimension))).toBe(text(filter));
+        for (const field of Object.keys(filter) as Array<keyof OfferFilterSpec>) {
+          if (FACET_OWN_FILTERS[dimension].includes(field)) continue;
+          const { [field]: _dropped, ...rest } = filter;
+          expect(text(rest)).not.toBe(text(filter));
+        }
       }
-    }
-  });
+    },
+  );
 });

@@ -19,7 +19,8 @@ function parsed(body: Buffer): { value?: unknown; threw?: true } {
 }
 
 const utf8 = (text: string) => Buffer.from(text, 'utf8');
-const bytes = (...parts: Array<string | number[]>) => Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'latin1') : Buffer.from(p))));
+const bytes = (...parts: Array<string | number[]>) =>
+  Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'latin1') : Buffer.from(p))));
 
 describe('parseJsonBody', () => {
   it('reads what partners send: French text, emoji, and non-ASCII keys, nested in objects and arrays', () => {
@@ -27,7 +28,11 @@ describe('parseJsonBody', () => {
       query: 'mutation($o: [OfferInput!]!) { upsertOffers(offers: $o) { created } }',
       variables: {
         o: [
-          { title: 'Préparateur·rice de commandes – Lyon 3ᵉ', description: '<p>Entrepôt frigorifique 🥶, 35 h, « CDI »</p>', tags: ['été', 'Œuvre', 'naïve'] },
+          {
+            title: 'Préparateur·rice de commandes – Lyon 3ᵉ',
+            description: '<p>Entrepôt frigorifique 🥶, 35 h, « CDI »</p>',
+            tags: ['été', 'Œuvre', 'naïve'],
+          },
           { title: 'Cariste', description: 'ASCII only', nested: { 'clé à molette': 'ça marche', deeper: [[['ünïcödé']]] } },
         ],
       },
@@ -36,7 +41,12 @@ describe('parseJsonBody', () => {
   });
 
   it('keeps \\u escapes right, alone or next to raw UTF-8 (an escaped é and the byte 0xE9 differ)', () => {
-    for (const text of ['{"a":"caf\\u00e9"}', '{"a":"café \\u00e9 \\ud83d\\ude00"}', '{"a":"\\u00c3\\u00a9", "b":"é"}', '{"a":"\\\\u00e9 é"}']) {
+    for (const text of [
+      '{"a":"caf\\u00e9"}',
+      '{"a":"café \\u00e9 \\ud83d\\ude00"}',
+      '{"a":"\\u00c3\\u00a9", "b":"é"}',
+      '{"a":"\\\\u00e9 é"}',
+    ]) {
       expect(parseJsonBody(utf8(text))).toEqual(JSON.parse(text));
     }
   });
@@ -60,7 +70,12 @@ describe('parseJsonBody', () => {
   });
 
   it('rejects what JSON.parse rejects: non-ASCII outside strings, a byte-order mark, truncated JSON', () => {
-    for (const body of [bytes('{"a":1', [0xc3, 0xa9], '}'), bytes([0xef, 0xbb, 0xbf], '{"a":"é"}'), utf8('{"a":"é"'), bytes([0xa0], '{}')]) {
+    for (const body of [
+      bytes('{"a":1', [0xc3, 0xa9], '}'),
+      bytes([0xef, 0xbb, 0xbf], '{"a":"é"}'),
+      utf8('{"a":"é"'),
+      bytes([0xa0], '{}'),
+    ]) {
       expect(reference(body).threw).toBe(true);
       expect(() => parseJsonBody(body)).toThrow(SyntaxError);
     }

@@ -209,9 +209,7 @@ describe('Referentials on the shipped data', () => {
   });
 
   it('lets a known INSEE code win, following former codes to their successor', () => {
-    expect(referentials.resolveLocation({ communeCode: '74083', postalCode: '74800', city: 'Amancy' })?.code).toBe(
-      '74083',
-    );
+    expect(referentials.resolveLocation({ communeCode: '74083', postalCode: '74800', city: 'Amancy' })?.code).toBe('74083');
     // Filain (02311) merged into Pargny-et-Filain; La Poste 2020 still files it under 02311.
     expect(referentials.commune('02311')).toBeNull();
     expect(referentials.resolveLocation({ communeCode: '02311' })?.code).toBe('02589');
@@ -223,9 +221,7 @@ describe('Referentials on the shipped data', () => {
       code: '74217',
       name: 'Pringy',
     });
-    expect(referentials.resolveLocation({ postalCode: '01200', city: 'Bellegarde-sur-Valserine' })?.name).toBe(
-      'Valserhône',
-    );
+    expect(referentials.resolveLocation({ postalCode: '01200', city: 'Bellegarde-sur-Valserine' })?.name).toBe('Valserhône');
   });
 
   it('falls back to the city name for unknown or missing postal codes, only when unambiguous', () => {
@@ -276,13 +272,7 @@ describe('Referentials on the shipped data', () => {
 });
 
 describe('Referentials.resolveLocation fallback order', () => {
-  const tuple = (
-    code: string,
-    name: string,
-    lat: number | null,
-    population: number | null,
-    kind: 'C' | 'D',
-  ): CommuneTuple => [
+  const tuple = (code: string, name: string, lat: number | null, population: number | null, kind: 'C' | 'D'): CommuneTuple => [
     code,
     name,
     ['99000'],

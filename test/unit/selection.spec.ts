@@ -18,7 +18,14 @@ describe('selectsPath', () => {
   });
   it('finds it through inline and named fragments, even nested ones', () => {
     expect(selectsPath(infoOf('{ offers { edges { node { ... on Offer { description } } } } }'), path)).toBe(true);
-    expect(selectsPath(infoOf('{ offers { ...Page } } fragment Page on OfferConnection { edges { node { ...Card } } } fragment Card on Offer { description }'), path)).toBe(true);
+    expect(
+      selectsPath(
+        infoOf(
+          '{ offers { ...Page } } fragment Page on OfferConnection { edges { node { ...Card } } } fragment Card on Offer { description }',
+        ),
+        path,
+      ),
+    ).toBe(true);
     expect(selectsPath(infoOf('{ offers { ...Page } } fragment Page on OfferConnection { edges { node { title } } }'), path)).toBe(false);
   });
   it('does not confuse a field of the same name elsewhere', () => {

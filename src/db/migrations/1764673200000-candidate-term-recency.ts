@@ -47,4 +47,7 @@ const MYSQL_UP = [
   'CREATE INDEX `ix_candidate_cv_term_recent` ON `candidate_cv_term` (`kind`, `value`, `cv_updated_at`, `cv_id`)',
 ];
 
-const MYSQL_DOWN = ['DROP INDEX `ix_candidate_cv_term_recent` ON `candidate_cv_term`', 'ALTER TABLE `candidate_cv_term` DROP COLUMN `cv_updated_at`'];
+const MYSQL_DOWN = [
+  'DROP INDEX `ix_candidate_cv_term_recent` ON `candidate_cv_term`',
+  'ALTER TABLE `candidate_cv_term` DROP COLUMN `cv_updated_at`',
+];

@@ -6,7 +6,10 @@ export function onSqlite(queryRunner: QueryRunner): boolean {
 }
 
 /** Runs the statements written for the engine the migration runs on, in order. */
-export async function runForEngine(queryRunner: QueryRunner, statements: { sqlite: readonly string[]; mysql: readonly string[] }): Promise<void> {
+export async function runForEngine(
+  queryRunner: QueryRunner,
+  statements: { sqlite: readonly string[]; mysql: readonly string[] },
+): Promise<void> {
   for (const statement of onSqlite(queryRunner) ? statements.sqlite : statements.mysql) await queryRunner.query(statement);
 }
 

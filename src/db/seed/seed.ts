@@ -73,7 +73,10 @@ export async function seedDatabase(dataSource: DataSource, opts: SeedOptions): P
   }
   // Biggest real boards first: the generator gives the first codes the largest shares.
   const partnersBySize = [...partnerOffers.values()].sort((a, b) => b.count - a.count || a.partner.code.localeCompare(b.partner.code));
-  const partnerIds = await upsertPartners(dataSource, partnersBySize.map((e) => e.partner));
+  const partnerIds = await upsertPartners(
+    dataSource,
+    partnersBySize.map((e) => e.partner),
+  );
 
   const realRows: PublishedOfferRow[] = mapped.map((m) => ({ partnerId: m.partner ? partnerIds.get(m.partner.code)! : null, row: m.row }));
   const realCount = Math.min(realRows.length, opts.totalOffers);

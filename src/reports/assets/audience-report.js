@@ -8,7 +8,9 @@
   var dataset = function (label, field, color, axis) {
     return {
       label: label,
-      data: report.series.map(function (p) { return p[field]; }),
+      data: report.series.map(function (p) {
+        return p[field];
+      }),
       borderColor: color,
       backgroundColor: color,
       yAxisID: axis,
@@ -32,7 +34,13 @@
       interaction: { mode: 'index', intersect: false },
       scales: {
         y: { beginAtZero: true, ticks: { precision: 0 }, position: 'left', title: { display: true, text: 'Vues, clics, visiteurs' } },
-        impressions: { beginAtZero: true, ticks: { precision: 0 }, position: 'right', grid: { drawOnChartArea: false }, title: { display: true, text: 'Impressions' } },
+        impressions: {
+          beginAtZero: true,
+          ticks: { precision: 0 },
+          position: 'right',
+          grid: { drawOnChartArea: false },
+          title: { display: true, text: 'Impressions' },
+        },
       },
     },
   });

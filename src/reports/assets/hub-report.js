@@ -15,17 +15,33 @@
     };
   };
   var part = function (row, source) {
-    var found = (row.bySource || []).filter(function (p) { return p.key === source; })[0];
+    var found = (row.bySource || []).filter(function (p) {
+      return p.key === source;
+    })[0];
     return found ? found.count : 0;
   };
   var bySourceSplit = function (id, rows) {
     new Chart(document.getElementById(id), {
       type: 'bar',
       data: {
-        labels: rows.map(function (r) { return r.label; }),
+        labels: rows.map(function (r) {
+          return r.label;
+        }),
         datasets: [
-          { label: 'France Travail', data: rows.map(function (r) { return part(r, 'AGENCY'); }), backgroundColor: AGENCY },
-          { label: 'Partenaires', data: rows.map(function (r) { return part(r, 'PARTNER'); }), backgroundColor: PARTNER },
+          {
+            label: 'France Travail',
+            data: rows.map(function (r) {
+              return part(r, 'AGENCY');
+            }),
+            backgroundColor: AGENCY,
+          },
+          {
+            label: 'Partenaires',
+            data: rows.map(function (r) {
+              return part(r, 'PARTNER');
+            }),
+            backgroundColor: PARTNER,
+          },
         ],
       },
       options: options(true, false),
@@ -34,19 +50,37 @@
   new Chart(document.getElementById('by-source-chart'), {
     type: 'doughnut',
     data: {
-      labels: stats.activeOffersBySource.map(function (r) { return r.label; }),
-      datasets: [{
-        data: stats.activeOffersBySource.map(function (r) { return r.count; }),
-        backgroundColor: stats.activeOffersBySource.map(function (r) { return r.key === 'AGENCY' ? AGENCY : PARTNER; }),
-      }],
+      labels: stats.activeOffersBySource.map(function (r) {
+        return r.label;
+      }),
+      datasets: [
+        {
+          data: stats.activeOffersBySource.map(function (r) {
+            return r.count;
+          }),
+          backgroundColor: stats.activeOffersBySource.map(function (r) {
+            return r.key === 'AGENCY' ? AGENCY : PARTNER;
+          }),
+        },
+      ],
     },
     options: { animation: false, maintainAspectRatio: false },
   });
   new Chart(document.getElementById('top-partners-chart'), {
     type: 'bar',
     data: {
-      labels: stats.topPartners.map(function (r) { return r.label; }),
-      datasets: [{ label: 'Offres en ligne', data: stats.topPartners.map(function (r) { return r.count; }), backgroundColor: PARTNER }],
+      labels: stats.topPartners.map(function (r) {
+        return r.label;
+      }),
+      datasets: [
+        {
+          label: 'Offres en ligne',
+          data: stats.topPartners.map(function (r) {
+            return r.count;
+          }),
+          backgroundColor: PARTNER,
+        },
+      ],
     },
     options: options(false, true),
   });
