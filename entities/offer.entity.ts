@@ -10,7 +10,7 @@ export type SalaryPeriod = 'HOUR' | 'MONTH' | 'YEAR';
  * A job offer, from the agency or re-routed by a partner. Location and salary are flattened
  * into columns: they are filtered and sorted on, and the public read path selects them by name.
  *
- * Index choice (see README "Indexes"): every public query filters `status = 'ACTIVE'` and pages
+ * Index choice (see docs/architecture.md, "Indexes"): every public query filters `status = 'ACTIVE'` and pages
  * by (published_at DESC, id DESC), so each selective filter gets an index that starts with
  * status, then the filter column, then the keyset columns.
  */

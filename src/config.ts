@@ -41,7 +41,7 @@ export interface AppConfig {
   /** Log every SQL statement (TypeORM logging), for debugging. */
   logSql: boolean;
   limits: HttpLimits;
-  /** Query cost limits per caller class (README, "Limits"). */
+  /** Query cost limits per caller class (docs/operations.md, "Limits"). */
   queryLimits: QueryLimitsConfig;
   /** Structured logs (pino): level, or 'silent'. */
   logLevel: LogLevel;
@@ -147,7 +147,7 @@ export const DEFAULT_QUERY_LIMITS: QueryLimitsConfig = {
   },
 };
 
-/** Abuse limits of the HTTP endpoint (README, "Limits"). */
+/** Abuse limits of the HTTP endpoint (docs/operations.md, "Limits"). */
 export interface HttpLimits {
   /** Token bucket per client address for anonymous (PUBLIC) requests. */
   publicPerSecond: number;
@@ -173,7 +173,7 @@ export interface HttpLimits {
   requestTimeoutMs: number;
 }
 
-/** How long the database may keep a request waiting (README, "Timeouts"). */
+/** How long the database may keep a request waiting (docs/operations.md). */
 export interface DatabaseTimeouts {
   /**
    * MariaDB/MySQL: time limit of each read statement of the read path (`max_statement_time`; a

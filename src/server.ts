@@ -64,7 +64,7 @@ export function formatError(formatted: GraphQLFormattedError, error?: unknown): 
   if (tokens) {
     const max = Number(tokens[1]);
     return {
-      message: `Query too complex: more than ${max} tokens in the document (README, "Limits")`,
+      message: `Query too complex: more than ${max} tokens in the document (docs/operations.md, "Limits")`,
       extensions: { code: ErrorCode.QUERY_TOO_COMPLEX, limit: 'tokens', max },
     };
   }
@@ -493,7 +493,7 @@ export async function startHub(dataSource: DataSource, opts: HubOptions): Promis
         return sendError(
           res,
           ErrorCode.RESPONSE_TOO_LARGE,
-          `Response larger than ${maxBytes} bytes (the limit for ${who} callers): ask for fewer or smaller pages (README, "Limits")`,
+          `Response larger than ${maxBytes} bytes (the limit for ${who} callers): ask for fewer or smaller pages (docs/operations.md, "Limits")`,
           400,
           { max: maxBytes },
         );

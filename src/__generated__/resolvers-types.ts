@@ -94,7 +94,7 @@ export type AudienceEventInput = {
   /**
    * The site's pseudonymous visitor id (1 to 256 characters). Never stored: it only feeds the
    * unique-visitor sketches as a keyed hash (HMAC-SHA-256 under keys that are destroyed on a schedule:
-   * README, "Audience").
+   * docs/audience.md).
    */
   visitorId: Scalars['String']['input'];
 };

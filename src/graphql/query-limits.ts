@@ -103,7 +103,7 @@ export class QueryTooComplexError extends PasserelleError {
     };
     super(
       ErrorCode.QUERY_TOO_COMPLEX,
-      `Query too complex: ${what[exceeded.limit]} ${exceeded.actual !== undefined ? `is ${exceeded.actual}` : `is over ${exceeded.max}`}, the limit for ${who} callers is ${exceeded.max} (README, "Limits")`,
+      `Query too complex: ${what[exceeded.limit]} ${exceeded.actual !== undefined ? `is ${exceeded.actual}` : `is over ${exceeded.max}`}, the limit for ${who} callers is ${exceeded.max} (docs/operations.md, "Limits")`,
       {
         limit: exceeded.limit,
         max: exceeded.max,

@@ -18,7 +18,7 @@ import { parseJsonLdFeed } from './jsonld-feed';
 export const MAX_IMPORT_BATCH = Math.min(1000, MAX_OFFERS_PER_CALL);
 /** Rejections kept in the report (all are counted). */
 export const KEPT_REJECTIONS = 100;
-/** --sync withdraws nothing unless at least this share of the feed's items was accepted (README, "Feed import"). */
+/** --sync withdraws nothing unless at least this share of the feed's items was accepted (docs/ingestion.md, "Feed import"). */
 export const SYNC_MIN_ACCEPTED_SHARE = 0.5;
 /** --sync withdraws nothing when it would take more than this share of the publisher's ACTIVE offers... */
 export const SYNC_MAX_WITHDRAWN_SHARE = 0.5;

@@ -474,7 +474,7 @@ export class AudienceService {
    * with zeros for days without events; totals over the whole range. Unique visitors merge the
    * days' sketches under one key for any period of at most 31 days, so a returning visitor counts
    * once whatever month boundary it crosses; a longer period adds its calendar months' uniques
-   * (audience-keys.ts, README "Audience").
+   * (audience-keys.ts, docs/audience.md).
    */
   async report(viewer: Viewer, request: AudienceReportRequest): Promise<AudienceReportModel> {
     const { scope, partner } = await this.resolveScope(viewer, request.partnerId);

@@ -2,7 +2,7 @@ import type { CandidateCvEntity, ConsentEntity, ContractType, PartnerEntity } fr
 import type { Viewer } from '../auth/viewer';
 import type { CvAccessRecorder } from './cv-access-recorder';
 
-/** Documented limits of CVs, consents and the candidate search (README, "Candidate CVs"). */
+/** Documented limits of CVs, consents and the candidate search (docs/candidates.md). */
 export const CV_LIMITS = {
   maxFirst: 100,
   candidateRef: 64,

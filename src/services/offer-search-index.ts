@@ -37,7 +37,7 @@ export function syncBacklogFromEnv(env: NodeJS.ProcessEnv = process.env): number
  * - before a keyword search (`catchUp`), when the backlog is at most SEARCH_SYNC_BACKLOG offers, so
  *   that a search sees the writes committed before it, as on SQLite. A larger backlog (a bulk
  *   load in progress) is left to the background: keyword search then lags, by the time the indexer
- *   needs to catch up (README, "Keyword index").
+ *   needs to catch up (docs/search.md, "Keyword index").
  *
  * Several processes may index at once: each locks the queue rows it takes (SKIP LOCKED, so none
  * waits for another). A writer that changes an offer while it is being indexed waits for that

@@ -147,7 +147,7 @@ export const INVALID_CHARACTERS_ERROR: InputErrorModel = {
  * length-prefixed, numbers and dates terminated, so no two different values share a text. A field
  * added to the input type is covered without listing it. About 4x cheaper than JSON.stringify on
  * offers, which escapes every character of the description and calls Date#toJSON: it was a fifth of
- * the hub's CPU under unchanged re-pushes (README, "Ingestion").
+ * the hub's CPU under unchanged re-pushes (docs/ingestion.md).
  */
 export function contentText(value: unknown): string {
   if (value === null || value === undefined) return '~';
