@@ -50,6 +50,8 @@ export async function startBenchHub(
       RATE_LIMIT_PUBLIC_PER_SECOND: UNLIMITED,
       RATE_LIMIT_PUBLIC_BURST: UNLIMITED,
       METRICS_TOKEN: BENCH_METRICS_TOKEN,
+      // The anonymous response cache is off unless asked for: the scenarios measure the read path.
+      RESPONSE_CACHE_SECONDS: process.env.BENCH_RESPONSE_CACHE_SECONDS ?? '0',
       ...extraEnv,
     },
     logFile,

@@ -43,6 +43,8 @@ export interface AppConfig {
   limits: HttpLimits;
   /** Query cost limits per caller class (docs/operations.md, "Limits"). */
   queryLimits: QueryLimitsConfig;
+  /** The anonymous response cache (src/graphql/response-cache.ts). */
+  responseCache: { ttlSeconds: number; maxEntries: number; maxBytes: number };
   /** Structured logs (pino): level, or 'silent'. */
   logLevel: LogLevel;
   /** Field suggestions ("Did you mean ...?") in validation errors: off in production. */
@@ -411,5 +413,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     metricsToken: env.METRICS_TOKEN ? metricsToken(env.METRICS_TOKEN) : null,
     graphiql: parseBool(env.GRAPHIQL, nodeEnv !== 'production'),
     redis: { url: parseRedisUrl(env.REDIS_URL), prefix: parseRedisPrefix(env.REDIS_PREFIX) },
+    responseCache: {
+      ttlSeconds: numberFromEnv(env, 'RESPONSE_CACHE_SECONDS', 2, { min: 0, integer: true, unit: 'seconds' }),
+      maxEntries: numberFromEnv(env, 'RESPONSE_CACHE_MAX_ENTRIES', 5_000, { min: 1, integer: true }),
+      maxBytes: numberFromEnv(env, 'RESPONSE_CACHE_MAX_MB', 64, { min: 1, integer: true, unit: 'MiB' }) * 1024 * 1024,
+    },
   };
 }

@@ -45,6 +45,7 @@ async function main(): Promise<void> {
     cors: config.cors,
     readYourWritesMs: config.database.type === 'mysql' ? config.database.replication?.readYourWritesMs : undefined,
     sharedState,
+    responseCache: config.responseCache,
   });
   if (config.seedDemo) {
     const started = Date.now();

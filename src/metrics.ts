@@ -13,6 +13,8 @@ export interface RequestRecord {
   operation: string | null;
   /** Codes of the errors the response carries (empty: none). */
   errorCodes: string[];
+  /** query, mutation or subscription, once Apollo has resolved the operation (the response cache keeps queries only). */
+  operationType?: 'query' | 'mutation' | 'subscription';
 }
 
 interface MysqlPoolInternals {

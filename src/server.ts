@@ -29,6 +29,7 @@ import { GraphiqlPage, type DemoKeys } from './graphql/graphiql';
 import { jitGateway } from './graphql/jit-executor';
 import { hasMoreTokensThan, queryLimitsPlugin, QueryTooComplexError } from './graphql/query-limits';
 import { callerKeyOf, readRoutingPlugin } from './graphql/read-routing.plugin';
+import { DEFAULT_RESPONSE_CACHE, ResponseCache, type ResponseCacheOptions } from './graphql/response-cache';
 import { createCorsHandler } from './http/cors';
 import { parseJsonBody } from './json-body';
 import { createLogger, requestIdFrom, type Logger } from './logger';
@@ -36,6 +37,7 @@ import { HubMetrics, type RequestRecord } from './metrics';
 import { handleReportRequest } from './reports/report-pages';
 import { buildSchema } from './schema';
 import { createServices, type Services } from './services';
+import { currentStockVersion } from './services/offer-stock';
 import type { SharedState } from './shared-state/shared-state';
 import type { WebhookUrlPolicy } from './services/syndication.service';
 
@@ -150,6 +152,8 @@ export interface HubOptions {
   sharedState?: SharedState;
   /** Browser origins allowed on /graphql (CORS_ORIGINS); default: localhost in development, none in production. */
   cors?: CorsPolicy;
+  /** The anonymous response cache (RESPONSE_CACHE_SECONDS...; ttlSeconds 0: off). */
+  responseCache?: Partial<ResponseCacheOptions>;
   /** Which webhook URLs partners may register (default: SYNDICATION_WEBHOOK_ALLOW_LOOPBACK). */
   webhookUrlPolicy?: WebhookUrlPolicy;
 }
@@ -282,6 +286,8 @@ export async function startHub(dataSource: DataSource, opts: HubOptions): Promis
   const metrics = new HubMetrics(dataSource);
   const parseMaxTokens = Math.max(queryLimits.anonymous.maxTokens, queryLimits.authenticated.maxTokens);
   const clock = opts.clock ?? (() => new Date());
+  const responseCache = new ResponseCache({ ...DEFAULT_RESPONSE_CACHE, ...opts.responseCache });
+  const publicCacheControl = `public, max-age=${responseCache.options.ttlSeconds}`;
   const services = createServices(dataSource, { adminKey: opts.adminKey, webhookUrlPolicy: opts.webhookUrlPolicy });
   const replicated = hasReplicas(dataSource);
   const recentWriters = new RecentWriters(opts.readYourWritesMs ?? 5000);
@@ -320,6 +326,16 @@ export async function startHub(dataSource: DataSource, opts: HubOptions): Promis
       queryLimitsPlugin((context) => limitsOf(context.viewer)),
       // With read replicas: a mutation reads from the primary, and so does its caller for a while.
       ...(replicated ? [readRoutingPlugin(recentWriters, callerOf)] : []),
+      // The response cache keeps the answers of queries only: it needs to know which this was.
+      {
+        async requestDidStart() {
+          return {
+            async didResolveOperation({ operation, contextValue }) {
+              contextValue.record.operationType = operation?.operation; // (Apollo copies the context: the record is shared)
+            },
+          };
+        },
+      },
     ],
     // graphql-js's own token limit, checked while parsing (the larger class's: the anonymous one is
     // checked before parsing, in handleGraphQL, and again from the parsed tokens by the plugin).
@@ -454,6 +470,25 @@ export async function startHub(dataSource: DataSource, opts: HubOptions): Promis
     }
     const httpGraphQLRequest: HTTPGraphQLRequest = { method: req.method!.toUpperCase(), headers, search: url.search, body };
     const bodyMs = Date.now() - bodyStarted;
+    // Anonymous queries: answered from the response cache while no write changed the offer stock
+    // (src/graphql/response-cache.ts); the version is read before executing, so an answer computed
+    // while a write commits is kept under the older version and never served after it.
+    const cacheKey =
+      viewer.role === 'PUBLIC' && responseCache.enabled ? ResponseCache.keyOf(httpGraphQLRequest.method, body, url.searchParams) : null;
+    const cacheVersion = cacheKey ? await currentStockVersion(dataSource) : 0;
+    if (cacheKey) {
+      const hit = responseCache.get(cacheKey, cacheVersion);
+      if (hit !== null) {
+        res.writeHead(200, {
+          'content-type': 'application/json; charset=utf-8',
+          'content-length': String(Buffer.byteLength(hit)),
+          'cache-control': publicCacheControl,
+          'x-cache': 'HIT',
+        });
+        res.end(hit);
+        return;
+      }
+    }
     const buildRequestContext = async () => {
       const ctx = buildContext(services, viewer, {
         requestId: context.requestId,
@@ -497,6 +532,14 @@ export async function startHub(dataSource: DataSource, opts: HubOptions): Promis
           400,
           { max: maxBytes },
         );
+      }
+      const operationType = context.record.operationType;
+      if (viewer.role !== 'PUBLIC') {
+        outHeaders['cache-control'] = 'no-store'; // a caller's own view: never kept by a CDN or browser
+      } else if (cacheKey && operationType === 'query' && (result.status ?? 200) === 200 && !result.body.string.includes('"errors":')) {
+        responseCache.set(cacheKey, cacheVersion, result.body.string);
+        outHeaders['cache-control'] ??= publicCacheControl;
+        outHeaders['x-cache'] = 'MISS';
       }
       // A known length: one write, no chunked framing.
       outHeaders['content-length'] = String(Buffer.byteLength(result.body.string));

@@ -116,7 +116,15 @@ export async function startTestHub(engine: Engine, label: string, options: TestH
 export async function startTestHubOn(config: DatabaseConfig, options: TestHubOptions = {}): Promise<TestHub> {
   const engine: Engine = config.type === 'sqlite' ? 'sqlite' : 'mysql';
   const dataSource = await openDatabase(config, { timeouts: options.databaseTimeouts });
-  const hub = await startHub(dataSource, { port: 0, host: '127.0.0.1', ...options, limits: { ...UNLIMITED, ...options.limits } });
+  // The response cache is off unless a test turns it on: suites write with raw SQL (which bumps no
+  // stock version) and read at once; test/integration/response-cache.int.spec.ts tests the cache.
+  const hub = await startHub(dataSource, {
+    port: 0,
+    host: '127.0.0.1',
+    ...options,
+    limits: { ...UNLIMITED, ...options.limits },
+    responseCache: { ttlSeconds: 0, ...options.responseCache },
+  });
   const url = `http://127.0.0.1:${hub.port}/graphql`;
   const testHub: TestHub = {
     engine,
