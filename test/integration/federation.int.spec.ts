@@ -115,6 +115,16 @@ describe.each(engines())('the hub as a federation subgraph on %s', (engine) => {
     expect(anonymous.data?._entities?.[0] ?? null).toBeNull();
   });
 
+  it('applies the cost limits to _entities as to any query: a deep reference query is refused before any SQL', async () => {
+    const deep = `query($r: [_Any!]!) { _entities(representations: $r) { ... on Partner { offers(first: 100) { edges { node { partner { offers(first: 100) { edges { node { partner { offers(first: 100) { edges { node { id } } } } } } } } } } } } } }`;
+    await t.settle();
+    const before = t.sqlCount();
+    const res = await t.gql(deep, { r: [{ __typename: 'Partner', id: toGlobalId('Partner', partner.id) }] });
+    expect(res.status).toBe(400);
+    expect(res.errors?.[0]?.extensions?.code).toBe('QUERY_TOO_COMPLEX');
+    expect(t.sqlCount() - before).toBe(0);
+  });
+
   it('composes with another subgraph behind a gateway, which fetches every offer of a query in one batched _entities call', async () => {
     const offers = [
       await createOffer(t.dataSource, { partner, title: 'Cuisinier', romeCode: 'G1602' }),
