@@ -11,7 +11,7 @@ import { stopAllChildren } from './children';
 import { encodeBody, startBenchHub } from './hub';
 import { runLoad } from './load';
 import { mysql, sizeBufferPool } from './mariadb';
-import { prng } from './prng';
+import { prng } from '../src/lib/prng';
 
 /**
  * `npm run bench:audience` (issue 5): on a fresh MariaDB database seeded with OFFERS active offers,

@@ -17,7 +17,7 @@ import { startBenchHub } from './hub';
 import { readSqlCounter } from './verify';
 import { runLoad, stopLoad } from './load';
 import { mysql as mysqlCli, sizeBufferPool } from './mariadb';
-import { prng } from './prng';
+import { prng } from '../src/lib/prng';
 
 /**
  * `npm run bench:candidates` (issue 4): 200,000 CVs and 50 partners in a fresh MariaDB database,

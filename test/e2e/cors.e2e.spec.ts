@@ -1,36 +1,23 @@
-import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 import type { BrowserContext } from 'playwright-core';
 import { createPartner } from '../factories';
 import { issueKey } from '../factories/keys';
 import { engines, startTestHub, type TestHub } from '../helpers/test-hub';
+import { describeWithChromium, launchChromium } from '../helpers/chromium';
 
 /**
  * CORS as a browser enforces it: a page served from another origin calls the hub with fetch (JSON
  * body and an API key: a preflighted request). Debian's Chromium through playwright-core, as the
  * report-page tests; skipped loudly without it (REQUIRE_CHROMIUM=1: a failure).
  */
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-const haveChromium = fs.existsSync(CHROMIUM);
-if (!haveChromium) {
-  const message = `Chromium not found at ${CHROMIUM}.`;
-  if (process.env.REQUIRE_CHROMIUM === '1')
-    throw new Error(`${message} REQUIRE_CHROMIUM=1, so the CORS browser tests fail instead of skipping.`);
-  console.warn(
-    `\n${'!'.repeat(100)}\n!!! ${message}\n!!! THE CORS BROWSER TESTS ARE SKIPPED. Install it with: apt-get install -y chromium\n${'!'.repeat(100)}\n`,
-  );
-}
-const describeWithChromium = haveChromium ? describe : describe.skip;
 
 /** What the page's script reports: the answer it could read, or the error fetch threw. */
 type CallOutcome = { status: number; body: any; retryAfter: string | null } | { error: string };
 
-describeWithChromium.each(engines())('a page on another origin calling the hub in Chromium (%s)', (engine) => {
+describeWithChromium('the CORS browser tests').each(engines())('a page on another origin calling the hub in Chromium (%s)', (engine) => {
   let browser: BrowserContext;
-  let profile: string;
+  let chromium: Awaited<ReturnType<typeof launchChromium>> | undefined;
   let hub: TestHub;
   let site: http.Server;
   let sitePort: number;
@@ -51,25 +38,11 @@ describeWithChromium.each(engines())('a page on another origin calling the hub i
     });
     key = await issueKey(hub, 'PARTNER', await createPartner(hub.dataSource, { code: 'front-end-board' }));
 
-    const { chromium } = await import('playwright-core');
-    profile = fs.mkdtempSync(path.join(os.tmpdir(), 'passerelle-chromium-'));
-    browser = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    chromium = await launchChromium();
+    browser = chromium.browser;
   });
   afterAll(async () => {
-    await browser?.close();
-    if (profile) fs.rmSync(profile, { recursive: true, force: true });
+    await chromium?.close();
     await hub?.close();
     await new Promise((resolve) => site?.close(resolve));
   });

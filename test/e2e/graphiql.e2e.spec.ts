@@ -1,31 +1,18 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import type { BrowserContext } from 'playwright-core';
 import { createOffer, createPartner } from '../factories';
 import { issueKey } from '../factories/keys';
 import { engines, startTestHub, type TestHub } from '../helpers/test-hub';
+import { describeWithChromium, launchChromium } from '../helpers/chromium';
 
 /**
  * GraphiQL at GET /graphql in Debian's Chromium (playwright-core, no browser download): the page
  * loads from the hub alone (no CDN), and a query typed in it returns offers. Skipped loudly
  * without /usr/bin/chromium, or fails with REQUIRE_CHROMIUM=1.
  */
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-const haveChromium = fs.existsSync(CHROMIUM);
-if (!haveChromium) {
-  const message = `Chromium not found at ${CHROMIUM}.`;
-  if (process.env.REQUIRE_CHROMIUM === '1')
-    throw new Error(`${message} REQUIRE_CHROMIUM=1, so the GraphiQL test fails instead of skipping.`);
-  console.warn(
-    `\n${'!'.repeat(100)}\n!!! ${message}\n!!! THE GRAPHIQL (CHROMIUM) TEST IS SKIPPED. Install it with: apt-get update && apt-get install -y chromium\n${'!'.repeat(100)}\n`,
-  );
-}
-const describeWithChromium = haveChromium ? describe : describe.skip;
 
-describeWithChromium('GraphiQL in Chromium', () => {
+describeWithChromium('the GraphiQL tests')('GraphiQL in Chromium', () => {
   let browser: BrowserContext;
-  let profile: string;
+  let chromium: Awaited<ReturnType<typeof launchChromium>> | undefined;
   let t: TestHub;
   let agencyKey: string;
 
@@ -37,27 +24,11 @@ describeWithChromium('GraphiQL in Chromium', () => {
     await createOffer(t.dataSource, { title: 'Plongeur en restauration', commune: '74010' });
     agencyKey = await issueKey(t, 'AGENCY');
     t.hub.setDemoKeys({ agencyKey, partnerKey: null, partnerName: null });
-    const { chromium } = await import('playwright-core');
-    profile = fs.mkdtempSync(path.join(os.tmpdir(), 'passerelle-chromium-'));
-    browser = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 1400, height: 900 },
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    chromium = await launchChromium({ width: 1400, height: 900 });
+    browser = chromium.browser;
   });
   afterAll(async () => {
-    await browser?.close();
-    if (profile) fs.rmSync(profile, { recursive: true, force: true });
+    await chromium?.close();
     await t?.close();
   });
 

@@ -1,5 +1,3 @@
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import type { PartnerEntity } from '../../entities';
@@ -7,55 +5,26 @@ import { toGlobalId } from '../../src/ids';
 import { createOffer, createPartner } from '../factories';
 import { issueKey } from '../factories/keys';
 import { engines, expectNoErrors, startTestHub, type GraphQLResponse, type TestHub } from '../helpers/test-hub';
+import { describeWithChromium, launchChromium } from '../helpers/chromium';
 
 /**
  * The report pages in a real browser: Debian's Chromium, driven by playwright-core (no browser
  * download). Without /usr/bin/chromium the suite is skipped loudly, or fails with REQUIRE_CHROMIUM=1.
  */
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-const haveChromium = fs.existsSync(CHROMIUM);
-if (!haveChromium) {
-  const message = `Chromium not found at ${CHROMIUM}.`;
-  if (process.env.REQUIRE_CHROMIUM === '1')
-    throw new Error(
-      `${message} REQUIRE_CHROMIUM=1, so the report-page tests fail instead of skipping. Install it: apt-get install -y chromium`,
-    );
-  const bar = '!'.repeat(100);
-  console.warn(
-    `\n${bar}\n!!! ${message}\n!!! THE REPORT PAGE (CHROMIUM) TESTS ARE SKIPPED. Install it with: apt-get update && apt-get install -y chromium\n${bar}\n`,
-  );
-}
-const describeWithChromium = haveChromium ? describe : describe.skip;
 
 const parisDate = new Intl.DateTimeFormat('sv-SE', { timeZone: 'Europe/Paris' });
 type Caller = (query: string, variables?: Record<string, unknown>) => Promise<GraphQLResponse>;
 
-describeWithChromium('report pages in Chromium', () => {
+describeWithChromium('the report-page tests')('report pages in Chromium', () => {
   let browser: BrowserContext;
-  let profile: string;
+  let chromium: Awaited<ReturnType<typeof launchChromium>> | undefined;
 
   beforeAll(async () => {
-    const { chromium } = await import('playwright-core');
-    profile = fs.mkdtempSync(path.join(os.tmpdir(), 'passerelle-chromium-'));
-    browser = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 1200, height: 900 },
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    chromium = await launchChromium({ width: 1200, height: 900 });
+    browser = chromium.browser;
   });
   afterAll(async () => {
-    await browser?.close();
-    if (profile) fs.rmSync(profile, { recursive: true, force: true });
+    await chromium?.close();
   });
 
   /** Opens a page and returns it with every problem the browser reported and every URL it fetched. */

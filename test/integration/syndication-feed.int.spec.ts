@@ -4,23 +4,12 @@ import { createOffer, createPartner } from '../factories';
 import { issueKey, offerInput } from '../factories/keys';
 import { FEED, PREFERENCES, expectedSet, readFeed, sorted, type HeldSet } from '../helpers/syndication';
 import { engines, expectNoErrors, startTestHub, type TestHub } from '../helpers/test-hub';
+import { prng } from '../../src/lib/prng';
 
 const AGENCY = { kind: 'AGENCY' as const };
 /** Fixed instants: validation judges validThrough and publishedAt against `now`. */
 const T0 = new Date('2026-03-02T08:00:00.000Z');
 const at = (minutes: number) => new Date(T0.getTime() + minutes * 60_000);
-
-/** A small deterministic PRNG (mulberry32): the random history is the same on every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const PLACES = [
   { postalCode: '74000' }, // 74, region 84

@@ -1,5 +1,5 @@
 import { parseJsonBody } from '../../src/json-body';
-import { prng } from '../../bench/prng';
+import { prng } from '../../src/lib/prng';
 
 /** What the hub did before parseJsonBody: Node's UTF-8 decoder, then JSON.parse. */
 function reference(body: Buffer): { value?: unknown; threw?: true } {

@@ -6,6 +6,7 @@ import { getReferentials } from '../../referentials/referential.service';
 import { AudienceService } from '../../services/audience.service';
 import { agencyScope, CandidateService } from '../../services/candidate.service';
 import { addDays, parisDay } from '../../services/paris-day';
+import { prng } from '../../lib/prng';
 
 /**
  * The demo's people and traffic, so that a first `npm start` answers the README's CV and audience
@@ -105,18 +106,6 @@ const EMPLOYERS = [
 ];
 const CONTRACTS = ['PERMANENT', 'FIXED_TERM', 'TEMPORARY', 'SEASONAL', 'APPRENTICESHIP', 'FREELANCE'] as const;
 const LEVELS = ['CAP', 'Bac pro', 'BTS', 'Bac+3', 'Master', null];
-
-/** mulberry32: the same seed gives the same people and traffic. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Draws from items in proportion to their weights. */
 function weighted<T>(items: readonly T[], weights: readonly number[], rand: () => number): () => T {

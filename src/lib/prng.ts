@@ -1,4 +1,4 @@
-/** Deterministic PRNG (mulberry32): a benchmark generates the same data and sends the same requests every run. */
+/** Deterministic PRNG (mulberry32): seeds, demo data, benchmarks and tests generate the same values on every run. */
 export function prng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
