@@ -5,6 +5,7 @@ import { createOffer, createPartner } from '../factories';
 import { issueKey, offerInput } from '../factories/keys';
 import { FEED, PREFERENCES, expectedSet, readFeed, sorted, type HeldSet } from '../helpers/syndication';
 import { engines, expectNoErrors, startTestHub, type TestHub } from '../helpers/test-hub';
+import { fromDbDateTime } from '../../src/db/sql';
 
 const AGENCY = { kind: 'AGENCY' as const };
 
@@ -115,7 +116,10 @@ describe.each(engines())('syndication change log on %s', (engine) => {
     const before = await count();
 
     // Retention 0 (everything is old enough), horizon far away: only superseded entries leave.
-    const later = new Date(Date.now() + 60_000);
+    // "Later" is taken from the log's own clock (the database's, which stamps changed_at in the
+    // triggers), not the machine's: the two may differ (a faked test clock, a remote database).
+    const newest = (await t.dataSource.query('SELECT MAX(changed_at) AS m FROM syndication_log'))[0].m;
+    const later = new Date(fromDbDateTime(newest).getTime() + 60_000);
     const first = await log.compact(later, { retentionMs: 0, horizonMs: 365 * 86_400_000 });
     expect(first.superseded).toBeGreaterThanOrEqual(15);
     expect(first.purged).toBe(0);
