@@ -17,7 +17,7 @@ import { startBenchHub } from './hub';
 import { readSqlCounter } from './verify';
 import { runLoad, stopLoad } from './load';
 import { mysql as mysqlCli, sizeBufferPool } from './mariadb';
-import { prng } from '../src/lib/prng';
+import { prng, weighted } from '../src/lib/prng';
 
 /**
  * `npm run bench:candidates` (issue 4): 200,000 CVs and 50 partners in a fresh MariaDB database,
@@ -43,24 +43,6 @@ const DATABASE_URL = process.env.BENCH_CANDIDATES_DATABASE_URL ?? 'mysql://root@
 const ADMIN_KEY = `bench-admin-${process.pid}-${Date.now()}`;
 const RESULTS_DIR = path.join(__dirname, 'results');
 const DAY = 86_400_000;
-
-/** Draws from items with the given weights (cumulative table + binary search). */
-function weighted<T>(items: T[], weights: number[], rand: () => number): () => T {
-  const cumulative: number[] = [];
-  let sum = 0;
-  for (const w of weights) cumulative.push((sum += w));
-  return () => {
-    const x = rand() * sum;
-    let lo = 0;
-    let hi = cumulative.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (cumulative[mid] > x) hi = mid;
-      else lo = mid + 1;
-    }
-    return items[lo];
-  };
-}
 
 const SKILLS = [
   'Accueil du public',

@@ -291,8 +291,9 @@ export async function startHub(dataSource: DataSource, opts: HubOptions): Promis
   const services = createServices(dataSource, { adminKey: opts.adminKey, webhookUrlPolicy: opts.webhookUrlPolicy });
   const replicated = hasReplicas(dataSource);
   const recentWriters = new RecentWriters(opts.readYourWritesMs ?? 5000);
-  const addressOfContext = new WeakMap<GraphQLContext, string>();
-  const callerOf = (context: GraphQLContext) => callerKeyOf(context, addressOfContext.get(context) ?? 'unknown');
+  // Keyed by the request's record: Apollo hands plugins a copy of the context, whose record is shared.
+  const addressOfRequest = new WeakMap<GraphQLContext['record'], string>();
+  const callerOf = (context: GraphQLContext) => callerKeyOf(context, addressOfRequest.get(context.record) ?? 'unknown');
   const schema = buildSchema();
   const apollo = new ApolloServer<GraphQLContext>({
     ...((opts.executor ?? 'jit') === 'jit' ? { gateway: jitGateway(schema) } : { schema }),
@@ -497,7 +498,7 @@ export async function startHub(dataSource: DataSource, opts: HubOptions): Promis
         metrics,
         now: clock(),
       });
-      if (replicated) addressOfContext.set(ctx, clientAddress(req));
+      if (replicated) addressOfRequest.set(ctx.record, clientAddress(req));
       return ctx;
     };
     const execute = () => apollo.executeHTTPGraphQLRequest({ httpGraphQLRequest, context: buildRequestContext });

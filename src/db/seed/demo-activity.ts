@@ -6,7 +6,7 @@ import { getReferentials } from '../../referentials/referential.service';
 import { AudienceService } from '../../services/audience.service';
 import { agencyScope, CandidateService } from '../../services/candidate.service';
 import { addDays, parisDay } from '../../services/paris-day';
-import { prng } from '../../lib/prng';
+import { prng, weighted } from '../../lib/prng';
 
 /**
  * The demo's people and traffic, so that a first `npm start` answers the README's CV and audience
@@ -106,24 +106,6 @@ const EMPLOYERS = [
 ];
 const CONTRACTS = ['PERMANENT', 'FIXED_TERM', 'TEMPORARY', 'SEASONAL', 'APPRENTICESHIP', 'FREELANCE'] as const;
 const LEVELS = ['CAP', 'Bac pro', 'BTS', 'Bac+3', 'Master', null];
-
-/** Draws from items in proportion to their weights. */
-function weighted<T>(items: readonly T[], weights: readonly number[], rand: () => number): () => T {
-  const sums: number[] = [];
-  let total = 0;
-  for (const w of weights) sums.push((total += w));
-  return () => {
-    const x = rand() * total;
-    let lo = 0;
-    let hi = sums.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (sums[mid] > x) hi = mid;
-      else lo = mid + 1;
-    }
-    return items[lo];
-  };
-}
 
 /** Seeds demo CVs, consents and a month of audience (see DemoActivityOptions). */
 export async function seedDemoActivity(dataSource: DataSource, opts: DemoActivityOptions = {}): Promise<DemoActivityReport> {
