@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseDatabaseUrl } from '../src/config';
 import { dropMysqlDatabase, openDatabase } from '../src/db/data-source';
-import { seedDatabase } from '../src/db/seed/seed';
+import { seedDatabase } from '../src/seed/seed';
 import { stopAllChildren } from './children';
 import { startBenchHub, type BenchHub } from './hub';
 import { runLoad, type LoadResult } from './load';

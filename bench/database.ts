@@ -1,9 +1,9 @@
 import type { DataSource } from 'typeorm';
 import { parseDatabaseUrl, type DatabaseConfig } from '../src/config';
 import { dropMysqlDatabase, openDatabase } from '../src/db/data-source';
-import { seedDatabase } from '../src/db/seed/seed';
-import { tokenizeKeywords } from '../src/services/offer-filter';
-import { OfferSearchSql } from '../src/services/offer-search.sql';
+import { seedDatabase } from '../src/seed/seed';
+import { tokenizeKeywords } from '../src/offers/offer-filter';
+import { OfferSearchSql } from '../src/offers/offer-search.sql';
 
 /** Benchmark data set: 1,000,000 offers, a quarter of them ACTIVE (the rest is history). */
 export const BENCH_TOTAL_OFFERS = 1_000_000;

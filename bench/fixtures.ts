@@ -1,7 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { toDbDateTime } from '../src/db/sql';
-import { toGlobalId } from '../src/ids';
-import { encodeCursor } from '../src/services/cursor';
+import { toGlobalId } from '../src/lib/ids';
+import { encodeCursor } from '../src/lib/cursor';
 
 /** Page of the broad query that scenario (d) reaches by cursor (page 1 is d0). */
 export const DEEP_PAGE = 5_000;

@@ -1,22 +1,22 @@
 import { SafeIntResolver } from 'graphql-scalars';
 import type { Resolvers } from '../src/__generated__/resolvers-types';
-import { ApiKey } from './ApiKey';
-import { CandidateCV } from './CandidateCV';
-import { CandidateCVConnection } from './CandidateCVConnection';
-import { Consent } from './Consent';
-import { CvAccess } from './CvAccess';
-import { HubStats } from './HubStats';
+import { ApiKey } from './partners/ApiKey';
+import { CandidateCV } from './candidates/CandidateCV';
+import { CandidateCVConnection } from './candidates/CandidateCVConnection';
+import { Consent } from './candidates/Consent';
+import { CvAccess } from './candidates/CvAccess';
+import { HubStats } from './reports/HubStats';
 import { Mutation } from './Mutation';
 import { Node } from './Node';
-import { Offer } from './Offer';
-import { OfferConnection, OfferFacets } from './OfferConnection';
-import { OfferUpsertResult } from './OfferUpsertResult';
-import { Partner } from './Partner';
+import { Offer } from './offers/Offer';
+import { OfferConnection, OfferFacets } from './offers/OfferConnection';
+import { OfferUpsertResult } from './ingestion/OfferUpsertResult';
+import { Partner } from './partners/Partner';
 import { Query } from './Query';
-import { RomeOccupation } from './RomeOccupation';
+import { RomeOccupation } from './offers/RomeOccupation';
 import { scalars } from './scalars';
-import { OfferChange, PartnerSyndication, SyndicationWebhookSecret } from './Syndication';
-import { Viewer } from './Viewer';
+import { OfferChange, PartnerSyndication, SyndicationWebhookSecret } from './syndication/Syndication';
+import { Viewer } from './partners/Viewer';
 
 export const resolvers: Resolvers = {
   ...scalars,

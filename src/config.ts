@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { PROJECT_ROOT } from './paths';
+import { PROJECT_ROOT } from './lib/paths';
 
 /** Where a MySQL/MariaDB server listens, and who we are there. */
 export interface MysqlEndpoint {

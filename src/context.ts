@@ -3,7 +3,7 @@ import { createLoaders, type Loaders } from './loaders';
 import { createLogger, requestIdFrom, type Logger } from './logger';
 import type { HubMetrics, RequestRecord } from './metrics';
 import type { Services } from './services';
-import { CvAccessRecorder } from './services/cv-access-recorder';
+import { CvAccessRecorder } from './candidates/cv-access-recorder';
 
 /** What every resolver receives: who calls, the services, this request's own loaders, its instant. */
 export interface GraphQLContext {

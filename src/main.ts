@@ -1,14 +1,14 @@
 import 'reflect-metadata';
 import { loadConfig, numberFromEnv } from './config';
 import { openDatabase } from './db/data-source';
-import { seedDemoActivity } from './db/seed/demo-activity';
-import { DEMO_OFFER_COUNT, seedDatabase } from './db/seed/seed';
+import { seedDemoActivity } from './seed/demo-activity';
+import { DEMO_OFFER_COUNT, seedDatabase } from './seed/seed';
 import { createLogger } from './logger';
 import { startHub } from './server';
 import { openSharedState } from './shared-state/redis-shared-state';
-import { indexIntervalMsFromEnv, maxLagSecondsFromEnv } from './services/offer-search-index';
-import { retentionIntervalMs } from './services/retention.service';
-import { compactionSettingsFromEnv } from './services/syndication-log';
+import { indexIntervalMsFromEnv, maxLagSecondsFromEnv } from './offers/offer-search-index';
+import { retentionIntervalMs } from './candidates/retention.service';
+import { compactionSettingsFromEnv } from './syndication/syndication-log';
 
 /** How often ACTIVE offers past validThrough are marked EXPIRED (public search hides them at once anyway). */
 const EXPIRY_INTERVAL_MS = 60_000;

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { parse, type GraphQLSchema } from 'graphql';
 import { resolvers } from '../resolvers';
-import { PROJECT_ROOT } from './paths';
+import { PROJECT_ROOT } from './lib/paths';
 
 /** The SDL files of schema/, in a stable order. */
 export function loadTypeDefs(): string[] {

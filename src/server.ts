@@ -31,15 +31,15 @@ import { hasMoreTokensThan, queryLimitsPlugin, QueryTooComplexError } from './gr
 import { callerKeyOf, readRoutingPlugin } from './graphql/read-routing.plugin';
 import { DEFAULT_RESPONSE_CACHE, ResponseCache, type ResponseCacheOptions } from './graphql/response-cache';
 import { createCorsHandler } from './http/cors';
-import { parseJsonBody } from './json-body';
+import { parseJsonBody } from './http/json-body';
 import { createLogger, requestIdFrom, type Logger } from './logger';
 import { HubMetrics, type RequestRecord } from './metrics';
 import { handleReportRequest } from './reports/report-pages';
 import { buildSchema } from './schema';
 import { createServices, type Services } from './services';
-import { currentStockVersion } from './services/offer-stock';
+import { currentStockVersion } from './db/offer-stock';
 import type { SharedState } from './shared-state/shared-state';
-import type { WebhookUrlPolicy } from './services/syndication.service';
+import type { WebhookUrlPolicy } from './syndication/syndication.service';
 
 /** Validation messages that are really about a bad argument value: reported as BAD_USER_INPUT. */
 const BAD_VALUE_MESSAGE =

@@ -1,5 +1,5 @@
 import { ForbiddenError, UnauthenticatedError } from '../errors';
-import type { Publisher } from '../services/ingestion.types';
+import type { Publisher } from '../ingestion/ingestion.types';
 
 /** The authenticated caller of one request. */
 export type Viewer =

@@ -38,7 +38,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { SHARED_DATA_DIR, SHIPPED_DATA_DIR } from '../paths';
+import { SHARED_DATA_DIR, SHIPPED_DATA_DIR } from '../lib/paths';
 import { normalizePlaceName } from '../referentials/geo';
 import {
   COMMUNE_FIELDS,

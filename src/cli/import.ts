@@ -4,7 +4,7 @@ import type { DataSource } from 'typeorm';
 import { PartnerEntity } from '../../entities';
 import { loadConfig } from '../config';
 import { openDatabase } from '../db/data-source';
-import { FEED_FORMATS, isFeedFormat, type FeedFormat } from '../import/feed-item';
+import { FEED_FORMATS, isFeedFormat, type FeedFormat } from '../ingestion/feeds/feed-item';
 import {
   FeedFormatError,
   importFeed,
@@ -13,10 +13,10 @@ import {
   SYNC_MIN_ACCEPTED_SHARE,
   SYNC_SMALL_WITHDRAWAL,
   type ImportReport,
-} from '../import/feed-importer';
-import { openFeedSource } from '../import/feed-source';
-import { IngestionService } from '../services/ingestion.service';
-import type { Publisher } from '../services/ingestion.types';
+} from '../ingestion/feeds/feed-importer';
+import { openFeedSource } from '../ingestion/feeds/feed-source';
+import { IngestionService } from '../ingestion/ingestion.service';
+import type { Publisher } from '../ingestion/ingestion.types';
 
 const USAGE = `Usage: npm run import -- (--partner <code> | --agency) [options] <file|url>
 

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { DatabaseConfig } from '../config';
 import { dropMysqlDatabase, openDatabase } from '../db/data-source';
-import { PROJECT_ROOT } from '../paths';
+import { PROJECT_ROOT } from '../lib/paths';
 
 /**
  * `npm run migration:generate -- <name>`: migrates a scratch SQLite database and a scratch MariaDB

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { SHARED_DATA_DIR, SHIPPED_DATA_DIR } from '../paths';
+import { SHARED_DATA_DIR, SHIPPED_DATA_DIR } from '../lib/paths';
 
 /** The real France Travail offers of the shared workspace (build input, not shipped). */
 export const FRANCE_TRAVAIL_OFFERS_SOURCE = path.join(SHARED_DATA_DIR, 'offers', 'france-travail-v2-offers.json');

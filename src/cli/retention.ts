@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { loadConfig } from '../config';
 import { openDatabase } from '../db/data-source';
-import { RetentionService } from '../services/retention.service';
+import { RetentionService } from '../candidates/retention.service';
 
 /**
  * `npm run retention`: applies the candidate-data storage limits to DATABASE_URL once (the server

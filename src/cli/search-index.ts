@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { loadConfig } from '../config';
 import { dialectOf, openDatabase } from '../db/data-source';
-import { OfferSearchIndexService } from '../services/offer-search-index';
+import { OfferSearchIndexService } from '../offers/offer-search-index';
 
 const USAGE = `Usage: npm run search:index [-- --rebuild]
   (no flag)   index every offer waiting in the queue now (what the hub does in the background)
@@ -9,7 +9,7 @@ const USAGE = `Usage: npm run search:index [-- --rebuild]
               was damaged): one sorted build of the FULLTEXT index; searches lag until it ends
 MariaDB only (SQLite's FTS5 index is kept in step synchronously). DATABASE_URL as for npm start.`;
 
-/** `npm run search:index`: operates MariaDB's keyword index (src/services/offer-search-index.ts). */
+/** `npm run search:index`: operates MariaDB's keyword index (src/offers/offer-search-index.ts). */
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   if (args.some((a) => a !== '--rebuild')) {

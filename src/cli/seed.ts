@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { SingleBar, Presets } from 'cli-progress';
 import { loadConfig } from '../config';
 import { openDatabase } from '../db/data-source';
-import { DEMO_OFFER_COUNT, seedDatabase } from '../db/seed/seed';
+import { DEMO_OFFER_COUNT, seedDatabase } from '../seed/seed';
 
 const USAGE = `Usage: npm run seed -- [--offers N] [--active-share F] [--seed S]
   --offers N        offers in all (default ${DEMO_OFFER_COUNT}): 1,593 real ones topped up with generated ones

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { ENTITIES } from '../../entities';
 import { DEFAULT_DATABASE_TIMEOUTS, type DatabaseConfig, type DatabaseTimeouts, type MysqlEndpoint } from '../config';
-import { OfferStockSubscriber } from '../services/offer-stock';
+import { OfferStockSubscriber } from './offer-stock';
 import { MIGRATIONS } from './migrations';
 import { CountingLogger } from './sql-counter';
 

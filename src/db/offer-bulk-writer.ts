@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { DataSource } from 'typeorm';
 import { dialectOf } from './data-source';
-import type { OfferRow } from './seed/offer-row';
+import type { OfferRow } from '../seed/offer-row';
 import { toDbDateTime } from './sql';
 
 /** An offer row with its publisher resolved to a partner row id (null: the agency). */

@@ -24,7 +24,7 @@ export const DEFAULT_RESPONSE_CACHE: ResponseCacheOptions = { ttlSeconds: 2, max
  * persisted query's hash), the operation name and the variables. An answer is served again only
  * while the offer-stock version it was computed at is still current — bumped at once by this
  * process's writes and within STOCK_VERSION_POLL_MS (1 s) by any other process's
- * (src/services/offer-stock.ts) — and for at most `ttlSeconds` (what no write changes: an offer
+ * (src/db/offer-stock.ts) — and for at most `ttlSeconds` (what no write changes: an offer
  * passing its validThrough, a write made outside any hub). Only anonymous queries that answered
  * 200 without errors are kept: nothing personal, nothing that a retry could fix.
  */

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { SHIPPED_DATA_DIR } from '../paths';
+import { SHIPPED_DATA_DIR } from '../lib/paths';
 import { normalizePlaceName } from './geo';
 import type { Commune, Department, Region, RomeOccupation } from './referential.types';
 

@@ -1,4 +1,4 @@
-import type { AudienceReportModel } from '../services/audience.types';
+import type { AudienceReportModel } from '../audience/audience.types';
 import { escapeHtml, numberCell, page } from './html';
 
 const GRANULARITY_LABELS = { DAY: 'par jour', WEEK: 'par semaine', MONTH: 'par mois' } as const;

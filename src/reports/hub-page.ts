@@ -1,4 +1,4 @@
-import type { BreakdownModel } from '../services/hub-stats.service';
+import type { BreakdownModel } from './hub-stats.service';
 import { escapeHtml, formatInteger, formatShare, page } from './html';
 
 export interface HubPageData {

@@ -3,9 +3,9 @@ import type { DataSource } from 'typeorm';
 import { ApiKeyEntity } from '../../entities';
 import type { Viewer } from '../auth/viewer';
 import { BadUserInputError, UnauthenticatedError } from '../errors';
-import type { AudienceService } from '../services/audience.service';
-import type { Granularity } from '../services/audience.types';
-import type { HubStatsService } from '../services/hub-stats.service';
+import type { AudienceService } from '../audience/audience.service';
+import type { Granularity } from '../audience/audience.types';
+import type { HubStatsService } from './hub-stats.service';
 
 export type ReportKind = 'AUDIENCE' | 'HUB';
 

@@ -11,10 +11,10 @@ import {
   SERVICE_UNAVAILABLE_RETRY_AFTER_SECONDS,
   UnauthenticatedError,
 } from '../errors';
-import { PROJECT_ROOT } from '../paths';
+import { PROJECT_ROOT } from '../lib/paths';
 import type { Services } from '../services';
-import type { Granularity } from '../services/audience.types';
-import { addDays, parisDay } from '../services/paris-day';
+import type { Granularity } from '../audience/audience.types';
+import { addDays, parisDay } from '../lib/paris-day';
 import { renderAudiencePage } from './audience-page';
 import { escapeHtml, page } from './html';
 import { renderHubPage } from './hub-page';

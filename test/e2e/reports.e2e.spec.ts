@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import type { PartnerEntity } from '../../entities';
-import { toGlobalId } from '../../src/ids';
+import { toGlobalId } from '../../src/lib/ids';
 import { createOffer, createPartner } from '../factories';
 import { issueKey } from '../factories/keys';
 import { engines, expectNoErrors, startTestHub, type GraphQLResponse, type TestHub } from '../helpers/test-hub';

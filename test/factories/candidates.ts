@@ -2,8 +2,8 @@ import crypto from 'node:crypto';
 import type { ConsentEntity, PartnerEntity } from '../../entities';
 import type { CvInput } from '../../src/__generated__/resolvers-types';
 import { toDbDateTime } from '../../src/db/sql';
-import { agencyScope } from '../../src/services/candidate.service';
-import type { CandidateCvModel } from '../../src/services/candidate.types';
+import { agencyScope } from '../../src/candidates/candidate.service';
+import type { CandidateCvModel } from '../../src/candidates/candidate.types';
 import type { TestHub } from '../helpers/test-hub';
 
 let sequence = 0;

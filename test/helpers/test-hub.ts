@@ -7,7 +7,7 @@ import type { DataSource } from 'typeorm';
 import type { DatabaseConfig, DatabaseTimeouts } from '../../src/config';
 import { dropMysqlDatabase, openDatabase, sqlCounter } from '../../src/db/data-source';
 import { startHub, type HubOptions, type RunningHub } from '../../src/server';
-import { offerStockSettled } from '../../src/services/offer-stock';
+import { offerStockSettled } from '../../src/db/offer-stock';
 
 export type Engine = 'sqlite' | 'mysql';
 

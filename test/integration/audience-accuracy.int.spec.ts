@@ -1,7 +1,7 @@
 import type { OfferEntity, PartnerEntity } from '../../entities';
-import { toGlobalId } from '../../src/ids';
-import { AudienceService } from '../../src/services/audience.service';
-import type { AudienceEventInputModel } from '../../src/services/audience.types';
+import { toGlobalId } from '../../src/lib/ids';
+import { AudienceService } from '../../src/audience/audience.service';
+import type { AudienceEventInputModel } from '../../src/audience/audience.types';
 import { createOffer, createPartner } from '../factories';
 import { engines, startTestHub, type TestHub } from '../helpers/test-hub';
 

@@ -1,5 +1,5 @@
 import type { OfferEntity, PartnerEntity } from '../../entities';
-import { toGlobalId } from '../../src/ids';
+import { toGlobalId } from '../../src/lib/ids';
 import { createOffer, createPartner } from '../factories';
 import { issueKey } from '../factories/keys';
 import { engines, expectNoErrors, startTestHub, type GraphQLResponse, type TestHub } from '../helpers/test-hub';

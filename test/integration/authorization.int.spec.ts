@@ -1,4 +1,4 @@
-import { toGlobalId } from '../../src/ids';
+import { toGlobalId } from '../../src/lib/ids';
 import { createPartner } from '../factories';
 import { issueKey, offerInput } from '../factories/keys';
 import { engines, startTestHub, type GraphQLResponse, type TestHub } from '../helpers/test-hub';

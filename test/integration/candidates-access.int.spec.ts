@@ -1,5 +1,5 @@
 import type { PartnerEntity } from '../../entities';
-import { toGlobalId } from '../../src/ids';
+import { toGlobalId } from '../../src/lib/ids';
 import { createOffer, createPartner } from '../factories';
 import { createConsent, createCv } from '../factories/candidates';
 import { issueKey } from '../factories/keys';

@@ -5,7 +5,7 @@ import type { DataSource } from 'typeorm';
 import type { PartnerEntity } from '../../entities';
 import { sqlCounter } from '../../src/db/data-source';
 import { toDbDateTime } from '../../src/db/sql';
-import { toGlobalId } from '../../src/ids';
+import { toGlobalId } from '../../src/lib/ids';
 import { createPartner } from '../factories';
 import { createConsent, createCv } from '../factories/candidates';
 import { issueKey } from '../factories/keys';

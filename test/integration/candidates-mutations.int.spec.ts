@@ -1,5 +1,5 @@
 import type { PartnerEntity } from '../../entities';
-import { toGlobalId } from '../../src/ids';
+import { toGlobalId } from '../../src/lib/ids';
 import { createPartner } from '../factories';
 import { createConsent, createCv, cvInput } from '../factories/candidates';
 import { issueKey } from '../factories/keys';

@@ -1,6 +1,6 @@
 import type { PartnerEntity } from '../../entities';
-import { toGlobalId } from '../../src/ids';
-import { agencyScope } from '../../src/services/candidate.service';
+import { toGlobalId } from '../../src/lib/ids';
+import { agencyScope } from '../../src/candidates/candidate.service';
 import { getReferentials } from '../../src/referentials/referential.service';
 import { createPartner } from '../factories';
 import { createConsent, createCv } from '../factories/candidates';

@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { PartnerEntity } from '../../entities';
-import { seedDemoActivity } from '../../src/db/seed/demo-activity';
-import { DEMO_OFFER_COUNT, seedDatabase } from '../../src/db/seed/seed';
+import { seedDemoActivity } from '../../src/seed/demo-activity';
+import { DEMO_OFFER_COUNT, seedDatabase } from '../../src/seed/seed';
 import { getReferentials } from '../../src/referentials/referential.service';
-import { addDays, parisDay } from '../../src/services/paris-day';
+import { addDays, parisDay } from '../../src/lib/paris-day';
 import { issueKey } from '../factories/keys';
 import { engines, expectNoErrors, startTestHub, type TestHub } from '../helpers/test-hub';
 

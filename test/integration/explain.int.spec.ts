@@ -1,9 +1,9 @@
 import { dialectOf } from '../../src/db/data-source';
 import { insertOffersIgnoringDuplicates } from '../../src/db/offer-bulk-writer';
-import { loadShippedFranceTravailOffers, mapFranceTravailOffer } from '../../src/db/seed/france-travail.mapper';
-import { createSyntheticOfferGenerator } from '../../src/db/seed/synthetic-offers';
-import { buildOfferQuery } from '../../src/services/offer-filter';
-import { OfferSearchSql } from '../../src/services/offer-search.sql';
+import { loadShippedFranceTravailOffers, mapFranceTravailOffer } from '../../src/seed/france-travail.mapper';
+import { createSyntheticOfferGenerator } from '../../src/seed/synthetic-offers';
+import { buildOfferQuery } from '../../src/offers/offer-filter';
+import { OfferSearchSql } from '../../src/offers/offer-search.sql';
 import { engines, startTestHub, type TestHub } from '../helpers/test-hub';
 
 /** The query plans of the main search: a selective filter must use an index, never scan the table. */
@@ -63,7 +63,7 @@ describe.each(engines())('query plans on %s', (engine) => {
       "SELECT published_at, id FROM offer WHERE status = 'ACTIVE' ORDER BY published_at DESC, id DESC LIMIT 1 OFFSET 1000",
     );
     const { fromDbDateTime } = await import('../../src/db/sql');
-    const { encodeCursor } = await import('../../src/services/cursor');
+    const { encodeCursor } = await import('../../src/lib/cursor');
     const after = encodeCursor({ sort: 'PUBLISHED_DESC', key: fromDbDateTime(rows[0].published_at).getTime(), id: Number(rows[0].id) });
     for (const filter of [undefined, { departmentCodes: ['74'] }]) {
       const access = offerAccess(await plan({ filter, after }));

@@ -1,4 +1,4 @@
-import { toGlobalId } from '../../src/ids';
+import { toGlobalId } from '../../src/lib/ids';
 import { createOffer, createPartner } from '../factories';
 import { issueKey, offerInput } from '../factories/keys';
 import { engines, expectNoErrors, startTestHub, type TestHub } from '../helpers/test-hub';

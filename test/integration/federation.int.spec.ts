@@ -5,7 +5,7 @@ import { startStandaloneServer } from '@apollo/server/standalone';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { parse } from 'graphql';
 import type { PartnerEntity } from '../../entities';
-import { toGlobalId } from '../../src/ids';
+import { toGlobalId } from '../../src/lib/ids';
 import { createOffer, createPartner } from '../factories';
 import { createConsent, createCv } from '../factories/candidates';
 import { issueKey } from '../factories/keys';

@@ -2,9 +2,9 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { importFeed } from '../../src/import/feed-importer';
-import { openFeedSource } from '../../src/import/feed-source';
-import { SHIPPED_FRANCE_TRAVAIL_OFFERS } from '../../src/db/seed/france-travail.mapper';
+import { importFeed } from '../../src/ingestion/feeds/feed-importer';
+import { openFeedSource } from '../../src/ingestion/feeds/feed-source';
+import { SHIPPED_FRANCE_TRAVAIL_OFFERS } from '../../src/seed/france-travail.mapper';
 import { createPartner } from '../factories';
 import { engines, startTestHub, type TestHub } from '../helpers/test-hub';
 

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import type { PartnerEntity } from '../../entities';
-import { importFeed } from '../../src/import/feed-importer';
+import { importFeed } from '../../src/ingestion/feeds/feed-importer';
 import { createPartner } from '../factories';
 import { issueKey, offerInput } from '../factories/keys';
 import { engines, expectNoErrors, startTestHub, type TestHub } from '../helpers/test-hub';

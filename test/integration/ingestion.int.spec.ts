@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { PartnerEntity } from '../../entities';
-import { legacyInputHash } from '../../src/services/offer-validation';
+import { legacyInputHash } from '../../src/ingestion/offer-validation';
 import { withTransaction } from '../../src/db/transaction';
-import { toGlobalId } from '../../src/ids';
+import { toGlobalId } from '../../src/lib/ids';
 import { createPartner } from '../factories';
 import { issueKey, offerInput } from '../factories/keys';
 import { engines, expectNoErrors, startTestHub, type TestHub } from '../helpers/test-hub';

@@ -1,7 +1,7 @@
 import { OfferEntity } from '../../entities';
 import { toDbDateTime } from '../../src/db/sql';
-import { buildOfferQuery } from '../../src/services/offer-filter';
-import { cursorOf, OfferSearchService } from '../../src/services/offer-search.service';
+import { buildOfferQuery } from '../../src/offers/offer-filter';
+import { cursorOf, OfferSearchService } from '../../src/offers/offer-search.service';
 import { createOffer } from '../factories';
 import { issueKey, offerInput } from '../factories/keys';
 import { engines, expectNoErrors, startTestHub, type TestHub } from '../helpers/test-hub';

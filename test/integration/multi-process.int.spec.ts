@@ -5,7 +5,7 @@ import readline from 'node:readline';
 import type { DataSource } from 'typeorm';
 import { AuthService } from '../../src/auth/auth.service';
 import { openDatabase } from '../../src/db/data-source';
-import { toGlobalId } from '../../src/ids';
+import { toGlobalId } from '../../src/lib/ids';
 import { createOffer, createPartner } from '../factories';
 import { offerInput } from '../factories/keys';
 import { redisUrlForTests } from '../helpers/redis';

@@ -1,4 +1,4 @@
-import { seedDatabase } from '../../src/db/seed/seed';
+import { seedDatabase } from '../../src/seed/seed';
 import { engines, expectNoErrors, startTestHub, type TestHub } from '../helpers/test-hub';
 
 /** The seeder, including MariaDB's bulk path (LOAD DATA with the FULLTEXT index rebuilt). */

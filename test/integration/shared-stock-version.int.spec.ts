@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { DataSource } from 'typeorm';
 import type { PartnerEntity } from '../../entities';
 import { openDatabase } from '../../src/db/data-source';
-import { toGlobalId } from '../../src/ids';
+import { toGlobalId } from '../../src/lib/ids';
 import { startHub, type RunningHub } from '../../src/server';
 import { createOffer, createPartner } from '../factories';
 import { issueKey } from '../factories/keys';

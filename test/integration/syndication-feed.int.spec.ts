@@ -1,5 +1,5 @@
 import { OfferEntity } from '../../entities';
-import { toGlobalId } from '../../src/ids';
+import { toGlobalId } from '../../src/lib/ids';
 import { createOffer, createPartner } from '../factories';
 import { issueKey, offerInput } from '../factories/keys';
 import { FEED, PREFERENCES, expectedSet, readFeed, sorted, type HeldSet } from '../helpers/syndication';

@@ -1,6 +1,6 @@
 import { OfferEntity } from '../../entities';
-import { toGlobalId } from '../../src/ids';
-import { SyndicationDeliveryService, deliveryOptionsFromEnv, type DeliveryOptions } from '../../src/services/syndication-delivery';
+import { toGlobalId } from '../../src/lib/ids';
+import { SyndicationDeliveryService, deliveryOptionsFromEnv, type DeliveryOptions } from '../../src/syndication/syndication-delivery';
 import { createOffer, createPartner } from '../factories';
 import { issueKey } from '../factories/keys';
 import { PREFERENCES, expectedSet, sorted } from '../helpers/syndication';

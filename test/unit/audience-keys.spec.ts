@@ -1,5 +1,5 @@
-import { hashPeriodsOf, KEY_OVERLAP_DAYS, keySegmentsOf, oldestLiveKey } from '../../src/services/audience-keys';
-import { addDays, daysInRange } from '../../src/services/paris-day';
+import { hashPeriodsOf, KEY_OVERLAP_DAYS, keySegmentsOf, oldestLiveKey } from '../../src/audience/audience-keys';
+import { addDays, daysInRange } from '../../src/lib/paris-day';
 
 describe('audience visitor-hash keys', () => {
   it('hashes a day under its month, and under each later month starting within 30 days', () => {

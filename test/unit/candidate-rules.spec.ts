@@ -3,11 +3,11 @@ import {
   decodeCandidateCursor,
   encodeCandidateCursor,
   normalizeCandidateFilter,
-} from '../../src/services/candidate-filter';
-import { addYears } from '../../src/services/candidate.service';
-import { cvSearchText, normalizeSkill, validateCvInput } from '../../src/services/candidate-validation';
-import { CvAccessRecorder } from '../../src/services/cv-access-recorder';
-import { retentionIntervalMs } from '../../src/services/retention.service';
+} from '../../src/candidates/candidate-filter';
+import { addYears } from '../../src/candidates/candidate.service';
+import { cvSearchText, normalizeSkill, validateCvInput } from '../../src/candidates/candidate-validation';
+import { CvAccessRecorder } from '../../src/candidates/cv-access-recorder';
+import { retentionIntervalMs } from '../../src/candidates/retention.service';
 import { cvInput } from '../factories/candidates';
 
 describe('candidate cursors', () => {

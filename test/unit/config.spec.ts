@@ -7,8 +7,8 @@ import {
   parseRedisUrl,
   parseReplicaUrls,
 } from '../../src/config';
-import { keywordCacheSecondsFromEnv } from '../../src/services/count-cache';
-import { indexIntervalMsFromEnv, maxLagSecondsFromEnv, syncBacklogFromEnv } from '../../src/services/offer-search-index';
+import { keywordCacheSecondsFromEnv } from '../../src/offers/count-cache';
+import { indexIntervalMsFromEnv, maxLagSecondsFromEnv, syncBacklogFromEnv } from '../../src/offers/offer-search-index';
 
 describe('parseDatabaseUrl', () => {
   it('defaults to the embedded SQLite file and reads sqlite: paths', () => {

@@ -1,5 +1,5 @@
-import { contentText, inputHash, legacyInputHash, sameContent } from '../../src/services/offer-validation';
-import type { OfferInput } from '../../src/services/ingestion.types';
+import { contentText, inputHash, legacyInputHash, sameContent } from '../../src/ingestion/offer-validation';
+import type { OfferInput } from '../../src/ingestion/ingestion.types';
 
 const offer = (overrides: Record<string, unknown> = {}): OfferInput =>
   ({

@@ -1,7 +1,7 @@
-import { CountCache, countCacheSecondsFromEnv } from '../../src/services/count-cache';
-import { FACET_OWN_FILTERS, withoutOwnFilter } from '../../src/services/offer-search.service';
-import { OfferSearchSql } from '../../src/services/offer-search.sql';
-import type { FacetDimension, OfferFilterSpec } from '../../src/services/offer-search.types';
+import { CountCache, countCacheSecondsFromEnv } from '../../src/offers/count-cache';
+import { FACET_OWN_FILTERS, withoutOwnFilter } from '../../src/offers/offer-search.service';
+import { OfferSearchSql } from '../../src/offers/offer-search.sql';
+import type { FacetDimension, OfferFilterSpec } from '../../src/offers/offer-search.types';
 
 describe('CountCache', () => {
   it('computes once per key and stock version while the time-to-live lasts', async () => {

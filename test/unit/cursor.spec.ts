@@ -1,6 +1,6 @@
 import fc from 'fast-check';
-import { decodeCandidateCursor, encodeCandidateCursor } from '../../src/services/candidate-filter';
-import { CURSOR_INSTANT_RANGE, decodeCursor, encodeCursor, type CursorPosition } from '../../src/services/cursor';
+import { decodeCandidateCursor, encodeCandidateCursor } from '../../src/candidates/candidate-filter';
+import { CURSOR_INSTANT_RANGE, decodeCursor, encodeCursor, type CursorPosition } from '../../src/lib/cursor';
 import { toDbDateTime } from '../../src/db/sql';
 import { BadUserInputError } from '../../src/errors';
 

@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
-import { DaySketchCache } from '../../src/services/day-sketch-cache';
-import { HyperLogLog } from '../../src/services/hyperloglog';
+import { DaySketchCache } from '../../src/audience/day-sketch-cache';
+import { HyperLogLog } from '../../src/lib/hyperloglog';
 
 function sketchOf(from: number, to: number): HyperLogLog {
   const sketch = new HyperLogLog();

@@ -2,9 +2,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { parseImportArgs } from '../../src/cli/import';
-import { SHIPPED_FRANCE_TRAVAIL_OFFERS } from '../../src/db/seed/france-travail.mapper';
-import { FeedFormatError, importFeed, type ImportFeedOptions } from '../../src/import/feed-importer';
-import { openFeedSource } from '../../src/import/feed-source';
+import { SHIPPED_FRANCE_TRAVAIL_OFFERS } from '../../src/seed/france-travail.mapper';
+import { FeedFormatError, importFeed, type ImportFeedOptions } from '../../src/ingestion/feeds/feed-importer';
+import { openFeedSource } from '../../src/ingestion/feeds/feed-source';
 import type {
   OfferIngestion,
   OfferInput,
@@ -14,7 +14,7 @@ import type {
   SyncWithdrawalOptions,
   UpsertOffersPayloadModel,
   WithdrawOffersResult,
-} from '../../src/services/ingestion.types';
+} from '../../src/ingestion/ingestion.types';
 
 const FIXTURES = path.join(__dirname, '..', 'fixtures', 'feeds');
 const fixture = (name: string): string => path.join(FIXTURES, name);

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
-import { FeedSyntaxError } from '../../src/import/feed-item';
-import { JsonTokenizer, type JsonTokenHandler } from '../../src/import/json-tokenizer';
-import { streamJsonValues, type JsonPath, type StreamedJsonValue } from '../../src/import/json-value-stream';
+import { FeedSyntaxError } from '../../src/ingestion/feeds/feed-item';
+import { JsonTokenizer, type JsonTokenHandler } from '../../src/ingestion/feeds/json-tokenizer';
+import { streamJsonValues, type JsonPath, type StreamedJsonValue } from '../../src/ingestion/feeds/json-value-stream';
 
 /** Rebuilds the document from tokens, to compare with JSON.parse. */
 class Builder implements JsonTokenHandler {

@@ -6,9 +6,9 @@ import {
   recoverTemplateText,
   romeCodeOf,
   salaryInput,
-} from '../../src/import/feed-mapping';
-import type { OfferInput } from '../../src/services/ingestion.types';
-import { parseSalary } from '../../src/services/salary-parser';
+} from '../../src/ingestion/feeds/feed-mapping';
+import type { OfferInput } from '../../src/ingestion/ingestion.types';
+import { parseSalary } from '../../src/lib/salary-parser';
 
 describe('recoverTemplateText', () => {
   it("recovers the value a broken template printed (cookorico's jobtype, experience, education)", () => {

@@ -2,12 +2,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import zlib from 'node:zlib';
-import { SHIPPED_FRANCE_TRAVAIL_OFFERS } from '../../src/db/seed/france-travail.mapper';
-import { detectFeedFormat } from '../../src/import/detect-format';
-import { FeedSyntaxError, type FeedItem } from '../../src/import/feed-item';
-import { parseFranceTravailFeed } from '../../src/import/france-travail-feed';
-import { parseIndeedXmlFeed } from '../../src/import/indeed-xml-feed';
-import { parseJsonLdFeed } from '../../src/import/jsonld-feed';
+import { SHIPPED_FRANCE_TRAVAIL_OFFERS } from '../../src/seed/france-travail.mapper';
+import { detectFeedFormat } from '../../src/ingestion/feeds/detect-format';
+import { FeedSyntaxError, type FeedItem } from '../../src/ingestion/feeds/feed-item';
+import { parseFranceTravailFeed } from '../../src/ingestion/feeds/france-travail-feed';
+import { parseIndeedXmlFeed } from '../../src/ingestion/feeds/indeed-xml-feed';
+import { parseJsonLdFeed } from '../../src/ingestion/feeds/jsonld-feed';
 
 const FIXTURES = path.join(__dirname, '..', 'fixtures', 'feeds');
 const fixture = (name: string): string => path.join(FIXTURES, name);

@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { HLL_PRECISION, HyperLogLog } from '../../src/services/hyperloglog';
+import { HLL_PRECISION, HyperLogLog } from '../../src/lib/hyperloglog';
 
 /** A deterministic 64-bit hash of element i (as the audience service feeds the sketch: HMAC bytes). */
 function hashOf(i: number, salt = 'unit'): [number, number] {

@@ -1,4 +1,4 @@
-import { parseJsonBody } from '../../src/json-body';
+import { parseJsonBody } from '../../src/http/json-body';
 import { prng } from '../../src/lib/prng';
 
 /** What the hub did before parseJsonBody: Node's UTF-8 decoder, then JSON.parse. */

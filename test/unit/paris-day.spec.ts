@@ -1,5 +1,5 @@
-import { periodsOf } from '../../src/services/audience.service';
-import { addDays, daysInRange, isDay, monthEnd, parisDay, parisDayBounds, weekStart } from '../../src/services/paris-day';
+import { periodsOf } from '../../src/audience/audience.service';
+import { addDays, daysInRange, isDay, monthEnd, parisDay, parisDayBounds, weekStart } from '../../src/lib/paris-day';
 
 describe('Europe/Paris days', () => {
   it.each([

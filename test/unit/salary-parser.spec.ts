@@ -1,5 +1,5 @@
-import { loadShippedFranceTravailOffers } from '../../src/db/seed/france-travail.mapper';
-import { HOURS_PER_YEAR, parseSalary, yearlySalary, type ParsedSalary } from '../../src/services/salary-parser';
+import { loadShippedFranceTravailOffers } from '../../src/seed/france-travail.mapper';
+import { HOURS_PER_YEAR, parseSalary, yearlySalary, type ParsedSalary } from '../../src/lib/salary-parser';
 
 type Expected = Pick<ParsedSalary, 'min' | 'max' | 'period'> & Partial<ParsedSalary>;
 

@@ -1,6 +1,6 @@
-import { backoffMs, signPayload } from '../../src/services/syndication-delivery';
-import { offerMatches, normalizePreferences, NO_PREFERENCES } from '../../src/services/syndication-preferences';
-import { decodeFeedCursor, encodeFeedCursor } from '../../src/services/syndication.service';
+import { backoffMs, signPayload } from '../../src/syndication/syndication-delivery';
+import { offerMatches, normalizePreferences, NO_PREFERENCES } from '../../src/syndication/syndication-preferences';
+import { decodeFeedCursor, encodeFeedCursor } from '../../src/syndication/syndication.service';
 import { WebhookReceiver } from '../helpers/webhook-receiver';
 
 describe('syndication feed cursors', () => {

@@ -1,7 +1,7 @@
-import type { ContractType } from '../../entities/offer.entity';
-import { loadShippedFranceTravailOffers, mapFranceTravailOffer } from '../../src/db/seed/france-travail.mapper';
-import type { OfferRow } from '../../src/db/seed/offer-row';
-import { createSyntheticOfferGenerator, fillOfferDefaults, type SyntheticOffer } from '../../src/db/seed/synthetic-offers';
+import type { ContractType } from '../../entities/offers/offer.entity';
+import { loadShippedFranceTravailOffers, mapFranceTravailOffer } from '../../src/seed/france-travail.mapper';
+import type { OfferRow } from '../../src/seed/offer-row';
+import { createSyntheticOfferGenerator, fillOfferDefaults, type SyntheticOffer } from '../../src/seed/synthetic-offers';
 import { getReferentials } from '../../src/referentials/referential.service';
 import type { Commune } from '../../src/referentials/referential.types';
 

@@ -5,7 +5,7 @@ import { onSqlite } from './engine-ddl';
  * MariaDB: the FULLTEXT index leaves the offer table for a search table of its own,
  * `offer_search` (offer_id, title, description; ACTIVE offers only), kept up to date from a queue
  * (`offer_search_queue`) that triggers on `offer` fill in the writing transaction and the search
- * index service (src/services/offer-search-index.ts) empties.
+ * index service (src/offers/offer-search-index.ts) empties.
  *
  * Why: InnoDB maintains a FULLTEXT index inside the writing transaction, at commit. It was two thirds
  * of the cost of storing a batch of new offers (50,000 inserts: 8.8 s with it, 2.6 s without), and

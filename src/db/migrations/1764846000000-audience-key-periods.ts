@@ -3,7 +3,7 @@ import { runForEngine } from './engine-ddl';
 
 /**
  * Audience sketches get the visitor-hash key they were hashed under (`period`, `YYYY-MM`): keys now
- * have overlapping lifetimes (src/services/audience-keys.ts), so a day in the 31 days before a month
+ * have overlapping lifetimes (src/audience/audience-keys.ts), so a day in the 31 days before a month
  * starts has two sketches per scope, one under its own month's key and one under the next month's.
  *
  * The rows already there were hashed under their own month's key only and get that period. The

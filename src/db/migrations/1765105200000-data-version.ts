@@ -3,7 +3,7 @@ import { runForEngine } from './engine-ddl';
 
 /**
  * data_version: one row whose version every write to the offer stock bumps after it commits
- * (src/services/offer-stock.ts), whichever process makes it (a hub, the import CLI, the seed). Hub
+ * (src/db/offer-stock.ts), whichever process makes it (a hub, the import CLI, the seed). Hub
  * processes poll it (at most once a second) so that cached counts follow other processes' writes.
  */
 export class DataVersion1765105200000 implements MigrationInterface {

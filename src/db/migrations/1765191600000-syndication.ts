@@ -8,7 +8,7 @@ import { dropTables, runForEngine } from './engine-ddl';
  *   triggers on `offer` in the writing transaction, whoever writes (ingestion, expiry, withdrawals,
  *   the seed, entity saves, hand-written SQL), and one row per offer a partner's preference change
  *   moves in or out of its set (`partner_id` set). Writers pay one primary-key insert per agency row.
- * - `syndication_log`: the feed itself. The sequencer (src/services/syndication-log.ts) moves
+ * - `syndication_log`: the feed itself. The sequencer (src/syndication/syndication-log.ts) moves
  *   committed pending rows into it under a lock on `syndication_state`, numbering them `seq` in the
  *   order it sees them commit. Auto-increment ids become visible out of commit order; `seq` never
  *   does, so a cursor on `seq` skips nothing.

@@ -1,5 +1,0 @@
-import type { QueryResolvers } from '../../src/__generated__/resolvers-types';
-import { expectGlobalId } from '../../src/ids';
-
-export const apiKeys: QueryResolvers['apiKeys'] = (_parent, { partnerId }, ctx) =>
-  ctx.services.auth.list(ctx.viewer, partnerId ? expectGlobalId(partnerId, 'Partner', 'partnerId') : null);

@@ -1,5 +1,0 @@
-import type { QueryResolvers } from '../../src/__generated__/resolvers-types';
-import { expectGlobalId } from '../../src/ids';
-
-export const cvAccessLog: QueryResolvers['cvAccessLog'] = (_parent, { cvId }, ctx) =>
-  ctx.services.candidates.accessLogOf(ctx, expectGlobalId(cvId, 'CandidateCV', 'cvId'));

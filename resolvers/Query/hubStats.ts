@@ -1,6 +1,0 @@
-import type { QueryResolvers } from '../../src/__generated__/resolvers-types';
-import { dayArg } from '../../src/services/paris-day';
-
-/** The figures themselves resolve lazily (resolvers/HubStats.ts): one GROUP BY per field asked. */
-export const hubStats: QueryResolvers['hubStats'] = (_parent, { date }, ctx) =>
-  ctx.services.hubStats.forDay(ctx.viewer, date ? dayArg(date) : null, ctx.now);

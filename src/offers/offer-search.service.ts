@@ -1,0 +1,370 @@
+import type { DataSource } from 'typeorm';
+import {
+  PartnerEntity,
+  type ContractType,
+  type OfferSource,
+  type OfferStatus,
+  type PartnerStatus,
+  type SalaryPeriod,
+} from '../../entities';
+import { dialectOf } from '../db/data-source';
+import { fromDbBoolOrNull, fromDbDateTime, fromDbDateTimeOrNull, type Sql } from '../db/sql';
+import { createSqlExecutor, type SqlExecutor } from '../db/sql-executor';
+import { CountCache, countCacheSecondsFromEnv, keywordCacheSecondsFromEnv } from './count-cache';
+import { encodeCursor, type CursorPosition } from '../lib/cursor';
+import { currentStockVersion } from '../db/offer-stock';
+import type { OfferSearchIndexService } from './offer-search-index';
+import { FACET_VALUE_LIMIT, GROUPED_FACET_DIMENSIONS, OfferSearchSql } from './offer-search.sql';
+import type { FacetCount, FacetDimension, OfferConnectionModel, OfferFilterSpec, OfferModel, OfferQuery } from './offer-search.types';
+
+type Row = Record<string, unknown>;
+
+function numOrNull(value: unknown): number | null {
+  return value === null || value === undefined ? null : Number(value);
+}
+
+/** The partner columns a page query joins (`partner_*`), or undefined when the row has none. */
+function partnerFromRow(row: Row): PartnerEntity | null | undefined {
+  if (!('partner_code' in row)) return undefined;
+  if (row.partner_id === null || row.partner_code === null) return null;
+  return Object.assign(new PartnerEntity(), {
+    id: Number(row.partner_id),
+    code: row.partner_code as string,
+    name: row.partner_name as string,
+    website: (row.partner_website as string | null) ?? null,
+    logoUrl: (row.partner_logo_url as string | null) ?? null,
+    status: row.partner_status as PartnerStatus,
+    createdAt: fromDbDateTime(row.partner_created_at),
+  });
+}
+
+/**
+ * Maps a row of OFFER_COLUMNS (either engine) to the Offer model. A page that read only the columns
+ * of the fields its operation shows (OfferQuery.fields) leaves the other fields undefined: they are
+ * never resolved.
+ */
+export function offerFromRow(row: Row): OfferModel {
+  return {
+    partner: partnerFromRow(row),
+    id: Number(row.id),
+    source: row.source as OfferSource,
+    partnerId: numOrNull(row.partner_id),
+    partnerKey: Number(row.partner_id ?? 0),
+    externalId: row.external_id as string,
+    title: row.title as string,
+    description: row.description as string,
+    romeCode: (row.rome_code as string | null) ?? null,
+    employerName: (row.employer_name as string | null) ?? null,
+    employerUrl: (row.employer_url as string | null) ?? null,
+    locationLabel: (row.location_label as string | null) ?? null,
+    communeCode: (row.commune_code as string | null) ?? null,
+    postalCode: (row.postal_code as string | null) ?? null,
+    city: (row.city as string | null) ?? null,
+    departmentCode: (row.department_code as string | null) ?? null,
+    regionCode: (row.region_code as string | null) ?? null,
+    latitude: numOrNull(row.latitude),
+    longitude: numOrNull(row.longitude),
+    contractType: row.contract_type as ContractType,
+    fullTime: fromDbBoolOrNull(row.full_time),
+    salaryMin: numOrNull(row.salary_min),
+    salaryMax: numOrNull(row.salary_max),
+    salaryCurrency: (row.salary_currency as string | null) ?? null,
+    salaryPeriod: (row.salary_period as SalaryPeriod | null) ?? null,
+    salaryLabel: (row.salary_label as string | null) ?? null,
+    salaryYearlyMin: numOrNull(row.salary_yearly_min),
+    experienceLevel: (row.experience_level as string | null) ?? null,
+    publishedAt: fromDbDateTime(row.published_at),
+    updatedAt: row.updated_at === undefined ? (undefined as unknown as Date) : fromDbDateTime(row.updated_at),
+    validThrough: fromDbDateTimeOrNull(row.valid_through),
+    status: row.status as OfferStatus,
+    applyUrl: (row.apply_url as string | null) ?? null,
+    reservedForJobseekers: Boolean(Number(row.reserved_for_jobseekers)),
+    contentHash: null,
+    distanceKm: numOrNull(row.distance_km),
+    sortKey: numOrNull(row.sort_key) ?? undefined,
+  };
+}
+
+/** The first matches of a keyword search, in page order: ids and sort keys (16 bytes a match). */
+interface KeywordMatches {
+  ids: Float64Array;
+  keys: Float64Array;
+  /** Every match is here (else pages past them are read from the database). */
+  complete: boolean;
+}
+
+/** Keyword searches whose match lists are kept at once (at most 1,000 x 16 KB). */
+const KEYWORD_LISTS_KEPT = 1_000;
+
+/** Matches of one keyword search kept in order (50 pages of 20); pages past them go to the database. */
+export const KEYWORD_MATCH_LIMIT = 1_000;
+
+/** Index of the first match after the cursor in the page order of `sort` (list length if none). */
+function firstAfter(sort: OfferQuery['sort'], m: KeywordMatches, c: CursorPosition): number {
+  const ascending = sort === 'DISTANCE';
+  for (let i = 0; i < m.ids.length; i++) {
+    const key = m.keys[i];
+    const id = m.ids[i];
+    const after = ascending ? key > c.key || (key === c.key && id > c.id) : key < c.key || (key === c.key && id < c.id);
+    if (after) return i;
+  }
+  return m.ids.length;
+}
+
+/**
+ * The public offer search: pages, counts and facets over ACTIVE offers, keyset-paginated.
+ * Stateless; one per data source. Every method takes `now` so a request sees one instant.
+ */
+export class OfferSearchService {
+  private readonly sqlFor: OfferSearchSql;
+  private readonly executor: SqlExecutor;
+  private readonly counts: CountCache;
+  private readonly keywordMatches: CountCache;
+  private readonly keywordMatchLimit: number;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly keywordIndex: OfferSearchIndexService,
+    opts: { countCacheSeconds?: number; keywordCacheSeconds?: number; keywordMatchLimit?: number } = {},
+  ) {
+    this.sqlFor = new OfferSearchSql(dialectOf(dataSource));
+    this.executor = createSqlExecutor(dataSource);
+    this.counts = new CountCache((opts.countCacheSeconds ?? countCacheSecondsFromEnv()) * 1000);
+    this.keywordMatches = new CountCache((opts.keywordCacheSeconds ?? keywordCacheSecondsFromEnv()) * 1000, KEYWORD_LISTS_KEPT);
+    this.keywordMatchLimit = opts.keywordMatchLimit ?? KEYWORD_MATCH_LIMIT;
+  }
+
+  /**
+   * A public count, shared between requests for the cache's time-to-live (count-cache.ts) while the
+   * stock version stays the same: this process's writes change it at once, other processes' within
+   * STOCK_VERSION_POLL_MS (offer-stock.ts).
+   */
+  private async cachedCount<T>(key: unknown[], compute: () => Promise<T>): Promise<T> {
+    return this.counts.get(JSON.stringify(key), await currentStockVersion(this.dataSource), compute);
+  }
+
+  private run(statement: Sql): Promise<Row[]> {
+    return this.executor.all(statement);
+  }
+
+  /** A keyword search first lets the MariaDB keyword index catch up with recent writes (offer-search-index.ts). */
+  private async keywordIndexFor(filter: OfferFilterSpec): Promise<void> {
+    if (filter.keywordTokens) await this.keywordIndex.catchUp();
+  }
+
+  private toModel(query: OfferQuery, row: Row): OfferModel {
+    const offer = offerFromRow(row);
+    if (query.sort === 'DISTANCE') offer.distanceKm = offer.sortKey ?? null;
+    return offer;
+  }
+
+  /** One page of public offers, with one extra row fetched to know whether another page follows. */
+  async page(query: OfferQuery, now: Date): Promise<OfferConnectionModel> {
+    if (query.first === 0) return { query, rows: [], hasNextPage: false };
+    await this.keywordIndexFor(query.filter);
+    if (
+      query.filter.keywordTokens &&
+      query.partnerId === null &&
+      !query.filter.near &&
+      !query.filter.statuses &&
+      this.keywordMatches.enabled
+    ) {
+      const page = await this.keywordPage(query, now);
+      if (page) return page;
+    }
+    const rows = (await this.run(this.sqlFor.page(query, now))).map((row) => this.toModel(query, row));
+    const hasNextPage = rows.length > query.first;
+    return { query, rows: hasNextPage ? rows.slice(0, query.first) : rows, hasNextPage };
+  }
+
+  /**
+   * A keyword page from the search's cached match list (KEYWORD_CACHE_SECONDS): full-text matching
+   * ranks every match to sort them (InnoDB: ~10 µs a match, 100-400 ms for a common job word over
+   * 250,000 offers), while the same few words come back request after request. The list holds ids
+   * and sort keys only: the rows are read fresh by id and their public visibility checked again,
+   * so an offer withdrawn or expired since never shows; one matching since shows when this
+   * process next writes (stock version) or within the time-to-live. Null when the page runs past
+   * the cached matches (the caller reads it from the database).
+   */
+  private async keywordPage(query: OfferQuery, now: Date): Promise<OfferConnectionModel | null> {
+    const limit = this.keywordMatchLimit;
+    const matches = await this.keywordMatches.get<KeywordMatches>(
+      JSON.stringify([query.sort, query.filter]),
+      await currentStockVersion(this.dataSource),
+      async () => {
+        // The page query itself, reading ids and sort keys only, for the first `limit` matches.
+        const statement = this.sqlFor.page({ ...query, after: null, first: limit, fields: new Set() }, now);
+        const rows = await this.run(statement);
+        const n = Math.min(rows.length, limit);
+        const ids = new Float64Array(n);
+        const keys = new Float64Array(n);
+        for (let i = 0; i < n; i++) {
+          ids[i] = Number(rows[i].id);
+          keys[i] = query.sort === 'PUBLISHED_DESC' ? fromDbDateTime(rows[i].published_at).getTime() : Number(rows[i].sort_key);
+        }
+        return { ids, keys, complete: rows.length <= limit };
+      },
+    );
+    const total = matches.ids.length;
+    let next = query.after ? firstAfter(query.sort, matches, query.after) : 0;
+    const rows: OfferModel[] = [];
+    // Offers no longer public are skipped; reading on until the page (and one more row) is full.
+    while (rows.length <= query.first && next < total) {
+      const end = Math.min(total, next + query.first + 1 - rows.length);
+      const wanted = Array.from(matches.ids.subarray(next, end));
+      const found = new Map<number, Row>();
+      for (const row of await this.run(this.sqlFor.pageRowsByIds(query.fields, wanted, now))) found.set(Number(row.id), row);
+      for (let i = next; i < end; i++) {
+        const row = found.get(matches.ids[i]);
+        if (row) rows.push(this.toModel(query, { ...row, sort_key: query.sort === 'PUBLISHED_DESC' ? undefined : matches.keys[i] }));
+      }
+      next = end;
+    }
+    if (rows.length <= query.first && !matches.complete) return null;
+    const hasNextPage = rows.length > query.first;
+    return { query, rows: hasNextPage ? rows.slice(0, query.first) : rows, hasNextPage };
+  }
+
+  /** First pages for several partners (one statement), in the order of partnerIds. */
+  async pagesByPartner(query: Omit<OfferQuery, 'partnerId'>, partnerIds: number[], now: Date): Promise<OfferConnectionModel[]> {
+    const byPartner = new Map<number, OfferModel[]>(partnerIds.map((id) => [id, []]));
+    if (query.first > 0 && partnerIds.length > 0) {
+      await this.keywordIndexFor(query.filter);
+      for (const row of await this.run(this.sqlFor.pagesByPartner(query, partnerIds, now))) {
+        const offer = this.toModel({ ...query, partnerId: null }, row);
+        byPartner.get(offer.partnerId!)?.push(offer);
+      }
+    }
+    const order = compareFor(query.sort);
+    return partnerIds.map((partnerId) => {
+      const rows = byPartner.get(partnerId)!.sort(order);
+      const hasNextPage = rows.length > query.first;
+      return { query: { ...query, partnerId }, rows: hasNextPage ? rows.slice(0, query.first) : rows, hasNextPage };
+    });
+  }
+
+  /** Number of public offers matching a query (ignoring paging). */
+  async count(query: Pick<OfferQuery, 'filter' | 'partnerId'>, now: Date): Promise<number> {
+    await this.keywordIndexFor(query.filter);
+    return this.cachedCount(['count', query.partnerId, query.filter], async () => {
+      const [row] = await this.run(this.sqlFor.count(query, now));
+      return Number(row.n);
+    });
+  }
+
+  /** Public offer counts per partner for several partners, in the order of partnerIds. */
+  async countByPartner(filter: OfferFilterSpec, partnerIds: number[], now: Date): Promise<number[]> {
+    if (partnerIds.length === 0) return [];
+    await this.keywordIndexFor(filter);
+    return this.cachedCount(['countByPartner', filter, partnerIds], async () => {
+      const counts = new Map<number, number>();
+      for (const row of await this.run(this.sqlFor.countByPartner(filter, partnerIds, now)))
+        counts.set(Number(row.partner_id), Number(row.n));
+      return partnerIds.map((id) => counts.get(id) ?? 0);
+    });
+  }
+
+  /** Counts per value of one dimension, honouring every filter but that dimension's own. */
+  async facet(query: Pick<OfferQuery, 'filter' | 'partnerId'>, dimension: FacetDimension, now: Date): Promise<FacetCount[]> {
+    await this.keywordIndexFor(query.filter);
+    if (isGroupedFacet(dimension, query.filter)) {
+      // Source, partner and ROME facets under the same filter come from one cached GROUP BY.
+      const grouped = await this.cachedCount(['groupedFacets', query.partnerId, query.filter], async () =>
+        splitGroupedFacets(await this.run(this.sqlFor.groupedFacets(query, now))),
+      );
+      return grouped[dimension];
+    }
+    // Keyed without the dimension's own filter, which the count ignores: the department facet
+    // under "PERMANENT in 75" is the one under "PERMANENT in 13".
+    return this.cachedCount(['facet', dimension, query.partnerId, withoutOwnFilter(query.filter, dimension)], async () => {
+      const rows = await this.run(this.sqlFor.facet(query, dimension, now));
+      return rows.map((row) => ({ value: String(row.value), count: Number(row.n) }));
+    });
+  }
+
+  /** Public offers by id; a missing, withdrawn or expired one is absent (unless anyStatus: a publisher's own view). */
+  async byIds(
+    ids: readonly number[],
+    now: Date,
+    opts: { anyStatus?: boolean; ownerKey?: number | null } = {},
+  ): Promise<Map<number, OfferModel>> {
+    const result = new Map<number, OfferModel>();
+    if (ids.length === 0) return result;
+    for (const row of await this.run(this.sqlFor.byIds([...ids], now, opts.anyStatus ?? false, opts.ownerKey ?? null))) {
+      const offer = offerFromRow(row);
+      offer.distanceKm = null;
+      result.set(offer.id, offer);
+    }
+    return result;
+  }
+}
+
+type GroupedFacetDimension = (typeof GROUPED_FACET_DIMENSIONS)[number];
+
+/** Whether a dimension's facet comes from the grouped counts: it is one of them and the filter leaves it free. */
+function isGroupedFacet(dimension: FacetDimension, filter: OfferFilterSpec): dimension is GroupedFacetDimension {
+  return (
+    (GROUPED_FACET_DIMENSIONS as readonly FacetDimension[]).includes(dimension) &&
+    FACET_OWN_FILTERS[dimension].every((field) => filter[field] === undefined)
+  );
+}
+
+/**
+ * The facets of GROUPED_FACET_DIMENSIONS from rows of (source, partner, romeCode, n), as
+ * OfferSearchSql.facet would give each: values not null, the largest count first, ties by value
+ * (partner ids as numbers), at most FACET_VALUE_LIMIT.
+ */
+function splitGroupedFacets(rows: Row[]): Record<GroupedFacetDimension, FacetCount[]> {
+  const split = {} as Record<GroupedFacetDimension, FacetCount[]>;
+  for (const dimension of GROUPED_FACET_DIMENSIONS) {
+    const counts = new Map<string, number>();
+    for (const row of rows) {
+      const value = row[dimension];
+      if (value === null || value === undefined) continue;
+      const key = String(value);
+      counts.set(key, (counts.get(key) ?? 0) + Number(row.n));
+    }
+    const byValue =
+      dimension === 'partner'
+        ? (a: FacetCount, b: FacetCount) => Number(a.value) - Number(b.value)
+        : (a: FacetCount, b: FacetCount) => (a.value < b.value ? -1 : a.value > b.value ? 1 : 0);
+    split[dimension] = [...counts]
+      .map(([value, count]) => ({ value, count }))
+      .sort((a, b) => b.count - a.count || byValue(a, b))
+      .slice(0, FACET_VALUE_LIMIT);
+  }
+  return split;
+}
+
+/** The filter fields each facet dimension ignores (OfferSearchSql.where's `except`). */
+export const FACET_OWN_FILTERS: Record<FacetDimension, Array<keyof OfferFilterSpec>> = {
+  contractType: ['contractTypes'],
+  departmentCode: ['departmentCodes'],
+  source: ['source'],
+  partner: ['partnerIds', 'excludePartnerIds'],
+  romeCode: ['romeCodes'],
+};
+
+/** A filter without the fields a facet dimension ignores. */
+export function withoutOwnFilter(filter: OfferFilterSpec, dimension: FacetDimension): OfferFilterSpec {
+  const rest = { ...filter };
+  for (const field of FACET_OWN_FILTERS[dimension]) delete rest[field];
+  return rest;
+}
+
+/** Cursor of an offer within its query's sort order. */
+export function cursorOf(query: OfferQuery, offer: OfferModel): string {
+  const key = query.sort === 'PUBLISHED_DESC' ? offer.publishedAt.getTime() : offer.sortKey!;
+  return encodeCursor({ sort: query.sort, key, id: offer.id });
+}
+
+function compareFor(sort: OfferQuery['sort']): (a: OfferModel, b: OfferModel) => number {
+  switch (sort) {
+    case 'PUBLISHED_DESC':
+      return (a, b) => b.publishedAt.getTime() - a.publishedAt.getTime() || b.id - a.id;
+    case 'RELEVANCE':
+      return (a, b) => b.sortKey! - a.sortKey! || b.id - a.id;
+    case 'DISTANCE':
+      return (a, b) => a.sortKey! - b.sortKey! || a.id - b.id;
+  }
+}

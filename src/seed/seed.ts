@@ -1,0 +1,131 @@
+import { OfferSearchIndexService } from '../offers/offer-search-index';
+import { offerStockChanged } from '../db/offer-stock';
+import type { DataSource } from 'typeorm';
+import { dialectOf } from '../db/data-source';
+import { insertOffersIgnoringDuplicates, loadOffersMysql, type PublishedOfferRow } from '../db/offer-bulk-writer';
+import { toDbDateTime } from '../db/sql';
+import { loadShippedFranceTravailOffers, mapFranceTravailOffer, type MappedPartner } from './france-travail.mapper';
+import { createSyntheticOfferGenerator } from './synthetic-offers';
+
+export interface SeedOptions {
+  /** Offers in all: the real France Travail ones, topped up with generated ones. */
+  totalOffers: number;
+  /** Share of generated offers left ACTIVE; the rest are expired or withdrawn history. Default 1. */
+  activeShare?: number;
+  /** Generated offers are published in the 120 days before this instant. */
+  now?: Date;
+  /** Seed of the generator: the same seed gives the same offers (and keeps seeding idempotent). */
+  seed?: number;
+  onProgress?: (done: number, total: number) => void;
+  /** Generated rows from which MariaDB loads use LOAD DATA (default 50,000; tests lower it). */
+  mysqlBulkThreshold?: number;
+}
+
+export interface SeedReport {
+  partners: number;
+  realOffers: number;
+  generatedOffers: number;
+  /** Rows actually added (0 when the database was already seeded). */
+  inserted: number;
+}
+
+/** Default size of the demo database of `npm start`. */
+export const DEMO_OFFER_COUNT = 20_000;
+
+/** Above this many generated rows on MySQL, LOAD DATA LOCAL INFILE replaces INSERTs. */
+const MYSQL_LOAD_DATA_THRESHOLD = 50_000;
+
+/** Inserts partners missing by code; returns every partner id by code. */
+async function upsertPartners(dataSource: DataSource, partners: MappedPartner[]): Promise<Map<string, number>> {
+  const sqlite = dialectOf(dataSource) === 'sqlite';
+  const now = toDbDateTime(new Date());
+  for (const p of partners) {
+    await dataSource.query(
+      `${sqlite ? 'INSERT OR IGNORE' : 'INSERT IGNORE'} INTO partner (code, name, website, logo_url, status, created_at) VALUES (?, ?, ?, ?, 'ACTIVE', ?)`,
+      [p.code, p.name, p.website, p.logoUrl, now],
+    );
+  }
+  const rows: Array<{ id: number; code: string }> = await dataSource.query('SELECT id, code FROM partner');
+  return new Map(rows.map((r) => [r.code, Number(r.id)]));
+}
+
+/** A deterministic number in [0, 1) for offer i (Knuth's multiplicative hash). */
+function unitHash(i: number): number {
+  return (Math.imul(i + 1, 2654435761) >>> 0) / 2 ** 32;
+}
+
+/**
+ * Seeds demo or benchmark data: the 1,593 real France Travail offers shipped with the product
+ * (their partner origins become partners), then generated offers recombining them over real
+ * communes. Idempotent: rows are keyed by (publisher, externalId) and existing ones are skipped.
+ */
+export async function seedDatabase(dataSource: DataSource, opts: SeedOptions): Promise<SeedReport> {
+  const now = opts.now ?? new Date();
+  const activeShare = opts.activeShare ?? 1;
+  const mapped = loadShippedFranceTravailOffers().map((raw) => mapFranceTravailOffer(raw, now));
+
+  const partnerOffers = new Map<string, { partner: MappedPartner; count: number }>();
+  for (const m of mapped) {
+    if (!m.partner) continue;
+    const entry = partnerOffers.get(m.partner.code) ?? { partner: m.partner, count: 0 };
+    entry.count++;
+    partnerOffers.set(m.partner.code, entry);
+  }
+  // Biggest real boards first: the generator gives the first codes the largest shares.
+  const partnersBySize = [...partnerOffers.values()].sort((a, b) => b.count - a.count || a.partner.code.localeCompare(b.partner.code));
+  const partnerIds = await upsertPartners(
+    dataSource,
+    partnersBySize.map((e) => e.partner),
+  );
+
+  const realRows: PublishedOfferRow[] = mapped.map((m) => ({ partnerId: m.partner ? partnerIds.get(m.partner.code)! : null, row: m.row }));
+  const realCount = Math.min(realRows.length, opts.totalOffers);
+  let inserted = await insertOffersIgnoringDuplicates(dataSource, realRows.slice(0, realCount));
+  const generatedCount = Math.max(0, opts.totalOffers - realCount);
+  opts.onProgress?.(realCount, opts.totalOffers);
+
+  const generator = createSyntheticOfferGenerator({
+    seed: opts.seed ?? 20251126,
+    now,
+    partnerCodes: partnersBySize.map((e) => e.partner.code),
+    templates: mapped.map((m) => m.row),
+  });
+  function* generated(): Generator<PublishedOfferRow> {
+    for (let i = 0; i < generatedCount; i++) {
+      const { partnerCode, row } = generator.next(i);
+      if (unitHash(i) >= activeShare) {
+        // History: an expired or withdrawn offer, out of public search.
+        if (i % 3 === 0) row.status = 'WITHDRAWN';
+        else {
+          row.status = 'EXPIRED';
+          row.validThrough = new Date(Math.min(now.getTime() - 3_600_000, row.publishedAt.getTime() + 30 * 86_400_000));
+        }
+      }
+      yield { partnerId: partnerCode === null ? null : partnerIds.get(partnerCode)!, row };
+    }
+  }
+
+  if (dialectOf(dataSource) === 'mysql' && generatedCount >= (opts.mysqlBulkThreshold ?? MYSQL_LOAD_DATA_THRESHOLD)) {
+    inserted += await loadOffersMysql(dataSource, generated(), (done) => opts.onProgress?.(realCount + done, opts.totalOffers));
+    // One sorted build of the keyword index rather than a million queued offers indexed in batches.
+    await new OfferSearchIndexService(dataSource).rebuild();
+  } else {
+    const chunk: PublishedOfferRow[] = [];
+    let done = realCount;
+    for (const row of generated()) {
+      chunk.push(row);
+      if (chunk.length === 5_000) {
+        inserted += await insertOffersIgnoringDuplicates(dataSource, chunk);
+        done += chunk.length;
+        chunk.length = 0;
+        opts.onProgress?.(done, opts.totalOffers);
+      }
+    }
+    inserted += await insertOffersIgnoringDuplicates(dataSource, chunk);
+    opts.onProgress?.(opts.totalOffers, opts.totalOffers);
+    // MariaDB: the new offers are searchable by keyword when the seed returns.
+    await new OfferSearchIndexService(dataSource).indexPending();
+  }
+  await offerStockChanged(dataSource);
+  return { partners: partnerIds.size, realOffers: realCount, generatedOffers: generatedCount, inserted };
+}
