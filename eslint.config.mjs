@@ -1,6 +1,35 @@
 // ESLint flat config: typescript-eslint's recommended rules, plus the one-way flow of STYLE.md
 // (resolvers never import typeorm; entities never import graphql).
+import { createNodeResolver, importX } from 'eslint-plugin-import-x';
 import tseslint from 'typescript-eslint';
+
+/** The domains (docs/architecture.md): they sit between the API (resolvers, src/graphql) and the database layer. */
+const DOMAINS = [
+  'offers',
+  'ingestion',
+  'candidates',
+  'audience',
+  'partners',
+  'syndication',
+  'reports',
+  'auth',
+  'referentials',
+  'shared-state',
+].map((d) => `./src/${d}`);
+/** What assembles the domains into a hub: nothing below may import it. */
+const APPLICATION = [
+  './resolvers',
+  './src/graphql',
+  './src/http',
+  './src/cli',
+  './src/seed',
+  './src/context.ts',
+  './src/services.ts',
+  './src/loaders.ts',
+  './src/server.ts',
+  './src/schema.ts',
+  './src/main.ts',
+];
 
 export default tseslint.config(
   { ignores: ['node_modules/**', 'dist/**', 'data/**', 'scratch/**', 'src/__generated__/**', 'coverage/**'] },
@@ -11,6 +40,45 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': [
         'error',
         { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' },
+      ],
+    },
+  },
+  {
+    // The one-way flow, enforced: resolvers -> application (context, services, loaders) -> domains
+    // -> db -> entities, with lib/ (domain-free helpers) at the bottom. No import cycle at all.
+    files: ['src/**/*.ts', 'resolvers/**/*.ts', 'entities/**/*.ts'],
+    plugins: { 'import-x': importX },
+    settings: {
+      'import-x/resolver-next': [createNodeResolver({ extensions: ['.ts', '.js', '.json'] })],
+      'import-x/extensions': ['.ts', '.js'],
+      'import-x/parsers': { '@typescript-eslint/parser': ['.ts'] },
+    },
+    rules: {
+      'import-x/no-cycle': ['error', { ignoreExternal: true }],
+      'import-x/no-restricted-paths': [
+        'error',
+        {
+          zones: [
+            {
+              target: './entities',
+              from: ['./src', './resolvers'],
+              message: 'Entities are the bottom layer: they import nothing of the hub.',
+            },
+            { target: './src/lib', from: './src', except: ['./lib', './errors.ts'], message: 'src/lib holds domain-free helpers.' },
+            {
+              target: './src/db',
+              from: './src',
+              except: ['./db', './lib', './errors.ts', './config.ts'],
+              message: 'The database layer knows no domain: domains call it, not the other way round.',
+            },
+            {
+              target: DOMAINS,
+              from: APPLICATION,
+              message: 'Domains never import the API layer above them (resolvers, GraphQL plumbing, the service container).',
+            },
+            { target: ['./src/!(schema).ts', './src/*/**'], from: './resolvers', message: 'Only src/schema.ts assembles the resolvers.' },
+          ],
+        },
       ],
     },
   },

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { dropMysqlDatabase, ensureMysqlDatabase } from '../src/db/data-source';
 import { parseDatabaseUrl } from '../src/config';
-import { loadShippedFranceTravailOffers, mapFranceTravailOffer } from '../src/seed/france-travail.mapper';
+import { loadShippedFranceTravailOffers, mapFranceTravailOffer } from '../src/ingestion/feeds/france-travail.mapper';
 import { createSyntheticOfferGenerator } from '../src/seed/synthetic-offers';
 import type { OfferInput } from '../src/ingestion/ingestion.types';
 import { stopAllChildren } from './children';

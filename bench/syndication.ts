@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseDatabaseUrl } from '../src/config';
 import { dropMysqlDatabase, ensureMysqlDatabase } from '../src/db/data-source';
-import { loadShippedFranceTravailOffers, mapFranceTravailOffer } from '../src/seed/france-travail.mapper';
+import { loadShippedFranceTravailOffers, mapFranceTravailOffer } from '../src/ingestion/feeds/france-travail.mapper';
 import { createSyntheticOfferGenerator } from '../src/seed/synthetic-offers';
 import { stopAllChildren } from './children';
 import { encodeBody, startBenchHub, type BenchHub } from './hub';

@@ -73,7 +73,7 @@ export function createLoaders(services: Services, now: Date, request: { viewer: 
   const { offers, partners } = services;
   return {
     ...createCandidateLoaders(services, { ...request, now }),
-    ...createAudienceLoaders(services, now),
+    ...createAudienceLoaders(services.audience, now),
     syndicationByPartnerId: new DataLoader(async (ids) => {
       const found = await services.syndication.settingsByPartnerIds(ids);
       return ids.map((id) => found.get(id)!);

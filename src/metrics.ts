@@ -1,6 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
-import { sqlCounter } from './db/data-source';
+import { sqlCounter } from './db/dialect';
 
 /** Distinct operation names kept as label values; past them, `other` (names are client-chosen). */
 const MAX_OPERATION_LABELS = 200;

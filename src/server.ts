@@ -34,7 +34,7 @@ import { createCorsHandler } from './http/cors';
 import { parseJsonBody } from './http/json-body';
 import { createLogger, requestIdFrom, type Logger } from './logger';
 import { HubMetrics, type RequestRecord } from './metrics';
-import { handleReportRequest } from './reports/report-pages';
+import { handleReportRequest } from './http/report-pages';
 import { buildSchema } from './schema';
 import { createServices, type Services } from './services';
 import { currentStockVersion } from './db/offer-stock';

@@ -1,5 +1,5 @@
 import DataLoader from 'dataloader';
-import type { Services } from '../services';
+import type { AudienceService } from './audience.service';
 import type { OfferAudienceModel } from './audience.types';
 
 /** Per-request audience loaders (see Loaders). */
@@ -8,8 +8,8 @@ export interface AudienceLoaders {
   offerAudienceByOfferId: DataLoader<number, OfferAudienceModel>;
 }
 
-export function createAudienceLoaders(services: Services, now: Date): AudienceLoaders {
+export function createAudienceLoaders(audience: AudienceService, now: Date): AudienceLoaders {
   return {
-    offerAudienceByOfferId: new DataLoader((ids) => services.audience.offerAudience(ids, now)),
+    offerAudienceByOfferId: new DataLoader((ids) => audience.offerAudience(ids, now)),
   };
 }

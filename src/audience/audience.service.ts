@@ -2,7 +2,6 @@ import crypto from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { PartnerEntity, SITE_SCOPE } from '../../entities';
 import { requireAgency, type Viewer } from '../auth/viewer';
-import { dialectOf, type Dialect } from '../db/data-source';
 import { inList, sql, toDbDateTime, type Sql } from '../db/sql';
 import { createSqlExecutor, type SqlExecutor } from '../db/sql-executor';
 import { withTransaction, type TxQuery } from '../db/transaction';
@@ -28,6 +27,7 @@ import { DaySketchCache, type DaySketch } from './day-sketch-cache';
 import { HyperLogLog } from '../lib/hyperloglog';
 import { hashPeriodsOf, keySegmentsOf, oldestLiveKey } from './audience-keys';
 import { addDays, daysBetween, daysInRange, isDay, monthEnd, parisDay, weekStart } from '../lib/paris-day';
+import { dialectOf, type Dialect } from '../db/dialect';
 
 type Row = Record<string, unknown>;
 /** [impressions, views, applyClicks], indexed like AUDIENCE_EVENT_TYPES. */

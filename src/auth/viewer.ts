@@ -1,5 +1,4 @@
 import { ForbiddenError, UnauthenticatedError } from '../errors';
-import type { Publisher } from '../ingestion/ingestion.types';
 
 /** The authenticated caller of one request. */
 export type Viewer =
@@ -12,6 +11,9 @@ export function requireAgency(viewer: Viewer): asserts viewer is Extract<Viewer,
   if (viewer.role === 'PUBLIC') throw new UnauthenticatedError('This needs an AGENCY API key (Authorization: Bearer <key>)');
   if (viewer.role !== 'AGENCY') throw new ForbiddenError('Only the agency may do this');
 }
+
+/** Who publishes: a partner (its offers keyed by its id) or the agency itself. */
+export type Publisher = { kind: 'PARTNER'; partnerId: number } | { kind: 'AGENCY' };
 
 /** The publisher a viewer writes offers as: its partner, or the agency. */
 export function publisherOf(viewer: Viewer): Publisher {

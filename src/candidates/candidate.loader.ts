@@ -1,6 +1,7 @@
 import DataLoader from 'dataloader';
 import type { ApiKeyEntity, CandidateContactEntity, ConsentEntity, CvAccessLogEntity } from '../../entities';
-import type { Services } from '../services';
+import type { AuthService } from '../auth/auth.service';
+import type { CandidateService } from './candidate.service';
 import type { CandidateCvModel, CvReadScope } from './candidate.types';
 
 /**
@@ -27,8 +28,10 @@ export interface CandidateLoaders {
   apiKeyById: DataLoader<number, ApiKeyEntity | null>;
 }
 
-export function createCandidateLoaders(services: Services, scope: CvReadScope): CandidateLoaders {
-  const { candidates, auth } = services;
+export function createCandidateLoaders(
+  { candidates, auth }: { candidates: CandidateService; auth: AuthService },
+  scope: CvReadScope,
+): CandidateLoaders {
   return {
     candidateById: new DataLoader(async (ids) => {
       const found = await candidates.visibleByIds(scope, ids);

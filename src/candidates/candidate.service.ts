@@ -11,7 +11,6 @@ import {
 } from '../../entities';
 import type { CvInput } from '../__generated__/resolvers-types';
 import { requireAgency } from '../auth/viewer';
-import { dialectOf, type Dialect } from '../db/data-source';
 import { isDuplicateKey } from '../db/driver-errors';
 import { fromDbDateTime, fromDbDateTimeOrNull, toDbDateTime, type Sql } from '../db/sql';
 import { createSqlExecutor, type SqlExecutor } from '../db/sql-executor';
@@ -28,6 +27,7 @@ import {
   type ErasureReportModel,
 } from './candidate.types';
 import { CvAccessRecorder, type PendingCvAccess } from './cv-access-recorder';
+import { dialectOf, type Dialect } from '../db/dialect';
 
 type Row = Record<string, unknown>;
 

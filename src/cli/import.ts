@@ -16,7 +16,7 @@ import {
 } from '../ingestion/feeds/feed-importer';
 import { openFeedSource } from '../ingestion/feeds/feed-source';
 import { IngestionService } from '../ingestion/ingestion.service';
-import type { Publisher } from '../ingestion/ingestion.types';
+import type { Publisher } from '../auth/viewer';
 
 const USAGE = `Usage: npm run import -- (--partner <code> | --agency) [options] <file|url>
 

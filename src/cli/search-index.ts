@@ -1,7 +1,8 @@
 import 'reflect-metadata';
 import { loadConfig } from '../config';
-import { dialectOf, openDatabase } from '../db/data-source';
+import { openDatabase } from '../db/data-source';
 import { OfferSearchIndexService } from '../offers/offer-search-index';
+import { dialectOf } from '../db/dialect';
 
 const USAGE = `Usage: npm run search:index [-- --rebuild]
   (no flag)   index every offer waiting in the queue now (what the hub does in the background)

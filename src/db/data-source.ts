@@ -6,31 +6,7 @@ import { DEFAULT_DATABASE_TIMEOUTS, type DatabaseConfig, type DatabaseTimeouts, 
 import { OfferStockSubscriber } from './offer-stock';
 import { MIGRATIONS } from './migrations';
 import { CountingLogger } from './sql-counter';
-
-export type Dialect = 'sqlite' | 'mysql';
-
-/** MySQL and MariaDB differ in what their catalogue reports; TypeORM has a driver type for each. */
-export type MysqlFlavour = 'mysql' | 'mariadb';
-
-export function dialectOf(dataSource: DataSource): Dialect {
-  return dataSource.options.type === 'better-sqlite3' ? 'sqlite' : 'mysql';
-}
-
-/** The statement counter of a data source built by createDataSource. */
-export function sqlCounter(dataSource: DataSource): CountingLogger {
-  return dataSource.logger as CountingLogger;
-}
-
-/** The read path's statement time limit of each data source opened by openDatabase (see readStatementTimeoutMs). */
-const statementTimeouts = new WeakMap<DataSource, number>();
-
-/**
- * The time limit, in ms, of the read path's statements on this data source (MariaDB's
- * max_statement_time; 0: none): DB_STATEMENT_TIMEOUT_MS, as given to openDatabase.
- */
-export function readStatementTimeoutMs(dataSource: DataSource): number {
-  return statementTimeouts.get(dataSource) ?? DEFAULT_DATABASE_TIMEOUTS.statementTimeoutMs;
-}
+import { setReadStatementTimeoutMs, type MysqlFlavour } from './dialect';
 
 /** Entity-event listeners: the offer stock's version (cached public counts). */
 const SUBSCRIBERS = [OfferStockSubscriber];
@@ -163,7 +139,7 @@ export async function openDatabase(
   else if (db.path !== ':memory:') fs.mkdirSync(path.dirname(db.path), { recursive: true });
   const timeouts = { ...DEFAULT_DATABASE_TIMEOUTS, ...opts.timeouts };
   const dataSource = new DataSource(dataSourceOptions(db, { logSql: opts.logSql, flavour, busyTimeoutMs: timeouts.busyTimeoutMs }));
-  statementTimeouts.set(dataSource, timeouts.statementTimeoutMs);
+  setReadStatementTimeoutMs(dataSource, timeouts.statementTimeoutMs);
   await dataSource.initialize();
   try {
     await dataSource.runMigrations({ transaction: 'each' });

@@ -2,9 +2,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { DataSource } from 'typeorm';
-import { dialectOf } from './data-source';
-import type { OfferRow } from '../seed/offer-row';
+import type { OfferRow } from './offer-row';
 import { toDbDateTime } from './sql';
+import { dialectOf } from './dialect';
 
 /** An offer row with its publisher resolved to a partner row id (null: the agency). */
 export interface PublishedOfferRow {

@@ -1,9 +1,9 @@
 import type { DataSource } from 'typeorm';
-import { dialectOf, readStatementTimeoutMs } from './data-source';
 import { unavailableOr } from './driver-errors';
 import { replicaReadAllowed } from './read-routing';
 import { CountingLogger } from './sql-counter';
 import type { Sql } from './sql';
+import { dialectOf, readStatementTimeoutMs } from './dialect';
 
 type Row = Record<string, unknown>;
 

@@ -1,6 +1,6 @@
 import type { DataSource, QueryRunner } from 'typeorm';
-import { dialectOf } from './data-source';
 import { driverErrorOf, unavailableOr } from './driver-errors';
+import { dialectOf } from './dialect';
 
 /** A statement inside a transaction: rows for a SELECT, `affected` for writes. */
 export interface TxQuery {

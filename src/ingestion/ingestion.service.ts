@@ -1,7 +1,7 @@
+import type { Publisher } from '../auth/viewer';
 import crypto from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { PartnerEntity } from '../../entities';
-import { dialectOf, type Dialect } from '../db/data-source';
 import { BULK_COLUMNS, offerWriteValues } from '../db/offer-bulk-writer';
 import { fromDbDateTime, inList, raw, sql, toDbDateTime } from '../db/sql';
 import { isDuplicateKey } from '../db/driver-errors';
@@ -15,7 +15,6 @@ import {
   type OfferIngestion,
   type OfferInput,
   type OfferUpsertResultModel,
-  type Publisher,
   type SyncWithdrawal,
   type SyncWithdrawalOptions,
   type UpsertOffersPayloadModel,
@@ -31,6 +30,7 @@ import {
   validateOfferInput,
   type ValidatedOffer,
 } from './offer-validation';
+import { dialectOf, type Dialect } from '../db/dialect';
 
 /** On conflict, everything but the publisher key columns is replaced. */
 const UPDATED_COLUMNS = BULK_COLUMNS.filter((c) => !['source', 'partner_id', 'partner_key', 'external_id'].includes(c));

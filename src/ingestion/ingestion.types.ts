@@ -1,7 +1,5 @@
+import type { Publisher } from '../auth/viewer';
 import type { OfferInput, UpsertStatus } from '../__generated__/resolvers-types';
-
-/** Who publishes: a partner (its offers keyed by its id) or the agency itself. */
-export type Publisher = { kind: 'PARTNER'; partnerId: number } | { kind: 'AGENCY' };
 
 /** A problem with one input item; `field` is a path inside the item (`location.postalCode`). */
 export interface InputErrorModel {

@@ -2,9 +2,10 @@ import { locationColumns } from '../referentials/geo';
 import crypto from 'node:crypto';
 import sanitizeHtml from 'sanitize-html';
 import type { ContractType, SalaryPeriod } from '../../entities';
-import type { OfferRow } from '../seed/offer-row';
+import type { OfferRow } from '../db/offer-row';
 import { getReferentials } from '../referentials/referential.service';
-import type { InputErrorModel, OfferInput, Publisher } from './ingestion.types';
+import type { Publisher } from '../auth/viewer';
+import type { InputErrorModel, OfferInput } from './ingestion.types';
 import { yearlySalary } from '../lib/salary-parser';
 
 /** Limits of one offer (documented in the README and the SDL). */

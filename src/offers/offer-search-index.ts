@@ -1,8 +1,8 @@
 import type { DataSource } from 'typeorm';
 import { numberFromEnv } from '../config';
-import { dialectOf } from '../db/data-source';
 import { withTransaction } from '../db/transaction';
 import { offerStockChanged, offerStockVersion } from '../db/offer-stock';
+import { dialectOf } from '../db/dialect';
 
 /** Offers indexed per transaction. */
 const BATCH_SIZE = 2_000;

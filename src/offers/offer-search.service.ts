@@ -7,7 +7,6 @@ import {
   type PartnerStatus,
   type SalaryPeriod,
 } from '../../entities';
-import { dialectOf } from '../db/data-source';
 import { fromDbBoolOrNull, fromDbDateTime, fromDbDateTimeOrNull, type Sql } from '../db/sql';
 import { createSqlExecutor, type SqlExecutor } from '../db/sql-executor';
 import { CountCache, countCacheSecondsFromEnv, keywordCacheSecondsFromEnv } from './count-cache';
@@ -16,6 +15,7 @@ import { currentStockVersion } from '../db/offer-stock';
 import type { OfferSearchIndexService } from './offer-search-index';
 import { FACET_VALUE_LIMIT, GROUPED_FACET_DIMENSIONS, OfferSearchSql } from './offer-search.sql';
 import type { FacetCount, FacetDimension, OfferConnectionModel, OfferFilterSpec, OfferModel, OfferQuery } from './offer-search.types';
+import { dialectOf } from '../db/dialect';
 
 type Row = Record<string, unknown>;
 

@@ -1,7 +1,7 @@
-import type { Dialect } from '../db/data-source';
 import { inList, joinSql, raw, Sql, sql, toDbDateTime } from '../db/sql';
 import type { OfferStatus } from '../../entities';
 import type { FacetDimension, OfferFilterSpec, OfferQuery } from './offer-search.types';
+import type { Dialect } from '../db/dialect';
 
 /**
  * Hand-written SQL for the public read path, for both engines. TypeORM owns entities, migrations

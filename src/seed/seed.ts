@@ -1,11 +1,11 @@
 import { OfferSearchIndexService } from '../offers/offer-search-index';
 import { offerStockChanged } from '../db/offer-stock';
 import type { DataSource } from 'typeorm';
-import { dialectOf } from '../db/data-source';
 import { insertOffersIgnoringDuplicates, loadOffersMysql, type PublishedOfferRow } from '../db/offer-bulk-writer';
 import { toDbDateTime } from '../db/sql';
-import { loadShippedFranceTravailOffers, mapFranceTravailOffer, type MappedPartner } from './france-travail.mapper';
+import { loadShippedFranceTravailOffers, mapFranceTravailOffer, type MappedPartner } from '../ingestion/feeds/france-travail.mapper';
 import { createSyntheticOfferGenerator } from './synthetic-offers';
+import { dialectOf } from '../db/dialect';
 
 export interface SeedOptions {
   /** Offers in all: the real France Travail ones, topped up with generated ones. */

@@ -5,9 +5,9 @@ import type { ContractType } from '../../entities/offers/offer.entity';
 import { SHIPPED_DATA_DIR } from '../lib/paths';
 import { COMMUNE_FIELDS, COMMUNES_FILE, getReferentials, type CommunesFile } from '../referentials/referential.service';
 import type { Commune } from '../referentials/referential.types';
-import type { OfferRow } from './offer-row';
+import type { OfferRow } from '../db/offer-row';
 
-export { fillOfferDefaults } from './offer-row';
+export { fillOfferDefaults } from '../db/offer-row';
 
 export interface SyntheticOfferOptions {
   seed: number;

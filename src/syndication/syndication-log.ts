@@ -1,9 +1,9 @@
 import type { DataSource } from 'typeorm';
 import { numberFromEnv } from '../config';
-import { dialectOf, type Dialect } from '../db/data-source';
 import { createSqlExecutor, type SqlExecutor } from '../db/sql-executor';
 import { fromDbDateTime, inList, sql, toDbDateTime, type Sql } from '../db/sql';
 import { withTransaction, type TxQuery } from '../db/transaction';
+import { dialectOf, type Dialect } from '../db/dialect';
 
 /** Pending changes sequenced per transaction. */
 const SEQUENCE_BATCH = 5_000;

@@ -2,7 +2,6 @@ import crypto from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { PartnerEntity } from '../../entities';
 import type { Viewer } from '../auth/viewer';
-import { dialectOf, type Dialect } from '../db/data-source';
 import { createSqlExecutor, type SqlExecutor } from '../db/sql-executor';
 import { fromDbDateTimeOrNull, inList, sql, toDbDateTime } from '../db/sql';
 import { withTransaction } from '../db/transaction';
@@ -24,6 +23,7 @@ import type {
   SyndicationStatus,
   WebhookSecretModel,
 } from './syndication.types';
+import { dialectOf, type Dialect } from '../db/dialect';
 
 /** Feed page size: default and maximum. */
 export const FEED_DEFAULT_FIRST = 500;

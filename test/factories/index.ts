@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { OfferEntity, PartnerEntity } from '../../entities';
-import { fillOfferDefaults } from '../../src/seed/offer-row';
+import { fillOfferDefaults } from '../../src/db/offer-row';
 import { locationColumns } from '../../src/referentials/geo';
 import { getReferentials } from '../../src/referentials/referential.service';
 

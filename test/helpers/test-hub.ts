@@ -5,9 +5,10 @@ import os from 'node:os';
 import path from 'node:path';
 import type { DataSource } from 'typeorm';
 import type { DatabaseConfig, DatabaseTimeouts } from '../../src/config';
-import { dropMysqlDatabase, openDatabase, sqlCounter } from '../../src/db/data-source';
+import { dropMysqlDatabase, openDatabase } from '../../src/db/data-source';
 import { startHub, type HubOptions, type RunningHub } from '../../src/server';
 import { offerStockSettled } from '../../src/db/offer-stock';
+import { sqlCounter } from '../../src/db/dialect';
 
 export type Engine = 'sqlite' | 'mysql';
 

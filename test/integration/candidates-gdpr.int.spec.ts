@@ -3,13 +3,13 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import type { DataSource } from 'typeorm';
 import type { PartnerEntity } from '../../entities';
-import { sqlCounter } from '../../src/db/data-source';
 import { toDbDateTime } from '../../src/db/sql';
 import { toGlobalId } from '../../src/lib/ids';
 import { createPartner } from '../factories';
 import { createConsent, createCv } from '../factories/candidates';
 import { issueKey } from '../factories/keys';
 import { engines, expectNoErrors, startTestHub, type TestHub } from '../helpers/test-hub';
+import { sqlCounter } from '../../src/db/dialect';
 
 const DAY = 86_400_000;
 

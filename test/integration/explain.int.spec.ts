@@ -1,10 +1,10 @@
-import { dialectOf } from '../../src/db/data-source';
 import { insertOffersIgnoringDuplicates } from '../../src/db/offer-bulk-writer';
-import { loadShippedFranceTravailOffers, mapFranceTravailOffer } from '../../src/seed/france-travail.mapper';
+import { loadShippedFranceTravailOffers, mapFranceTravailOffer } from '../../src/ingestion/feeds/france-travail.mapper';
 import { createSyntheticOfferGenerator } from '../../src/seed/synthetic-offers';
 import { buildOfferQuery } from '../../src/offers/offer-filter';
 import { OfferSearchSql } from '../../src/offers/offer-search.sql';
 import { engines, startTestHub, type TestHub } from '../helpers/test-hub';
+import { dialectOf } from '../../src/db/dialect';
 
 /** The query plans of the main search: a selective filter must use an index, never scan the table. */
 describe.each(engines())('query plans on %s', (engine) => {

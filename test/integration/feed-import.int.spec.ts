@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { importFeed } from '../../src/ingestion/feeds/feed-importer';
 import { openFeedSource } from '../../src/ingestion/feeds/feed-source';
-import { SHIPPED_FRANCE_TRAVAIL_OFFERS } from '../../src/seed/france-travail.mapper';
+import { SHIPPED_FRANCE_TRAVAIL_OFFERS } from '../../src/ingestion/feeds/france-travail.mapper';
 import { createPartner } from '../factories';
 import { engines, startTestHub, type TestHub } from '../helpers/test-hub';
 

@@ -1,15 +1,15 @@
+import type { Publisher } from '../../src/auth/viewer';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { parseImportArgs } from '../../src/cli/import';
-import { SHIPPED_FRANCE_TRAVAIL_OFFERS } from '../../src/seed/france-travail.mapper';
+import { SHIPPED_FRANCE_TRAVAIL_OFFERS } from '../../src/ingestion/feeds/france-travail.mapper';
 import { FeedFormatError, importFeed, type ImportFeedOptions } from '../../src/ingestion/feeds/feed-importer';
 import { openFeedSource } from '../../src/ingestion/feeds/feed-source';
 import type {
   OfferIngestion,
   OfferInput,
   OfferUpsertResultModel,
-  Publisher,
   SyncWithdrawal,
   SyncWithdrawalOptions,
   UpsertOffersPayloadModel,

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import zlib from 'node:zlib';
-import { SHIPPED_FRANCE_TRAVAIL_OFFERS } from '../../src/seed/france-travail.mapper';
+import { SHIPPED_FRANCE_TRAVAIL_OFFERS } from '../../src/ingestion/feeds/france-travail.mapper';
 import { detectFeedFormat } from '../../src/ingestion/feeds/detect-format';
 import { FeedSyntaxError, type FeedItem } from '../../src/ingestion/feeds/feed-item';
 import { parseFranceTravailFeed } from '../../src/ingestion/feeds/france-travail-feed';

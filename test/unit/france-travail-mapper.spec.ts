@@ -6,8 +6,8 @@ import {
   partnerCode,
   partnerDisplayName,
   type FranceTravailOffer,
-} from '../../src/seed/france-travail.mapper';
-import type { OfferRow } from '../../src/seed/offer-row';
+} from '../../src/ingestion/feeds/france-travail.mapper';
+import type { OfferRow } from '../../src/db/offer-row';
 import { getReferentials } from '../../src/referentials/referential.service';
 
 const NOW = new Date('2025-09-01T00:00:00.000Z');

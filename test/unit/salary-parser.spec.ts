@@ -1,4 +1,4 @@
-import { loadShippedFranceTravailOffers } from '../../src/seed/france-travail.mapper';
+import { loadShippedFranceTravailOffers } from '../../src/ingestion/feeds/france-travail.mapper';
 import { HOURS_PER_YEAR, parseSalary, yearlySalary, type ParsedSalary } from '../../src/lib/salary-parser';
 
 type Expected = Pick<ParsedSalary, 'min' | 'max' | 'period'> & Partial<ParsedSalary>;

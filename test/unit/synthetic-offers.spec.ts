@@ -1,6 +1,6 @@
 import type { ContractType } from '../../entities/offers/offer.entity';
-import { loadShippedFranceTravailOffers, mapFranceTravailOffer } from '../../src/seed/france-travail.mapper';
-import type { OfferRow } from '../../src/seed/offer-row';
+import { loadShippedFranceTravailOffers, mapFranceTravailOffer } from '../../src/ingestion/feeds/france-travail.mapper';
+import type { OfferRow } from '../../src/db/offer-row';
 import { createSyntheticOfferGenerator, fillOfferDefaults, type SyntheticOffer } from '../../src/seed/synthetic-offers';
 import { getReferentials } from '../../src/referentials/referential.service';
 import type { Commune } from '../../src/referentials/referential.types';

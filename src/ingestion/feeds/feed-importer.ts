@@ -1,3 +1,4 @@
+import type { Publisher } from '../../auth/viewer';
 import type { Readable } from 'node:stream';
 import {
   MAX_OFFERS_PER_CALL,
@@ -5,7 +6,6 @@ import {
   type OfferIngestion,
   type OfferInput,
   type OfferUpsertResultModel,
-  type Publisher,
 } from '../ingestion.types';
 import { DETECTION_BYTES, detectFeedFormat } from './detect-format';
 import { FEED_FORMATS, FeedSyntaxError, problem, type FeedFormat, type FeedItem } from './feed-item';

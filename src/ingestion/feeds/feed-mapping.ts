@@ -1,6 +1,6 @@
 import { getReferentials } from '../../referentials/referential.service';
 import type { ContractType, SalaryInput } from '../../__generated__/resolvers-types';
-import { cleanLine } from '../../seed/france-travail.mapper';
+import { cleanLine } from './france-travail.mapper';
 import type { InputErrorModel, OfferInput } from '../ingestion.types';
 import { normalizeExternalId } from '../offer-validation';
 import type { ParsedSalary } from '../../lib/salary-parser';

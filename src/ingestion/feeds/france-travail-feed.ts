@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { mapFranceTravailOffer, type FranceTravailOffer } from '../../seed/france-travail.mapper';
+import { mapFranceTravailOffer, type FranceTravailOffer } from './france-travail.mapper';
 import type { InputErrorModel, OfferInput } from '../ingestion.types';
 import { feedPosition, FeedSyntaxError, problem, type FeedItem } from './feed-item';
 import { feedDate, feedExternalId, finalProblems, oneLine, salaryInput } from './feed-mapping';

@@ -15,9 +15,9 @@ import { PROJECT_ROOT } from '../lib/paths';
 import type { Services } from '../services';
 import type { Granularity } from '../audience/audience.types';
 import { addDays, parisDay } from '../lib/paris-day';
-import { renderAudiencePage } from './audience-page';
-import { escapeHtml, page } from './html';
-import { renderHubPage } from './hub-page';
+import { renderAudiencePage } from '../reports/audience-page';
+import { escapeHtml, page } from '../reports/html';
+import { renderHubPage } from '../reports/hub-page';
 
 /**
  * Static files of the pages. Chart.js is served from node_modules (its UMD build): no CDN, so the

@@ -1,13 +1,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import type { ContractType } from '../../entities/offers/offer.entity';
-import { SHIPPED_DATA_DIR } from '../lib/paths';
-import { normalizePlaceName } from '../referentials/geo';
-import { getReferentials } from '../referentials/referential.service';
-import type { Commune } from '../referentials/referential.types';
-import { parseSalary, yearlySalary, type ParsedSalary } from '../lib/salary-parser';
-import type { OfferRow } from './offer-row';
+import type { ContractType } from '../../../entities/offers/offer.entity';
+import { SHIPPED_DATA_DIR } from '../../lib/paths';
+import { normalizePlaceName } from '../../referentials/geo';
+import { getReferentials } from '../../referentials/referential.service';
+import type { Commune } from '../../referentials/referential.types';
+import { parseSalary, yearlySalary, type ParsedSalary } from '../../lib/salary-parser';
+import type { OfferRow } from '../../db/offer-row';
 
 /** A partner job board named in `origineOffre.partenaires`. */
 export interface FranceTravailPartner {
