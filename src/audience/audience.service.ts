@@ -1,3 +1,4 @@
+import { DEFAULT_SERVICE_SETTINGS } from '../config';
 import crypto from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { PartnerEntity, SITE_SCOPE } from '../../entities';
@@ -42,7 +43,6 @@ export interface AudienceOptions {
   foldAfterDeltas?: number;
 }
 
-const DEFAULT_MAX_EVENT_AGE_DAYS = 7;
 const DEFAULT_FUTURE_TOLERANCE_MS = 5 * 60_000;
 /** Rows per multi-row upsert (5 bound values a row: far under SQLite's 32,766). */
 const ROWS_PER_STATEMENT = 500;
@@ -144,8 +144,7 @@ export class AudienceService {
   ) {
     this.dialect = dialectOf(dataSource);
     this.executor = createSqlExecutor(dataSource);
-    const envAge = Number(process.env.AUDIENCE_MAX_EVENT_AGE_DAYS);
-    this.maxEventAgeDays = opts.maxEventAgeDays ?? (Number.isInteger(envAge) && envAge > 0 ? envAge : DEFAULT_MAX_EVENT_AGE_DAYS);
+    this.maxEventAgeDays = opts.maxEventAgeDays ?? DEFAULT_SERVICE_SETTINGS.audienceMaxEventAgeDays;
     this.futureToleranceMs = opts.futureToleranceMs ?? DEFAULT_FUTURE_TOLERANCE_MS;
     this.foldAfterDeltas = opts.foldAfterDeltas ?? COMPACT_AFTER_DELTAS;
   }

@@ -18,7 +18,8 @@ export class AuthService {
 
   constructor(
     private readonly dataSource: DataSource,
-    adminKey: string | undefined = process.env.PASSERELLE_ADMIN_KEY,
+    /** PASSERELLE_ADMIN_KEY, if set. */
+    adminKey: string | null = null,
   ) {
     this.keys = dataSource.getRepository(ApiKeyEntity);
     this.adminKeyHash = adminKey ? hashApiKey(adminKey) : null;

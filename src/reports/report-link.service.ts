@@ -1,3 +1,4 @@
+import { DEFAULT_SERVICE_SETTINGS } from '../config';
 import crypto from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { ApiKeyEntity } from '../../entities';
@@ -26,7 +27,6 @@ export interface ReportLinkModel {
 }
 
 export const REPORT_PATHS: Record<ReportKind, string> = { AUDIENCE: '/reports/audience', HUB: '/reports/hub' };
-const DEFAULT_TTL_SECONDS = 15 * 60;
 /** `by` of links issued with the bootstrap PASSERELLE_ADMIN_KEY (it has no key id). */
 const ADMIN = 'admin';
 
@@ -47,12 +47,11 @@ export class ReportLinkService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly deps: { audience: AudienceService; hubStats: HubStatsService },
-    opts: { secret?: string; ttlSeconds?: number } = {},
+    opts: { secret?: string | null; ttlSeconds?: number } = {},
   ) {
-    const secret = opts.secret ?? process.env.REPORT_LINK_SECRET;
+    const secret = opts.secret ?? DEFAULT_SERVICE_SETTINGS.reportLinkSecret;
     this.key = secret ? crypto.createHash('sha256').update(`passerelle report links\u0000${secret}`).digest() : crypto.randomBytes(32);
-    const envTtl = Number(process.env.REPORT_LINK_TTL_SECONDS);
-    this.ttlSeconds = opts.ttlSeconds ?? (Number.isInteger(envTtl) && envTtl > 0 ? envTtl : DEFAULT_TTL_SECONDS);
+    this.ttlSeconds = opts.ttlSeconds ?? DEFAULT_SERVICE_SETTINGS.reportLinkTtlSeconds;
   }
 
   /** A signed link to a report the viewer may see (same checks as the `audience` and `hubStats` queries). */

@@ -1,3 +1,4 @@
+import { DEFAULT_SERVICE_SETTINGS } from '../config';
 import crypto from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { PartnerEntity } from '../../entities';
@@ -94,10 +95,6 @@ export interface WebhookUrlPolicy {
   allowLoopback: boolean;
 }
 
-export function webhookUrlPolicyFromEnv(env: NodeJS.ProcessEnv = process.env): WebhookUrlPolicy {
-  return { allowLoopback: env.SYNDICATION_WEBHOOK_ALLOW_LOOPBACK === 'true' };
-}
-
 /**
  * The agency's offers syndicated to partners (docs/syndication.md): each partner's choice
  * (opt-in and preferences), its pull feed over the change log (SyndicationLog), and its webhook
@@ -117,7 +114,7 @@ export class SyndicationService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly offers: OfferSearchService,
-    private readonly urlPolicy: WebhookUrlPolicy = webhookUrlPolicyFromEnv(),
+    private readonly urlPolicy: WebhookUrlPolicy = DEFAULT_SERVICE_SETTINGS.webhookUrlPolicy,
   ) {
     this.log = new SyndicationLog(dataSource);
     this.dialect = dialectOf(dataSource);
