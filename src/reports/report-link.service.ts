@@ -1,5 +1,6 @@
 import { DEFAULT_SERVICE_SETTINGS } from '../config';
 import crypto from 'node:crypto';
+import type { RequestScope } from '../auth/request-scope';
 import type { DataSource } from 'typeorm';
 import { ApiKeyEntity } from '../../entities';
 import type { Viewer } from '../auth/viewer';
@@ -55,7 +56,8 @@ export class ReportLinkService {
   }
 
   /** A signed link to a report the viewer may see (same checks as the `audience` and `hubStats` queries). */
-  async issue(viewer: Viewer, request: ReportLinkRequest, now: Date = new Date()): Promise<ReportLinkModel> {
+  async issue(scope: RequestScope, request: ReportLinkRequest): Promise<ReportLinkModel> {
+    const { viewer, now } = scope;
     if (viewer.role === 'PUBLIC')
       throw new UnauthenticatedError('A report link needs a PARTNER or AGENCY API key (Authorization: Bearer <key>)');
     const params = new URLSearchParams();
@@ -69,7 +71,7 @@ export class ReportLinkService {
       params.set('to', request.to);
       params.set('granularity', request.granularity);
     } else {
-      const stats = this.deps.hubStats.forDay(viewer, request.date, now);
+      const stats = this.deps.hubStats.forDay(scope, request.date);
       params.set('date', stats.date);
     }
     const expires = Math.floor(now.getTime() / 1000) + this.ttlSeconds;
