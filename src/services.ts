@@ -16,7 +16,6 @@ import { SyndicationService } from './syndication/syndication.service';
 
 /** The hub's services, built once per data source and shared by all requests (they hold no request state). */
 export interface Services {
-  dataSource: DataSource;
   auth: AuthService;
   offers: OfferSearchService;
   /** MariaDB's keyword index, fed from a queue (a no-op on SQLite). */
@@ -45,7 +44,6 @@ export function createServices(dataSource: DataSource, configured: Partial<Servi
   });
   const syndication = new SyndicationService(dataSource, offers, settings.webhookUrlPolicy);
   return {
-    dataSource,
     auth: new AuthService(dataSource, settings.adminKey),
     offers,
     syndication,
