@@ -33,7 +33,6 @@ export interface AppConfig {
    */
   redis: { url: string | null; prefix: string };
   port: number;
-  nodeEnv: string;
   database: DatabaseConfig;
   databaseTimeouts: DatabaseTimeouts;
   /** Seed the demo data at start-up (default: on unless NODE_ENV=production). */
@@ -60,7 +59,72 @@ export interface AppConfig {
   introspection: boolean;
   /** Browser origins allowed to call /graphql (CORS_ORIGINS; see parseCorsOrigins). */
   cors: CorsPolicy;
+  /** What the services need from the environment (passed to startHub, then createServices). */
+  services: ServiceSettings;
+  /** main.ts's background work: how often each timer runs. */
+  background: BackgroundSettings;
 }
+
+/** The services' settings (src/services.ts hands each service its part). */
+export interface ServiceSettings {
+  /** PASSERELLE_ADMIN_KEY: a bootstrap key accepted as AGENCY; null: none. */
+  adminKey: string | null;
+  /** OFFER_COUNT_CACHE_SECONDS: public totals and facets shared between requests this long (0: never). */
+  countCacheSeconds: number;
+  /** KEYWORD_CACHE_SECONDS: a keyword search's ordered match list (ids only) kept this long (0: never). */
+  keywordCacheSeconds: number;
+  /** STOCK_VERSION_POLL_MS: the shared offer-stock version (data_version) read at most this often (0: before every count). */
+  stockVersionPollMs: number;
+  /** SEARCH_SYNC_BACKLOG: MariaDB, a keyword search indexes a backlog up to this size itself (0: never). */
+  searchSyncBacklog: number;
+  /** AUDIENCE_MAX_EVENT_AGE_DAYS: audience events older than this are rejected (TOO_OLD). */
+  audienceMaxEventAgeDays: number;
+  /** REPORT_LINK_SECRET: the report links' signing secret, shared by a site's processes; null: random per process. */
+  reportLinkSecret: string | null;
+  /** REPORT_LINK_TTL_SECONDS: how long a report link works. */
+  reportLinkTtlSeconds: number;
+  /** Which webhook URLs partners may register (SYNDICATION_WEBHOOK_ALLOW_LOOPBACK). */
+  webhookUrlPolicy: { allowLoopback: boolean };
+  /** Webhook deliveries: changes per POST, a slower answer is a failure, failures in a row before a pause. */
+  webhookDelivery: { batchSize: number; timeoutMs: number; maxFailures: number };
+}
+
+/** main.ts's timers. */
+export interface BackgroundSettings {
+  /** SEARCH_INDEX_INTERVAL_MS: MariaDB, how often the background indexer looks at its queue. */
+  searchIndexIntervalMs: number;
+  /** SEARCH_INDEX_MAX_LAG_SECONDS: how long the background indexer may defer to a growing queue. */
+  searchIndexMaxLagSeconds: number;
+  /** SYNDICATION_DELIVERY_INTERVAL_MS: how often the change log is sequenced and webhooks delivered. */
+  syndicationDeliveryIntervalMs: number;
+  /** SYNDICATION_RETENTION_HOURS, SYNDICATION_HORIZON_DAYS, SYNDICATION_COMPACT_INTERVAL_MINUTES (docs/syndication.md). */
+  syndicationCompaction: { retentionMs: number; horizonMs: number; intervalMs: number };
+  /** RETENTION_INTERVAL_MINUTES: how often candidate data's storage limits are applied. */
+  retentionIntervalMs: number;
+}
+
+/** The services' settings when nothing is set (what loadConfig({}) gives). */
+export const DEFAULT_SERVICE_SETTINGS: ServiceSettings = {
+  adminKey: null,
+  countCacheSeconds: 10,
+  keywordCacheSeconds: 60,
+  stockVersionPollMs: 1000,
+  searchSyncBacklog: 5_000,
+  audienceMaxEventAgeDays: 7,
+  reportLinkSecret: null,
+  reportLinkTtlSeconds: 15 * 60,
+  webhookUrlPolicy: { allowLoopback: false },
+  webhookDelivery: { batchSize: 100, timeoutMs: 10_000, maxFailures: 8 },
+};
+
+/** The timers' settings when nothing is set. */
+export const DEFAULT_BACKGROUND_SETTINGS: BackgroundSettings = {
+  searchIndexIntervalMs: 1_000,
+  searchIndexMaxLagSeconds: 60,
+  syndicationDeliveryIntervalMs: 1_000,
+  syndicationCompaction: { retentionMs: 24 * 3_600_000, horizonMs: 30 * 86_400_000, intervalMs: 60 * 60_000 },
+  retentionIntervalMs: 60 * 60_000,
+};
 
 /**
  * Which browser origins may call the API from their pages (CORS). `any`: every origin, and then
@@ -202,32 +266,32 @@ export const DEFAULT_LIMITS: HttpLimits = {
   requestTimeoutMs: 8_000,
 };
 
-function positiveNumber(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!(value > 0)) throw new Error(`${name} must be a positive number, got ${raw}`);
-  return value;
-}
-
 /**
- * A numeric setting: `fallback` when unset or empty, else a number of at least `min` (a whole
- * number if `integer`), or an error naming the variable and what it expects.
+ * A numeric setting: `fallback` when unset or empty, else a number of at least `min` (or over
+ * `above`; a whole number if `integer`), or an error naming the variable and what it expects.
  */
 export function numberFromEnv(
   env: NodeJS.ProcessEnv,
   name: string,
   fallback: number,
-  rule: { min: number; integer?: boolean; unit?: string },
+  rule: ({ min: number; above?: never } | { above: number; min?: never }) & { integer?: boolean; unit?: string },
 ): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
-  if (!Number.isFinite(value) || value < rule.min || (rule.integer && !Number.isInteger(value))) {
+  const inRange = rule.above !== undefined ? value > rule.above : value >= rule.min;
+  if (!Number.isFinite(value) || !inRange || (rule.integer && !Number.isInteger(value))) {
     const kind = `${rule.integer ? 'a whole number' : 'a number'}${rule.unit ? ` of ${rule.unit}` : ''}`;
-    throw new Error(`${name} must be ${kind} >= ${rule.min}, got "${raw}"`);
+    const bound = rule.above !== undefined ? `> ${rule.above}` : `>= ${rule.min}`;
+    throw new Error(`${name} must be ${kind} ${bound}, got "${raw}"`);
   }
   return value;
+}
+
+/** A text setting: null when unset or empty. */
+function textFromEnv(env: NodeJS.ProcessEnv, name: string): string | null {
+  const raw = env[name];
+  return raw === undefined || raw === '' ? null : raw;
 }
 
 export const DEFAULT_SQLITE_PATH = path.join(PROJECT_ROOT, 'data', 'passerelle.sqlite');
@@ -236,30 +300,30 @@ export const DEFAULT_SQLITE_PATH = path.join(PROJECT_ROOT, 'data', 'passerelle.s
  * Parses a DATABASE_URL: `mysql://user:pass@host:port/db` (also `mariadb://`), `sqlite:<path>`
  * (relative to the working directory; `sqlite::memory:` for an in-memory database).
  */
-export function parseDatabaseUrl(url: string | undefined): DatabaseConfig {
+export function parseDatabaseUrl(url: string | undefined, variable = 'DATABASE_URL'): DatabaseConfig {
   if (!url) return { type: 'sqlite', path: DEFAULT_SQLITE_PATH };
   if (url.startsWith('sqlite:')) {
     const p = url.slice('sqlite:'.length).replace(/^\/\//, '');
-    if (!p) throw new Error('DATABASE_URL sqlite:<path> needs a path');
+    if (!p) throw new Error(`${variable} sqlite:<path> needs a path`);
     return { type: 'sqlite', path: p === ':memory:' ? p : path.resolve(p) };
   }
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
-    throw new Error(`DATABASE_URL is not a URL: ${url}`);
+    throw new Error(`${variable} is not a URL: ${url}`);
   }
   if (parsed.protocol !== 'mysql:' && parsed.protocol !== 'mariadb:') {
-    throw new Error(`DATABASE_URL must be mysql://..., mariadb://... or sqlite:<path>, got ${parsed.protocol}`);
+    throw new Error(`${variable} must be mysql://..., mariadb://... or sqlite:<path>, got ${parsed.protocol}`);
   }
   const database = decodeURIComponent(parsed.pathname.replace(/^\//, ''));
-  if (!database) throw new Error('DATABASE_URL must name a database: mysql://user@host:3306/passerelle');
+  if (!database) throw new Error(`${variable} must name a database: mysql://user@host:3306/passerelle`);
   if (!/^[A-Za-z0-9_$]+$/.test(database)) throw new Error(`Unsupported database name: ${database}`);
   // ?socket=/run/mysqld/mysqld.sock: the server's Unix socket instead of TCP (a hub on the
   // database's host: each round trip skips the TCP stack).
   const socketPath = parsed.searchParams.get('socket') || undefined;
   for (const name of parsed.searchParams.keys())
-    if (name !== 'socket') throw new Error(`DATABASE_URL: unknown parameter "${name}" (only socket=<path>)`);
+    if (name !== 'socket') throw new Error(`${variable}: unknown parameter "${name}" (only socket=<path>)`);
   return {
     type: 'mysql',
     host: parsed.hostname || '127.0.0.1',
@@ -280,7 +344,7 @@ export function parseReplicaUrls(primary: DatabaseConfig, value: string | undefi
   if (primary.type !== 'mysql') throw new Error('DATABASE_REPLICA_URLS needs a MySQL/MariaDB DATABASE_URL (replicas of that primary)');
   const replicas = value.split(',').map((raw) => {
     const url = raw.trim();
-    const parsed = parseDatabaseUrl(/^(mysql|mariadb):\/\/[^/]*$/.test(url) ? `${url}/${primary.database}` : url);
+    const parsed = parseDatabaseUrl(/^(mysql|mariadb):\/\/[^/]*$/.test(url) ? `${url}/${primary.database}` : url, 'DATABASE_REPLICA_URLS');
     if (parsed.type !== 'mysql') throw new Error(`DATABASE_REPLICA_URLS: ${url} is not a mysql:// URL`);
     if (parsed.database !== primary.database)
       throw new Error(`DATABASE_REPLICA_URLS: ${url} names database ${parsed.database}, the primary's is ${primary.database}`);
@@ -329,20 +393,13 @@ function metricsToken(value: string): string {
   return value;
 }
 
-function parseBool(value: string | undefined, fallback: boolean): boolean {
+/** A boolean setting: `fallback` when unset or empty, else true/false (1/0, yes/no, on/off), or an error naming the variable. */
+export function boolFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const value = env[name];
   if (value === undefined || value === '') return fallback;
   if (/^(1|true|yes|on)$/i.test(value)) return true;
   if (/^(0|false|no|off)$/i.test(value)) return false;
-  throw new Error(`Expected a boolean (true/false), got ${value}`);
-}
-
-/** A boolean setting: `fallback` when unset or empty, else true/false (1/0, yes/no, on/off), or an error naming the variable. */
-export function boolFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
-  try {
-    return parseBool(env[name], fallback);
-  } catch {
-    throw new Error(`${name} must be true or false, got "${env[name]}"`);
-  }
+  throw new Error(`${name} must be true or false, got "${value}"`);
 }
 
 function queryLimitsFromEnv(env: NodeJS.ProcessEnv, who: 'ANONYMOUS' | 'KEY', defaults: QueryLimits): QueryLimits {
@@ -358,10 +415,6 @@ function queryLimitsFromEnv(env: NodeJS.ProcessEnv, who: 'ANONYMOUS' | 'KEY', de
 }
 
 /** LOG_LEVEL: pino's levels or `silent`; default `info` (`silent` under NODE_ENV=test). */
-export function logLevelFromEnv(env: NodeJS.ProcessEnv): LogLevel {
-  return parseLogLevel(env.LOG_LEVEL, env.NODE_ENV || 'development');
-}
-
 function parseLogLevel(value: string | undefined, nodeEnv: string): LogLevel {
   if (value === undefined || value === '') return nodeEnv === 'test' ? 'silent' : 'info';
   if (!(LOG_LEVELS as readonly string[]).includes(value))
@@ -369,12 +422,20 @@ function parseLogLevel(value: string | undefined, nodeEnv: string): LogLevel {
   return value as LogLevel;
 }
 
-/** Reads the configuration from environment variables (documented in the README). */
+/**
+ * The configuration, parsed once at start-up from the environment variables (CONFIG_VARIABLES, the
+ * README's table). A bad value stops the start with a message naming the variable: never a silent
+ * default. Nothing else in src/ reads process.env: main.ts passes the parts on.
+ */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const nodeEnv = env.NODE_ENV || 'development';
+  const production = nodeEnv === 'production';
+  const ms = (name: string, fallback: number, min = 0) => numberFromEnv(env, name, fallback, { min, integer: true, unit: 'milliseconds' });
+  const positive = (name: string, fallback: number) => numberFromEnv(env, name, fallback, { above: 0 });
+  const services = DEFAULT_SERVICE_SETTINGS;
+  const background = DEFAULT_BACKGROUND_SETTINGS;
   return {
     port: parsePort(env.PORT),
-    nodeEnv,
     database: parseReplicaUrls(parseDatabaseUrl(env.DATABASE_URL), env.DATABASE_REPLICA_URLS, env),
     databaseTimeouts: {
       statementTimeoutMs: numberFromEnv(env, 'DB_STATEMENT_TIMEOUT_MS', DEFAULT_DATABASE_TIMEOUTS.statementTimeoutMs, {
@@ -388,35 +449,245 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
         unit: 'ms',
       }),
     },
-    seedDemo: parseBool(env.SEED_DEMO, nodeEnv !== 'production'),
-    logSql: parseBool(env.LOG_SQL, false),
+    seedDemo: boolFromEnv(env, 'SEED_DEMO', !production),
+    logSql: boolFromEnv(env, 'LOG_SQL', false),
     limits: {
-      publicPerSecond: positiveNumber(env, 'RATE_LIMIT_PUBLIC_PER_SECOND', DEFAULT_LIMITS.publicPerSecond),
-      publicBurst: positiveNumber(env, 'RATE_LIMIT_PUBLIC_BURST', DEFAULT_LIMITS.publicBurst),
-      keyPerSecond: positiveNumber(env, 'RATE_LIMIT_KEY_PER_SECOND', DEFAULT_LIMITS.keyPerSecond),
-      keyBurst: positiveNumber(env, 'RATE_LIMIT_KEY_BURST', DEFAULT_LIMITS.keyBurst),
-      publicBodyBytes: positiveNumber(env, 'MAX_BODY_BYTES_PUBLIC', DEFAULT_LIMITS.publicBodyBytes),
-      authenticatedBodyBytes: positiveNumber(env, 'MAX_BODY_BYTES_AUTHENTICATED', DEFAULT_LIMITS.authenticatedBodyBytes),
-      authFailurePerSecond: positiveNumber(env, 'RATE_LIMIT_AUTH_FAILURE_PER_SECOND', DEFAULT_LIMITS.authFailurePerSecond),
-      authFailureBurst: positiveNumber(env, 'RATE_LIMIT_AUTH_FAILURE_BURST', DEFAULT_LIMITS.authFailureBurst),
-      trustProxy: parseBool(env.TRUST_PROXY, false),
+      publicPerSecond: positive('RATE_LIMIT_PUBLIC_PER_SECOND', DEFAULT_LIMITS.publicPerSecond),
+      publicBurst: positive('RATE_LIMIT_PUBLIC_BURST', DEFAULT_LIMITS.publicBurst),
+      keyPerSecond: positive('RATE_LIMIT_KEY_PER_SECOND', DEFAULT_LIMITS.keyPerSecond),
+      keyBurst: positive('RATE_LIMIT_KEY_BURST', DEFAULT_LIMITS.keyBurst),
+      publicBodyBytes: positive('MAX_BODY_BYTES_PUBLIC', DEFAULT_LIMITS.publicBodyBytes),
+      authenticatedBodyBytes: positive('MAX_BODY_BYTES_AUTHENTICATED', DEFAULT_LIMITS.authenticatedBodyBytes),
+      authFailurePerSecond: positive('RATE_LIMIT_AUTH_FAILURE_PER_SECOND', DEFAULT_LIMITS.authFailurePerSecond),
+      authFailureBurst: positive('RATE_LIMIT_AUTH_FAILURE_BURST', DEFAULT_LIMITS.authFailureBurst),
+      trustProxy: boolFromEnv(env, 'TRUST_PROXY', false),
       requestTimeoutMs: numberFromEnv(env, 'REQUEST_TIMEOUT_MS', DEFAULT_LIMITS.requestTimeoutMs, { min: 0, integer: true, unit: 'ms' }),
     },
-    introspection: boolFromEnv(env, 'GRAPHQL_INTROSPECTION', nodeEnv !== 'production'),
+    introspection: boolFromEnv(env, 'GRAPHQL_INTROSPECTION', !production),
     cors: parseCorsOrigins(env.CORS_ORIGINS, nodeEnv),
     queryLimits: {
       anonymous: queryLimitsFromEnv(env, 'ANONYMOUS', DEFAULT_QUERY_LIMITS.anonymous),
       authenticated: queryLimitsFromEnv(env, 'KEY', DEFAULT_QUERY_LIMITS.authenticated),
     },
     logLevel: parseLogLevel(env.LOG_LEVEL, nodeEnv),
-    fieldSuggestions: parseBool(env.GRAPHQL_FIELD_SUGGESTIONS, nodeEnv !== 'production'),
+    fieldSuggestions: boolFromEnv(env, 'GRAPHQL_FIELD_SUGGESTIONS', !production),
     metricsToken: env.METRICS_TOKEN ? metricsToken(env.METRICS_TOKEN) : null,
-    graphiql: parseBool(env.GRAPHIQL, nodeEnv !== 'production'),
+    graphiql: boolFromEnv(env, 'GRAPHIQL', !production),
     redis: { url: parseRedisUrl(env.REDIS_URL), prefix: parseRedisPrefix(env.REDIS_PREFIX) },
     responseCache: {
       ttlSeconds: numberFromEnv(env, 'RESPONSE_CACHE_SECONDS', 2, { min: 0, integer: true, unit: 'seconds' }),
       maxEntries: numberFromEnv(env, 'RESPONSE_CACHE_MAX_ENTRIES', 5_000, { min: 1, integer: true }),
       maxBytes: numberFromEnv(env, 'RESPONSE_CACHE_MAX_MB', 64, { min: 1, integer: true, unit: 'MiB' }) * 1024 * 1024,
     },
+    services: {
+      adminKey: textFromEnv(env, 'PASSERELLE_ADMIN_KEY'),
+      countCacheSeconds: numberFromEnv(env, 'OFFER_COUNT_CACHE_SECONDS', services.countCacheSeconds, { min: 0, unit: 'seconds' }),
+      keywordCacheSeconds: numberFromEnv(env, 'KEYWORD_CACHE_SECONDS', services.keywordCacheSeconds, { min: 0, unit: 'seconds' }),
+      stockVersionPollMs: ms('STOCK_VERSION_POLL_MS', services.stockVersionPollMs),
+      searchSyncBacklog: numberFromEnv(env, 'SEARCH_SYNC_BACKLOG', services.searchSyncBacklog, { min: 0, integer: true, unit: 'offers' }),
+      audienceMaxEventAgeDays: numberFromEnv(env, 'AUDIENCE_MAX_EVENT_AGE_DAYS', services.audienceMaxEventAgeDays, {
+        min: 1,
+        integer: true,
+        unit: 'days',
+      }),
+      reportLinkSecret: textFromEnv(env, 'REPORT_LINK_SECRET'),
+      reportLinkTtlSeconds: numberFromEnv(env, 'REPORT_LINK_TTL_SECONDS', services.reportLinkTtlSeconds, {
+        min: 1,
+        integer: true,
+        unit: 'seconds',
+      }),
+      webhookUrlPolicy: { allowLoopback: boolFromEnv(env, 'SYNDICATION_WEBHOOK_ALLOW_LOOPBACK', false) },
+      webhookDelivery: {
+        batchSize: numberFromEnv(env, 'SYNDICATION_WEBHOOK_BATCH', services.webhookDelivery.batchSize, {
+          min: 1,
+          integer: true,
+          unit: 'changes',
+        }),
+        timeoutMs: ms('SYNDICATION_WEBHOOK_TIMEOUT_MS', services.webhookDelivery.timeoutMs, 1),
+        maxFailures: numberFromEnv(env, 'SYNDICATION_WEBHOOK_MAX_FAILURES', services.webhookDelivery.maxFailures, {
+          min: 1,
+          integer: true,
+          unit: 'failures',
+        }),
+      },
+    },
+    background: {
+      searchIndexIntervalMs: ms('SEARCH_INDEX_INTERVAL_MS', background.searchIndexIntervalMs, 10),
+      searchIndexMaxLagSeconds: numberFromEnv(env, 'SEARCH_INDEX_MAX_LAG_SECONDS', background.searchIndexMaxLagSeconds, {
+        min: 0,
+        unit: 'seconds',
+      }),
+      syndicationDeliveryIntervalMs: ms('SYNDICATION_DELIVERY_INTERVAL_MS', background.syndicationDeliveryIntervalMs, 10),
+      syndicationCompaction: {
+        retentionMs: numberFromEnv(env, 'SYNDICATION_RETENTION_HOURS', 24, { min: 0, unit: 'hours' }) * 3_600_000,
+        horizonMs: numberFromEnv(env, 'SYNDICATION_HORIZON_DAYS', 30, { min: 1, unit: 'days' }) * 86_400_000,
+        intervalMs: numberFromEnv(env, 'SYNDICATION_COMPACT_INTERVAL_MINUTES', 60, { min: 1, unit: 'minutes' }) * 60_000,
+      },
+      retentionIntervalMs: Math.round(numberFromEnv(env, 'RETENTION_INTERVAL_MINUTES', 60, { above: 0, unit: 'minutes' }) * 60_000),
+    },
   };
 }
+
+/**
+ * One row of the README's configuration table: the variables (a `*` stands for several, listed in
+ * the doc the row names), their defaults as the table shows them, and what they mean. A unit test
+ * holds the README to exactly these rows, loadConfig to reading exactly these variables, and each
+ * literal default to what loadConfig does when the variable is unset.
+ */
+export interface ConfigVariable {
+  names: string[];
+  default: string;
+  description: string;
+}
+
+export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
+  { names: ['PORT'], default: '`4000`', description: 'HTTP port' },
+  {
+    names: ['DATABASE_URL'],
+    default: '`sqlite:./data/passerelle.sqlite`',
+    description: '`mysql://user:pass@host:port/db` (MySQL or MariaDB; `mariadb://` works too) or `sqlite:<path>`',
+  },
+  {
+    names: ['DATABASE_REPLICA_URLS'],
+    default: 'unset',
+    description:
+      "comma-separated `mysql://user:pass@host:port` read replicas of the `DATABASE_URL` primary: the request path's reads go to them (docs/scaling.md)",
+  },
+  {
+    names: ['REDIS_URL'],
+    default: 'unset',
+    description:
+      "`redis://host:port`: rate-limit buckets and automatic persisted queries shared by every hub process (unset: each process's memory)",
+  },
+  {
+    names: ['REDIS_PREFIX'],
+    default: '`passerelle:`',
+    description: "prefix of the hub's Redis keys (several hubs or environments on one Redis)",
+  },
+  {
+    names: ['RESPONSE_CACHE_SECONDS', 'RESPONSE_CACHE_MAX_ENTRIES', 'RESPONSE_CACHE_MAX_MB'],
+    default: '`2`, `5000`, `64`',
+    description:
+      'anonymous answers served again for this long unless the offer stock changed (0: off); the `max-age` of `Cache-Control: public` (docs/search.md, "Response cache")',
+  },
+  {
+    names: ['DATABASE_READ_YOUR_WRITES_MS'],
+    default: '`5000`',
+    description: "with replicas: after a mutation, that caller's reads go to the primary this long",
+  },
+  {
+    names: ['DATABASE_REPLICA_RETRY_MS'],
+    default: '`5000`',
+    description: 'with replicas: a replica that failed is left out this long, then tried again (≥ 100)',
+  },
+  { names: ['NODE_ENV'], default: '`development`', description: '`production` turns off demo seeding by default' },
+  { names: ['SEED_DEMO'], default: 'on unless production', description: 'seed the demo data at start-up (`true`/`false`)' },
+  { names: ['LOG_SQL'], default: '`false`', description: 'print every SQL statement' },
+  {
+    names: ['CORS_ORIGINS'],
+    default: '`localhost` in development, `none` in production',
+    description:
+      'browser origins allowed to call `/graphql` from their pages: a comma-separated list of origins (`https://emploi.example.fr`), `localhost` (any port), `*` (any origin, never with credentials) or `none` (docs/operations.md, "Browsers on other origins")',
+  },
+  {
+    names: ['GRAPHQL_INTROSPECTION'],
+    default: 'on unless production',
+    description:
+      'schema introspection (`__schema`, `__type`) for internal tools, GraphiQL-like explorers and client codegen (`true`/`false`; anything else stops the start)',
+  },
+  { names: ['PASSERELLE_ADMIN_KEY'], default: 'unset', description: 'a bootstrap key accepted as AGENCY' },
+  {
+    names: ['OFFER_COUNT_CACHE_SECONDS'],
+    default: '`10`',
+    description: 'how long public totals and facets are shared between requests (0: never)',
+  },
+  {
+    names: ['STOCK_VERSION_POLL_MS'],
+    default: '`1000`',
+    description: "how often a hub reads the shared stock version at most, so counts follow other processes' writes (0: before every count)",
+  },
+  {
+    names: ['KEYWORD_CACHE_SECONDS'],
+    default: '`60`',
+    description: 'how long a keyword search keeps its ordered match list (ids only; 0: never)',
+  },
+  {
+    names: ['SEARCH_INDEX_INTERVAL_MS'],
+    default: '`1000`',
+    description: 'MariaDB: how often a hub process indexes queued offers in the background (≥ 10)',
+  },
+  {
+    names: ['SEARCH_INDEX_MAX_LAG_SECONDS'],
+    default: '`60`',
+    description: 'MariaDB: how long the background indexer may defer to a growing queue (a bulk load)',
+  },
+  {
+    names: ['SEARCH_SYNC_BACKLOG'],
+    default: '`5000`',
+    description: 'MariaDB: a keyword search indexes a backlog up to this size itself before it runs (0: never)',
+  },
+  {
+    names: ['RATE_LIMIT_*', 'MAX_BODY_BYTES_*'],
+    default: 'docs/operations.md, "Limits"',
+    description: 'abuse limits: requests per second and burst per client address, per key and per failed authentication; body sizes',
+  },
+  {
+    names: ['TRUST_PROXY'],
+    default: '`false`',
+    description: 'take the client address from `X-Forwarded-For` (behind a trusted reverse proxy)',
+  },
+  {
+    names: ['REQUEST_TIMEOUT_MS', 'DB_STATEMENT_TIMEOUT_MS', 'DB_BUSY_TIMEOUT_MS'],
+    default: '`8000`, `5000`, `5000`',
+    description:
+      "the hub's time for one GraphQL request, MariaDB's for one read statement (0: none), SQLite's wait for a write lock (docs/operations.md, \"Limits\")",
+  },
+  {
+    names: ['QUERY_MAX_*_ANONYMOUS', 'QUERY_MAX_*_KEY'],
+    default: 'docs/operations.md, "Limits"',
+    description: 'query cost limits (whole numbers ≥ 1)',
+  },
+  { names: ['LOG_LEVEL'], default: '`info`', description: '`fatal`, `error`, `warn`, `info`, `debug`, `trace` or `silent`' },
+  { names: ['METRICS_TOKEN'], default: 'unset', description: 'bearer token for `GET /metrics` (AGENCY keys work too)' },
+  { names: ['GRAPHQL_FIELD_SUGGESTIONS'], default: 'on unless production', description: '"Did you mean ...?" in validation errors' },
+  {
+    names: ['GRAPHIQL'],
+    default: 'on unless production',
+    description: 'GraphiQL at `GET /graphql` for browsers (it shows the demo keys: never expose a development hub)',
+  },
+  {
+    names: ['SYNDICATION_DELIVERY_INTERVAL_MS'],
+    default: '`1000`',
+    description: 'how often a hub process sequences the change log and delivers webhooks (≥ 10)',
+  },
+  {
+    names: ['SYNDICATION_WEBHOOK_BATCH', 'SYNDICATION_WEBHOOK_TIMEOUT_MS', 'SYNDICATION_WEBHOOK_MAX_FAILURES'],
+    default: '`100`, `10000`, `8`',
+    description: 'changes per POST; a slower answer is a failure; failures in a row before a pause',
+  },
+  {
+    names: ['SYNDICATION_WEBHOOK_ALLOW_LOOPBACK'],
+    default: '`false`',
+    description: 'accept `http://127.0.0.1` / `localhost` webhook URLs (tests, local development only)',
+  },
+  {
+    names: ['SYNDICATION_RETENTION_HOURS', 'SYNDICATION_HORIZON_DAYS', 'SYNDICATION_COMPACT_INTERVAL_MINUTES'],
+    default: '`24`, `30`, `60`',
+    description: 'change-log compaction (docs/syndication.md)',
+  },
+  {
+    names: ['RETENTION_INTERVAL_MINUTES'],
+    default: '`60`',
+    description: 'how often the hub applies candidate data\'s storage limits (docs/candidates.md, "Retention")',
+  },
+  {
+    names: ['AUDIENCE_MAX_EVENT_AGE_DAYS'],
+    default: '`7`',
+    description: 'audience events older than this are rejected (`TOO_OLD`; docs/audience.md)',
+  },
+  {
+    names: ['REPORT_LINK_SECRET', 'REPORT_LINK_TTL_SECONDS'],
+    default: 'unset, `900`',
+    description: "report links' signing secret (set it when several hub processes serve one site; unset: random per process) and lifetime",
+  },
+];

@@ -1,3 +1,4 @@
+import type { RequestScope } from './auth/request-scope';
 import { PUBLIC_VIEWER, type Viewer } from './auth/viewer';
 import { createLoaders, type Loaders } from './loaders';
 import { createLogger, requestIdFrom, type Logger } from './logger';
@@ -14,12 +15,15 @@ export interface GraphQLContext {
   /** What the request did, for the metrics (operation, error codes); and the hub's metrics. */
   record: RequestRecord;
   metrics: HubMetrics | null;
+  /** Who calls, the request's instant and its CV reads: what every service method that needs the caller takes. */
+  scope: RequestScope;
+  /** scope.viewer (the query-limit and read-routing plugins read it). */
   viewer: Viewer;
-  /** One instant for the whole request: visibility (validThrough) is judged against it. */
+  /** scope.now: one instant for the whole request, visibility (validThrough) is judged against it. */
   now: Date;
   services: Services;
   loaders: Loaders;
-  /** The CV reads of this request, written to the access log before the response leaves. */
+  /** scope.cvAccess: the CV reads of this request, written to the access log before the response leaves. */
   cvAccess: CvAccessRecorder;
   /** The operation's estimated cost (src/graphql/query-limits.ts), once measured. */
   queryCost?: number;
@@ -35,16 +39,18 @@ export function buildContext(
 ): GraphQLContext {
   const now = request.now ?? new Date();
   const requestId = request.requestId ?? requestIdFrom(undefined);
-  const cvAccess = new CvAccessRecorder();
+  const scope: RequestScope = { viewer, now, cvAccess: new CvAccessRecorder() };
+  const { cvAccess } = scope;
   return {
     requestId,
     log: request.log ?? SILENT,
     record: request.record ?? { route: 'graphql', operation: null, errorCodes: [] },
     metrics: request.metrics ?? null,
+    scope,
     viewer,
     now,
     services,
     cvAccess,
-    loaders: createLoaders(services, now, { viewer, cvAccess }),
+    loaders: createLoaders(services, now, scope),
   };
 }

@@ -1,14 +1,11 @@
 import 'reflect-metadata';
-import { loadConfig, numberFromEnv } from './config';
+import { loadConfig } from './config';
 import { openDatabase } from './db/data-source';
 import { seedDemoActivity } from './seed/demo-activity';
 import { DEMO_OFFER_COUNT, seedDatabase } from './seed/seed';
 import { createLogger } from './logger';
 import { startHub } from './server';
 import { openSharedState } from './shared-state/redis-shared-state';
-import { indexIntervalMsFromEnv, maxLagSecondsFromEnv } from './offers/offer-search-index';
-import { retentionIntervalMs } from './candidates/retention.service';
-import { compactionSettingsFromEnv } from './syndication/syndication-log';
 
 /** How often ACTIVE offers past validThrough are marked EXPIRED (public search hides them at once anyway). */
 const EXPIRY_INTERVAL_MS = 60_000;
@@ -46,6 +43,7 @@ async function main(): Promise<void> {
     readYourWritesMs: config.database.type === 'mysql' ? config.database.replication?.readYourWritesMs : undefined,
     sharedState,
     responseCache: config.responseCache,
+    serviceSettings: config.services,
   });
   if (config.seedDemo) {
     const started = Date.now();
@@ -66,7 +64,7 @@ async function main(): Promise<void> {
     log.info(`  AGENCY:  Authorization: Bearer ${keys.agencyKey}`);
     if (keys.partnerKey) log.info(`  PARTNER (${demoPartner.name}):  Authorization: Bearer ${keys.partnerKey}`);
   }
-  if (process.env.PASSERELLE_ADMIN_KEY) log.info('PASSERELLE_ADMIN_KEY is set: it is accepted as an AGENCY key.');
+  if (config.services.adminKey) log.info('PASSERELLE_ADMIN_KEY is set: it is accepted as an AGENCY key.');
   const expire = () =>
     hub.services.ingestion.expireOffers().then(
       (n) => n > 0 && log.info(`Expired ${n} offers past their validThrough`),
@@ -86,7 +84,7 @@ async function main(): Promise<void> {
       (err) => log.error({ err }, 'Retention failed'),
     );
   await retain();
-  const retentionTimer = setInterval(retain, retentionIntervalMs());
+  const retentionTimer = setInterval(retain, config.background.retentionIntervalMs);
   retentionTimer.unref();
   // Audience: distinct-visitor sketch deltas folded into their sketches (reports merge them anyway).
   const fold = () => hub.services.audience.foldSketchDeltas().catch((err) => log.error({ err }, 'Folding audience sketches failed'));
@@ -94,13 +92,13 @@ async function main(): Promise<void> {
   foldTimer.unref();
   // MariaDB keyword index: offers queued by the writes of any process, indexed in the background
   // (deferring to bulk loads for up to SEARCH_INDEX_MAX_LAG_SECONDS).
-  const maxLagMs = maxLagSecondsFromEnv() * 1000;
+  const maxLagMs = config.background.searchIndexMaxLagSeconds * 1000;
   const indexKeywords = () =>
     hub.services.keywordIndex
       .backgroundPass(maxLagMs)
       .catch((err) => log.error({ err }, 'Keyword indexing failed (the queue keeps the offers; retried)'));
   void indexKeywords();
-  const indexTimer = setInterval(indexKeywords, indexIntervalMsFromEnv());
+  const indexTimer = setInterval(indexKeywords, config.background.searchIndexIntervalMs);
   indexTimer.unref();
   // Syndication: webhook deliveries (each run also sequences the change log), and log compaction.
   // The sequencer also runs here, so pending changes never pile up while nobody reads a feed.
@@ -109,12 +107,9 @@ async function main(): Promise<void> {
       .sequence()
       .then(() => hub.services.syndicationDelivery.runOnce())
       .catch((err) => log.error({ err }, 'Syndication sequencing or webhook deliveries failed (retried)'));
-  const deliveryTimer = setInterval(
-    deliver,
-    numberFromEnv(process.env, 'SYNDICATION_DELIVERY_INTERVAL_MS', 1_000, { min: 10, integer: true, unit: 'milliseconds' }),
-  );
+  const deliveryTimer = setInterval(deliver, config.background.syndicationDeliveryIntervalMs);
   deliveryTimer.unref();
-  const compaction = compactionSettingsFromEnv();
+  const compaction = config.background.syndicationCompaction;
   const compact = () =>
     hub.services.syndication.log.compact(new Date(), compaction).then(
       (r) =>

@@ -11,12 +11,12 @@ import type { Viewer } from './auth/viewer';
 import {
   DEFAULT_LIMITS,
   DEFAULT_QUERY_LIMITS,
-  logLevelFromEnv,
   parseCorsOrigins,
   type CorsPolicy,
   type HttpLimits,
   type QueryLimits,
   type QueryLimitsConfig,
+  type ServiceSettings,
 } from './config';
 import { buildContext, type GraphQLContext } from './context';
 import { hasReplicas } from './db/data-source';
@@ -39,7 +39,6 @@ import { buildSchema } from './schema';
 import { createServices, type Services } from './services';
 import { currentStockVersion } from './db/offer-stock';
 import type { SharedState } from './shared-state/shared-state';
-import type { WebhookUrlPolicy } from './syndication/syndication.service';
 
 /** Validation messages that are really about a bad argument value: reported as BAD_USER_INPUT. */
 const BAD_VALUE_MESSAGE =
@@ -124,17 +123,17 @@ export interface HubOptions {
   /** graphql-jit (default) or graphql-js's own executor. */
   executor?: 'jit' | 'graphql-js';
   limits?: Partial<HttpLimits>;
-  /** Accepted as an AGENCY key (PASSERELLE_ADMIN_KEY). */
-  adminKey?: string;
+  /** The services' settings (config.ts, loadConfig().services: PASSERELLE_ADMIN_KEY, caches, webhooks...); unset ones: the defaults. */
+  serviceSettings?: Partial<ServiceSettings>;
   /** Query cost limits (config.ts, DEFAULT_QUERY_LIMITS); each class's settings may be partial. */
   queryLimits?: { anonymous?: Partial<QueryLimits>; authenticated?: Partial<QueryLimits> };
-  /** Structured log (default: pino on stdout at LOG_LEVEL, silent under NODE_ENV=test). */
+  /** Structured log (default: none; main.ts passes pino on stdout at LOG_LEVEL). */
   logger?: Logger;
-  /** "Did you mean ...?" in validation errors (default: not in production). */
+  /** "Did you mean ...?" in validation errors (default: on; main.ts passes GRAPHQL_FIELD_SUGGESTIONS). */
   fieldSuggestions?: boolean;
   /** Bearer token accepted on GET /metrics besides AGENCY keys (config METRICS_TOKEN). */
   metricsToken?: string | null;
-  /** GraphiQL for browsers at GET /graphql (default: not in production). */
+  /** GraphiQL for browsers at GET /graphql (default: on; main.ts passes GRAPHIQL). */
   graphiql?: boolean;
   /**
    * The hub's clock: each request's instant (`ctx.now`: visibility, accepted audience window,
@@ -143,19 +142,17 @@ export interface HubOptions {
   clock?: () => Date;
   /** With read replicas: after a mutation, the caller's reads go to the primary this long (DATABASE_READ_YOUR_WRITES_MS). */
   readYourWritesMs?: number;
-  /** Schema introspection (GRAPHQL_INTROSPECTION); default: on unless NODE_ENV=production. */
+  /** Schema introspection (GRAPHQL_INTROSPECTION); default: on. */
   introspection?: boolean;
   /**
    * State every hub process must agree on (REDIS_URL): rate-limit buckets and persisted queries.
    * Default: this process's memory.
    */
   sharedState?: SharedState;
-  /** Browser origins allowed on /graphql (CORS_ORIGINS); default: localhost in development, none in production. */
+  /** Browser origins allowed on /graphql (CORS_ORIGINS); default: localhost, as in development. */
   cors?: CorsPolicy;
   /** The anonymous response cache (RESPONSE_CACHE_SECONDS...; ttlSeconds 0: off). */
   responseCache?: Partial<ResponseCacheOptions>;
-  /** Which webhook URLs partners may register (default: SYNDICATION_WEBHOOK_ALLOW_LOOPBACK). */
-  webhookUrlPolicy?: WebhookUrlPolicy;
 }
 
 /** How long a refused body is still read (and discarded) so the client gets to read the 413. */
@@ -280,15 +277,15 @@ export async function startHub(dataSource: DataSource, opts: HubOptions): Promis
     viewer.role === 'PUBLIC'
       ? { limits: queryLimits.anonymous, who: 'anonymous' as const }
       : { limits: queryLimits.authenticated, who: 'authenticated' as const };
-  const production = process.env.NODE_ENV === 'production';
-  const suggestions = opts.fieldSuggestions ?? !production;
-  const logger = opts.logger ?? createLogger(logLevelFromEnv(process.env));
+  // Unset options take the development defaults: main.ts passes every one from the configuration.
+  const suggestions = opts.fieldSuggestions ?? true;
+  const logger = opts.logger ?? createLogger('silent');
   const metrics = new HubMetrics(dataSource);
   const parseMaxTokens = Math.max(queryLimits.anonymous.maxTokens, queryLimits.authenticated.maxTokens);
   const clock = opts.clock ?? (() => new Date());
   const responseCache = new ResponseCache({ ...DEFAULT_RESPONSE_CACHE, ...opts.responseCache });
   const publicCacheControl = `public, max-age=${responseCache.options.ttlSeconds}`;
-  const services = createServices(dataSource, { adminKey: opts.adminKey, webhookUrlPolicy: opts.webhookUrlPolicy });
+  const services = createServices(dataSource, opts.serviceSettings);
   const replicated = hasReplicas(dataSource);
   const recentWriters = new RecentWriters(opts.readYourWritesMs ?? 5000);
   // Keyed by the request's record: Apollo hands plugins a copy of the context, whose record is shared.
@@ -299,7 +296,7 @@ export async function startHub(dataSource: DataSource, opts: HubOptions): Promis
     ...((opts.executor ?? 'jit') === 'jit' ? { gateway: jitGateway(schema) } : { schema }),
     formatError,
     logger,
-    introspection: opts.introspection ?? !production,
+    introspection: opts.introspection ?? true,
     // Automatic persisted queries: in Redis when shared, so a hash registered through one process
     // is found by every other (a day, refreshed by use); else Apollo's in-memory LRU.
     ...(opts.sharedState?.kind === 'redis'
@@ -356,8 +353,8 @@ export async function startHub(dataSource: DataSource, opts: HubOptions): Promis
   const authFailureLimiter = limiter('auth-failure', limits.authFailurePerSecond, limits.authFailureBurst);
   let shuttingDown = false;
   let inFlight = 0;
-  const graphiql = (opts.graphiql ?? !production) ? new GraphiqlPage('/graphql') : null;
-  const handleCors = createCorsHandler(opts.cors ?? parseCorsOrigins(undefined, process.env.NODE_ENV || 'development'));
+  const graphiql = (opts.graphiql ?? true) ? new GraphiqlPage('/graphql') : null;
+  const handleCors = createCorsHandler(opts.cors ?? parseCorsOrigins(undefined, 'development'));
 
   const clientAddress = (req: http.IncomingMessage): string => {
     const forwarded = req.headers['x-forwarded-for'];

@@ -3,7 +3,7 @@ import { expectGlobalId } from '../../src/lib/ids';
 import { dayArg } from '../../src/lib/paris-day';
 
 export const audience: QueryResolvers['audience'] = (_parent, { partnerId, from, to, granularity }, ctx) =>
-  ctx.services.audience.report(ctx.viewer, {
+  ctx.services.audience.report(ctx.scope, {
     partnerId: partnerId ? expectGlobalId(partnerId, 'Partner', 'partnerId') : null,
     from: dayArg(from),
     to: dayArg(to),

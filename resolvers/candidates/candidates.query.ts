@@ -3,4 +3,4 @@ import { buildCandidateQuery } from '../../src/candidates/candidate-filter';
 
 /** The CVs this viewer may see (the service applies consents and logs the reads). */
 export const candidates: QueryResolvers['candidates'] = (_parent, args, ctx) =>
-  ctx.services.candidates.search(ctx, buildCandidateQuery(args));
+  ctx.services.candidates.search(ctx.scope, buildCandidateQuery(args));

@@ -41,5 +41,5 @@ export const Offer: OfferResolvers = {
     offer.status === 'ACTIVE' && offer.validThrough && offer.validThrough <= ctx.now ? 'EXPIRED' : offer.status,
   // The offer's own partner and the agency only; batched over the page by a per-request loader.
   audience: (offer, _args, ctx) =>
-    ctx.services.audience.mayViewOfferAudience(ctx.viewer, offer.partnerId) ? ctx.loaders.offerAudienceByOfferId.load(offer.id) : null,
+    ctx.services.audience.mayViewOfferAudience(ctx.scope, offer.partnerId) ? ctx.loaders.offerAudienceByOfferId.load(offer.id) : null,
 };

@@ -3,4 +3,4 @@ import { dayArg } from '../../src/lib/paris-day';
 
 /** The figures themselves resolve lazily (resolvers/reports/HubStats.ts): one GROUP BY per field asked. */
 export const hubStats: QueryResolvers['hubStats'] = (_parent, { date }, ctx) =>
-  ctx.services.hubStats.forDay(ctx.viewer, date ? dayArg(date) : null, ctx.now);
+  ctx.services.hubStats.forDay(ctx.scope, date ? dayArg(date) : null);

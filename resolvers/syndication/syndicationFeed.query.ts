@@ -1,4 +1,4 @@
 import type { QueryResolvers } from '../../src/__generated__/resolvers-types';
 
 export const syndicationFeed: QueryResolvers['syndicationFeed'] = (_parent, { after, first }, ctx) =>
-  ctx.services.syndication.feed(ctx.viewer, after, first, ctx.now);
+  ctx.services.syndication.feed(ctx.scope, after, first);

@@ -1,4 +1,6 @@
+import { DEFAULT_SERVICE_SETTINGS } from '../config';
 import crypto from 'node:crypto';
+import type { RequestScope } from '../auth/request-scope';
 import type { DataSource } from 'typeorm';
 import { PartnerEntity, SITE_SCOPE } from '../../entities';
 import { requireAgency, type Viewer } from '../auth/viewer';
@@ -42,7 +44,6 @@ export interface AudienceOptions {
   foldAfterDeltas?: number;
 }
 
-const DEFAULT_MAX_EVENT_AGE_DAYS = 7;
 const DEFAULT_FUTURE_TOLERANCE_MS = 5 * 60_000;
 /** Rows per multi-row upsert (5 bound values a row: far under SQLite's 32,766). */
 const ROWS_PER_STATEMENT = 500;
@@ -144,8 +145,7 @@ export class AudienceService {
   ) {
     this.dialect = dialectOf(dataSource);
     this.executor = createSqlExecutor(dataSource);
-    const envAge = Number(process.env.AUDIENCE_MAX_EVENT_AGE_DAYS);
-    this.maxEventAgeDays = opts.maxEventAgeDays ?? (Number.isInteger(envAge) && envAge > 0 ? envAge : DEFAULT_MAX_EVENT_AGE_DAYS);
+    this.maxEventAgeDays = opts.maxEventAgeDays ?? DEFAULT_SERVICE_SETTINGS.audienceMaxEventAgeDays;
     this.futureToleranceMs = opts.futureToleranceMs ?? DEFAULT_FUTURE_TOLERANCE_MS;
     this.foldAfterDeltas = opts.foldAfterDeltas ?? COMPACT_AFTER_DELTAS;
   }
@@ -158,11 +158,8 @@ export class AudienceService {
    * rejected on its own: unknown offer, unknown type, date in the future or older than the
    * accepted window, empty or over-long visitorId. The kept ones are aggregated in one transaction.
    */
-  async recordEvents(
-    viewer: Viewer,
-    events: readonly AudienceEventInputModel[],
-    now: Date = new Date(),
-  ): Promise<RecordAudiencePayloadModel> {
+  async recordEvents(scope: RequestScope, events: readonly AudienceEventInputModel[]): Promise<RecordAudiencePayloadModel> {
+    const { viewer, now } = scope;
     requireAgency(viewer);
     if (events.length > MAX_EVENTS_PER_CALL) {
       throw new BadUserInputError(
@@ -476,7 +473,8 @@ export class AudienceService {
    * once whatever month boundary it crosses; a longer period adds its calendar months' uniques
    * (audience-keys.ts, docs/audience.md).
    */
-  async report(viewer: Viewer, request: AudienceReportRequest): Promise<AudienceReportModel> {
+  async report(requestScope: RequestScope, request: AudienceReportRequest): Promise<AudienceReportModel> {
+    const { viewer } = requestScope;
     const { scope, partner } = await this.resolveScope(viewer, request.partnerId);
     const { from, to, granularity } = request;
     this.validateRange(from, to);
@@ -529,7 +527,8 @@ export class AudienceService {
   }
 
   /** Offer.audience is shown to the offer's own partner and to the agency; others get null. */
-  mayViewOfferAudience(viewer: Viewer, offerPartnerId: number | null): boolean {
+  mayViewOfferAudience(scope: RequestScope, offerPartnerId: number | null): boolean {
+    const { viewer } = scope;
     return viewer.role === 'AGENCY' || (viewer.role === 'PARTNER' && offerPartnerId !== null && viewer.partnerId === offerPartnerId);
   }
 

@@ -1,5 +1,6 @@
 import type { DataSource, Repository } from 'typeorm';
 import { In, IsNull } from 'typeorm';
+import { requestScope, type RequestScope } from './request-scope';
 import { ApiKeyEntity, PartnerEntity, type ApiKeyRole } from '../../entities';
 import { BadUserInputError, NotFoundError, UnauthenticatedError } from '../errors';
 import { apiKeyPrefix, generateApiKey, hashApiKey, sameHash } from './api-key';
@@ -18,7 +19,8 @@ export class AuthService {
 
   constructor(
     private readonly dataSource: DataSource,
-    adminKey: string | undefined = process.env.PASSERELLE_ADMIN_KEY,
+    /** PASSERELLE_ADMIN_KEY, if set. */
+    adminKey: string | null = null,
   ) {
     this.keys = dataSource.getRepository(ApiKeyEntity);
     this.adminKeyHash = adminKey ? hashApiKey(adminKey) : null;
@@ -58,10 +60,10 @@ export class AuthService {
 
   /** AGENCY: a new key; the clear key is in the result and nowhere else. */
   async issueKey(
-    viewer: Viewer,
+    scope: RequestScope,
     input: { role: ApiKeyRole | 'PUBLIC'; partnerId: number | null; label?: string | null; expiresAt?: Date | null },
-    now: Date = new Date(),
   ): Promise<{ key: string; apiKey: ApiKeyEntity }> {
+    const { viewer, now } = scope;
     requireAgency(viewer);
     if (input.expiresAt && input.expiresAt.getTime() <= now.getTime())
       throw new BadUserInputError('expiresAt: must be in the future', 'expiresAt');
@@ -92,7 +94,8 @@ export class AuthService {
   }
 
   /** AGENCY: the key stops working on the next request (revoking twice keeps the first date). */
-  async revokeKey(viewer: Viewer, id: number): Promise<ApiKeyEntity> {
+  async revokeKey(scope: RequestScope, id: number): Promise<ApiKeyEntity> {
+    const { viewer } = scope;
     requireAgency(viewer);
     const apiKey = await this.keys.findOneBy({ id });
     if (!apiKey) throw new NotFoundError('No such API key');
@@ -110,7 +113,8 @@ export class AuthService {
   }
 
   /** AGENCY: keys, newest first, optionally one partner's. */
-  list(viewer: Viewer, partnerId: number | null): Promise<ApiKeyEntity[]> {
+  list(scope: RequestScope, partnerId: number | null): Promise<ApiKeyEntity[]> {
+    const { viewer } = scope;
     requireAgency(viewer);
     return this.keys.find({ where: partnerId === null ? {} : { partnerId }, order: { id: 'DESC' } });
   }
@@ -121,7 +125,7 @@ export class AuthService {
    */
   async rotateDemoKeys(partnerId: number | null): Promise<{ agencyKey: string; partnerKey: string | null }> {
     await this.keys.update({ label: DEMO_KEY_LABEL, revokedAt: IsNull() }, { revokedAt: new Date() });
-    const agency: Viewer = { role: 'AGENCY', apiKeyId: null };
+    const agency = requestScope({ role: 'AGENCY', apiKeyId: null });
     const agencyKey = (await this.issueKey(agency, { role: 'AGENCY', partnerId: null, label: DEMO_KEY_LABEL })).key;
     const partnerKey = partnerId === null ? null : (await this.issueKey(agency, { role: 'PARTNER', partnerId, label: DEMO_KEY_LABEL })).key;
     return { agencyKey, partnerKey };

@@ -2,7 +2,8 @@ import DataLoader from 'dataloader';
 import type { ApiKeyEntity, CandidateContactEntity, ConsentEntity, CvAccessLogEntity } from '../../entities';
 import type { AuthService } from '../auth/auth.service';
 import type { CandidateService } from './candidate.service';
-import type { CandidateCvModel, CvReadScope } from './candidate.types';
+import type { RequestScope } from '../auth/request-scope';
+import type { CandidateCvModel } from './candidate.types';
 
 /**
  * Per-request loaders of the candidate CVs. Built with the request's viewer: every answer is this
@@ -30,7 +31,7 @@ export interface CandidateLoaders {
 
 export function createCandidateLoaders(
   { candidates, auth }: { candidates: CandidateService; auth: AuthService },
-  scope: CvReadScope,
+  scope: RequestScope,
 ): CandidateLoaders {
   return {
     candidateById: new DataLoader(async (ids) => {

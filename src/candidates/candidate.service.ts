@@ -10,6 +10,7 @@ import {
   type CvAccessField,
 } from '../../entities';
 import type { CvInput } from '../__generated__/resolvers-types';
+import { requestScope, type RequestScope } from '../auth/request-scope';
 import { requireAgency } from '../auth/viewer';
 import { isDuplicateKey } from '../db/driver-errors';
 import { fromDbDateTime, fromDbDateTimeOrNull, toDbDateTime, type Sql } from '../db/sql';
@@ -23,10 +24,9 @@ import {
   type CandidateConnectionModel,
   type CandidateCvModel,
   type CandidateQuery,
-  type CvReadScope,
   type ErasureReportModel,
 } from './candidate.types';
-import { CvAccessRecorder, type PendingCvAccess } from './cv-access-recorder';
+import type { PendingCvAccess } from './cv-access-recorder';
 import { dialectOf, type Dialect } from '../db/dialect';
 
 type Row = Record<string, unknown>;
@@ -197,7 +197,7 @@ export class CandidateService {
   }
 
   /** Records a partner's reading of CVs (SUMMARY) or their contact (CONTACT); notes CV data in the response. */
-  private disclose(scope: CvReadScope, cvs: CandidateCvModel[], field: CvAccessField): void {
+  private disclose(scope: RequestScope, cvs: CandidateCvModel[], field: CvAccessField): void {
     if (cvs.length === 0) return;
     scope.cvAccess.markCvData();
     const { viewer } = scope;
@@ -213,12 +213,12 @@ export class CandidateService {
     }
   }
 
-  private partnerScope(scope: CvReadScope): { partnerId: number; now: Date } | null {
+  private partnerScope(scope: RequestScope): { partnerId: number; now: Date } | null {
     return scope.viewer.role === 'PARTNER' ? { partnerId: scope.viewer.partnerId, now: scope.now } : null;
   }
 
   /** Query.candidates: one page of the CVs this viewer may see (PUBLIC: UNAUTHENTICATED). */
-  async search(scope: CvReadScope, query: CandidateQuery): Promise<CandidateConnectionModel> {
+  async search(scope: RequestScope, query: CandidateQuery): Promise<CandidateConnectionModel> {
     if (scope.viewer.role === 'PUBLIC')
       throw new UnauthenticatedError('Candidate CVs need a PARTNER or AGENCY API key (Authorization: Bearer <key>)');
     if (query.first === 0) return { query, rows: [], hasNextPage: false };
@@ -230,7 +230,7 @@ export class CandidateService {
   }
 
   /** CVs by id as this viewer may see them (the candidateById loader): a hidden one is simply absent. */
-  async visibleByIds(scope: CvReadScope, ids: readonly number[]): Promise<Map<number, CandidateCvModel>> {
+  async visibleByIds(scope: RequestScope, ids: readonly number[]): Promise<Map<number, CandidateCvModel>> {
     const result = new Map<number, CandidateCvModel>();
     if (ids.length === 0 || scope.viewer.role === 'PUBLIC') return result;
     for (const row of await this.run(q.candidatesByIds([...ids], this.partnerScope(scope)))) {
@@ -245,7 +245,7 @@ export class CandidateService {
    * Contact details of CVs this viewer was given, in order (the contactByCvId loader). A partner
    * gets them only under a covering consent with shareContact, and only those are selected.
    */
-  async contacts(scope: CvReadScope, cvs: readonly CandidateCvModel[]): Promise<Array<CandidateContactEntity | null>> {
+  async contacts(scope: RequestScope, cvs: readonly CandidateCvModel[]): Promise<Array<CandidateContactEntity | null>> {
     const { viewer } = scope;
     const allowed = cvs.filter(
       (cv) => viewer.role === 'AGENCY' || (viewer.role === 'PARTNER' && cv.coveringConsent?.shareContact === true),
@@ -263,7 +263,7 @@ export class CandidateService {
   }
 
   /** AGENCY: every consent of these CVs, newest first, in the order of cvIds. */
-  async consentsByCvIds(scope: CvReadScope, cvIds: readonly number[]): Promise<ConsentEntity[][]> {
+  async consentsByCvIds(scope: RequestScope, cvIds: readonly number[]): Promise<ConsentEntity[][]> {
     requireAgency(scope.viewer);
     const byCv = new Map<number, ConsentEntity[]>(cvIds.map((id) => [id, []]));
     if (cvIds.length)
@@ -273,7 +273,7 @@ export class CandidateService {
   }
 
   /** Consents by id: AGENCY only; anyone else gets none (node(id) answers null, as for an unknown id). */
-  async consentsByIds(scope: CvReadScope, ids: readonly number[]): Promise<Map<number, ConsentEntity>> {
+  async consentsByIds(scope: RequestScope, ids: readonly number[]): Promise<Map<number, ConsentEntity>> {
     const result = new Map<number, ConsentEntity>();
     if (ids.length === 0 || scope.viewer.role !== 'AGENCY') return result;
     for (const row of await this.run(q.consentsByIds([...ids]))) result.set(Number(row.id), consentFromRow(row));
@@ -282,7 +282,7 @@ export class CandidateService {
   }
 
   /** AGENCY: partners' reads of these CVs (by pseudonym), newest first, in the order given. */
-  async accessLogByPseudonyms(scope: CvReadScope, pseudonyms: readonly string[]): Promise<CvAccessLogEntity[][]> {
+  async accessLogByPseudonyms(scope: RequestScope, pseudonyms: readonly string[]): Promise<CvAccessLogEntity[][]> {
     requireAgency(scope.viewer);
     const byCv = new Map<string, CvAccessLogEntity[]>(pseudonyms.map((p) => [p, []]));
     if (pseudonyms.length)
@@ -293,13 +293,13 @@ export class CandidateService {
   }
 
   /** AGENCY: Query.cvAccessLog; an unknown CV has none. */
-  async accessLogOf(scope: CvReadScope, cvId: number): Promise<CvAccessLogEntity[]> {
+  async accessLogOf(scope: RequestScope, cvId: number): Promise<CvAccessLogEntity[]> {
     requireAgency(scope.viewer);
     const cv = (await this.visibleByIds(scope, [cvId])).get(cvId);
     return cv ? (await this.accessLogByPseudonyms(scope, [cv.pseudonym]))[0] : [];
   }
 
-  private async readOne(scope: CvReadScope, id: number): Promise<CandidateCvModel> {
+  private async readOne(scope: RequestScope, id: number): Promise<CandidateCvModel> {
     const cv = (await this.visibleByIds(scope, [id])).get(id);
     if (!cv) throw new NotFoundError('No such CV');
     return cv;
@@ -337,7 +337,7 @@ export class CandidateService {
   }
 
   /** AGENCY, for the candidate: publishes a new CV (its candidateRef must be new). */
-  async publish(scope: CvReadScope, input: CvInput): Promise<CandidateCvModel> {
+  async publish(scope: RequestScope, input: CvInput): Promise<CandidateCvModel> {
     requireAgency(scope.viewer);
     const cv = validateCvInput(input);
     const { now } = scope;
@@ -361,7 +361,7 @@ export class CandidateService {
   }
 
   /** AGENCY: replaces a CV's content and contact (its consents and pseudonym stay). */
-  async update(scope: CvReadScope, id: number, input: CvInput): Promise<CandidateCvModel> {
+  async update(scope: RequestScope, id: number, input: CvInput): Promise<CandidateCvModel> {
     requireAgency(scope.viewer);
     const cv = validateCvInput(input);
     try {
@@ -388,7 +388,7 @@ export class CandidateService {
    * partner. expiresAt defaults to 2 years after now, and may not be later than that.
    */
   async grantConsent(
-    scope: CvReadScope,
+    scope: RequestScope,
     input: { cvId: number; partnerId: number | null; shareContact: boolean; expiresAt?: Date | null },
   ): Promise<ConsentEntity> {
     requireAgency(scope.viewer);
@@ -419,7 +419,7 @@ export class CandidateService {
   }
 
   /** AGENCY: stamps revokedAt on this consent (revoking twice keeps the first date). Partners lose access on their next request. */
-  async revokeConsent(scope: CvReadScope, consentId: number): Promise<ConsentEntity> {
+  async revokeConsent(scope: RequestScope, consentId: number): Promise<ConsentEntity> {
     requireAgency(scope.viewer);
     await withTransaction(this.dataSource, async (tx) => {
       if (!(await tx.rows('SELECT id FROM consent WHERE id = ?', [consentId])).length) throw new NotFoundError('No such consent');
@@ -433,7 +433,7 @@ export class CandidateService {
    * transaction; the access log keeps its rows, which name the CV by pseudonym only. Reports the
    * partners that read the CV: the agency must tell them (GDPR art. 19).
    */
-  async erase(scope: CvReadScope, cvId: number): Promise<ErasureReportModel> {
+  async erase(scope: RequestScope, cvId: number): Promise<ErasureReportModel> {
     requireAgency(scope.viewer);
     const outcome = await withTransaction(this.dataSource, async (tx) => {
       const lock = this.dialect === 'mysql' ? ' FOR UPDATE' : '';
@@ -486,6 +486,6 @@ export class CandidateService {
 }
 
 /** A read scope for the agency outside any request (CLI, tests): what it records is never written. */
-export function agencyScope(now = new Date()): CvReadScope {
-  return { viewer: { role: 'AGENCY', apiKeyId: null }, now, cvAccess: new CvAccessRecorder() };
+export function agencyScope(now = new Date()): RequestScope {
+  return requestScope({ role: 'AGENCY', apiKeyId: null }, now);
 }

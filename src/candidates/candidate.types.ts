@@ -1,6 +1,4 @@
 import type { CandidateCvEntity, ConsentEntity, ContractType, PartnerEntity } from '../../entities';
-import type { Viewer } from '../auth/viewer';
-import type { CvAccessRecorder } from './cv-access-recorder';
 
 /** Documented limits of CVs, consents and the candidate search (docs/candidates.md). */
 export const CV_LIMITS = {
@@ -84,11 +82,4 @@ export interface RetentionReport {
   cvsDeleted: number;
   /** Access-log rows older than 1 year, deleted. */
   accessLogRowsPurged: number;
-}
-
-/** What a CV read needs to know about its request: who asks, when, and where reads are recorded. */
-export interface CvReadScope {
-  viewer: Viewer;
-  now: Date;
-  cvAccess: CvAccessRecorder;
 }

@@ -7,18 +7,6 @@ import { CV_LIMITS, type RetentionReport } from './candidate.types';
 /** CVs deleted per statement. */
 const IDS_PER_STATEMENT = 500;
 
-/** Default interval of the server's retention timer (RETENTION_INTERVAL_MINUTES). */
-export const DEFAULT_RETENTION_INTERVAL_MINUTES = 60;
-
-/** RETENTION_INTERVAL_MINUTES as milliseconds (a positive number of minutes; default 60). */
-export function retentionIntervalMs(env: NodeJS.ProcessEnv = process.env): number {
-  const raw = env.RETENTION_INTERVAL_MINUTES;
-  if (raw === undefined || raw === '') return DEFAULT_RETENTION_INTERVAL_MINUTES * 60_000;
-  const minutes = Number(raw);
-  if (!(minutes > 0) || !Number.isFinite(minutes)) throw new Error(`RETENTION_INTERVAL_MINUTES must be a positive number, got ${raw}`);
-  return Math.round(minutes * 60_000);
-}
-
 /**
  * The GDPR storage limits of candidate data, applied by `npm run retention` and by the server's
  * timer: consents past expiresAt are marked expired (they already stopped counting at that

@@ -1,4 +1,4 @@
-import { numberFromEnv } from '../config';
+import { DEFAULT_SERVICE_SETTINGS } from '../config';
 import { sql } from './sql';
 import { createSqlExecutor } from './sql-executor';
 import {
@@ -24,14 +24,6 @@ export function offerStockVersion(dataSource: DataSource): number {
   return versions.get(dataSource) ?? 0;
 }
 
-/** Default STOCK_VERSION_POLL_MS: how often a process reads the shared version (data_version) at most. */
-export const DEFAULT_STOCK_VERSION_POLL_MS = 1000;
-
-/** STOCK_VERSION_POLL_MS (0: on every count; tests), else the default. */
-export function stockVersionPollMsFromEnv(env: NodeJS.ProcessEnv = process.env): number {
-  return numberFromEnv(env, 'STOCK_VERSION_POLL_MS', DEFAULT_STOCK_VERSION_POLL_MS, { min: 0, integer: true, unit: 'milliseconds' });
-}
-
 interface SharedVersion {
   /** data_version.version as last read. */
   value: number;
@@ -53,8 +45,16 @@ const sharedVersions = new WeakMap<DataSource, SharedVersion>();
 function sharedOf(dataSource: DataSource): SharedVersion {
   let shared = sharedVersions.get(dataSource);
   if (!shared)
-    sharedVersions.set(dataSource, (shared = { value: 0, readAt: -Infinity, reading: null, pollMs: stockVersionPollMsFromEnv() }));
+    sharedVersions.set(
+      dataSource,
+      (shared = { value: 0, readAt: -Infinity, reading: null, pollMs: DEFAULT_SERVICE_SETTINGS.stockVersionPollMs }),
+    );
   return shared;
+}
+
+/** STOCK_VERSION_POLL_MS: how often this process reads the shared version at most (0: before every count). */
+export function setStockVersionPollMs(dataSource: DataSource, pollMs: number): void {
+  sharedOf(dataSource).pollMs = pollMs;
 }
 
 /**

@@ -34,8 +34,3 @@ export function selectedFields(info: SelectionInfo, path: readonly string[]): Se
   }
   return names.size ? names : null;
 }
-
-/** Whether the operation selects the field at `path` (its last element) below the current field. */
-export function selectsPath(info: SelectionInfo, path: readonly string[]): boolean {
-  return selectedFields(info, path.slice(0, -1))?.has(path[path.length - 1]) ?? false;
-}

@@ -18,6 +18,7 @@ import { addDays, parisDay } from '../lib/paris-day';
 import { renderAudiencePage } from '../reports/audience-page';
 import { escapeHtml, page } from '../reports/html';
 import { renderHubPage } from '../reports/hub-page';
+import { requestScope } from '../auth/request-scope';
 
 /**
  * Static files of the pages. Chart.js is served from node_modules (its UMD build): no CDN, so the
@@ -99,12 +100,12 @@ async function audiencePage(viewer: Viewer, url: URL, services: Services, now: D
   const from = param(url, 'from') ?? addDays(to, -29);
   const granularity = (param(url, 'granularity') ?? 'DAY').toUpperCase() as Granularity;
   if (!GRANULARITIES.includes(granularity)) throw new BadUserInputError('granularity: DAY, WEEK or MONTH', 'granularity');
-  const report = await services.audience.report(viewer, { partnerId, from, to, granularity });
+  const report = await services.audience.report(requestScope(viewer, now), { partnerId, from, to, granularity });
   return renderAudiencePage(report);
 }
 
 async function hubPage(viewer: Viewer, url: URL, services: Services, now: Date): Promise<string> {
-  const stats = services.hubStats.forDay(viewer, param(url, 'date'), now);
+  const stats = services.hubStats.forDay(requestScope(viewer, now), param(url, 'date'));
   const hub = services.hubStats;
   const [activeOffers, newOffers, activeOffersBySource, topPartners, activeOffersByRegion, activeOffersByRomeDomain] = await Promise.all([
     hub.activeOffers(stats),

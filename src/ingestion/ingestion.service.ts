@@ -1,4 +1,5 @@
-import type { Publisher } from '../auth/viewer';
+import type { RequestScope } from '../auth/request-scope';
+import { publisherOf, type Publisher } from '../auth/viewer';
 import crypto from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { PartnerEntity } from '../../entities';
@@ -159,6 +160,15 @@ export class IngestionService implements OfferIngestion {
   constructor(private readonly dataSource: DataSource) {
     this.dialect = dialectOf(dataSource);
     this.executor = createSqlExecutor(dataSource);
+  }
+  /** Mutation.upsertOffers: the caller publishes as itself (a PARTNER key its partner's offers, AGENCY the agency's). */
+  upsertOffersFor(scope: RequestScope, offers: OfferInput[], batchId?: string | null): Promise<UpsertOffersPayloadModel> {
+    return this.upsertOffers(publisherOf(scope.viewer), offers, batchId, scope.now);
+  }
+
+  /** Mutation.withdrawOffers: the caller withdraws its own offers. */
+  withdrawOffersFor(scope: RequestScope, externalIds: string[]): Promise<WithdrawOffersResult> {
+    return this.withdrawOffers(publisherOf(scope.viewer), externalIds, scope.now);
   }
 
   private async assertPublisherActive(publisher: Publisher): Promise<void> {

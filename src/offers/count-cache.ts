@@ -1,22 +1,6 @@
-import { numberFromEnv } from '../config';
-/** Default time-to-live of cached public counts (totals and facets): OFFER_COUNT_CACHE_SECONDS. */
-export const DEFAULT_COUNT_CACHE_SECONDS = 10;
 const MAX_ENTRIES = 20_000;
 /** Background recounts running at once: entries that expire together must not flood the database. */
 const MAX_CONCURRENT_REFRESHES = 2;
-
-/** OFFER_COUNT_CACHE_SECONDS (0 turns the cache off), else the default. */
-export function countCacheSecondsFromEnv(env: NodeJS.ProcessEnv = process.env): number {
-  return numberFromEnv(env, 'OFFER_COUNT_CACHE_SECONDS', DEFAULT_COUNT_CACHE_SECONDS, { min: 0, unit: 'seconds' });
-}
-
-/** Default time-to-live of keyword searches' cached match lists: KEYWORD_CACHE_SECONDS. */
-export const DEFAULT_KEYWORD_CACHE_SECONDS = 60;
-
-/** KEYWORD_CACHE_SECONDS (0 turns that cache off), else the default. */
-export function keywordCacheSecondsFromEnv(env: NodeJS.ProcessEnv = process.env): number {
-  return numberFromEnv(env, 'KEYWORD_CACHE_SECONDS', DEFAULT_KEYWORD_CACHE_SECONDS, { min: 0, unit: 'seconds' });
-}
 
 interface Entry {
   version: number;

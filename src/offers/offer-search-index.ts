@@ -1,32 +1,11 @@
 import type { DataSource } from 'typeorm';
-import { numberFromEnv } from '../config';
+import { DEFAULT_SERVICE_SETTINGS } from '../config';
 import { withTransaction } from '../db/transaction';
 import { offerStockChanged, offerStockVersion } from '../db/offer-stock';
 import { dialectOf } from '../db/dialect';
 
 /** Offers indexed per transaction. */
 const BATCH_SIZE = 2_000;
-
-/** Default of SEARCH_SYNC_BACKLOG: a keyword search indexes a backlog this small itself before it runs. */
-export const DEFAULT_SYNC_BACKLOG = 5_000;
-
-/** Default of SEARCH_INDEX_INTERVAL_MS: how often the background indexer looks at the queue. */
-export const DEFAULT_INDEX_INTERVAL_MS = 1_000;
-
-export function indexIntervalMsFromEnv(env: NodeJS.ProcessEnv = process.env): number {
-  return numberFromEnv(env, 'SEARCH_INDEX_INTERVAL_MS', DEFAULT_INDEX_INTERVAL_MS, { min: 10, integer: true, unit: 'milliseconds' });
-}
-
-/** Default of SEARCH_INDEX_MAX_LAG_SECONDS: how long the background indexer may defer to a bulk load. */
-export const DEFAULT_MAX_LAG_SECONDS = 60;
-
-export function maxLagSecondsFromEnv(env: NodeJS.ProcessEnv = process.env): number {
-  return numberFromEnv(env, 'SEARCH_INDEX_MAX_LAG_SECONDS', DEFAULT_MAX_LAG_SECONDS, { min: 0, unit: 'seconds' });
-}
-
-export function syncBacklogFromEnv(env: NodeJS.ProcessEnv = process.env): number {
-  return numberFromEnv(env, 'SEARCH_SYNC_BACKLOG', DEFAULT_SYNC_BACKLOG, { min: 0, integer: true, unit: 'offers' });
-}
 
 /**
  * The MariaDB keyword index: `offer_search` (FULLTEXT over the title and description of ACTIVE
@@ -56,7 +35,8 @@ export class OfferSearchIndexService {
 
   constructor(
     private readonly dataSource: DataSource,
-    private readonly syncBacklog: number = syncBacklogFromEnv(),
+    /** SEARCH_SYNC_BACKLOG: a keyword search indexes a backlog this small itself before it runs. */
+    private readonly syncBacklog: number = DEFAULT_SERVICE_SETTINGS.searchSyncBacklog,
   ) {
     this.enabled = dialectOf(dataSource) === 'mysql';
   }

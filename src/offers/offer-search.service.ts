@@ -9,7 +9,8 @@ import {
 } from '../../entities';
 import { fromDbBoolOrNull, fromDbDateTime, fromDbDateTimeOrNull, type Sql } from '../db/sql';
 import { createSqlExecutor, type SqlExecutor } from '../db/sql-executor';
-import { CountCache, countCacheSecondsFromEnv, keywordCacheSecondsFromEnv } from './count-cache';
+import { CountCache } from './count-cache';
+import { DEFAULT_SERVICE_SETTINGS } from '../config';
 import { encodeCursor, type CursorPosition } from '../lib/cursor';
 import { currentStockVersion } from '../db/offer-stock';
 import type { OfferSearchIndexService } from './offer-search-index';
@@ -129,8 +130,11 @@ export class OfferSearchService {
   ) {
     this.sqlFor = new OfferSearchSql(dialectOf(dataSource));
     this.executor = createSqlExecutor(dataSource);
-    this.counts = new CountCache((opts.countCacheSeconds ?? countCacheSecondsFromEnv()) * 1000);
-    this.keywordMatches = new CountCache((opts.keywordCacheSeconds ?? keywordCacheSecondsFromEnv()) * 1000, KEYWORD_LISTS_KEPT);
+    this.counts = new CountCache((opts.countCacheSeconds ?? DEFAULT_SERVICE_SETTINGS.countCacheSeconds) * 1000);
+    this.keywordMatches = new CountCache(
+      (opts.keywordCacheSeconds ?? DEFAULT_SERVICE_SETTINGS.keywordCacheSeconds) * 1000,
+      KEYWORD_LISTS_KEPT,
+    );
     this.keywordMatchLimit = opts.keywordMatchLimit ?? KEYWORD_MATCH_LIMIT;
   }
 

@@ -1,6 +1,7 @@
 import { In, type DataSource, type Repository } from 'typeorm';
 import { PartnerEntity, type PartnerStatus } from '../../entities';
-import { requireAgency, type Viewer } from '../auth/viewer';
+import type { RequestScope } from '../auth/request-scope';
+import { requireAgency } from '../auth/viewer';
 import { BadUserInputError, ConflictError, NotFoundError } from '../errors';
 import { offerStockChanged } from '../db/offer-stock';
 
@@ -41,7 +42,8 @@ export class PartnerService {
   }
 
   /** AGENCY: registers a partner; its code must be a free slug. */
-  async create(viewer: Viewer, input: { code: string; name: string; website?: unknown; logoUrl?: unknown }): Promise<PartnerEntity> {
+  async create(scope: RequestScope, input: { code: string; name: string; website?: unknown; logoUrl?: unknown }): Promise<PartnerEntity> {
+    const { viewer } = scope;
     requireAgency(viewer);
     const code = input.code.trim();
     if (!PARTNER_CODE.test(code))
@@ -66,7 +68,8 @@ export class PartnerService {
   }
 
   /** AGENCY: sets a partner's status (SUSPENDED hides its offers from public search at once). */
-  async setStatus(viewer: Viewer, id: number, status: PartnerStatus): Promise<PartnerEntity> {
+  async setStatus(scope: RequestScope, id: number, status: PartnerStatus): Promise<PartnerEntity> {
+    const { viewer } = scope;
     requireAgency(viewer);
     const partner = await this.repo.findOneBy({ id });
     if (!partner) throw new NotFoundError('No such partner');

@@ -1,6 +1,7 @@
 import type { DataSource } from 'typeorm';
 import type { OfferSource, OfferStatus } from '../../entities';
-import { requireAgency, type Viewer } from '../auth/viewer';
+import type { RequestScope } from '../auth/request-scope';
+import { requireAgency } from '../auth/viewer';
 import { joinSql, raw, sql, toDbDateTime, type Sql } from '../db/sql';
 import { createSqlExecutor, type SqlExecutor } from '../db/sql-executor';
 import { BadUserInputError } from '../errors';
@@ -76,7 +77,8 @@ export class HubStatsService {
    * AGENCY: the figures of a Europe/Paris day (default today). For a past day the hub has no
    * status history: offers withdrawn since are not counted as active then.
    */
-  forDay(viewer: Viewer, date: string | null, now: Date): HubStatsModel {
+  forDay(scope: RequestScope, date: string | null): HubStatsModel {
+    const { viewer, now } = scope;
     requireAgency(viewer);
     const today = parisDay(now);
     const day = date ?? today;

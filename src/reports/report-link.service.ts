@@ -1,4 +1,6 @@
+import { DEFAULT_SERVICE_SETTINGS } from '../config';
 import crypto from 'node:crypto';
+import type { RequestScope } from '../auth/request-scope';
 import type { DataSource } from 'typeorm';
 import { ApiKeyEntity } from '../../entities';
 import type { Viewer } from '../auth/viewer';
@@ -26,7 +28,6 @@ export interface ReportLinkModel {
 }
 
 export const REPORT_PATHS: Record<ReportKind, string> = { AUDIENCE: '/reports/audience', HUB: '/reports/hub' };
-const DEFAULT_TTL_SECONDS = 15 * 60;
 /** `by` of links issued with the bootstrap PASSERELLE_ADMIN_KEY (it has no key id). */
 const ADMIN = 'admin';
 
@@ -47,16 +48,16 @@ export class ReportLinkService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly deps: { audience: AudienceService; hubStats: HubStatsService },
-    opts: { secret?: string; ttlSeconds?: number } = {},
+    opts: { secret?: string | null; ttlSeconds?: number } = {},
   ) {
-    const secret = opts.secret ?? process.env.REPORT_LINK_SECRET;
+    const secret = opts.secret ?? DEFAULT_SERVICE_SETTINGS.reportLinkSecret;
     this.key = secret ? crypto.createHash('sha256').update(`passerelle report links\u0000${secret}`).digest() : crypto.randomBytes(32);
-    const envTtl = Number(process.env.REPORT_LINK_TTL_SECONDS);
-    this.ttlSeconds = opts.ttlSeconds ?? (Number.isInteger(envTtl) && envTtl > 0 ? envTtl : DEFAULT_TTL_SECONDS);
+    this.ttlSeconds = opts.ttlSeconds ?? DEFAULT_SERVICE_SETTINGS.reportLinkTtlSeconds;
   }
 
   /** A signed link to a report the viewer may see (same checks as the `audience` and `hubStats` queries). */
-  async issue(viewer: Viewer, request: ReportLinkRequest, now: Date = new Date()): Promise<ReportLinkModel> {
+  async issue(scope: RequestScope, request: ReportLinkRequest): Promise<ReportLinkModel> {
+    const { viewer, now } = scope;
     if (viewer.role === 'PUBLIC')
       throw new UnauthenticatedError('A report link needs a PARTNER or AGENCY API key (Authorization: Bearer <key>)');
     const params = new URLSearchParams();
@@ -70,7 +71,7 @@ export class ReportLinkService {
       params.set('to', request.to);
       params.set('granularity', request.granularity);
     } else {
-      const stats = this.deps.hubStats.forDay(viewer, request.date, now);
+      const stats = this.deps.hubStats.forDay(scope, request.date);
       params.set('date', stats.date);
     }
     const expires = Math.floor(now.getTime() / 1000) + this.ttlSeconds;

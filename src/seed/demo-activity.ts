@@ -7,6 +7,7 @@ import { AudienceService } from '../audience/audience.service';
 import { agencyScope, CandidateService } from '../candidates/candidate.service';
 import { addDays, parisDay } from '../lib/paris-day';
 import { prng, weighted } from '../lib/prng';
+import { requestScope } from '../auth/request-scope';
 
 /**
  * The demo's people and traffic, so that a first `npm start` answers the README's CV and audience
@@ -282,7 +283,7 @@ async function seedAudience(
   let accepted = 0;
   const flush = async () => {
     if (events.length === 0) return;
-    accepted += (await audience.recordEvents(AGENCY, events, now)).accepted;
+    accepted += (await audience.recordEvents(requestScope(AGENCY, now), events)).accepted;
     events = [];
   };
   for (let d = days - 1; d >= 0; d--) {

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import os from 'node:os';
 import type { DataSource } from 'typeorm';
-import { numberFromEnv } from '../config';
+import { DEFAULT_SERVICE_SETTINGS, type ServiceSettings } from '../config';
 import { createSqlExecutor, type SqlExecutor } from '../db/sql-executor';
 import { sql, toDbDateTime } from '../db/sql';
 import { withTransaction, writeStatement } from '../db/transaction';
@@ -30,12 +30,13 @@ export interface DeliveryOptions {
   random: () => number;
 }
 
-export function deliveryOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): DeliveryOptions {
+/** The delivery options of a hub: the configured ones (SYNDICATION_WEBHOOK_*) and the fixed rest. */
+export function deliveryOptions(
+  configured: ServiceSettings['webhookDelivery'] = DEFAULT_SERVICE_SETTINGS.webhookDelivery,
+): DeliveryOptions {
   return {
-    batchSize: numberFromEnv(env, 'SYNDICATION_WEBHOOK_BATCH', 100, { min: 1, integer: true, unit: 'changes' }),
-    timeoutMs: numberFromEnv(env, 'SYNDICATION_WEBHOOK_TIMEOUT_MS', 10_000, { min: 1, integer: true, unit: 'milliseconds' }),
+    ...configured,
     leaseMs: 60_000,
-    maxFailures: numberFromEnv(env, 'SYNDICATION_WEBHOOK_MAX_FAILURES', 8, { min: 1, integer: true, unit: 'failures' }),
     baseBackoffMs: 1_000,
     maxBackoffMs: 10 * 60_000,
     maxBatchesPerRun: 50,
@@ -125,7 +126,7 @@ export class SyndicationDeliveryService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly syndication: SyndicationService,
-    readonly options: DeliveryOptions = deliveryOptionsFromEnv(),
+    readonly options: DeliveryOptions = deliveryOptions(),
   ) {
     this.executor = createSqlExecutor(dataSource);
   }

@@ -1,5 +1,4 @@
 import type { DataSource } from 'typeorm';
-import { numberFromEnv } from '../config';
 import { createSqlExecutor, type SqlExecutor } from '../db/sql-executor';
 import { fromDbDateTime, inList, sql, toDbDateTime, type Sql } from '../db/sql';
 import { withTransaction, type TxQuery } from '../db/transaction';
@@ -216,12 +215,4 @@ export interface CompactionSettings {
   retentionMs: number;
   horizonMs: number;
   intervalMs: number;
-}
-
-/** SYNDICATION_RETENTION_HOURS (24), SYNDICATION_HORIZON_DAYS (30), SYNDICATION_COMPACT_INTERVAL_MINUTES (60). */
-export function compactionSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): CompactionSettings {
-  const hours = numberFromEnv(env, 'SYNDICATION_RETENTION_HOURS', 24, { min: 0, unit: 'hours' });
-  const days = numberFromEnv(env, 'SYNDICATION_HORIZON_DAYS', 30, { min: 1, unit: 'days' });
-  const minutes = numberFromEnv(env, 'SYNDICATION_COMPACT_INTERVAL_MINUTES', 60, { min: 1, unit: 'minutes' });
-  return { retentionMs: hours * 3_600_000, horizonMs: days * 86_400_000, intervalMs: minutes * 60_000 };
 }

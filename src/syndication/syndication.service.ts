@@ -1,4 +1,6 @@
+import { DEFAULT_SERVICE_SETTINGS } from '../config';
 import crypto from 'node:crypto';
+import type { RequestScope } from '../auth/request-scope';
 import type { DataSource } from 'typeorm';
 import { PartnerEntity } from '../../entities';
 import type { Viewer } from '../auth/viewer';
@@ -94,10 +96,6 @@ export interface WebhookUrlPolicy {
   allowLoopback: boolean;
 }
 
-export function webhookUrlPolicyFromEnv(env: NodeJS.ProcessEnv = process.env): WebhookUrlPolicy {
-  return { allowLoopback: env.SYNDICATION_WEBHOOK_ALLOW_LOOPBACK === 'true' };
-}
-
 /**
  * The agency's offers syndicated to partners (docs/syndication.md): each partner's choice
  * (opt-in and preferences), its pull feed over the change log (SyndicationLog), and its webhook
@@ -117,7 +115,7 @@ export class SyndicationService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly offers: OfferSearchService,
-    private readonly urlPolicy: WebhookUrlPolicy = webhookUrlPolicyFromEnv(),
+    private readonly urlPolicy: WebhookUrlPolicy = DEFAULT_SERVICE_SETTINGS.webhookUrlPolicy,
   ) {
     this.log = new SyndicationLog(dataSource);
     this.dialect = dialectOf(dataSource);
@@ -153,12 +151,8 @@ export class SyndicationService {
   }
 
   /** PARTNER: one page of its feed after `after` (null: from the start). */
-  async feed(
-    viewer: Viewer,
-    after: string | null | undefined,
-    first: number | null | undefined,
-    now: Date = new Date(),
-  ): Promise<SyndicationPageModel> {
+  async feed(scope: RequestScope, after: string | null | undefined, first: number | null | undefined): Promise<SyndicationPageModel> {
+    const { viewer, now } = scope;
     const partnerId = this.ownPartner(viewer);
     const size = first ?? FEED_DEFAULT_FIRST;
     if (!Number.isInteger(size) || size < 1 || size > FEED_MAX_FIRST)
@@ -259,11 +253,8 @@ export class SyndicationService {
    * preferences its feed last applied to the new ones. Preferences sent with enabled: false are
    * stored and take effect when the partner opts in.
    */
-  async updatePreferences(
-    viewer: Viewer,
-    input: SyndicationPreferencesInputShape & { enabled: boolean },
-    now: Date = new Date(),
-  ): Promise<PartnerEntity> {
+  async updatePreferences(scope: RequestScope, input: SyndicationPreferencesInputShape & { enabled: boolean }): Promise<PartnerEntity> {
+    const { viewer, now } = scope;
     const partnerId = this.ownPartner(viewer);
     const partner = await this.assertActivePartner(partnerId);
     const prefs = normalizePreferences(input);
@@ -300,12 +291,8 @@ export class SyndicationService {
   }
 
   /** PARTNER: registers (or replaces) its webhook; returns the signing secret, shown this once. Deliveries start from `after` (null: the start). */
-  async registerWebhook(
-    viewer: Viewer,
-    url: string,
-    after: string | null | undefined,
-    now: Date = new Date(),
-  ): Promise<WebhookSecretModel> {
+  async registerWebhook(scope: RequestScope, url: string, after: string | null | undefined): Promise<WebhookSecretModel> {
+    const { viewer, now } = scope;
     const partnerId = this.ownPartner(viewer);
     await this.assertActivePartner(partnerId);
     const href = this.checkWebhookUrl(url);
@@ -322,7 +309,8 @@ export class SyndicationService {
   }
 
   /** PARTNER: a new signing secret, effective for the next delivery; the old one stops at once. */
-  async rotateWebhookSecret(viewer: Viewer, now: Date = new Date()): Promise<WebhookSecretModel> {
+  async rotateWebhookSecret(scope: RequestScope): Promise<WebhookSecretModel> {
+    const { viewer, now } = scope;
     const partnerId = this.ownPartner(viewer);
     const secret = newSecret();
     const updated = await withTransaction(this.dataSource, (tx) =>
@@ -337,7 +325,8 @@ export class SyndicationService {
   }
 
   /** PARTNER: resumes a paused (or retrying) webhook at once, from its cursor. */
-  async resumeWebhook(viewer: Viewer, now: Date = new Date()): Promise<PartnerEntity> {
+  async resumeWebhook(scope: RequestScope): Promise<PartnerEntity> {
+    const { viewer, now } = scope;
     const partnerId = this.ownPartner(viewer);
     const partner = await this.assertActivePartner(partnerId);
     const updated = await withTransaction(this.dataSource, (tx) =>
@@ -351,7 +340,8 @@ export class SyndicationService {
   }
 
   /** PARTNER: removes its webhook (the pull feed stays). */
-  async removeWebhook(viewer: Viewer, now: Date = new Date()): Promise<PartnerEntity> {
+  async removeWebhook(scope: RequestScope): Promise<PartnerEntity> {
+    const { viewer, now } = scope;
     const partnerId = this.ownPartner(viewer);
     const partner = await this.assertActivePartner(partnerId);
     await withTransaction(this.dataSource, (tx) =>

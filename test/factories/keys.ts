@@ -1,7 +1,8 @@
 import type { PartnerEntity } from '../../entities';
 import type { TestHub } from '../helpers/test-hub';
+import { requestScope } from '../../src/auth/request-scope';
 
-const AGENCY = { role: 'AGENCY' as const, apiKeyId: null };
+const AGENCY = requestScope({ role: 'AGENCY', apiKeyId: null });
 
 /** Issues a real API key through the service (as the agency would) and returns it in clear. */
 export async function issueKey(t: TestHub, role: 'AGENCY' | 'PARTNER', partner?: PartnerEntity): Promise<string> {

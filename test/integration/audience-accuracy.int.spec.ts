@@ -4,6 +4,7 @@ import { AudienceService } from '../../src/audience/audience.service';
 import type { AudienceEventInputModel } from '../../src/audience/audience.types';
 import { createOffer, createPartner } from '../factories';
 import { engines, startTestHub, type TestHub } from '../helpers/test-hub';
+import { requestScope } from '../../src/auth/request-scope';
 
 const AGENCY = { role: 'AGENCY' as const, apiKeyId: null };
 const DISTINCT_VISITORS = 100_000;
@@ -60,7 +61,7 @@ describe.each(engines())('unique visitors at 100,000 distinct on %s', (engine) =
       const batch = events
         .slice(i, i + 10_000)
         .map(({ offerId, type, visitorId, occurredAt }) => ({ offerId, type, visitorId, occurredAt }));
-      const result = await recorder.recordEvents(AGENCY, batch, NOW);
+      const result = await recorder.recordEvents(requestScope(AGENCY, NOW), batch);
       expect(result).toEqual({ accepted: batch.length, rejected: 0, errors: [] });
     }
   });
@@ -71,7 +72,7 @@ describe.each(engines())('unique visitors at 100,000 distinct on %s', (engine) =
 
   it('is within 2 % of the exact count for the month, every week and every day, counters exact', async () => {
     for (const granularity of ['MONTH', 'WEEK', 'DAY'] as const) {
-      const report = await t.hub.services.audience.report(AGENCY, {
+      const report = await t.hub.services.audience.report(requestScope(AGENCY), {
         partnerId: null,
         from: DAYS[0],
         to: DAYS[DAYS.length - 1],
@@ -95,7 +96,12 @@ describe.each(engines())('unique visitors at 100,000 distinct on %s', (engine) =
 
   it('gives the same figures once every batch delta is folded into the day sketches', async () => {
     const report = () =>
-      t.hub.services.audience.report(AGENCY, { partnerId: null, from: DAYS[0], to: DAYS[DAYS.length - 1], granularity: 'DAY' });
+      t.hub.services.audience.report(requestScope(AGENCY), {
+        partnerId: null,
+        from: DAYS[0],
+        to: DAYS[DAYS.length - 1],
+        granularity: 'DAY',
+      });
     const deltas = async () => Number((await t.dataSource.query('SELECT COUNT(*) AS n FROM audience_sketch_delta'))[0].n);
     // 3 scopes x 7 days, each under two keys (June's and July's: 1 July is within 30 days of each
     // day): 42 sketches got a delta from each of the ~20 batches; each was folded every FOLD_AFTER.
@@ -110,7 +116,7 @@ describe.each(engines())('unique visitors at 100,000 distinct on %s', (engine) =
   it('is within 2 % for each partner, and a partner sees only its own visitors', async () => {
     for (const partner of partners) {
       const viewer = { role: 'PARTNER' as const, partnerId: partner.id, apiKeyId: 1 };
-      const report = await t.hub.services.audience.report(viewer, {
+      const report = await t.hub.services.audience.report(requestScope(viewer), {
         partnerId: null,
         from: DAYS[0],
         to: DAYS[DAYS.length - 1],

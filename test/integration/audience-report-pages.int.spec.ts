@@ -3,6 +3,7 @@ import { toGlobalId } from '../../src/lib/ids';
 import { createOffer, createPartner } from '../factories';
 import { issueKey } from '../factories/keys';
 import { engines, expectNoErrors, startTestHub, type GraphQLResponse, type TestHub } from '../helpers/test-hub';
+import { requestScope } from '../../src/auth/request-scope';
 
 type Caller = (query: string, variables?: Record<string, unknown>) => Promise<GraphQLResponse>;
 const parisDate = new Intl.DateTimeFormat('sv-SE', { timeZone: 'Europe/Paris' });
@@ -83,11 +84,14 @@ describe.each(engines())('report pages on %s', (engine) => {
     expect((await get(path.replace(/sig=[^&]+/, 'sig=AAAA'))).status).toBe(401);
     expect((await get(path.replace(`from=${from}`, 'from=2020-01-01'))).status).toBe(401);
     const viewer = { role: 'PARTNER' as const, partnerId: partnerA.id, apiKeyId: 0 };
-    const stale = await t.hub.services.reportLinks.issue(
-      viewer,
-      { kind: 'AUDIENCE', partnerId: null, from, to: today, granularity: 'DAY', date: null },
-      new Date(NOW - 3_600_000),
-    );
+    const stale = await t.hub.services.reportLinks.issue(requestScope(viewer, new Date(NOW - 3_600_000)), {
+      kind: 'AUDIENCE',
+      partnerId: null,
+      from,
+      to: today,
+      granularity: 'DAY',
+      date: null,
+    });
     const expired = await get(stale.path);
     expect(expired.status).toBe(401);
     expect(await expired.text()).toMatch(/expired/);

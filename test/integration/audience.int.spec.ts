@@ -3,6 +3,7 @@ import { toGlobalId } from '../../src/lib/ids';
 import { createOffer, createPartner } from '../factories';
 import { issueKey } from '../factories/keys';
 import { engines, expectNoErrors, startTestHub, type GraphQLResponse, type TestHub } from '../helpers/test-hub';
+import { requestScope } from '../../src/auth/request-scope';
 
 type Caller = (query: string, variables?: Record<string, unknown>) => Promise<GraphQLResponse>;
 type EventType = 'IMPRESSION' | 'VIEW' | 'APPLY_CLICK';
@@ -294,7 +295,7 @@ describe.each(RUNS)('audience collection and reports on %s, today being %s', (en
     const at = (iso: string, visitorId: string) => ({ offerId: id, type: 'VIEW', visitorId, occurredAt: new Date(iso) });
     // The service takes "now" so that these fixed dates are inside the accepted window.
     const record = (events: ReturnType<typeof at>[], now: string) =>
-      t.hub.services.audience.recordEvents(AGENCY_VIEWER, events, new Date(now));
+      t.hub.services.audience.recordEvents(requestScope(AGENCY_VIEWER, new Date(now)), events);
     expect(
       await record(
         [
@@ -339,7 +340,7 @@ describe.each(RUNS)('audience collection and reports on %s, today being %s', (en
     const id = toGlobalId('Offer', offer.id);
     const at = (iso: string, visitorId: string) => ({ offerId: id, type: 'IMPRESSION', visitorId, occurredAt: new Date(iso) });
     const record = (events: ReturnType<typeof at>[], now: string) =>
-      t.hub.services.audience.recordEvents(AGENCY_VIEWER, events, new Date(now));
+      t.hub.services.audience.recordEvents(requestScope(AGENCY_VIEWER, new Date(now)), events);
     // Around a month end: "loyal" comes back on 1 February.
     await record(
       [

@@ -6,7 +6,7 @@ import { engines, expectNoErrors, startTestHub, type TestHub } from '../helpers/
 describe.each(engines())('API keys and roles on %s', (engine) => {
   let t: TestHub;
   beforeAll(async () => {
-    t = await startTestHub(engine, 'auth', { adminKey: 'bootstrap-admin-key-for-tests' });
+    t = await startTestHub(engine, 'auth', { serviceSettings: { adminKey: 'bootstrap-admin-key-for-tests' } });
   });
   afterAll(() => t?.close());
 

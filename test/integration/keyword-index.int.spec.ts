@@ -195,12 +195,7 @@ describe('keyword index on mysql, a backlog larger than SEARCH_SYNC_BACKLOG', ()
   }
   let t: TestHub;
   beforeAll(async () => {
-    process.env.SEARCH_SYNC_BACKLOG = '3';
-    try {
-      t = await startTestHub('mysql', 'keyword_backlog');
-    } finally {
-      delete process.env.SEARCH_SYNC_BACKLOG;
-    }
+    t = await startTestHub('mysql', 'keyword_backlog', { serviceSettings: { searchSyncBacklog: 3 } });
   });
   afterAll(() => t?.close());
 

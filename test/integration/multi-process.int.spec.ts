@@ -11,6 +11,7 @@ import { offerInput } from '../factories/keys';
 import { redisUrlForTests } from '../helpers/redis';
 import { WebhookReceiver } from '../helpers/webhook-receiver';
 import { dropDatabase, engines, freshDatabaseConfig } from '../helpers/test-hub';
+import { requestScope } from '../../src/auth/request-scope';
 
 const ROOT = path.resolve(__dirname, '../..');
 const REDIS_URL = redisUrlForTests();
@@ -83,10 +84,10 @@ async function post(url: string, body: unknown, key?: string): Promise<{ status:
     const auth = new AuthService(ds);
     const partner = await createPartner(ds, { code: 'board-multi' });
     partnerId = partner.id;
-    limitedKey = (await auth.issueKey(AGENCY, { role: 'AGENCY', partnerId: null, label: 'rate-limited' })).key;
-    partnerKey = (await auth.issueKey(AGENCY, { role: 'PARTNER', partnerId: partner.id, label: 'pusher' })).key;
+    limitedKey = (await auth.issueKey(requestScope(AGENCY), { role: 'AGENCY', partnerId: null, label: 'rate-limited' })).key;
+    partnerKey = (await auth.issueKey(requestScope(AGENCY), { role: 'PARTNER', partnerId: partner.id, label: 'pusher' })).key;
     const subscriber = await createPartner(ds, { code: 'board-hooked' });
-    subscriberKey = (await auth.issueKey(AGENCY, { role: 'PARTNER', partnerId: subscriber.id, label: 'subscriber' })).key;
+    subscriberKey = (await auth.issueKey(requestScope(AGENCY), { role: 'PARTNER', partnerId: subscriber.id, label: 'subscriber' })).key;
     await receiver.start();
     if (config.type !== 'mysql') throw new Error('unreachable');
     const env = {

@@ -65,7 +65,8 @@ describe.each(engines())('the response cache on %s', (engine) => {
   });
 
   it('follows a write made by another process within about a second', async () => {
-    const other: RunningHub = await startHub(await openDatabase(configOf(t)), {
+    const otherSource = await openDatabase(configOf(t));
+    const other: RunningHub = await startHub(otherSource, {
       port: 0,
       host: '127.0.0.1',
       responseCache: { ttlSeconds: 0 },
@@ -73,8 +74,8 @@ describe.each(engines())('the response cache on %s', (engine) => {
     try {
       const before = await send(t.url, { query: PAGE });
       expect(before.text).not.toContain('Charcutier');
-      const partner = await createPartner(other.services.dataSource);
-      await createOffer(other.services.dataSource, { title: 'Charcutier', partner }); // the other process's data source
+      const partner = await createPartner(otherSource);
+      await createOffer(otherSource, { title: 'Charcutier', partner }); // the other process's data source
       const deadline = Date.now() + 3_000;
       let seen = await send(t.url, { query: PAGE });
       while (!seen.text.includes('Charcutier') && Date.now() < deadline) {
@@ -84,7 +85,7 @@ describe.each(engines())('the response cache on %s', (engine) => {
       expect(seen.text).toContain('Charcutier');
     } finally {
       await other.close();
-      await other.services.dataSource.destroy();
+      await otherSource.destroy();
     }
   });
 

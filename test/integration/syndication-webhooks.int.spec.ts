@@ -1,6 +1,6 @@
 import { OfferEntity } from '../../entities';
 import { toGlobalId } from '../../src/lib/ids';
-import { SyndicationDeliveryService, deliveryOptionsFromEnv, type DeliveryOptions } from '../../src/syndication/syndication-delivery';
+import { SyndicationDeliveryService, deliveryOptions, type DeliveryOptions } from '../../src/syndication/syndication-delivery';
 import { createOffer, createPartner } from '../factories';
 import { issueKey } from '../factories/keys';
 import { PREFERENCES, expectedSet, sorted } from '../helpers/syndication';
@@ -17,7 +17,7 @@ describe.each(engines())('syndication webhooks on %s', (engine) => {
   let nowMs = Date.now();
 
   beforeAll(async () => {
-    t = await startTestHub(engine, 'synd-hooks', { webhookUrlPolicy: { allowLoopback: true } });
+    t = await startTestHub(engine, 'synd-hooks', { serviceSettings: { webhookUrlPolicy: { allowLoopback: true } } });
     for (let i = 0; i < 7; i++) await createOffer(t.dataSource, { title: `Hook offer ${i}`, commune: i % 2 ? '74010' : '69123' });
   });
   afterAll(async () => {
@@ -27,7 +27,7 @@ describe.each(engines())('syndication webhooks on %s', (engine) => {
 
   const delivery = (over: Partial<DeliveryOptions> = {}) =>
     new SyndicationDeliveryService(t.dataSource, t.hub.services.syndication, {
-      ...deliveryOptionsFromEnv({}),
+      ...deliveryOptions(),
       batchSize: 3,
       timeoutMs: 1_000,
       maxFailures: 3,

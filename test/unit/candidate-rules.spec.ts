@@ -7,7 +7,7 @@ import {
 import { addYears } from '../../src/candidates/candidate.service';
 import { cvSearchText, normalizeSkill, validateCvInput } from '../../src/candidates/candidate-validation';
 import { CvAccessRecorder } from '../../src/candidates/cv-access-recorder';
-import { retentionIntervalMs } from '../../src/candidates/retention.service';
+import { loadConfig } from '../../src/config';
 import { cvInput } from '../factories/candidates';
 
 describe('candidate cursors', () => {
@@ -95,6 +95,7 @@ describe('consent and retention arithmetic', () => {
   });
 
   it('reads RETENTION_INTERVAL_MINUTES', () => {
+    const retentionIntervalMs = (env: NodeJS.ProcessEnv) => loadConfig(env).background.retentionIntervalMs;
     expect(retentionIntervalMs({})).toBe(3_600_000);
     expect(retentionIntervalMs({ RETENTION_INTERVAL_MINUTES: '0.5' })).toBe(30_000);
     expect(() => retentionIntervalMs({ RETENTION_INTERVAL_MINUTES: '0' })).toThrow(/RETENTION_INTERVAL_MINUTES/);

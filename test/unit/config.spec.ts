@@ -1,5 +1,10 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import {
+  CONFIG_VARIABLES,
+  DEFAULT_BACKGROUND_SETTINGS,
   DEFAULT_QUERY_LIMITS,
+  DEFAULT_SERVICE_SETTINGS,
   loadConfig,
   NO_CORS,
   parseCorsOrigins,
@@ -7,8 +12,6 @@ import {
   parseRedisUrl,
   parseReplicaUrls,
 } from '../../src/config';
-import { keywordCacheSecondsFromEnv } from '../../src/offers/count-cache';
-import { indexIntervalMsFromEnv, maxLagSecondsFromEnv, syncBacklogFromEnv } from '../../src/offers/offer-search-index';
 
 describe('parseDatabaseUrl', () => {
   it('defaults to the embedded SQLite file and reads sqlite: paths', () => {
@@ -73,6 +76,11 @@ describe('DATABASE_REPLICA_URLS', () => {
 });
 
 describe('keyword search settings', () => {
+  const indexIntervalMsFromEnv = (env: NodeJS.ProcessEnv) => loadConfig(env).background.searchIndexIntervalMs;
+  const maxLagSecondsFromEnv = (env: NodeJS.ProcessEnv) => loadConfig(env).background.searchIndexMaxLagSeconds;
+  const syncBacklogFromEnv = (env: NodeJS.ProcessEnv) => loadConfig(env).services.searchSyncBacklog;
+  const keywordCacheSecondsFromEnv = (env: NodeJS.ProcessEnv) => loadConfig(env).services.keywordCacheSeconds;
+
   it('take their defaults when unset and read valid values', () => {
     expect(indexIntervalMsFromEnv({})).toBe(1_000);
     expect(maxLagSecondsFromEnv({})).toBe(60);
@@ -199,5 +207,85 @@ describe('REDIS_URL', () => {
     expect(() => parseRedisUrl('http://127.0.0.1:6379')).toThrow(/REDIS_URL must be redis:\/\//);
     expect(() => parseRedisUrl('127.0.0.1:6379')).toThrow(/REDIS_URL/);
     expect(() => loadConfig({ REDIS_PREFIX: 'bad prefix' })).toThrow(/REDIS_PREFIX/);
+  });
+});
+
+/** A MariaDB primary with a replica: every variable is then read (the replicas' settings too). */
+const EVERY_VARIABLE_READ = { DATABASE_URL: 'mysql://root@p/passerelle', DATABASE_REPLICA_URLS: 'mysql://root@r' };
+
+/** The README's configuration table, row by row: the variables, their default, their meaning. */
+function readmeConfigurationTable(): Array<{ names: string[]; default: string; description: string }> {
+  const readme = fs.readFileSync(path.join(__dirname, '../../README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('## Configuration'));
+  const lines = section.split('\n').filter((line) => line.startsWith('|'));
+  return lines.slice(2).map((line) => {
+    const [names, defaults, description] = line
+      .slice(1, -1)
+      .split(' | ')
+      .map((cell) => cell.trim());
+    return { names: [...names.matchAll(/`([^`]+)`/g)].map((m) => m[1]), default: defaults, description };
+  });
+}
+
+/** Does a documented name (`QUERY_MAX_*_KEY`: a `*` stands for a part of the name) cover this variable? */
+const covers = (documented: string, variable: string) => new RegExp(`^${documented.replace(/\*/g, '[A-Z_]+')}$`).test(variable);
+
+describe('the configuration and the README', () => {
+  it('the README table lists exactly CONFIG_VARIABLES, with their defaults and meanings', () => {
+    expect(readmeConfigurationTable()).toEqual(CONFIG_VARIABLES);
+  });
+
+  it('loadConfig reads exactly the documented variables', () => {
+    const read = new Set<string>();
+    const env = new Proxy({ ...EVERY_VARIABLE_READ } as NodeJS.ProcessEnv, {
+      get(target, name) {
+        if (typeof name === 'string') read.add(name);
+        return target[name as string];
+      },
+    });
+    loadConfig(env);
+    const documented = CONFIG_VARIABLES.flatMap((v) => v.names);
+    expect([...read].filter((name) => !documented.some((d) => covers(d, name)))).toEqual([]);
+    expect(documented.filter((d) => ![...read].some((name) => covers(d, name)))).toEqual([]);
+  });
+
+  it('each default the README states literally is what loadConfig does when the variable is unset', () => {
+    const defaults = loadConfig({});
+    let checked = 0;
+    for (const row of CONFIG_VARIABLES) {
+      const values = row.names.length === 1 ? [row.default] : row.default.split(', ');
+      row.names.forEach((name, i) => {
+        const literal = /^`([^`]+)`$/.exec(values[i] ?? '');
+        if (!literal || name.includes('*')) return;
+        expect({ name, config: loadConfig({ [name]: literal[1] }) }).toEqual({ name, config: defaults });
+        checked++;
+      });
+    }
+    expect(checked).toBeGreaterThan(30);
+  });
+
+  it('refuses a bad value of any setting at start-up, naming the variable (never a silent default)', () => {
+    const freeText = ['NODE_ENV', 'PASSERELLE_ADMIN_KEY', 'REPORT_LINK_SECRET'];
+    const read = new Set<string>();
+    loadConfig(
+      new Proxy({ ...EVERY_VARIABLE_READ } as NodeJS.ProcessEnv, {
+        get: (target, name) => (typeof name === 'string' && read.add(name), target[name as string]),
+      }),
+    );
+    for (const name of [...read].filter((n) => !freeText.includes(n))) {
+      expect(() => loadConfig({ ...EVERY_VARIABLE_READ, [name]: 'not a valid value?' })).toThrow(name);
+    }
+  });
+
+  it('has the services and timers take their defaults when nothing is set', () => {
+    expect(loadConfig({}).services).toEqual(DEFAULT_SERVICE_SETTINGS);
+    expect(loadConfig({}).background).toEqual(DEFAULT_BACKGROUND_SETTINGS);
+    expect(loadConfig({ AUDIENCE_MAX_EVENT_AGE_DAYS: '31', REPORT_LINK_TTL_SECONDS: '60' }).services).toMatchObject({
+      audienceMaxEventAgeDays: 31,
+      reportLinkTtlSeconds: 60,
+    });
+    expect(() => loadConfig({ AUDIENCE_MAX_EVENT_AGE_DAYS: '0' })).toThrow(/AUDIENCE_MAX_EVENT_AGE_DAYS/);
+    expect(() => loadConfig({ REPORT_LINK_TTL_SECONDS: '1.5' })).toThrow(/REPORT_LINK_TTL_SECONDS/);
+    expect(() => loadConfig({ SYNDICATION_WEBHOOK_ALLOW_LOOPBACK: 'maybe' })).toThrow(/SYNDICATION_WEBHOOK_ALLOW_LOOPBACK/);
   });
 });

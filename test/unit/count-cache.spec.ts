@@ -1,4 +1,5 @@
-import { CountCache, countCacheSecondsFromEnv } from '../../src/offers/count-cache';
+import { loadConfig } from '../../src/config';
+import { CountCache } from '../../src/offers/count-cache';
 import { FACET_OWN_FILTERS, withoutOwnFilter } from '../../src/offers/offer-search.service';
 import { OfferSearchSql } from '../../src/offers/offer-search.sql';
 import type { FacetDimension, OfferFilterSpec } from '../../src/offers/offer-search.types';
@@ -102,6 +103,7 @@ describe('CountCache', () => {
   });
 
   it('reads OFFER_COUNT_CACHE_SECONDS, rejecting nonsense', () => {
+    const countCacheSecondsFromEnv = (env: NodeJS.ProcessEnv) => loadConfig(env).services.countCacheSeconds;
     expect(countCacheSecondsFromEnv({})).toBe(10);
     expect(countCacheSecondsFromEnv({ OFFER_COUNT_CACHE_SECONDS: '0' })).toBe(0);
     expect(() => countCacheSecondsFromEnv({ OFFER_COUNT_CACHE_SECONDS: '-1' })).toThrow(/OFFER_COUNT_CACHE_SECONDS/);

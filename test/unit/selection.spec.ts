@@ -1,5 +1,5 @@
 import { parse, type FieldNode, type FragmentDefinitionNode, type OperationDefinitionNode } from 'graphql';
-import { selectsPath } from '../../src/graphql/selection';
+import { selectedFields } from '../../src/graphql/selection';
 
 function infoOf(query: string) {
   const doc = parse(query);
@@ -10,7 +10,11 @@ function infoOf(query: string) {
   return { fieldNodes: [op.selectionSet.selections[0] as FieldNode], fragments };
 }
 
-describe('selectsPath', () => {
+/** Whether the operation selects the field at `path` (its last element), as the offers resolver asks. */
+const selectsPath = (info: ReturnType<typeof infoOf>, path: string[]) =>
+  selectedFields(info, path.slice(0, -1))?.has(path.at(-1)!) ?? false;
+
+describe('selectedFields', () => {
   const path = ['edges', 'node', 'description'];
   it('finds a field selected directly', () => {
     expect(selectsPath(infoOf('{ offers { edges { node { id description } } } }'), path)).toBe(true);
