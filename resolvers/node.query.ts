@@ -1,6 +1,7 @@
 import type { QueryResolvers } from '../src/__generated__/resolvers-types';
 import { assertUnreachable } from '../src/errors';
 import { fromGlobalId } from '../src/lib/ids';
+import { asNode } from './Node';
 
 /** Any object by global id; an unknown, malformed or hidden id answers null, like a missing object. */
 export const node: QueryResolvers['node'] = async (_parent, { id }, ctx) => {
@@ -8,16 +9,16 @@ export const node: QueryResolvers['node'] = async (_parent, { id }, ctx) => {
   if (!parsed) return null;
   switch (parsed.type) {
     case 'Offer':
-      return ctx.loaders.offerById.load(parsed.id);
+      return asNode('Offer', await ctx.loaders.offerById.load(parsed.id));
     case 'Partner':
-      return ctx.loaders.partnerById.load(parsed.id);
+      return asNode('Partner', await ctx.loaders.partnerById.load(parsed.id));
     case 'ApiKey':
-      return ctx.viewer.role === 'AGENCY' ? ((await ctx.services.auth.byIds([parsed.id])).get(parsed.id) ?? null) : null;
+      return ctx.viewer.role === 'AGENCY' ? asNode('ApiKey', (await ctx.services.auth.byIds([parsed.id])).get(parsed.id) ?? null) : null;
     case 'CandidateCV':
       // The same view as Query.candidate: null unless this viewer may see the CV.
-      return ctx.loaders.candidateById.load(parsed.id);
+      return asNode('CandidateCV', await ctx.loaders.candidateById.load(parsed.id));
     case 'Consent':
-      return ctx.loaders.consentById.load(parsed.id);
+      return asNode('Consent', await ctx.loaders.consentById.load(parsed.id));
     default:
       return assertUnreachable(parsed.type);
   }
