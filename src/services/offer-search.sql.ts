@@ -223,8 +223,8 @@ export class OfferSearchSql {
    * MariaDB: a date-ordered keyword page from the term index, without reading every match. For
    * each index term the driving word starts (`terms[driver]`), one branch walks that term's rows in
    * page order (the primary key, newest first, from the cursor), joins each to its offer for the
-   * filters and public visibility, checks that the other words have a term of this offer
-   * (primary-key lookups), and stops after `first + 1` hits; the union of the branches, deduplicated
+   * filters and public visibility, checks that the other words start a term of this offer
+   * (its term list in offer_search, one primary-key read), and stops after `first + 1` hits; the union of the branches, deduplicated
    * (an offer can hold several terms of the word), gives the page. STRAIGHT_JOIN keeps the walk
    * from the term index (the optimizer would otherwise start from an index on offer for a filter
    * such as publishedSince and sort every match).
@@ -234,13 +234,11 @@ export class OfferSearchSql {
     const offerFilter: OfferFilterSpec = { ...query.filter };
     delete offerFilter.keywordTokens;
     const conditions = [this.where(offerFilter, query.partnerId, now)];
-    terms.forEach((others, i) => {
-      if (i === driver) return;
-      const alias = raw(`w${i}`);
-      conditions.push(
-        sql`EXISTS (SELECT 1 FROM offer_term ${alias} WHERE ${alias}.term IN ${inList(others)} AND ${alias}.published_at = t.published_at AND ${alias}.offer_id = t.offer_id)`,
-      );
-    });
+    // The other words: a term of this offer starting with each, in the list of terms offer_search
+    // keeps per offer (one primary-key read). Lookups in offer_term, one per term of the word, are
+    // not possible: MariaDB reads every row of the word for an IN list with outer references.
+    const others = constrainingWords(query.filter.keywordTokens ?? []).filter((_w, i) => i !== driver);
+    for (const word of others) conditions.push(sql`CONCAT(' ', s.terms) LIKE ${`% ${prefixPattern(word)}`}`);
     if (query.after) {
       const key = toDbDateTime(new Date(query.after.key));
       conditions.push(sql`t.published_at <= ${key} AND (t.published_at < ${key} OR t.offer_id < ${query.after.id})`);
@@ -248,7 +246,7 @@ export class OfferSearchSql {
     const rest = joinSql(conditions, ' AND ');
     const branches = terms[driver].map(
       (term) =>
-        sql`(SELECT STRAIGHT_JOIN t.offer_id, t.published_at FROM offer_term t JOIN offer o ON o.id = t.offer_id WHERE t.term = ${term} AND ${rest} ORDER BY t.published_at DESC, t.offer_id DESC LIMIT ${n})`,
+        sql`(SELECT STRAIGHT_JOIN t.offer_id, t.published_at FROM offer_term t JOIN offer o ON o.id = t.offer_id${others.length ? raw(' JOIN offer_search s ON s.offer_id = t.offer_id') : raw('')} WHERE t.term = ${term} AND ${rest} ORDER BY t.published_at DESC, t.offer_id DESC LIMIT ${n})`,
     );
     const union = branches.length === 1 ? branches[0] : sql`(${joinSql(branches, ' UNION ')})`;
     const withPartner = !query.fields || query.fields.has('partner');
