@@ -2,6 +2,8 @@ import type { DataSource } from 'typeorm';
 import { toDbDateTime } from '../src/db/sql';
 import { toGlobalId } from '../src/lib/ids';
 import { encodeCursor } from '../src/lib/cursor';
+import { tokenizeKeywords } from '../src/offers/offer-filter';
+import { prng } from '../src/lib/prng';
 
 /** Page of the broad query that scenario (d) reaches by cursor (page 1 is d0). */
 export const DEEP_PAGE = 5_000;
@@ -90,15 +92,17 @@ export async function loadFixtures(dataSource: DataSource, log: (line: string) =
   const keywords: string[] = [];
   for (const candidate of KEYWORD_CANDIDATES) {
     if (keywords.length === KEYWORD_COUNT) break;
-    // Same boolean-mode expression as the hub: every word required, as a prefix. Existence only:
-    // counting the matches costs seconds per word.
-    const against = candidate
-      .split(' ')
-      .map((w) => `+${w}*`)
-      .join(' ');
+    // Existence only, as the hub matches: every word, as a prefix of an index term (offer_term).
+    const words = tokenizeKeywords(candidate);
     const found = await dataSource.query(
-      `SELECT o.id FROM offer_search s JOIN offer o ON o.id = s.offer_id WHERE ${PUBLIC} AND MATCH(s.title, s.description) AGAINST (? IN BOOLEAN MODE) LIMIT 1`,
-      [now, against],
+      `SELECT o.id FROM offer_term t JOIN offer o ON o.id = t.offer_id WHERE ${PUBLIC} AND t.term LIKE ? AND ${words
+        .slice(1)
+        .map(
+          () => 'EXISTS (SELECT 1 FROM offer_term w WHERE w.offer_id = t.offer_id AND w.published_at = t.published_at AND w.term LIKE ?)',
+        )
+        .concat('1 = 1')
+        .join(' AND ')} LIMIT 1`,
+      [now, ...words.map((w) => `${w}%`)],
     );
     if (found.length) keywords.push(candidate);
     else log(`  keyword "${candidate}" matches no public offer: left out`);
@@ -106,9 +110,9 @@ export async function loadFixtures(dataSource: DataSource, log: (line: string) =
 
   if (keywords.length === 0) {
     throw new Error(
-      `Full-text search finds none of the ${KEYWORD_CANDIDATES.length} job words among public offers ` +
-        `(MATCH(title, description) AGAINST ('+vendeur*' IN BOOLEAN MODE) on offer_search and the like return no row), although titles hold them: ` +
-        'the keyword index (offer_search, ft_offer_search) is missing, empty or broken. Scenario (c) cannot be measured.',
+      `Keyword search finds none of the ${KEYWORD_CANDIDATES.length} job words among public offers ` +
+        `(offer_term has no term LIKE 'vendeur%' and the like for a public offer), although titles hold them: ` +
+        'the keyword index (offer_term) is missing, empty or broken (npm run search:index -- --rebuild). Scenario (c) cannot be measured.',
     );
   }
 
@@ -150,4 +154,34 @@ export async function loadFixtures(dataSource: DataSource, log: (line: string) =
       partner: { name: partnerName.get(Number(r.partner_id)) ?? '' },
     })),
   };
+}
+
+/**
+ * Keyword queries for searches new to the hub, all different, drawn (seeded, the same each run)
+ * from the words of the public offers' titles (job words): half one whole word, a quarter two words
+ * of one title (`aide soignant`), a quarter a word's prefix (its first letters, 4 at least:
+ * `electrici`). Words under 4 letters are left out. At most `count`, fewer when the titles run out.
+ */
+export async function coldKeywordQueries(dataSource: DataSource, count: number): Promise<string[]> {
+  const titles: Array<{ title: string }> = await dataSource.query("SELECT DISTINCT title FROM offer WHERE status = 'ACTIVE'");
+  const titleWords = titles.map((t) => tokenizeKeywords(t.title).filter((w) => w.length >= 4 && !/^\d+$/.test(w))).filter((w) => w.length);
+  const words = [...new Set(titleWords.flat())].sort();
+  const rand = prng(20261205);
+  const pick = <T>(items: readonly T[]) => items[Math.floor(rand() * items.length)];
+  const queries = new Set<string>();
+  for (let attempts = 0; queries.size < count && attempts < count * 20; attempts++) {
+    const kind = rand();
+    if (kind < 0.5) queries.add(pick(words));
+    else if (kind < 0.75) {
+      const title = pick(titleWords);
+      if (title.length >= 2) {
+        const i = Math.floor(rand() * (title.length - 1));
+        queries.add(`${title[i]} ${title[i + 1]}`);
+      }
+    } else {
+      const word = pick(words);
+      if (word.length >= 6) queries.add(word.slice(0, Math.max(4, word.length - 1 - Math.floor(rand() * 3))));
+    }
+  }
+  return [...queries];
 }

@@ -11,7 +11,7 @@ import { runLoad, stopLoad, type LoadResult } from './load';
 import { judge, notesOf, problemsOf, toMarkdown, type BenchReport, type Machine, type ScenarioResult } from './report';
 import { hubScenarios, referenceScenario, type Scenario } from './scenarios';
 import { BENCH_METRICS_TOKEN, readSqlCounter, verifyScenario } from './verify';
-import { sizeBufferPool } from './mariadb';
+import { sizeBufferPool, sizeRedoLog } from './mariadb';
 import { startPusher, type PushStats } from './pusher';
 import { getReferentials } from '../src/referentials/referential.service';
 
@@ -266,7 +266,8 @@ async function main(): Promise<number> {
   }
   const { url: databaseUrl, config } = benchDatabase();
   const bufferPool = sizeBufferPool();
-  console.log(`InnoDB buffer pool: ${Math.round(bufferPool / 1024 ** 2)} MiB`);
+  const redoLog = sizeRedoLog();
+  console.log(`InnoDB buffer pool: ${Math.round(bufferPool / 1024 ** 2)} MiB, redo log ${Math.round(redoLog / 1024 ** 2)} MiB`);
   const settings: BenchReport['settings'] = {
     connections: Math.round(positiveNumber('BENCH_CONNECTIONS', 10)),
     warmupSeconds: positiveNumber('BENCH_WARMUP_SECONDS', 3),

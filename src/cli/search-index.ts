@@ -7,7 +7,7 @@ import { dialectOf } from '../db/dialect';
 const USAGE = `Usage: npm run search:index [-- --rebuild]
   (no flag)   index every offer waiting in the queue now (what the hub does in the background)
   --rebuild   rebuild the keyword index from the offer table (after restoring a backup, or if it
-              was damaged): one sorted build of the FULLTEXT index; searches lag until it ends
+              was damaged): the term index written sorted with LOAD DATA; searches find less until it ends
 MariaDB only (SQLite's FTS5 index is kept in step synchronously). DATABASE_URL as for npm start.`;
 
 /** `npm run search:index`: operates MariaDB's keyword index (src/offers/offer-search-index.ts). */

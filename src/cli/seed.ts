@@ -34,10 +34,20 @@ async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const config = loadConfig();
   const dataSource = await openDatabase(config.database);
-  const bar = new SingleBar(
-    { format: 'Seeding [{bar}] {percentage}% | {value}/{total} offers | {eta_formatted} left', etaBuffer: 50 },
-    Presets.shades_classic,
-  );
+  // One bar per phase: the offers, then the keyword index (read, term rows, offer rows) or its queue.
+  const barFor = (label: string, unit: string) =>
+    new SingleBar(
+      {
+        format: `${label.padEnd(18)} [{bar}] {percentage}% | {value}/{total} ${unit} | {duration_formatted} | {eta_formatted} left`,
+        etaBuffer: 50,
+        // Not a terminal (CI, a log file): a line every 10 s instead of a redrawn bar.
+        noTTYOutput: true,
+        notTTYSchedule: 10_000,
+      },
+      Presets.shades_classic,
+    );
+  let bar = barFor('offers', 'offers');
+  let phase = 'offers';
   bar.start(args.offers, 0);
   const started = Date.now();
   try {
@@ -46,10 +56,19 @@ async function main(): Promise<void> {
       activeShare: args.activeShare,
       seed: args.seed,
       onProgress: (done) => bar.update(done),
+      onPhase: (next, done, total) => {
+        if (next !== phase) {
+          bar.stop();
+          phase = next;
+          bar = barFor(next, next === 'index: term rows' ? 'rows' : 'offers');
+          bar.start(total, done);
+        } else bar.update(done);
+      },
     });
     bar.stop();
+    const phases = Object.entries(report.seconds).map(([name, s]) => `${name} ${s!.toFixed(1)} s`);
     console.log(
-      `Seeded in ${((Date.now() - started) / 1000).toFixed(1)} s: ${report.realOffers} real + ${report.generatedOffers} generated offers, ${report.partners} partners; ${report.inserted} rows added.`,
+      `Seeded in ${((Date.now() - started) / 1000).toFixed(1)} s (${phases.join(', ')}): ${report.realOffers} real + ${report.generatedOffers} generated offers, ${report.partners} partners; ${report.inserted} rows added.`,
     );
   } finally {
     bar.stop();

@@ -183,3 +183,43 @@ export async function loadOffersMysql(
 
 /** Rows per LOAD DATA statement. */
 const LOAD_DATA_CHUNK_ROWS = 50_000;
+
+/** A MariaDB connection that loads rows into a table with LOAD DATA LOCAL INFILE, one temporary file a call. */
+export interface MysqlRowLoader {
+  /** Loads rows (values in `columns` order) into `table`; returns the rows added. */
+  load(table: string, columns: readonly string[], rows: ReadonlyArray<readonly unknown[]>): Promise<number>;
+  end(): Promise<void>;
+}
+
+/** Opens a LOAD DATA connection to the data source's MariaDB database (bulk builds: the keyword index). */
+export async function openMysqlRowLoader(dataSource: DataSource): Promise<MysqlRowLoader> {
+  const opts = dataSource.options as { host?: string; port?: number; username?: string; password?: string; database?: string };
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'passerelle-load-'));
+  const file = path.join(dir, 'rows.tsv');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const mysql = require('mysql2/promise') as typeof import('mysql2/promise');
+  const conn = await mysql.createConnection({
+    host: opts.host,
+    port: opts.port,
+    user: opts.username,
+    password: opts.password,
+    database: opts.database,
+    timezone: 'Z',
+    infileStreamFactory: () => fs.createReadStream(file),
+  });
+  return {
+    async load(table, columns, rows) {
+      if (rows.length === 0) return 0;
+      fs.writeFileSync(file, rows.map((values) => values.map(tsvField).join('\t')).join('\n') + '\n');
+      const [result] = await conn.query(
+        `LOAD DATA LOCAL INFILE ? INTO TABLE ${table} CHARACTER SET utf8mb4 FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' (${columns.join(', ')})`,
+        [file],
+      );
+      return Number((result as { affectedRows?: number }).affectedRows ?? 0);
+    },
+    async end() {
+      await conn.end();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -3,6 +3,7 @@ import { BadUserInputError } from '../errors';
 import { localIdOf } from '../lib/ids';
 import { getReferentials } from '../referentials/referential.service';
 import { decodeCursor } from '../lib/cursor';
+import { foldedWords } from '../lib/offer-terms';
 import type { OfferFilterSpec, OfferQuery, OfferSortOrder } from './offer-search.types';
 
 /** Documented limits of the public search. */
@@ -14,16 +15,6 @@ export const SEARCH_LIMITS = {
   maxListSize: 100,
   maxRadiusKm: 500,
 } as const;
-
-/**
- * Words MariaDB's InnoDB full-text index never indexes (its default stop list). They are dropped
- * from keywords on both engines, together with words under 3 letters, so both answer alike.
- */
-const FULLTEXT_STOPWORDS = new Set(
-  'a about an are as at be by com de en for from how i in is it la of on or that the this to was what when where who will with und www'.split(
-    ' ',
-  ),
-);
 
 /** The GraphQL OfferFilter input, as codegen types it (kept structural to avoid a cycle). */
 export interface OfferFilterInput {
@@ -40,15 +31,9 @@ export interface OfferFilterInput {
   minSalary?: number | null;
 }
 
-/** Lower-cased, accent-free words of a keyword string, minus stop words and short words. */
+/** Lower-cased, accent-free words of a keyword string, minus stop words and short words (offer-terms.ts). */
 export function tokenizeKeywords(keywords: string): string[] {
-  const words = keywords
-    .normalize('NFD')
-    .replace(/\p{M}+/gu, '')
-    .toLowerCase()
-    .split(/[^\p{L}\p{N}]+/u)
-    .filter((w) => w.length >= SEARCH_LIMITS.minTokenLength && !FULLTEXT_STOPWORDS.has(w));
-  return [...new Set(words)];
+  return [...new Set(foldedWords(keywords))];
 }
 
 function list<T>(values: readonly T[] | null | undefined, field: string, check?: (v: T) => boolean, what?: string): T[] | undefined {

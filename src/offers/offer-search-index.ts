@@ -1,22 +1,27 @@
 import type { DataSource } from 'typeorm';
 import { DEFAULT_SERVICE_SETTINGS } from '../config';
-import { withTransaction } from '../db/transaction';
-import { offerStockChanged, offerStockVersion } from '../db/offer-stock';
 import { dialectOf } from '../db/dialect';
+import { openMysqlRowLoader } from '../db/offer-bulk-writer';
+import { offerStockChanged, offerStockVersion } from '../db/offer-stock';
+import { withTransaction, type TxQuery } from '../db/transaction';
+import { buildTermIndex, type BuildPhase, type TermIndexBuildReport } from '../db/offer-term-builder';
+import { offerTermWeights } from '../lib/offer-terms';
 
 /** Offers indexed per transaction. */
 const BATCH_SIZE = 2_000;
 
 /**
- * The MariaDB keyword index: `offer_search` (FULLTEXT over the title and description of ACTIVE
- * offers) kept up to date from `offer_search_queue`, which triggers on `offer` fill in the writing
- * transaction (migration OfferSearchIndex1764759600000). Writers therefore never pay for full-text
- * indexing; this service does it, in batches, outside their transactions:
+ * The MariaDB keyword index: `offer_term` (one row per distinct folded word of each ACTIVE offer's
+ * title and description, keyed (term, published_at, offer_id): migration OfferTermIndex1765278000000)
+ * and `offer_search` (what each offer is indexed under), kept up to date from `offer_search_queue`,
+ * which triggers on `offer` fill in the writing transaction (migration OfferSearchIndex1764759600000).
+ * Writers therefore never pay for indexing; this service does it, in batches, outside their
+ * transactions:
  * - in the background (`backgroundPass`, on a timer in main.ts: SEARCH_INDEX_INTERVAL_MS);
  * - before a keyword search (`catchUp`), when the backlog is at most SEARCH_SYNC_BACKLOG offers, so
  *   that a search sees the writes committed before it, as on SQLite. A larger backlog (a bulk
  *   load in progress) is left to the background: keyword search then lags, by the time the indexer
- *   needs to catch up (docs/search.md, "Keyword index").
+ *   needs to catch up (docs/search.md, "Keyword search").
  *
  * Several processes may index at once: each locks the queue rows it takes (SKIP LOCKED, so none
  * waits for another). A writer that changes an offer while it is being indexed waits for that
@@ -42,8 +47,9 @@ export class OfferSearchIndexService {
   }
 
   /**
-   * Indexes one batch of queued offers (up to `limit`): ACTIVE ones are written to offer_search,
-   * the others (withdrawn, expired, deleted) removed from it. Returns how many queued offers it took.
+   * Indexes one batch of queued offers (up to `limit`): the terms of ACTIVE ones are written to
+   * offer_term (and those they no longer have deleted), the others' (withdrawn, expired, deleted)
+   * removed. Returns how many queued offers it took.
    */
   async indexBatch(limit = BATCH_SIZE): Promise<number> {
     if (!this.enabled) return 0;
@@ -57,19 +63,56 @@ export class OfferSearchIndexService {
         ).map((r) => Number(r.offer_id));
         if (queued.length === 0) return 0;
         const ids = queued.join(', '); // integers read from the database
+        // What each offer is indexed under now, to delete what no longer holds.
+        const indexed = new Map(
+          (
+            await tx.rows<{ offer_id: number; published_at: string; terms: string }>(
+              `SELECT offer_id, CAST(published_at AS CHAR) AS published_at, terms FROM offer_search WHERE offer_id IN (${ids})`,
+            )
+          ).map((r) => [Number(r.offer_id), { publishedAt: r.published_at, terms: r.terms === '' ? [] : r.terms.split(' ') }]),
+        );
         // READ COMMITTED: plain reads of `offer` see the last committed version and lock nothing,
         // so a writer is never blocked by the indexer's reads (only by the queue rows it holds).
-        const active = new Set(
-          (await tx.rows<{ id: number }>(`SELECT id FROM offer WHERE id IN (${ids}) AND status = 'ACTIVE'`)).map((r) => Number(r.id)),
+        const active = await tx.rows<{ id: number; published_at: string; title: string; description: string }>(
+          `SELECT id, CAST(published_at AS CHAR) AS published_at, title, description FROM offer WHERE id IN (${ids}) AND status = 'ACTIVE'`,
         );
-        const gone = queued.filter((id) => !active.has(id));
-        if (gone.length) await tx.run(`DELETE FROM offer_search WHERE offer_id IN (${gone.join(', ')})`);
-        if (active.size) {
-          // Server-side copy: the texts never travel to the hub. Unchanged rows are left as they are.
+        const stale: Array<{ offerId: number; publishedAt: string; terms: string[] }> = [];
+        const termRows: Array<[string, string, number, number]> = [];
+        const searchRows: Array<[number, string, string]> = [];
+        const activeIds = new Set<number>();
+        for (const row of active) {
+          const offerId = Number(row.id);
+          activeIds.add(offerId);
+          const weights = offerTermWeights(row.title, row.description);
+          const before = indexed.get(offerId);
+          if (before) {
+            // Same date: only the words it lost; a new date moves every row (it is in the key).
+            const gone = before.publishedAt === row.published_at ? before.terms.filter((t) => !weights.has(t)) : before.terms;
+            if (gone.length) stale.push({ offerId, publishedAt: before.publishedAt, terms: gone });
+          }
+          for (const [term, weight] of weights) termRows.push([term, row.published_at, offerId, weight]);
+          searchRows.push([offerId, row.published_at, [...weights.keys()].join(' ')]);
+        }
+        const left = queued.filter((id) => !activeIds.has(id));
+        for (const offerId of left) {
+          const before = indexed.get(offerId);
+          if (before?.terms.length) stale.push({ offerId, ...before });
+        }
+        await deleteTermRows(tx, stale);
+        for (let start = 0; start < termRows.length; start += 2_000) {
+          const chunk = termRows.slice(start, start + 2_000);
           await tx.run(
-            `INSERT INTO offer_search (offer_id, title, description) SELECT id, title, description FROM offer WHERE id IN (${[...active].join(', ')}) AND status = 'ACTIVE' ON DUPLICATE KEY UPDATE title = VALUES(title), description = VALUES(description)`,
+            `INSERT INTO offer_term (term, published_at, offer_id, weight) VALUES ${chunk.map(() => '(?, ?, ?, ?)').join(', ')} ON DUPLICATE KEY UPDATE weight = VALUES(weight)`,
+            chunk.flat(),
           );
         }
+        if (searchRows.length) {
+          await tx.run(
+            `INSERT INTO offer_search (offer_id, published_at, terms) VALUES ${searchRows.map(() => '(?, ?, ?)').join(', ')} ON DUPLICATE KEY UPDATE published_at = VALUES(published_at), terms = VALUES(terms)`,
+            searchRows.flat(),
+          );
+        }
+        if (left.length) await tx.run(`DELETE FROM offer_search WHERE offer_id IN (${left.join(', ')})`);
         await tx.run(`DELETE FROM offer_search_queue WHERE offer_id IN (${ids})`);
         return queued.length;
       },
@@ -164,24 +207,50 @@ export class OfferSearchIndexService {
   }
 
   /**
-   * Rebuilds the whole index from the offer table (after a bulk load: one sorted build of the
-   * FULLTEXT index instead of row-by-row maintenance). Offers written meanwhile are queued again by
-   * the triggers, and indexed by the next run: nothing is lost.
+   * Rebuilds the whole index from the offer table (after a bulk load, or to repair it): empties it,
+   * then writes every term row sorted by primary key with LOAD DATA (offer-term-builder.ts), which
+   * InnoDB appends instead of inserting at random. Searches find less until it ends. Offers written
+   * meanwhile are queued again by the triggers, and indexed by the next run: nothing is lost.
    */
-  async rebuild(): Promise<void> {
-    if (!this.enabled) return;
+  async rebuild(onProgress?: (phase: BuildPhase, done: number, total: number) => void): Promise<TermIndexBuildReport | null> {
+    if (!this.enabled) return null;
     await this.dataSource.query('DELETE FROM offer_search_queue');
-    await this.dataSource.query('ALTER TABLE offer_search DROP INDEX ft_offer_search');
+    await this.dataSource.query('TRUNCATE TABLE offer_term');
+    await this.dataSource.query('TRUNCATE TABLE offer_search');
+    const loader = await openMysqlRowLoader(this.dataSource);
     try {
-      await this.dataSource.query('TRUNCATE TABLE offer_search');
-      await this.dataSource.query(
-        "INSERT INTO offer_search (offer_id, title, description) SELECT id, title, description FROM offer WHERE status = 'ACTIVE'",
+      const report = await buildTermIndex(
+        (text, params) => this.dataSource.query(text, params),
+        {
+          terms: async (rows) => void (await loader.load('offer_term', ['term', 'published_at', 'offer_id', 'weight'], rows)),
+          offers: async (rows) => void (await loader.load('offer_search', ['offer_id', 'published_at', 'terms'], rows)),
+        },
+        onProgress,
       );
+      await offerStockChanged(this.dataSource);
+      return report;
     } finally {
-      // ALGORITHM=COPY: on MariaDB 10.11 a FULLTEXT index dropped and re-added in place can match
-      // nothing afterwards (seen on the 1M-offer benchmark database); a copying rebuild is correct.
-      await this.dataSource.query('ALTER TABLE offer_search ADD FULLTEXT INDEX ft_offer_search (title, description), ALGORITHM=COPY');
+      await loader.end();
     }
-    await offerStockChanged(this.dataSource);
   }
+}
+
+/** Deletes offers' rows from offer_term by primary key (a few hundred offers per statement). */
+async function deleteTermRows(tx: TxQuery, stale: Array<{ offerId: number; publishedAt: string; terms: string[] }>): Promise<void> {
+  let clauses: string[] = [];
+  let params: unknown[] = [];
+  const flush = async () => {
+    if (clauses.length) await tx.run(`DELETE FROM offer_term WHERE ${clauses.join(' OR ')}`, params);
+    clauses = [];
+    params = [];
+  };
+  for (const { offerId, publishedAt, terms } of stale) {
+    for (let start = 0; start < terms.length; start += 1_000) {
+      const some = terms.slice(start, start + 1_000);
+      clauses.push(`(published_at = ? AND offer_id = ? AND term IN (${some.map(() => '?').join(', ')}))`);
+      params.push(publishedAt, offerId, ...some);
+      if (params.length > 5_000) await flush();
+    }
+  }
+  await flush();
 }

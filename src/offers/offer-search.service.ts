@@ -15,6 +15,7 @@ import { encodeCursor, type CursorPosition } from '../lib/cursor';
 import { currentStockVersion } from '../db/offer-stock';
 import type { OfferSearchIndexService } from './offer-search-index';
 import { FACET_VALUE_LIMIT, GROUPED_FACET_DIMENSIONS, OfferSearchSql } from './offer-search.sql';
+import { constrainingWords } from '../lib/offer-terms';
 import type { FacetCount, FacetDimension, OfferConnectionModel, OfferFilterSpec, OfferModel, OfferQuery } from './offer-search.types';
 import { dialectOf } from '../db/dialect';
 
@@ -100,6 +101,19 @@ const KEYWORD_LISTS_KEPT = 1_000;
 /** Matches of one keyword search kept in order (50 pages of 20); pages past them go to the database. */
 export const KEYWORD_MATCH_LIMIT = 1_000;
 
+/**
+ * Matches of a keyword search kept when read from MariaDB's term index (5 pages of 20): walking
+ * the index costs about what it reads, so a search new to the hub reads little more than its first
+ * page; later pages walk it again from their cursor.
+ */
+export const TERM_MATCH_LIMIT = 100;
+
+/** Words starting more index terms than this are matched by reading every match (termPageRows). */
+const MAX_TERM_EXPANSIONS = 32;
+
+/** Index rows counted per word, at most, to find a search's rarest word. */
+const DRIVER_COUNT_CAP = 20_000;
+
 /** Index of the first match after the cursor in the page order of `sort` (list length if none). */
 function firstAfter(sort: OfferQuery['sort'], m: KeywordMatches, c: CursorPosition): number {
   const ascending = sort === 'DISTANCE';
@@ -176,9 +190,41 @@ export class OfferSearchService {
       const page = await this.keywordPage(query, now);
       if (page) return page;
     }
-    const rows = (await this.run(this.sqlFor.page(query, now))).map((row) => this.toModel(query, row));
+    const found =
+      (this.walksTermIndex(query) ? await this.termPageRows(query, now) : null) ?? (await this.run(this.sqlFor.page(query, now)));
+    const rows = found.map((row) => this.toModel(query, row));
     const hasNextPage = rows.length > query.first;
     return { query, rows: hasNextPage ? rows.slice(0, query.first) : rows, hasNextPage };
+  }
+
+  /** A date-ordered keyword page on MariaDB: read by walking the term index (termPageRows). */
+  private walksTermIndex(query: OfferQuery): boolean {
+    return this.sqlFor.dialect === 'mysql' && !!query.filter.keywordTokens && query.sort === 'PUBLISHED_DESC' && !query.filter.near;
+  }
+
+  /**
+   * The rows of a date-ordered keyword page (`first + 1` of them) from MariaDB's term index, in two
+   * or three statements: the index terms each word starts, then (several words) how many rows each
+   * word has, counted up to a cap, so that the rarest drives, then the page itself, which walks its
+   * terms newest first and stops after the page (OfferSearchSql.termPage): a page costs about the
+   * same for a rare word as for a common one. Null (the caller reads every match instead) when a word
+   * starts more than MAX_TERM_EXPANSIONS terms (a word of 3 or 4 letters: `ser`, `tech`).
+   */
+  private async termPageRows(query: OfferQuery, now: Date): Promise<Row[] | null> {
+    const words = constrainingWords(query.filter.keywordTokens!);
+    const terms: string[][] = words.map(() => []);
+    for (const row of await this.run(this.sqlFor.termExpansions(words, MAX_TERM_EXPANSIONS)))
+      terms[Number(row.word)].push(String(row.term));
+    if (terms.some((t) => t.length > MAX_TERM_EXPANSIONS)) return null;
+    if (terms.some((t) => t.length === 0)) return [];
+    let driver = 0;
+    if (words.length > 1) {
+      const [counts] = await this.run(this.sqlFor.termMatchCounts(words, DRIVER_COUNT_CAP));
+      words.forEach((_w, i) => {
+        if (Number(counts[`c${i}`]) < Number(counts[`c${driver}`])) driver = i;
+      });
+    }
+    return this.run(this.sqlFor.termPage(query, terms, driver, now));
   }
 
   /**
@@ -191,14 +237,15 @@ export class OfferSearchService {
    * the cached matches (the caller reads it from the database).
    */
   private async keywordPage(query: OfferQuery, now: Date): Promise<OfferConnectionModel | null> {
-    const limit = this.keywordMatchLimit;
+    const viaTerms = this.walksTermIndex(query);
+    const limit = viaTerms ? Math.min(this.keywordMatchLimit, TERM_MATCH_LIMIT) : this.keywordMatchLimit;
     const matches = await this.keywordMatches.get<KeywordMatches>(
       JSON.stringify([query.sort, query.filter]),
       await currentStockVersion(this.dataSource),
       async () => {
         // The page query itself, reading ids and sort keys only, for the first `limit` matches.
-        const statement = this.sqlFor.page({ ...query, after: null, first: limit, fields: new Set() }, now);
-        const rows = await this.run(statement);
+        const first: OfferQuery = { ...query, after: null, first: limit, fields: new Set() };
+        const rows = (viaTerms ? await this.termPageRows(first, now) : null) ?? (await this.run(this.sqlFor.page(first, now)));
         const n = Math.min(rows.length, limit);
         const ids = new Float64Array(n);
         const keys = new Float64Array(n);

@@ -2,6 +2,7 @@ import { inList, joinSql, raw, Sql, sql, toDbDateTime } from '../db/sql';
 import type { OfferStatus } from '../../entities';
 import type { FacetDimension, OfferFilterSpec, OfferQuery } from './offer-search.types';
 import type { Dialect } from '../db/dialect';
+import { constrainingWords } from '../lib/offer-terms';
 
 /**
  * Hand-written SQL for the public read path, for both engines. TypeORM owns entities, migrations
@@ -124,6 +125,11 @@ export const GROUPED_FACET_DIMENSIONS = ['source', 'partner', 'romeCode'] as con
 /** At most this many values per facet dimension, the largest first (documented in the README). */
 export const FACET_VALUE_LIMIT = 200;
 
+/** `word%` for LIKE, with LIKE's own characters escaped (folded words hold none, but a pattern is a pattern). */
+function prefixPattern(word: string): string {
+  return `${word.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
 /** LIMIT takes a literal: prepared statements on MariaDB/MySQL reject a bound LIMIT of type double. */
 function limit(n: number): Sql {
   if (!Number.isSafeInteger(n) || n < 0) throw new Error(`bad LIMIT ${n}`);
@@ -158,21 +164,95 @@ export class OfferSearchSql {
   constructor(readonly dialect: Dialect) {}
 
   /**
-   * Full-text match: InnoDB boolean mode (`+word*` each) over the search table `offer_search` (the
-   * ACTIVE offers' texts, offer-search-index.ts), or FTS5 (`"word"* AND ...`).
+   * SQLite's full-text match: FTS5 (`"word"* AND ...`). On MariaDB keywords are matched by joining
+   * the term index instead (`from`): no condition here.
    */
-  private matchExpression(tokens: string[]): Sql {
-    if (this.dialect === 'mysql') {
-      const against = tokens.map((t) => `+${t}*`).join(' ');
-      return sql`MATCH(s.title, s.description) AGAINST (${against} IN BOOLEAN MODE)`;
-    }
+  private matchExpression(tokens: string[]): Sql | null {
+    if (this.dialect === 'mysql') return null;
     return sql`offer_fts MATCH ${tokens.map((t) => `"${t}"*`).join(' AND ')}`;
   }
 
   /** Relevance score, higher is better; only valid with the keyword join/filter in place. */
-  private scoreExpression(tokens: string[]): Sql {
-    if (this.dialect === 'mysql') return this.matchExpression(tokens);
-    return raw('(-bm25(offer_fts))');
+  private scoreExpression(): Sql {
+    return raw(this.dialect === 'mysql' ? 'k.score' : '(-bm25(offer_fts))');
+  }
+
+  /**
+   * MariaDB: the offers matching every keyword, from the term index (`offer_term`), with their
+   * relevance score: the sum of the weights of their matching terms (offer-terms.ts: each occurrence
+   * in the description 1, in the title TITLE_WEIGHT). Reads every match of every word (the cost
+   * FULLTEXT had): used for counts, facets, RELEVANCE and `near`; date-ordered pages walk the index
+   * instead (termPage).
+   */
+  private termMatches(tokens: string[]): Sql {
+    const words = constrainingWords(tokens);
+    const any = joinSql(
+      words.map((w) => sql`t.term LIKE ${prefixPattern(w)}`),
+      ' OR ',
+    );
+    if (words.length === 1) return sql`SELECT t.offer_id, SUM(t.weight) AS score FROM offer_term t WHERE ${any} GROUP BY t.offer_id`;
+    const which = joinSql(
+      words.map((w, i) => sql`WHEN t.term LIKE ${prefixPattern(w)} THEN ${raw(String(i))}`),
+      ' ',
+    );
+    return sql`SELECT t.offer_id, SUM(t.weight) AS score FROM offer_term t WHERE ${any} GROUP BY t.offer_id HAVING COUNT(DISTINCT CASE ${which} END) = ${raw(String(words.length))}`;
+  }
+
+  /**
+   * MariaDB: the index terms each word of a search starts (at most `cap` + 1 each: more tells the
+   * caller the word is too short to walk term by term). Rows (word, term), word the index in `words`.
+   */
+  termExpansions(words: string[], cap: number): Sql {
+    const branches = words.map(
+      (w, i) =>
+        sql`(SELECT ${raw(String(i))} AS word, term FROM offer_term WHERE term LIKE ${prefixPattern(w)} GROUP BY term LIMIT ${limit(cap + 1)})`,
+    );
+    return joinSql(branches, ' UNION ALL ');
+  }
+
+  /** MariaDB: how many index rows each word matches, counted up to `cap` (to pick the rarest). One row, columns c0, c1, ... */
+  termMatchCounts(words: string[], cap: number): Sql {
+    const columns = words.map(
+      (w, i) =>
+        sql`(SELECT COUNT(*) FROM (SELECT 1 FROM offer_term WHERE term LIKE ${prefixPattern(w)} LIMIT ${limit(cap)}) x${raw(String(i))}) AS c${raw(String(i))}`,
+    );
+    return sql`SELECT ${joinSql(columns, ', ')}`;
+  }
+
+  /**
+   * MariaDB: a date-ordered keyword page from the term index, without reading every match. For
+   * each index term the driving word starts (`terms[driver]`), one branch walks that term's rows in
+   * page order (the primary key, newest first, from the cursor), joins each to its offer for the
+   * filters and public visibility, checks that the other words start a term of this offer
+   * (its term list in offer_search, one primary-key read), and stops after `first + 1` hits; the union of the branches, deduplicated
+   * (an offer can hold several terms of the word), gives the page. STRAIGHT_JOIN keeps the walk
+   * from the term index (the optimizer would otherwise start from an index on offer for a filter
+   * such as publishedSince and sort every match).
+   */
+  termPage(query: OfferQuery, terms: string[][], driver: number, now: Date): Sql {
+    const n = limit(query.first + 1);
+    const offerFilter: OfferFilterSpec = { ...query.filter };
+    delete offerFilter.keywordTokens;
+    const conditions = [this.where(offerFilter, query.partnerId, now)];
+    // The other words: a term of this offer starting with each, in the list of terms offer_search
+    // keeps per offer (one primary-key read). Lookups in offer_term, one per term of the word, are
+    // not possible: MariaDB reads every row of the word for an IN list with outer references.
+    const others = constrainingWords(query.filter.keywordTokens ?? []).filter((_w, i) => i !== driver);
+    for (const word of others) conditions.push(sql`CONCAT(' ', s.terms) LIKE ${`% ${prefixPattern(word)}`}`);
+    if (query.after) {
+      const key = toDbDateTime(new Date(query.after.key));
+      conditions.push(sql`t.published_at <= ${key} AND (t.published_at < ${key} OR t.offer_id < ${query.after.id})`);
+    }
+    const rest = joinSql(conditions, ' AND ');
+    const branches = terms[driver].map(
+      (term) =>
+        sql`(SELECT STRAIGHT_JOIN t.offer_id, t.published_at FROM offer_term t JOIN offer o ON o.id = t.offer_id${others.length ? raw(' JOIN offer_search s ON s.offer_id = t.offer_id') : raw('')} WHERE t.term = ${term} AND ${rest} ORDER BY t.published_at DESC, t.offer_id DESC LIMIT ${n})`,
+    );
+    const union = branches.length === 1 ? branches[0] : sql`(${joinSql(branches, ' UNION ')})`;
+    const withPartner = !query.fields || query.fields.has('partner');
+    const partnerColumns = withPartner ? sql`, ${SELECT_PARTNER_COLUMNS}` : raw('');
+    const partnerJoin = withPartner ? raw(' LEFT JOIN partner p ON p.id = o.partner_id') : raw('');
+    return sql`SELECT ${offerColumnsFor(query.fields)}${partnerColumns} FROM (SELECT u.offer_id FROM ${union} u ORDER BY u.published_at DESC, u.offer_id DESC LIMIT ${n}) m JOIN offer o ON o.id = m.offer_id${partnerJoin} ORDER BY o.published_at DESC, o.id DESC`;
   }
 
   private distanceExpression(near: NonNullable<OfferFilterSpec['near']>): Sql {
@@ -182,9 +262,8 @@ export class OfferSearchSql {
 
   private from(filter: OfferFilterSpec, indexHint: string | null = null): Sql {
     if (filter.keywordTokens) {
-      return raw(
-        this.dialect === 'sqlite' ? 'offer o JOIN offer_fts ON offer_fts.rowid = o.id' : 'offer_search s JOIN offer o ON o.id = s.offer_id',
-      );
+      if (this.dialect === 'sqlite') return raw('offer o JOIN offer_fts ON offer_fts.rowid = o.id');
+      return sql`(${this.termMatches(filter.keywordTokens)}) k JOIN offer o ON o.id = k.offer_id`;
     }
     return raw(indexHint && this.dialect === 'mysql' ? `offer o FORCE INDEX (${indexHint})` : 'offer o');
   }
@@ -219,7 +298,8 @@ export class OfferSearchSql {
   where(filter: OfferFilterSpec, partnerId: number | null, now: Date, except?: FacetDimension): Sql {
     const clauses: Sql[] = [filter.statuses ? statusVisibility(filter.statuses, now) : publicVisibility(now)];
     if (partnerId !== null) clauses.push(sql`o.partner_id = ${partnerId}`);
-    if (filter.keywordTokens) clauses.push(this.matchExpression(filter.keywordTokens));
+    const match = filter.keywordTokens ? this.matchExpression(filter.keywordTokens) : null;
+    if (match) clauses.push(match);
     if (filter.romeCodes && except !== 'romeCode') clauses.push(sql`o.rome_code IN ${inList(filter.romeCodes)}`);
     if (filter.contractTypes && except !== 'contractType') clauses.push(sql`o.contract_type IN ${inList(filter.contractTypes)}`);
     if (filter.departmentCodes && except !== 'departmentCode') clauses.push(sql`o.department_code IN ${inList(filter.departmentCodes)}`);
@@ -252,7 +332,7 @@ export class OfferSearchSql {
   private sortKey(query: OfferQuery): { expr: Sql; dir: 'ASC' | 'DESC' } {
     switch (query.sort) {
       case 'RELEVANCE':
-        return { expr: this.scoreExpression(query.filter.keywordTokens ?? []), dir: 'DESC' };
+        return { expr: this.scoreExpression(), dir: 'DESC' };
       case 'DISTANCE':
         return { expr: this.distanceExpression(query.filter.near!), dir: 'ASC' };
       case 'PUBLISHED_DESC':

@@ -17,6 +17,11 @@ export interface SeedOptions {
   /** Seed of the generator: the same seed gives the same offers (and keeps seeding idempotent). */
   seed?: number;
   onProgress?: (done: number, total: number) => void;
+  /**
+   * Progress of the phases after the offers are written (MariaDB bulk path: the keyword index's
+   * read, term rows and offer rows; the queue otherwise): the phase, then done out of total.
+   */
+  onPhase?: (phase: SeedPhase, done: number, total: number) => void;
   /** Generated rows from which MariaDB loads use LOAD DATA (default 50,000; tests lower it). */
   mysqlBulkThreshold?: number;
 }
@@ -27,7 +32,12 @@ export interface SeedReport {
   generatedOffers: number;
   /** Rows actually added (0 when the database was already seeded). */
   inserted: number;
+  /** Seconds each phase took. */
+  seconds: Partial<Record<'offers' | SeedPhase, number>>;
 }
+
+/** The phases of a seed after the offers themselves (see SeedOptions.onPhase). */
+export type SeedPhase = 'index: read offers' | 'index: term rows' | 'index: offer rows' | 'index: queue';
 
 /** Default size of the demo database of `npm start`. */
 export const DEMO_OFFER_COUNT = 20_000;
@@ -105,10 +115,17 @@ export async function seedDatabase(dataSource: DataSource, opts: SeedOptions): P
     }
   }
 
+  const seconds: SeedReport['seconds'] = {};
+  let phaseStarted = Date.now();
   if (dialectOf(dataSource) === 'mysql' && generatedCount >= (opts.mysqlBulkThreshold ?? MYSQL_LOAD_DATA_THRESHOLD)) {
     inserted += await loadOffersMysql(dataSource, generated(), (done) => opts.onProgress?.(realCount + done, opts.totalOffers));
+    seconds.offers = (Date.now() - phaseStarted) / 1000;
     // One sorted build of the keyword index rather than a million queued offers indexed in batches.
-    await new OfferSearchIndexService(dataSource).rebuild();
+    const phases = { read: 'index: read offers', terms: 'index: term rows', offers: 'index: offer rows' } as const;
+    const report = await new OfferSearchIndexService(dataSource).rebuild((phase, done, total) =>
+      opts.onPhase?.(phases[phase], done, total),
+    );
+    if (report) for (const phase of ['read', 'terms', 'offers'] as const) seconds[phases[phase]] = report.seconds[phase];
   } else {
     const chunk: PublishedOfferRow[] = [];
     let done = realCount;
@@ -123,9 +140,18 @@ export async function seedDatabase(dataSource: DataSource, opts: SeedOptions): P
     }
     inserted += await insertOffersIgnoringDuplicates(dataSource, chunk);
     opts.onProgress?.(opts.totalOffers, opts.totalOffers);
+    seconds.offers = (Date.now() - phaseStarted) / 1000;
     // MariaDB: the new offers are searchable by keyword when the seed returns.
-    await new OfferSearchIndexService(dataSource).indexPending();
+    phaseStarted = Date.now();
+    const index = new OfferSearchIndexService(dataSource);
+    const queued = await index.backlog();
+    opts.onPhase?.('index: queue', 0, queued);
+    // Indexed before the call: `onPhase?.(..., await index.indexPending())` would skip the
+    // indexing itself when no progress callback is given.
+    const indexed = await index.indexPending();
+    opts.onPhase?.('index: queue', indexed, queued);
+    seconds['index: queue'] = (Date.now() - phaseStarted) / 1000;
   }
   await offerStockChanged(dataSource);
-  return { partners: partnerIds.size, realOffers: realCount, generatedOffers: generatedCount, inserted };
+  return { partners: partnerIds.size, realOffers: realCount, generatedOffers: generatedCount, inserted, seconds };
 }

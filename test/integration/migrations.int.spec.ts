@@ -15,12 +15,17 @@ describe.each(engines())('migrations on %s', (engine) => {
       expect(diff.upQueries.map((q) => q.query)).toEqual([]);
       expect(await ds.showMigrations()).toBe(false); // nothing pending
 
-      // The full-text search the entities leave to the migrations is there.
+      // The keyword index the entities leave to the migrations is there: MariaDB's term index (no
+      // FULLTEXT index any more), SQLite's FTS5 table.
       if (engine === 'mysql') {
         const indexes = await ds.query(
           "SELECT TABLE_NAME AS t, INDEX_NAME AS i, INDEX_TYPE AS type FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND INDEX_TYPE = 'FULLTEXT' GROUP BY TABLE_NAME, INDEX_NAME, INDEX_TYPE",
         );
-        expect(indexes).toEqual([{ t: 'offer_search', i: 'ft_offer_search', type: 'FULLTEXT' }]);
+        expect(indexes).toEqual([]);
+        const key = await ds.query(
+          "SELECT COLUMN_NAME AS c FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'offer_term' AND INDEX_NAME = 'PRIMARY' ORDER BY SEQ_IN_INDEX",
+        );
+        expect(key.map((r: { c: string }) => r.c)).toEqual(['term', 'published_at', 'offer_id']);
         const triggers = await ds.query(
           'SELECT TRIGGER_NAME AS name FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE() ORDER BY TRIGGER_NAME',
         );
@@ -56,6 +61,57 @@ describe.each(engines())('migrations on %s', (engine) => {
       expect(tables.filter((n: string) => n !== 'migrations')).toEqual([]);
     } finally {
       await ds.destroy();
+      await dropDatabase(config);
+    }
+  });
+
+  it('indexes the ACTIVE offers already stored in the term index (offer-term-index), and back to FULLTEXT', async () => {
+    const config = freshDatabaseConfig(engine, 'migrations5');
+    if (config.type === 'mysql') await ensureMysqlDatabase(config);
+    const position = MIGRATIONS.findIndex((m) => m.name === 'OfferTermIndex1765278000000');
+    const upTo = (n: number) => new DataSource({ ...dataSourceOptions(config), migrations: MIGRATIONS.slice(0, n) });
+    const offer = (id: number, title: string, status: string) =>
+      `INSERT INTO offer (id, source, partner_key, external_id, title, description, contract_type, published_at, updated_at, status, reserved_for_jobseekers) VALUES (${id}, 'AGENCY', 0, 'm-${id}', '${title}', 'Poste à pourvoir.', 'PERMANENT', '2026-01-0${id} 10:00:00.000', '2026-01-01 00:00:00.000', '${status}', 0)`;
+    const before = upTo(position);
+    await before.initialize();
+    try {
+      await before.runMigrations();
+      await before.query(offer(1, 'Ébéniste', 'ACTIVE'));
+      await before.query(offer(2, 'Ébéniste restaurateur', 'ACTIVE'));
+      await before.query(offer(3, 'Ébéniste', 'WITHDRAWN'));
+    } finally {
+      await before.destroy();
+    }
+    const after = upTo(position + 1);
+    await after.initialize();
+    try {
+      expect((await after.runMigrations()).map((m) => m.name)).toEqual(['OfferTermIndex1765278000000']);
+      if (engine === 'mysql') {
+        const rows = await after.query(
+          "SELECT term, CAST(published_at AS CHAR) AS p, offer_id, weight FROM offer_term WHERE term IN ('ebeniste', 'restaurateur', 'poste') ORDER BY term, published_at, offer_id",
+        );
+        expect(rows).toEqual([
+          { term: 'ebeniste', p: '2026-01-01 10:00:00.000', offer_id: 1, weight: 3 },
+          { term: 'ebeniste', p: '2026-01-02 10:00:00.000', offer_id: 2, weight: 3 },
+          { term: 'poste', p: '2026-01-01 10:00:00.000', offer_id: 1, weight: 1 },
+          { term: 'poste', p: '2026-01-02 10:00:00.000', offer_id: 2, weight: 1 },
+          { term: 'restaurateur', p: '2026-01-02 10:00:00.000', offer_id: 2, weight: 3 },
+        ]);
+        expect(await after.query('SELECT offer_id, terms FROM offer_search ORDER BY offer_id')).toEqual([
+          { offer_id: 1, terms: 'ebeniste poste pourvoir' },
+          { offer_id: 2, terms: 'ebeniste restaurateur poste pourvoir' },
+        ]);
+      }
+      await after.undoLastMigration();
+      if (engine === 'mysql') {
+        // Back to the FULLTEXT table, filled from the offers.
+        const matches = await after.query(
+          "SELECT offer_id FROM offer_search WHERE MATCH(title, description) AGAINST ('+ebeniste*' IN BOOLEAN MODE) ORDER BY offer_id",
+        );
+        expect(matches.map((r: { offer_id: number }) => r.offer_id)).toEqual([1, 2]);
+      }
+    } finally {
+      await after.destroy();
       await dropDatabase(config);
     }
   });

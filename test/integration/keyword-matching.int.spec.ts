@@ -1,0 +1,139 @@
+import type { PartnerEntity } from '../../entities';
+import { buildOfferQuery } from '../../src/offers/offer-filter';
+import { cursorOf, OfferSearchService } from '../../src/offers/offer-search.service';
+import { createOffer, createPartner } from '../factories';
+import { engines, expectNoErrors, startTestHub, type TestHub } from '../helpers/test-hub';
+
+const SEARCH = `query($filter: OfferFilter, $first: Int, $after: String) {
+  offers(filter: $filter, first: $first, after: $after) { totalCount edges { cursor node { externalId } } pageInfo { hasNextPage endCursor } } }`;
+
+/**
+ * What keyword search matches and in which order, the same on both engines: SQLite's FTS5 and
+ * MariaDB's term index (offer_term, walked in page order by OfferSearchSql.termPage). Each test
+ * uses words no other test (nor the demo data) holds.
+ */
+describe.each(engines())('keyword matching on %s', (engine) => {
+  let t: TestHub;
+  let suspended: PartnerEntity;
+  const base = Date.parse('2026-06-01T12:00:00Z');
+  const at = (minutes: number) => new Date(base + minutes * 60_000);
+
+  beforeAll(async () => {
+    t = await startTestHub(engine, 'keyword_matching', { clock: () => at(10_000) });
+    const ds = t.dataSource;
+    suspended = await createPartner(ds, { status: 'SUSPENDED' });
+    const offers: Array<Parameters<typeof createOffer>[1]> = [
+      // Folding and prefixes.
+      { externalId: 'acc-1', title: 'ÉLECTRICIEN BÂTIMENT', description: 'Chantiers.', publishedAt: at(1) },
+      { externalId: 'acc-2', title: 'Électricienne', description: 'Maintenance.', publishedAt: at(2) },
+      { externalId: 'acc-3', title: 'Technicien', description: "Habilitation d'électricité requise.", publishedAt: at(3) },
+      // Several words, in the title or the description.
+      { externalId: 'mw-1', title: 'Aide-soignante de nuit', description: 'EHPAD.', publishedAt: at(4) },
+      { externalId: 'mw-2', title: 'Soignant', description: 'Vous apportez votre aide aux résidents.', publishedAt: at(5) },
+      { externalId: 'mw-3', title: 'Aide à domicile', description: 'Ménage, courses.', publishedAt: at(6) },
+      // Public offers only.
+      { externalId: 'pub-ok', title: 'Ostréiculteur', publishedAt: at(7) },
+      { externalId: 'pub-withdrawn', title: 'Ostréiculteur', status: 'WITHDRAWN', publishedAt: at(8) },
+      { externalId: 'pub-expired', title: 'Ostréiculteur', validThrough: at(9_000), publishedAt: at(9) },
+      { externalId: 'pub-suspended', title: 'Ostréiculteur', partner: suspended, publishedAt: at(10) },
+    ];
+    // Page order across several terms of one prefix (one walk per term, merged), with date ties.
+    const forms = ['mytiliculteur', 'mytiliculteurs', 'mytilicultrice', 'mytiliculture'];
+    for (let i = 0; i < 16; i++) {
+      offers.push({
+        externalId: `ord-${String(i).padStart(2, '0')}`,
+        title: forms[i % forms.length],
+        publishedAt: at(20 + Math.floor(i / 3)),
+      });
+    }
+    // A prefix of more terms than a page walk takes (MAX_TERM_EXPANSIONS): read every match instead.
+    for (let i = 0; i < 40; i++) offers.push({ externalId: `many-${i}`, title: `zythum${i}x`, publishedAt: at(100 + (i % 7)) });
+    for (const offer of offers) await createOffer(ds, offer);
+    await t.hub.services.keywordIndex.indexPending();
+  });
+  afterAll(() => t?.close());
+
+  async function search(filter: Record<string, unknown>, first = 50, after: string | null = null) {
+    const res = await t.gql(SEARCH, { filter, first, after });
+    expectNoErrors(res);
+    return res.data.offers as {
+      totalCount: number;
+      edges: Array<{ node: { externalId: string } }>;
+      pageInfo: { hasNextPage: boolean; endCursor: string | null };
+    };
+  }
+  const ids = async (keywords: string, extra: Record<string, unknown> = {}) => {
+    const page = await search({ keywords, ...extra });
+    expect(page.totalCount).toBe(page.edges.length);
+    return page.edges.map((e) => e.node.externalId);
+  };
+
+  it('folds case and accents both ways, and matches words as prefixes (one way only)', async () => {
+    expect(await ids('électricien')).toEqual(['acc-2', 'acc-1']);
+    expect(await ids('ELECTRICIEN')).toEqual(['acc-2', 'acc-1']);
+    expect(await ids('Electric')).toEqual(['acc-3', 'acc-2', 'acc-1']);
+    expect(await ids('électriciennes')).toEqual([]);
+    expect(await ids('lectricien')).toEqual([]); // a prefix of the word, not a part of it
+  });
+
+  it('requires every word, wherever it is (title or description), in any order', async () => {
+    expect(await ids('aide soignant')).toEqual(['mw-2', 'mw-1']);
+    expect(await ids('SOIGNANT aide')).toEqual(['mw-2', 'mw-1']);
+    expect(await ids('aide')).toEqual(['mw-3', 'mw-2', 'mw-1']);
+    expect(await ids('aide soignant domicile')).toEqual([]);
+    expect(await ids('soign soignante')).toEqual(['mw-1']); // a word another one starts with adds nothing
+  });
+
+  it('finds public offers only: not withdrawn, expired or from a suspended partner', async () => {
+    expect(await ids('ostreiculteur')).toEqual(['pub-ok']);
+  });
+
+  it('orders by publication date, newest first (ties by id), across every term of a prefix, page after page', async () => {
+    const all = await ids('mytilicult');
+    expect(all).toHaveLength(16);
+    const expected = [...all].sort((a, b) => {
+      const [x, y] = [Number(a.slice(4)), Number(b.slice(4))];
+      return Math.floor(y / 3) - Math.floor(x / 3) || y - x; // ids grow with the offer number
+    });
+    expect(all).toEqual(expected);
+    const walked: string[] = [];
+    let after: string | null = null;
+    for (let pages = 0; pages < 10; pages++) {
+      const page = await search({ keywords: 'mytilicult' }, 5, after);
+      walked.push(...page.edges.map((e) => e.node.externalId));
+      if (!page.pageInfo.hasNextPage) break;
+      after = page.pageInfo.endCursor;
+    }
+    expect(walked).toEqual(expected);
+    expect(await ids('mytiliculteur')).toEqual(expected.filter((id) => Number(id.slice(4)) % 4 < 2));
+  });
+
+  it('the same pages without the match-list cache, from any cursor', async () => {
+    const uncached = new OfferSearchService(t.dataSource, t.hub.services.keywordIndex, { keywordCacheSeconds: 0 });
+    const seen: string[] = [];
+    let after: string | null = null;
+    for (let pages = 0; pages < 10; pages++) {
+      // Pages shorter than each term's rows: every walk stops early, and must stop at the right rows.
+      const query = buildOfferQuery({ filter: { keywords: 'mytilicult' }, first: 2, after });
+      const page = await uncached.page(query, at(10_000));
+      seen.push(...page.rows.map((o) => o.externalId));
+      if (!page.hasNextPage) break;
+      after = cursorOf(query, page.rows[page.rows.length - 1]);
+    }
+    expect(seen).toEqual(await ids('mytilicult'));
+  });
+
+  it('combines keywords with the other filters', async () => {
+    expect(await ids('mytilicult', { publishedSince: at(24).toISOString() })).toEqual(['ord-15', 'ord-14', 'ord-13', 'ord-12']);
+    expect(await ids('electric', { departmentCodes: ['75'] })).toEqual([]);
+    expect(await ids('electric', { departmentCodes: ['74'] })).toEqual(['acc-3', 'acc-2', 'acc-1']);
+  });
+
+  it('a short prefix of many terms gives the same answer, read another way', async () => {
+    const found = await ids('zythum');
+    expect(found).toHaveLength(40);
+    const day = (id: string) => Number(id.slice(5)) % 7;
+    expect(found).toEqual([...found].sort((a, b) => day(b) - day(a) || Number(b.slice(5)) - Number(a.slice(5))));
+    expect(await ids('zythum1')).toHaveLength(11); // zythum1x, zythum10x..zythum19x
+  });
+});
