@@ -2,6 +2,7 @@ import { In, type DataSource, type Repository } from 'typeorm';
 import { PartnerEntity, type PartnerStatus } from '../../entities';
 import { requireAgency, type Viewer } from '../auth/viewer';
 import { BadUserInputError, ConflictError, NotFoundError } from '../errors';
+import { isDuplicateKey } from '../db/driver-errors';
 import { offerStockChanged } from '../db/offer-stock';
 
 const PARTNER_CODE = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
@@ -60,7 +61,7 @@ export class PartnerService {
     try {
       return await this.repo.save(partner);
     } catch (err) {
-      if (/duplicate|unique/i.test(String((err as Error).message))) throw new ConflictError(`A partner with code "${code}" already exists`);
+      if (isDuplicateKey(err)) throw new ConflictError(`A partner with code "${code}" already exists`);
       throw err;
     }
   }
