@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { numberFromEnv } from '../config';
+import { raw } from '../db/sql';
 import { withTransaction } from '../db/transaction';
 import { offerStockChanged, offerStockVersion } from '../db/offer-stock';
 import { dialectOf } from '../db/dialect';
@@ -72,7 +73,7 @@ export class OfferSearchIndexService {
       async (tx) => {
         const queued = (
           await tx.rows<{ offer_id: number }>(
-            `SELECT offer_id FROM offer_search_queue ORDER BY offer_id LIMIT ${Math.max(1, Math.floor(limit))} FOR UPDATE SKIP LOCKED`,
+            raw(`SELECT offer_id FROM offer_search_queue ORDER BY offer_id LIMIT ${Math.max(1, Math.floor(limit))} FOR UPDATE SKIP LOCKED`),
           )
         ).map((r) => Number(r.offer_id));
         if (queued.length === 0) return 0;
@@ -80,17 +81,19 @@ export class OfferSearchIndexService {
         // READ COMMITTED: plain reads of `offer` see the last committed version and lock nothing,
         // so a writer is never blocked by the indexer's reads (only by the queue rows it holds).
         const active = new Set(
-          (await tx.rows<{ id: number }>(`SELECT id FROM offer WHERE id IN (${ids}) AND status = 'ACTIVE'`)).map((r) => Number(r.id)),
+          (await tx.rows<{ id: number }>(raw(`SELECT id FROM offer WHERE id IN (${ids}) AND status = 'ACTIVE'`))).map((r) => Number(r.id)),
         );
         const gone = queued.filter((id) => !active.has(id));
-        if (gone.length) await tx.run(`DELETE FROM offer_search WHERE offer_id IN (${gone.join(', ')})`);
+        if (gone.length) await tx.run(raw(`DELETE FROM offer_search WHERE offer_id IN (${gone.join(', ')})`));
         if (active.size) {
           // Server-side copy: the texts never travel to the hub. Unchanged rows are left as they are.
           await tx.run(
-            `INSERT INTO offer_search (offer_id, title, description) SELECT id, title, description FROM offer WHERE id IN (${[...active].join(', ')}) AND status = 'ACTIVE' ON DUPLICATE KEY UPDATE title = VALUES(title), description = VALUES(description)`,
+            raw(
+              `INSERT INTO offer_search (offer_id, title, description) SELECT id, title, description FROM offer WHERE id IN (${[...active].join(', ')}) AND status = 'ACTIVE' ON DUPLICATE KEY UPDATE title = VALUES(title), description = VALUES(description)`,
+            ),
           );
         }
-        await tx.run(`DELETE FROM offer_search_queue WHERE offer_id IN (${ids})`);
+        await tx.run(raw(`DELETE FROM offer_search_queue WHERE offer_id IN (${ids})`));
         return queued.length;
       },
       { isolation: 'READ COMMITTED' },
