@@ -1,6 +1,7 @@
 import { columnList, inList, joinSql, limit, raw, Sql, sql, toDbDateTime } from '../db/sql';
 import { boundingBoxDegrees, haversineKmSql } from '../referentials/geo';
 import type { CandidateFilterSpec, CandidateQuery } from './candidate.types';
+import { LOCATION_COLUMNS } from '../db/location-columns';
 
 /**
  * Hand-written SQL for the CV read path, the same text on both engines (like offer-search.sql.ts).
@@ -23,13 +24,7 @@ export const CV_CONTENT_COLUMNS = [
   'languages',
   'driving_licences',
   'desired_contract_types',
-  'commune_code',
-  'postal_code',
-  'city',
-  'department_code',
-  'region_code',
-  'latitude',
-  'longitude',
+  ...LOCATION_COLUMNS,
   'mobility_radius_km',
   'available_from',
 ] as const;

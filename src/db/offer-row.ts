@@ -1,5 +1,6 @@
 import type { OfferEntity } from '../../entities/offers/offer.entity';
 import { toDbDateTime } from './sql';
+import { LOCATION_COLUMNS } from './location-columns';
 
 /**
  * One offer as the seeders and importers produce it: every OfferEntity column except the
@@ -30,13 +31,7 @@ export const OFFER_WRITE_COLUMNS = [
   'employer_name',
   'employer_url',
   'location_label',
-  'commune_code',
-  'postal_code',
-  'city',
-  'department_code',
-  'region_code',
-  'latitude',
-  'longitude',
+  ...LOCATION_COLUMNS,
   'contract_type',
   'full_time',
   'salary_min',
