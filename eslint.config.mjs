@@ -83,6 +83,26 @@ export default tseslint.config(
     },
   },
   {
+    // One way to talk to the database (issue 15): hand-written SQL is composed from sql`` fragments
+    // (src/db/sql.ts) and sent by src/db: createSqlExecutor().all, withTransaction's tx.rows/tx.run,
+    // writeStatement, queryPrimary. TypeORM repositories stay for simple CRUD.
+    files: [...DOMAINS.map((d) => `${d.slice(2)}/**/*.ts`), 'src/seed/**/*.ts', 'src/cli/**/*.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "CallExpression[callee.type='MemberExpression'][callee.property.name='query']",
+          message:
+            'No .query(sql, params) outside src/db: compose sql`` fragments and send them with the executor, tx.rows/tx.run, writeStatement or queryPrimary.',
+        },
+        {
+          selector: 'Literal[value=/^\\?$|\\?, \\?/], TemplateElement[value.raw=/\\?, \\?/]',
+          message: 'No hand-built placeholders: sql`` binds values, inList(...) writes an IN list, valueRows(...) the rows of a VALUES.',
+        },
+      ],
+    },
+  },
+  {
     files: ['resolvers/**/*.ts'],
     rules: {
       'no-restricted-imports': [

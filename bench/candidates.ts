@@ -10,6 +10,7 @@ import { toDbDateTime } from '../src/db/sql';
 import { loadCommunePopulations } from '../src/seed/synthetic-offers';
 import { getReferentials } from '../src/referentials/referential.service';
 import { validateCvInput, type ValidatedCv } from '../src/candidates/candidate-validation';
+import { CV_WRITE_COLUMNS, cvWriteValues } from '../src/candidates/candidate.service';
 import type { CvInput } from '../src/__generated__/resolvers-types';
 import { toGlobalId } from '../src/lib/ids';
 import { stopAllChildren } from './children';
@@ -252,58 +253,10 @@ function generator(now: Date) {
   };
 }
 
-/** The columns publish writes, in the order of CandidateService's cvWriteValues, then pseudonym, created_at. */
-const CV_COLUMNS = [
-  'headline',
-  'summary',
-  'skills',
-  'rome_codes',
-  'experiences',
-  'education',
-  'languages',
-  'driving_licences',
-  'desired_contract_types',
-  'commune_code',
-  'postal_code',
-  'city',
-  'department_code',
-  'region_code',
-  'latitude',
-  'longitude',
-  'mobility_radius_km',
-  'available_from',
-  'search_text',
-  'candidate_ref',
-  'updated_at',
-  'pseudonym',
-  'created_at',
-];
+/** The columns publish writes (CandidateService's), then pseudonym, created_at. */
+const CV_COLUMNS = [...CV_WRITE_COLUMNS, 'pseudonym', 'created_at'];
 function cvValues(cv: ValidatedCv, updatedAt: Date, createdAt: Date): unknown[] {
-  return [
-    cv.headline,
-    cv.summary,
-    JSON.stringify(cv.skills),
-    JSON.stringify(cv.romeCodes),
-    JSON.stringify(cv.experiences),
-    JSON.stringify(cv.education),
-    JSON.stringify(cv.languages),
-    JSON.stringify(cv.drivingLicences),
-    JSON.stringify(cv.desiredContractTypes),
-    cv.communeCode,
-    cv.postalCode,
-    cv.city,
-    cv.departmentCode,
-    cv.regionCode,
-    cv.latitude,
-    cv.longitude,
-    cv.mobilityRadiusKm,
-    cv.availableFrom,
-    cv.searchText,
-    cv.candidateRef,
-    toDbDateTime(updatedAt),
-    randomUUID(),
-    toDbDateTime(createdAt),
-  ];
+  return [...cvWriteValues(cv, updatedAt), randomUUID(), toDbDateTime(createdAt)];
 }
 
 async function insertRows(

@@ -4,9 +4,10 @@ import type { RequestScope } from '../auth/request-scope';
 import type { DataSource } from 'typeorm';
 import { PartnerEntity, SITE_SCOPE } from '../../entities';
 import { requireAgency, type Viewer } from '../auth/viewer';
-import { inList, sql, toDbDateTime, type Sql } from '../db/sql';
+import { inList, joinSql, raw, ROWS_PER_STATEMENT, sql, toDbDateTime, valueRows, type Sql } from '../db/sql';
 import { createSqlExecutor, type SqlExecutor } from '../db/sql-executor';
-import { withTransaction, type TxQuery } from '../db/transaction';
+import { autocommitStatement, withTransaction, type TxQuery } from '../db/transaction';
+import { chunks } from '../lib/chunks';
 import { BadUserInputError, ForbiddenError, NotFoundError, UnauthenticatedError } from '../errors';
 import { localIdOf } from '../lib/ids';
 import {
@@ -31,7 +32,6 @@ import { hashPeriodsOf, keySegmentsOf, oldestLiveKey } from './audience-keys';
 import { addDays, daysBetween, daysInRange, isDay, monthEnd, parisDay, weekStart } from '../lib/paris-day';
 import { dialectOf, type Dialect } from '../db/dialect';
 
-type Row = Record<string, unknown>;
 /** [impressions, views, applyClicks], indexed like AUDIENCE_EVENT_TYPES. */
 type Counts = [number, number, number];
 
@@ -45,8 +45,6 @@ export interface AudienceOptions {
 }
 
 const DEFAULT_FUTURE_TOLERANCE_MS = 5 * 60_000;
-/** Rows per multi-row upsert (5 bound values a row: far under SQLite's 32,766). */
-const ROWS_PER_STATEMENT = 500;
 /** Sketch rows per statement: a dense one is 32 KiB, so 100 stay far under max_allowed_packet (16 MiB). */
 const SKETCHES_PER_STATEMENT = 100;
 /** Offer ids per IN (...) lookup. */
@@ -62,12 +60,6 @@ const EMPTY_SKETCH = new HyperLogLog().serialize();
  * the hub runs every minute. Reports merge the pending deltas anyway: folding only bounds them.
  */
 const COMPACT_AFTER_DELTAS = 32;
-
-function chunks<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
 
 /** A DATE column: text from SQLite, a Date at UTC midnight from mysql2 (timezone 'Z'). */
 function dayFromDb(value: unknown): string {
@@ -287,12 +279,11 @@ export class AudienceService {
         let hex = await read();
         if (!hex) {
           const fresh = crypto.randomBytes(32).toString('hex');
-          const insert = this.dialect === 'mysql' ? 'INSERT IGNORE INTO' : 'INSERT OR IGNORE INTO';
-          await this.dataSource.query(`${insert} audience_secret (period, secret, created_at) VALUES (?, ?, ?)`, [
-            period,
-            fresh,
-            toDbDateTime(now),
-          ]);
+          const insert = raw(this.dialect === 'mysql' ? 'INSERT IGNORE INTO' : 'INSERT OR IGNORE INTO');
+          await autocommitStatement(
+            this.dataSource,
+            sql`${insert} audience_secret (period, secret, created_at) VALUES (${period}, ${fresh}, ${toDbDateTime(now)})`,
+          );
           hex = await read();
         }
         secret = Buffer.from(hex!, 'hex');
@@ -313,7 +304,7 @@ export class AudienceService {
     this.lastSecretPurge = now.getTime();
     const keepFrom = oldestLiveKey(parisDay(now), this.maxEventAgeDays);
     for (const period of this.secrets.keys()) if (period < keepFrom) this.secrets.delete(period);
-    return withTransaction(this.dataSource, (tx) => tx.run('DELETE FROM audience_secret WHERE period < ?', [keepFrom]));
+    return withTransaction(this.dataSource, (tx) => tx.run(sql`DELETE FROM audience_secret WHERE period < ${keepFrom}`));
   }
 
   /** One sparse delta row per (scope, key, day) sketch the batch touched: the highest rank it saw per register. */
@@ -321,8 +312,7 @@ export class AudienceService {
     const rows = [...updates].map(([key, raises]) => ({ ...parseSketchKey(key), registers: HyperLogLog.serializeEntries(raises) }));
     for (const chunk of chunks(rows, SKETCHES_PER_STATEMENT)) {
       await tx.run(
-        `INSERT INTO audience_sketch_delta (scope, period, day, registers) VALUES ${Array(chunk.length).fill('(?, ?, ?, ?)').join(', ')}`,
-        chunk.flatMap((r) => [r.scope, r.period, r.day, r.registers]),
+        sql`INSERT INTO audience_sketch_delta (scope, period, day, registers) VALUES ${valueRows(chunk.map((r) => [r.scope, r.period, r.day, r.registers]))}`,
       );
     }
   }
@@ -363,19 +353,24 @@ export class AudienceService {
   private async compactSketches(keyList: string[]): Promise<void> {
     const keys = keyList.map(parseSketchKey).sort(compareSketchIds);
     const mysql = this.dialect === 'mysql';
-    const values = (n: number) => Array(n).fill('(?, ?, ?, ?)').join(', ');
+    const touch = raw(mysql ? 'ON DUPLICATE KEY UPDATE registers = registers' : 'ON CONFLICT (scope, period, day) DO NOTHING');
+    const replace = raw(
+      mysql
+        ? 'ON DUPLICATE KEY UPDATE registers = VALUES(registers)'
+        : 'ON CONFLICT (scope, period, day) DO UPDATE SET registers = excluded.registers',
+    );
     await withTransaction(this.dataSource, async (tx) => {
       for (const chunk of chunks(keys, SKETCHES_PER_STATEMENT)) {
-        const triples = chunk.flatMap((k) => [k.scope, k.period, k.day]);
-        const where = chunk.map(() => '(scope = ? AND period = ? AND day = ?)').join(' OR ');
+        const where = joinSql(
+          chunk.map((k) => sql`(scope = ${k.scope} AND period = ${k.period} AND day = ${k.day})`),
+          ' OR ',
+        );
         await tx.run(
-          `INSERT INTO audience_sketch (scope, period, day, registers) VALUES ${values(chunk.length)} ${mysql ? 'ON DUPLICATE KEY UPDATE registers = registers' : 'ON CONFLICT (scope, period, day) DO NOTHING'}`,
-          chunk.flatMap((k) => [k.scope, k.period, k.day, EMPTY_SKETCH]),
+          sql`INSERT INTO audience_sketch (scope, period, day, registers) VALUES ${valueRows(chunk.map((k) => [k.scope, k.period, k.day, EMPTY_SKETCH]))} ${touch}`,
         );
         const sketches = new Map<string, HyperLogLog>();
-        for (const row of await tx.rows<Row>(
-          `SELECT scope, period, day, registers FROM audience_sketch WHERE ${where}${mysql ? ' FOR UPDATE' : ''}`,
-          triples,
+        for (const row of await tx.rows(
+          sql`SELECT scope, period, day, registers FROM audience_sketch WHERE ${where}${raw(mysql ? ' FOR UPDATE' : '')}`,
         )) {
           sketches.set(
             sketchKey(Number(row.scope), String(row.period), dayFromDb(row.day)),
@@ -384,10 +379,7 @@ export class AudienceService {
         }
         const merged: number[] = [];
         const changed = new Set<string>();
-        for (const row of await tx.rows<Row>(
-          `SELECT id, scope, period, day, registers FROM audience_sketch_delta WHERE ${where}`,
-          triples,
-        )) {
+        for (const row of await tx.rows(sql`SELECT id, scope, period, day, registers FROM audience_sketch_delta WHERE ${where}`)) {
           const key = sketchKey(Number(row.scope), String(row.period), dayFromDb(row.day));
           if (sketches.get(key)!.mergeSerialized(toBuffer(row.registers))) changed.add(key);
           merged.push(Number(row.id));
@@ -395,12 +387,10 @@ export class AudienceService {
         const rewritten = [...changed].map((key) => ({ ...parseSketchKey(key), registers: sketches.get(key)!.serialize() }));
         for (const part of chunks(rewritten, SKETCHES_PER_STATEMENT)) {
           await tx.run(
-            `INSERT INTO audience_sketch (scope, period, day, registers) VALUES ${values(part.length)} ${mysql ? 'ON DUPLICATE KEY UPDATE registers = VALUES(registers)' : 'ON CONFLICT (scope, period, day) DO UPDATE SET registers = excluded.registers'}`,
-            part.flatMap((r) => [r.scope, r.period, r.day, r.registers]),
+            sql`INSERT INTO audience_sketch (scope, period, day, registers) VALUES ${valueRows(part.map((r) => [r.scope, r.period, r.day, r.registers]))} ${replace}`,
           );
         }
-        for (const ids of chunks(merged, IDS_PER_LOOKUP))
-          await tx.run(`DELETE FROM audience_sketch_delta WHERE id IN (${ids.map(() => '?').join(', ')})`, ids);
+        for (const ids of chunks(merged, IDS_PER_LOOKUP)) await tx.run(sql`DELETE FROM audience_sketch_delta WHERE id IN ${inList(ids)}`);
       }
     });
     for (const key of keyList) this.pendingDeltas.delete(key);
@@ -416,17 +406,14 @@ export class AudienceService {
     const rows = [...counts]
       .map(([key, c]) => ({ ...parseDayKey(key), c }))
       .sort((a, b) => a.scope - b.scope || (a.day < b.day ? -1 : a.day > b.day ? 1 : 0));
-    const head = (n: number) =>
-      `INSERT INTO ${table} (${keyColumn}, day, impressions, views, apply_clicks) VALUES ${Array(n).fill('(?, ?, ?, ?, ?)').join(', ')}`;
-    const tail =
+    const tail = raw(
       this.dialect === 'mysql'
         ? ' ON DUPLICATE KEY UPDATE impressions = impressions + VALUES(impressions), views = views + VALUES(views), apply_clicks = apply_clicks + VALUES(apply_clicks)'
-        : ` ON CONFLICT (${keyColumn}, day) DO UPDATE SET impressions = impressions + excluded.impressions, views = views + excluded.views, apply_clicks = apply_clicks + excluded.apply_clicks`;
+        : ` ON CONFLICT (${keyColumn}, day) DO UPDATE SET impressions = impressions + excluded.impressions, views = views + excluded.views, apply_clicks = apply_clicks + excluded.apply_clicks`,
+    );
     for (const chunk of chunks(rows, ROWS_PER_STATEMENT)) {
-      await tx.run(
-        head(chunk.length) + tail,
-        chunk.flatMap((r) => [r.scope, r.day, r.c[0], r.c[1], r.c[2]]),
-      );
+      const values = valueRows(chunk.map((r) => [r.scope, r.day, r.c[0], r.c[1], r.c[2]]));
+      await tx.run(sql`INSERT INTO ${raw(table)} (${raw(keyColumn)}, day, impressions, views, apply_clicks) VALUES ${values}${tail}`);
     }
   }
 

@@ -1,5 +1,7 @@
-import { inList, joinSql, raw, Sql, sql, toDbDateTime } from '../db/sql';
+import { columnList, inList, joinSql, limit, raw, Sql, sql, toDbDateTime } from '../db/sql';
+import { boundingBoxDegrees, haversineKmSql } from '../referentials/geo';
 import type { CandidateFilterSpec, CandidateQuery } from './candidate.types';
+import { LOCATION_COLUMNS } from '../db/location-columns';
 
 /**
  * Hand-written SQL for the CV read path, the same text on both engines (like offer-search.sql.ts).
@@ -8,11 +10,11 @@ import type { CandidateFilterSpec, CandidateQuery } from './candidate.types';
  * per CV, and a CV without a covering consent is simply not there.
  */
 
-/** Columns a CandidateCV needs (not search_text), in the order cvFromRow reads them. */
-export const CV_COLUMNS = [
-  'id',
-  'pseudonym',
-  'candidate_ref',
+/**
+ * A CV's content columns, in table order: what publish and update write (with search_text,
+ * candidate_ref and updated_at: CV_WRITE_COLUMNS) and every read returns.
+ */
+export const CV_CONTENT_COLUMNS = [
   'headline',
   'summary',
   'skills',
@@ -22,18 +24,13 @@ export const CV_COLUMNS = [
   'languages',
   'driving_licences',
   'desired_contract_types',
-  'commune_code',
-  'postal_code',
-  'city',
-  'department_code',
-  'region_code',
-  'latitude',
-  'longitude',
+  ...LOCATION_COLUMNS,
   'mobility_radius_km',
   'available_from',
-  'created_at',
-  'updated_at',
 ] as const;
+
+/** Columns a CandidateCV needs (not search_text), read by cvFromRow. */
+export const CV_COLUMNS = ['id', 'pseudonym', 'candidate_ref', ...CV_CONTENT_COLUMNS, 'created_at', 'updated_at'] as const;
 
 export const CONSENT_COLUMNS = [
   'id',
@@ -46,18 +43,9 @@ export const CONSENT_COLUMNS = [
   'expired_at',
 ] as const;
 
-const SELECT_CV_COLUMNS = raw(CV_COLUMNS.map((c) => `cv.${c}`).join(', '));
+const SELECT_CV_COLUMNS = columnList(CV_COLUMNS, 'cv');
 /** The covering consent's columns, prefixed `consent_` (read by consentFromRow(row, 'consent_')). */
 const SELECT_COVERING_CONSENT = raw(CONSENT_COLUMNS.map((c) => `c.${c} AS consent_${c}`).join(', '));
-
-const EARTH_RADIUS_KM = 6371.0088;
-const KM_PER_DEGREE_LATITUDE = 111.045;
-
-/** LIMIT takes a literal: prepared statements on MariaDB reject a bound LIMIT of type double. */
-function limit(n: number): Sql {
-  if (!Number.isSafeInteger(n) || n < 0) throw new Error(`bad LIMIT ${n}`);
-  return raw(String(n));
-}
 
 /**
  * `JOIN consent c` on the best consent covering this partner now: active (not revoked, not
@@ -67,11 +55,6 @@ function limit(n: number): Sql {
 function coveringConsentJoin(partnerId: number, now: Date): Sql {
   const at = toDbDateTime(now);
   return sql`JOIN consent c ON c.id = (SELECT c2.id FROM consent c2 WHERE c2.cv_id = cv.id AND c2.revoked_at IS NULL AND c2.expires_at > ${at} AND (c2.partner_id IS NULL OR c2.partner_id = ${partnerId}) ORDER BY c2.share_contact DESC, c2.expires_at DESC, c2.id DESC LIMIT 1) AND EXISTS (SELECT 1 FROM partner p WHERE p.id = ${partnerId} AND p.status = 'ACTIVE')`;
-}
-
-function distanceExpression(near: NonNullable<CandidateFilterSpec['near']>): Sql {
-  const { latitude, longitude } = near;
-  return sql`(${EARTH_RADIUS_KM} * 2 * ASIN(SQRT(POWER(SIN(RADIANS(cv.latitude - ${latitude}) / 2), 2) + COS(RADIANS(${latitude})) * COS(RADIANS(cv.latitude)) * POWER(SIN(RADIANS(cv.longitude - ${longitude}) / 2), 2))))`;
 }
 
 /**
@@ -95,12 +78,11 @@ export function candidateWhere(filter: CandidateFilterSpec): Sql {
   if (filter.departmentCodes) clauses.push(sql`cv.department_code IN ${inList(filter.departmentCodes)}`);
   if (filter.near) {
     const { latitude, longitude, radiusKm } = filter.near;
-    const dLat = radiusKm / KM_PER_DEGREE_LATITUDE;
-    const dLon = radiusKm / (KM_PER_DEGREE_LATITUDE * Math.max(0.01, Math.cos((latitude * Math.PI) / 180)));
+    const { dLat, dLon } = boundingBoxDegrees(latitude, radiusKm);
     // The candidate lives within radiusKm (bounding box first, for the index) and would travel this far.
     clauses.push(sql`cv.latitude BETWEEN ${latitude - dLat} AND ${latitude + dLat}`);
     clauses.push(sql`cv.longitude BETWEEN ${longitude - dLon} AND ${longitude + dLon}`);
-    const distance = distanceExpression(filter.near);
+    const distance = haversineKmSql('cv', latitude, longitude);
     clauses.push(sql`${distance} <= ${radiusKm}`);
     clauses.push(sql`${distance} <= cv.mobility_radius_km`);
   }
@@ -146,7 +128,7 @@ export function contactsByCvIds(cvIds: number[]): Sql {
   return sql`SELECT cv_id, name, email, phone FROM candidate_contact WHERE cv_id IN ${inList(cvIds)}`;
 }
 
-const SELECT_CONSENT_COLUMNS = raw(CONSENT_COLUMNS.join(', '));
+const SELECT_CONSENT_COLUMNS = columnList(CONSENT_COLUMNS);
 
 export function consentsByCvIds(cvIds: number[]): Sql {
   return sql`SELECT ${SELECT_CONSENT_COLUMNS} FROM consent WHERE cv_id IN ${inList(cvIds)} ORDER BY id DESC`;
@@ -168,5 +150,5 @@ export const ACCESS_LOG_COLUMNS = [
 ] as const;
 
 export function accessLogByPseudonyms(pseudonyms: string[]): Sql {
-  return sql`SELECT ${raw(ACCESS_LOG_COLUMNS.join(', '))} FROM cv_access_log WHERE cv_pseudonym IN ${inList(pseudonyms)} ORDER BY accessed_at DESC, id DESC`;
+  return sql`SELECT ${columnList(ACCESS_LOG_COLUMNS)} FROM cv_access_log WHERE cv_pseudonym IN ${inList(pseudonyms)} ORDER BY accessed_at DESC, id DESC`;
 }

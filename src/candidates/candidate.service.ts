@@ -13,11 +13,24 @@ import type { CvInput } from '../__generated__/resolvers-types';
 import { requestScope, type RequestScope } from '../auth/request-scope';
 import { requireAgency } from '../auth/viewer';
 import { isDuplicateKey } from '../db/driver-errors';
-import { fromDbDateTime, fromDbDateTimeOrNull, toDbDateTime, type Sql } from '../db/sql';
+import {
+  columnList,
+  joinSql,
+  fromDbDateTime,
+  fromDbDateTimeOrNull,
+  inList,
+  raw,
+  ROWS_PER_STATEMENT,
+  sql,
+  toDbDateTime,
+  valueRows,
+  type Sql,
+} from '../db/sql';
 import { createSqlExecutor, type SqlExecutor } from '../db/sql-executor';
 import { withTransaction, writeStatement, type TxQuery } from '../db/transaction';
 import { BadUserInputError, ConflictError, NotFoundError, UnauthenticatedError } from '../errors';
 import * as q from './candidate-search.sql';
+import { chunks } from '../lib/chunks';
 import { validateCvInput, type ValidatedCv } from './candidate-validation';
 import {
   CV_LIMITS,
@@ -30,9 +43,6 @@ import type { PendingCvAccess } from './cv-access-recorder';
 import { dialectOf, type Dialect } from '../db/dialect';
 
 type Row = Record<string, unknown>;
-
-/** Access-log rows per INSERT: 7 parameters a row, well under SQLite's bound-parameter limit. */
-const LOG_ROWS_PER_STATEMENT = 500;
 
 function json<T>(value: unknown): T {
   return (typeof value === 'string' ? JSON.parse(value) : value) as T;
@@ -117,62 +127,43 @@ function contactFromRow(row: Row): CandidateContactEntity {
   });
 }
 
-function chunks<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
+/** The columns publish and update write, in the order of cvWriteValues (publish adds pseudonym and created_at). */
+export const CV_WRITE_COLUMNS = [...q.CV_CONTENT_COLUMNS, 'search_text', 'candidate_ref', 'updated_at'] as const;
+
+/** A validated CV's values for CV_WRITE_COLUMNS, in that order, as both engines store them. */
+export function cvWriteValues(cv: ValidatedCv, now: Date): unknown[] {
+  const row: Record<(typeof CV_WRITE_COLUMNS)[number], unknown> = {
+    headline: cv.headline,
+    summary: cv.summary,
+    skills: JSON.stringify(cv.skills),
+    rome_codes: JSON.stringify(cv.romeCodes),
+    experiences: JSON.stringify(cv.experiences),
+    education: JSON.stringify(cv.education),
+    languages: JSON.stringify(cv.languages),
+    driving_licences: JSON.stringify(cv.drivingLicences),
+    desired_contract_types: JSON.stringify(cv.desiredContractTypes),
+    commune_code: cv.communeCode,
+    postal_code: cv.postalCode,
+    city: cv.city,
+    department_code: cv.departmentCode,
+    region_code: cv.regionCode,
+    latitude: cv.latitude,
+    longitude: cv.longitude,
+    mobility_radius_km: cv.mobilityRadiusKm,
+    available_from: cv.availableFrom,
+    search_text: cv.searchText,
+    candidate_ref: cv.candidateRef,
+    updated_at: toDbDateTime(now),
+  };
+  return CV_WRITE_COLUMNS.map((c) => row[c]);
 }
 
-const placeholders = (n: number) => `(${Array.from({ length: n }, () => '?').join(', ')})`;
-
-const CV_WRITE_COLUMNS = [
-  'headline',
-  'summary',
-  'skills',
-  'rome_codes',
-  'experiences',
-  'education',
-  'languages',
-  'driving_licences',
-  'desired_contract_types',
-  'commune_code',
-  'postal_code',
-  'city',
-  'department_code',
-  'region_code',
-  'latitude',
-  'longitude',
-  'mobility_radius_km',
-  'available_from',
-  'search_text',
-  'candidate_ref',
-  'updated_at',
-] as const;
-
-function cvWriteValues(cv: ValidatedCv, now: Date): unknown[] {
-  return [
-    cv.headline,
-    cv.summary,
-    JSON.stringify(cv.skills),
-    JSON.stringify(cv.romeCodes),
-    JSON.stringify(cv.experiences),
-    JSON.stringify(cv.education),
-    JSON.stringify(cv.languages),
-    JSON.stringify(cv.drivingLicences),
-    JSON.stringify(cv.desiredContractTypes),
-    cv.communeCode,
-    cv.postalCode,
-    cv.city,
-    cv.departmentCode,
-    cv.regionCode,
-    cv.latitude,
-    cv.longitude,
-    cv.mobilityRadiusKm,
-    cv.availableFrom,
-    cv.searchText,
-    cv.candidateRef,
-    toDbDateTime(now),
-  ];
+/** `col = ?, ...` of an UPDATE setting these columns to these values (in the same order). */
+function assignments(columns: readonly string[], values: readonly unknown[]): Sql {
+  return joinSql(
+    columns.map((c, i) => sql`${raw(c)} = ${values[i]}`),
+    ', ',
+  );
 }
 
 /**
@@ -305,30 +296,30 @@ export class CandidateService {
     return cv;
   }
 
+  /** ` FOR UPDATE` on MariaDB (SQLite: the transaction holds the only writer). */
+  private forUpdate(): Sql {
+    return raw(this.dialect === 'mysql' ? ' FOR UPDATE' : '');
+  }
+
   private async lastInsertId(tx: TxQuery): Promise<number> {
     const [row] = await tx.rows<{ id: number }>(
-      this.dialect === 'mysql' ? 'SELECT LAST_INSERT_ID() AS id' : 'SELECT last_insert_rowid() AS id',
+      this.dialect === 'mysql' ? sql`SELECT LAST_INSERT_ID() AS id` : sql`SELECT last_insert_rowid() AS id`,
     );
     return Number(row.id);
   }
 
   /** Terms (with their copies of the CV's department and updated_at) and contact, replaced. */
   private async writeDetails(tx: TxQuery, cvId: number, cv: ValidatedCv, updatedAt: Date): Promise<void> {
-    await tx.run('DELETE FROM candidate_cv_term WHERE cv_id = ?', [cvId]);
+    await tx.run(sql`DELETE FROM candidate_cv_term WHERE cv_id = ${cvId}`);
     if (cv.terms.length) {
-      await tx.run(
-        `INSERT INTO candidate_cv_term (cv_id, kind, value, department_code, cv_updated_at) VALUES ${cv.terms.map(() => '(?, ?, ?, ?, ?)').join(', ')}`,
-        cv.terms.flatMap((t) => [cvId, t.kind, t.value, cv.departmentCode, toDbDateTime(updatedAt)]),
-      );
+      const terms = cv.terms.map((t) => [cvId, t.kind, t.value, cv.departmentCode, toDbDateTime(updatedAt)]);
+      await tx.run(sql`INSERT INTO candidate_cv_term (cv_id, kind, value, department_code, cv_updated_at) VALUES ${valueRows(terms)}`);
     }
-    await tx.run('DELETE FROM candidate_contact WHERE cv_id = ?', [cvId]);
+    await tx.run(sql`DELETE FROM candidate_contact WHERE cv_id = ${cvId}`);
     if (cv.contact)
-      await tx.run('INSERT INTO candidate_contact (cv_id, name, email, phone) VALUES (?, ?, ?, ?)', [
-        cvId,
-        cv.contact.name,
-        cv.contact.email,
-        cv.contact.phone,
-      ]);
+      await tx.run(
+        sql`INSERT INTO candidate_contact (cv_id, name, email, phone) VALUES (${cvId}, ${cv.contact.name}, ${cv.contact.email}, ${cv.contact.phone})`,
+      );
   }
 
   private conflictOnRef(err: unknown, ref: string): never {
@@ -344,11 +335,10 @@ export class CandidateService {
     let id: number;
     try {
       id = await withTransaction(this.dataSource, async (tx) => {
-        const taken = await tx.rows('SELECT id FROM candidate_cv WHERE candidate_ref = ?', [cv.candidateRef]);
+        const taken = await tx.rows(sql`SELECT id FROM candidate_cv WHERE candidate_ref = ${cv.candidateRef}`);
         if (taken.length) throw new ConflictError(`A CV with candidateRef "${cv.candidateRef}" already exists: update it with updateCV`);
         await tx.run(
-          `INSERT INTO candidate_cv (${CV_WRITE_COLUMNS.join(', ')}, pseudonym, created_at) VALUES ${placeholders(CV_WRITE_COLUMNS.length + 2)}`,
-          [...cvWriteValues(cv, now), randomUUID(), toDbDateTime(now)],
+          sql`INSERT INTO candidate_cv (${columnList(CV_WRITE_COLUMNS)}, pseudonym, created_at) VALUES ${inList([...cvWriteValues(cv, now), randomUUID(), toDbDateTime(now)])}`,
         );
         const cvId = await this.lastInsertId(tx);
         await this.writeDetails(tx, cvId, cv, now);
@@ -366,15 +356,11 @@ export class CandidateService {
     const cv = validateCvInput(input);
     try {
       await withTransaction(this.dataSource, async (tx) => {
-        const lock = this.dialect === 'mysql' ? ' FOR UPDATE' : '';
-        const [stored] = await tx.rows(`SELECT id FROM candidate_cv WHERE id = ?${lock}`, [id]);
+        const [stored] = await tx.rows(sql`SELECT id FROM candidate_cv WHERE id = ${id}${this.forUpdate()}`);
         if (!stored) throw new NotFoundError('No such CV');
-        const taken = await tx.rows('SELECT id FROM candidate_cv WHERE candidate_ref = ? AND id <> ?', [cv.candidateRef, id]);
+        const taken = await tx.rows(sql`SELECT id FROM candidate_cv WHERE candidate_ref = ${cv.candidateRef} AND id <> ${id}`);
         if (taken.length) throw new ConflictError(`Another CV has candidateRef "${cv.candidateRef}"`);
-        await tx.run(`UPDATE candidate_cv SET ${CV_WRITE_COLUMNS.map((c) => `${c} = ?`).join(', ')} WHERE id = ?`, [
-          ...cvWriteValues(cv, scope.now),
-          id,
-        ]);
+        await tx.run(sql`UPDATE candidate_cv SET ${assignments(CV_WRITE_COLUMNS, cvWriteValues(cv, scope.now))} WHERE id = ${id}`);
         await this.writeDetails(tx, id, cv, scope.now);
       });
     } catch (err) {
@@ -403,16 +389,12 @@ export class CandidateService {
       );
     }
     const id = await withTransaction(this.dataSource, async (tx) => {
-      if (!(await tx.rows('SELECT id FROM candidate_cv WHERE id = ?', [input.cvId])).length) throw new NotFoundError('No such CV');
-      if (input.partnerId !== null && !(await tx.rows('SELECT id FROM partner WHERE id = ?', [input.partnerId])).length)
+      if (!(await tx.rows(sql`SELECT id FROM candidate_cv WHERE id = ${input.cvId}`)).length) throw new NotFoundError('No such CV');
+      if (input.partnerId !== null && !(await tx.rows(sql`SELECT id FROM partner WHERE id = ${input.partnerId}`)).length)
         throw new NotFoundError('No such partner');
-      await tx.run('INSERT INTO consent (cv_id, partner_id, share_contact, granted_at, expires_at) VALUES (?, ?, ?, ?, ?)', [
-        input.cvId,
-        input.partnerId,
-        input.shareContact ? 1 : 0,
-        toDbDateTime(now),
-        toDbDateTime(expiresAt),
-      ]);
+      await tx.run(
+        sql`INSERT INTO consent (cv_id, partner_id, share_contact, granted_at, expires_at) VALUES (${input.cvId}, ${input.partnerId}, ${input.shareContact ? 1 : 0}, ${toDbDateTime(now)}, ${toDbDateTime(expiresAt)})`,
+      );
       return this.lastInsertId(tx);
     });
     return (await this.consentsByIds(scope, [id])).get(id)!;
@@ -422,8 +404,8 @@ export class CandidateService {
   async revokeConsent(scope: RequestScope, consentId: number): Promise<ConsentEntity> {
     requireAgency(scope.viewer);
     await withTransaction(this.dataSource, async (tx) => {
-      if (!(await tx.rows('SELECT id FROM consent WHERE id = ?', [consentId])).length) throw new NotFoundError('No such consent');
-      await tx.run('UPDATE consent SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL', [toDbDateTime(scope.now), consentId]);
+      if (!(await tx.rows(sql`SELECT id FROM consent WHERE id = ${consentId}`)).length) throw new NotFoundError('No such consent');
+      await tx.run(sql`UPDATE consent SET revoked_at = ${toDbDateTime(scope.now)} WHERE id = ${consentId} AND revoked_at IS NULL`);
     });
     return (await this.consentsByIds(scope, [consentId])).get(consentId)!;
   }
@@ -436,17 +418,16 @@ export class CandidateService {
   async erase(scope: RequestScope, cvId: number): Promise<ErasureReportModel> {
     requireAgency(scope.viewer);
     const outcome = await withTransaction(this.dataSource, async (tx) => {
-      const lock = this.dialect === 'mysql' ? ' FOR UPDATE' : '';
-      const [cv] = await tx.rows<{ pseudonym: string }>(`SELECT pseudonym FROM candidate_cv WHERE id = ?${lock}`, [cvId]);
+      const [cv] = await tx.rows<{ pseudonym: string }>(sql`SELECT pseudonym FROM candidate_cv WHERE id = ${cvId}${this.forUpdate()}`);
       if (!cv) throw new NotFoundError('No such CV');
-      const readers = await tx.rows<{ partner_id: number }>('SELECT DISTINCT partner_id FROM cv_access_log WHERE cv_pseudonym = ?', [
-        cv.pseudonym,
-      ]);
-      const [kept] = await tx.rows<{ n: number }>('SELECT COUNT(*) AS n FROM cv_access_log WHERE cv_pseudonym = ?', [cv.pseudonym]);
-      await tx.run('DELETE FROM candidate_cv_term WHERE cv_id = ?', [cvId]);
-      await tx.run('DELETE FROM candidate_contact WHERE cv_id = ?', [cvId]);
-      const consentsErased = await tx.run('DELETE FROM consent WHERE cv_id = ?', [cvId]);
-      await tx.run('DELETE FROM candidate_cv WHERE id = ?', [cvId]);
+      const readers = await tx.rows<{ partner_id: number }>(
+        sql`SELECT DISTINCT partner_id FROM cv_access_log WHERE cv_pseudonym = ${cv.pseudonym}`,
+      );
+      const [kept] = await tx.rows<{ n: number }>(sql`SELECT COUNT(*) AS n FROM cv_access_log WHERE cv_pseudonym = ${cv.pseudonym}`);
+      await tx.run(sql`DELETE FROM candidate_cv_term WHERE cv_id = ${cvId}`);
+      await tx.run(sql`DELETE FROM candidate_contact WHERE cv_id = ${cvId}`);
+      const consentsErased = await tx.run(sql`DELETE FROM consent WHERE cv_id = ${cvId}`);
+      await tx.run(sql`DELETE FROM candidate_cv WHERE id = ${cvId}`);
       return { pseudonym: cv.pseudonym, partnerIds: readers.map((r) => Number(r.partner_id)), consentsErased, kept: Number(kept.n) };
     });
     scope.cvAccess.markCvData();
@@ -465,22 +446,22 @@ export class CandidateService {
 
   /**
    * Writes a request's recorded reads before the response leaves (called by the cv-access-log
-   * plugin): one INSERT, committed on its own; past LOG_ROWS_PER_STATEMENT rows, several INSERTs
+   * plugin): one INSERT, committed on its own; past ROWS_PER_STATEMENT rows, several INSERTs
    * in one transaction (all or none).
    */
   async flushAccessLog(entries: readonly PendingCvAccess[], requestId: string, at: Date): Promise<void> {
     if (entries.length === 0) return;
     const accessedAt = toDbDateTime(at);
-    const insert = (chunk: readonly PendingCvAccess[]): [string, unknown[]] => [
-      `INSERT INTO cv_access_log (partner_id, api_key_id, cv_pseudonym, consent_id, field, request_id, accessed_at) VALUES ${chunk.map(() => placeholders(7)).join(', ')}`,
-      chunk.flatMap((e) => [e.partnerId, e.apiKeyId, e.cvPseudonym, e.consentId, e.field, requestId, accessedAt]),
-    ];
-    if (entries.length <= LOG_ROWS_PER_STATEMENT) {
-      await writeStatement(this.dataSource, ...insert(entries));
+    const insert = (chunk: readonly PendingCvAccess[]): Sql =>
+      sql`INSERT INTO cv_access_log (partner_id, api_key_id, cv_pseudonym, consent_id, field, request_id, accessed_at) VALUES ${valueRows(
+        chunk.map((e) => [e.partnerId, e.apiKeyId, e.cvPseudonym, e.consentId, e.field, requestId, accessedAt]),
+      )}`;
+    if (entries.length <= ROWS_PER_STATEMENT) {
+      await writeStatement(this.dataSource, insert(entries));
       return;
     }
     await withTransaction(this.dataSource, async (tx) => {
-      for (const chunk of chunks(entries, LOG_ROWS_PER_STATEMENT)) await tx.run(...insert(chunk));
+      for (const chunk of chunks(entries, ROWS_PER_STATEMENT)) await tx.run(insert(chunk));
     });
   }
 }

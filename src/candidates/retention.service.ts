@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm';
-import { toDbDateTime } from '../db/sql';
+import { inList, sql, toDbDateTime } from '../db/sql';
+import { chunks } from '../lib/chunks';
 import { withTransaction } from '../db/transaction';
 import { addYears } from './candidate.service';
 import { CV_LIMITS, type RetentionReport } from './candidate.types';
@@ -23,22 +24,20 @@ export class RetentionService {
     const logCutoff = toDbDateTime(addYears(now, -CV_LIMITS.accessLogRetentionYears));
     return withTransaction(this.dataSource, async (tx) => {
       const consentsExpired = await tx.run(
-        'UPDATE consent SET expired_at = ? WHERE expired_at IS NULL AND revoked_at IS NULL AND expires_at <= ?',
-        [at, at],
+        sql`UPDATE consent SET expired_at = ${at} WHERE expired_at IS NULL AND revoked_at IS NULL AND expires_at <= ${at}`,
       );
       const stale = await tx.rows<{ id: number }>(
-        'SELECT cv.id FROM candidate_cv cv WHERE cv.updated_at < ? AND NOT EXISTS (SELECT 1 FROM consent c WHERE c.cv_id = cv.id AND c.revoked_at IS NULL AND c.expires_at > ?)',
-        [cvCutoff, at],
+        sql`SELECT cv.id FROM candidate_cv cv WHERE cv.updated_at < ${cvCutoff} AND NOT EXISTS (SELECT 1 FROM consent c WHERE c.cv_id = cv.id AND c.revoked_at IS NULL AND c.expires_at > ${at})`,
       );
       let cvsDeleted = 0;
-      for (let i = 0; i < stale.length; i += IDS_PER_STATEMENT) {
-        const ids = stale.slice(i, i + IDS_PER_STATEMENT).map((r) => Number(r.id));
-        const list = `(${ids.map(() => '?').join(', ')})`;
-        for (const table of ['candidate_cv_term', 'candidate_contact', 'consent'])
-          await tx.run(`DELETE FROM ${table} WHERE cv_id IN ${list}`, ids);
-        cvsDeleted += await tx.run(`DELETE FROM candidate_cv WHERE id IN ${list}`, ids);
+      for (const chunk of chunks(stale, IDS_PER_STATEMENT)) {
+        const ids = inList(chunk.map((r) => Number(r.id)));
+        await tx.run(sql`DELETE FROM candidate_cv_term WHERE cv_id IN ${ids}`);
+        await tx.run(sql`DELETE FROM candidate_contact WHERE cv_id IN ${ids}`);
+        await tx.run(sql`DELETE FROM consent WHERE cv_id IN ${ids}`);
+        cvsDeleted += await tx.run(sql`DELETE FROM candidate_cv WHERE id IN ${ids}`);
       }
-      const accessLogRowsPurged = await tx.run('DELETE FROM cv_access_log WHERE accessed_at < ?', [logCutoff]);
+      const accessLogRowsPurged = await tx.run(sql`DELETE FROM cv_access_log WHERE accessed_at < ${logCutoff}`);
       return { consentsExpired, cvsDeleted, accessLogRowsPurged };
     });
   }

@@ -1,6 +1,8 @@
 import 'reflect-metadata';
 import { loadConfig } from '../config';
 import { openDatabase } from '../db/data-source';
+import { sql } from '../db/sql';
+import { queryPrimary } from '../db/sql-executor';
 import { OfferSearchIndexService } from '../offers/offer-search-index';
 import { dialectOf } from '../db/dialect';
 
@@ -27,7 +29,7 @@ async function main(): Promise<void> {
     const started = Date.now();
     if (args.includes('--rebuild')) {
       await index.rebuild();
-      const [{ n }] = await dataSource.query('SELECT COUNT(*) AS n FROM offer_search');
+      const [{ n }] = await queryPrimary<{ n: number }>(dataSource, sql`SELECT COUNT(*) AS n FROM offer_search`);
       console.log(
         `Keyword index rebuilt: ${Number(n).toLocaleString('en')} ACTIVE offers in ${((Date.now() - started) / 1000).toFixed(1)} s`,
       );

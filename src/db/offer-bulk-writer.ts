@@ -2,95 +2,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { DataSource } from 'typeorm';
-import type { OfferRow } from './offer-row';
-import { toDbDateTime } from './sql';
+import { OFFER_WRITE_COLUMNS, offerWriteValues, type PublishedOfferRow } from './offer-row';
+import { columnList, raw, ROWS_PER_STATEMENT, sql, valueRows } from './sql';
+import { withTransaction } from './transaction';
+import { chunks } from '../lib/chunks';
 import { dialectOf } from './dialect';
-
-/** An offer row with its publisher resolved to a partner row id (null: the agency). */
-export interface PublishedOfferRow {
-  partnerId: number | null;
-  row: OfferRow;
-}
-
-/** Column order of offer writes (bulk loads and ingestion upserts); values from offerWriteValues. */
-export const BULK_COLUMNS = [
-  'source',
-  'partner_id',
-  'partner_key',
-  'external_id',
-  'title',
-  'description',
-  'rome_code',
-  'employer_name',
-  'employer_url',
-  'location_label',
-  'commune_code',
-  'postal_code',
-  'city',
-  'department_code',
-  'region_code',
-  'latitude',
-  'longitude',
-  'contract_type',
-  'full_time',
-  'salary_min',
-  'salary_max',
-  'salary_currency',
-  'salary_period',
-  'salary_label',
-  'salary_yearly_min',
-  'experience_level',
-  'published_at',
-  'updated_at',
-  'valid_through',
-  'status',
-  'apply_url',
-  'reserved_for_jobseekers',
-  'content_hash',
-] as const;
-
-/** The values of one offer row, in BULK_COLUMNS order, as both engines store them. */
-export function offerWriteValues({ partnerId, row: r }: PublishedOfferRow): unknown[] {
-  const bool = (b: boolean | null) => (b === null ? null : b ? 1 : 0);
-  return [
-    r.source,
-    partnerId,
-    partnerId ?? 0,
-    r.externalId,
-    r.title,
-    r.description,
-    r.romeCode,
-    r.employerName,
-    r.employerUrl,
-    r.locationLabel,
-    r.communeCode,
-    r.postalCode,
-    r.city,
-    r.departmentCode,
-    r.regionCode,
-    r.latitude,
-    r.longitude,
-    r.contractType,
-    bool(r.fullTime),
-    r.salaryMin,
-    r.salaryMax,
-    r.salaryCurrency,
-    r.salaryPeriod,
-    r.salaryLabel,
-    r.salaryYearlyMin,
-    r.experienceLevel,
-    toDbDateTime(r.publishedAt),
-    toDbDateTime(r.updatedAt),
-    r.validThrough ? toDbDateTime(r.validThrough) : null,
-    r.status,
-    r.applyUrl,
-    r.reservedForJobseekers ? 1 : 0,
-    r.contentHash,
-  ];
-}
-
-/** Rows per INSERT statement: keeps SQLite under its 32,766 bound parameters. */
-const ROWS_PER_STATEMENT = 500;
 
 /**
  * Inserts offers in multi-row INSERT statements, skipping those whose (publisher, externalId)
@@ -98,27 +14,16 @@ const ROWS_PER_STATEMENT = 500;
  * For seeding and imports of trusted data; partner ingestion validates first.
  */
 export async function insertOffersIgnoringDuplicates(dataSource: DataSource, rows: readonly PublishedOfferRow[]): Promise<number> {
-  const sqlite = dialectOf(dataSource) === 'sqlite';
-  const columns = BULK_COLUMNS.join(', ');
-  const rowPlaceholder = `(${BULK_COLUMNS.map(() => '?').join(', ')})`;
-  let inserted = 0;
-  const queryRunner = dataSource.createQueryRunner();
-  try {
-    await queryRunner.startTransaction();
-    for (let start = 0; start < rows.length; start += ROWS_PER_STATEMENT) {
-      const chunk = rows.slice(start, start + ROWS_PER_STATEMENT);
-      const text = `${sqlite ? 'INSERT OR IGNORE' : 'INSERT IGNORE'} INTO offer (${columns}) VALUES ${chunk.map(() => rowPlaceholder).join(', ')}`;
-      const result = await queryRunner.query(text, chunk.flatMap(offerWriteValues), true);
-      inserted += Number((result as { affected?: number }).affected ?? 0);
+  const insertIgnore = raw(dialectOf(dataSource) === 'sqlite' ? 'INSERT OR IGNORE' : 'INSERT IGNORE');
+  return withTransaction(dataSource, async (tx) => {
+    let inserted = 0;
+    for (const chunk of chunks(rows, ROWS_PER_STATEMENT)) {
+      inserted += await tx.run(
+        sql`${insertIgnore} INTO offer (${columnList(OFFER_WRITE_COLUMNS)}) VALUES ${valueRows(chunk.map(offerWriteValues))}`,
+      );
     }
-    await queryRunner.commitTransaction();
-  } catch (err) {
-    if (queryRunner.isTransactionActive) await queryRunner.rollbackTransaction();
-    throw err;
-  } finally {
-    await queryRunner.release();
-  }
-  return inserted;
+    return inserted;
+  });
 }
 
 function tsvField(value: unknown): string {
@@ -156,10 +61,8 @@ export async function loadOffersMysql(
   // One file and one LOAD DATA (one transaction) per chunk: memory and undo log stay bounded.
   const flush = async (lines: string[]) => {
     fs.writeFileSync(file, lines.join('\n') + '\n');
-    const [result] = await conn.query(
-      `LOAD DATA LOCAL INFILE ? IGNORE INTO TABLE offer CHARACTER SET utf8mb4 FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' (${BULK_COLUMNS.join(', ')})`,
-      [file],
-    );
+    const load = sql`LOAD DATA LOCAL INFILE ${file} IGNORE INTO TABLE offer CHARACTER SET utf8mb4 FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' (${columnList(OFFER_WRITE_COLUMNS)})`;
+    const [result] = await conn.query(load.text, [...load.params]);
     loaded += Number((result as { affectedRows?: number }).affectedRows ?? 0);
     written += lines.length;
     onProgress?.(written);

@@ -1,3 +1,5 @@
+import type { DataSource } from 'typeorm';
+import { openMysqlRowLoader } from './offer-bulk-writer';
 import { offerTermWeights } from '../lib/offer-terms';
 
 /** A statement runner: the data source's or a migration's query runner. */
@@ -159,4 +161,30 @@ export function insertSink(query: QueryFn): TermIndexSink {
     terms: (rows) => insert('offer_term', 'term, published_at, offer_id, weight', rows),
     offers: (rows) => insert('offer_search', 'offer_id, published_at, terms', rows),
   };
+}
+
+/**
+ * Rebuilds MariaDB's keyword index from the offer table: empties the queue and both tables, then
+ * loads every row with LOAD DATA (openMysqlRowLoader) in primary-key order (buildTermIndex).
+ */
+export async function rebuildTermIndex(
+  dataSource: DataSource,
+  onProgress?: (phase: BuildPhase, done: number, total: number) => void,
+): Promise<TermIndexBuildReport> {
+  await dataSource.query('DELETE FROM offer_search_queue');
+  await dataSource.query('TRUNCATE TABLE offer_term');
+  await dataSource.query('TRUNCATE TABLE offer_search');
+  const loader = await openMysqlRowLoader(dataSource);
+  try {
+    return await buildTermIndex(
+      (text, params) => dataSource.query(text, params),
+      {
+        terms: async (rows) => void (await loader.load('offer_term', ['term', 'published_at', 'offer_id', 'weight'], rows)),
+        offers: async (rows) => void (await loader.load('offer_search', ['offer_id', 'published_at', 'terms'], rows)),
+      },
+      onProgress,
+    );
+  } finally {
+    await loader.end();
+  }
 }

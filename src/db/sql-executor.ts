@@ -7,9 +7,12 @@ import { dialectOf, readStatementTimeoutMs } from './dialect';
 
 type Row = Record<string, unknown>;
 
-/** Runs read-only SQL on the hot path, straight on the driver TypeORM opened. */
+/**
+ * Runs read-only SQL on the hot path, straight on the driver TypeORM opened. `all<T>` types the
+ * rows as the caller reads them (unchecked: the statement's column list is the contract).
+ */
 export interface SqlExecutor {
-  all(statement: Sql): Promise<Row[]>;
+  all<T extends object = Row>(statement: Sql): Promise<T[]>;
 }
 
 interface BetterSqliteStatement {
@@ -56,16 +59,16 @@ function replicatedExecutor(cluster: MysqlPoolCluster, counter: CountingLogger |
   const primary = cluster.of('MASTER');
   const replicas = cluster.of('SLAVE*', 'RR');
   return {
-    async all(statement) {
+    async all<T extends object = Row>(statement: Sql): Promise<T[]> {
       counter?.countStatement(statement.text);
       const text = withTimeout(statement.text);
       try {
-        if (!replicaReadAllowed()) return await execute(primary, text, statement.params);
+        if (!replicaReadAllowed()) return (await execute(primary, text, statement.params)) as T[];
         try {
-          return await execute(replicas, text, statement.params);
+          return (await execute(replicas, text, statement.params)) as T[];
         } catch (err) {
           if (!UNREACHABLE.has(String((err as { code?: unknown }).code))) throw err;
-          return await execute(primary, text, statement.params);
+          return (await execute(primary, text, statement.params)) as T[];
         }
       } catch (err) {
         throw unavailableOr(err);
@@ -137,7 +140,7 @@ export function createSqlExecutor(dataSource: DataSource): SqlExecutor {
     const db = sqliteReadConnection(dataSource);
     const statements = new Map<string, BetterSqliteStatement>();
     return {
-      async all(statement) {
+      async all<T extends object = Row>(statement: Sql): Promise<T[]> {
         counter?.countStatement(statement.text);
         let prepared = statements.get(statement.text);
         try {
@@ -146,7 +149,7 @@ export function createSqlExecutor(dataSource: DataSource): SqlExecutor {
             prepared = db.prepare(statement.text);
             statements.set(statement.text, prepared);
           }
-          return prepared.all(...statement.params);
+          return prepared.all(...statement.params) as T[];
         } catch (err) {
           throw unavailableOr(err);
         }
@@ -159,9 +162,22 @@ export function createSqlExecutor(dataSource: DataSource): SqlExecutor {
   if (driver.poolCluster) return replicatedExecutor(driver.poolCluster, counter, withTimeout);
   const pool = driver.pool!;
   return {
-    all(statement) {
+    all<T extends object = Row>(statement: Sql): Promise<T[]> {
       counter?.countStatement(statement.text);
-      return execute(pool, withTimeout(statement.text), statement.params).catch((err) => Promise.reject(unavailableOr(err)));
+      return execute(pool, withTimeout(statement.text), statement.params).then(
+        (rows) => rows as T[],
+        (err) => Promise.reject(unavailableOr(err)),
+      );
     },
   };
+}
+
+/**
+ * A read on TypeORM's own connection, outside any transaction: the primary on MariaDB (whatever
+ * the request's read scope), the one shared connection on SQLite. For the CLI, the seed and the
+ * few reads that must not go through the read path's executor (its replicas, its read-only SQLite
+ * connection); request-path reads use createSqlExecutor.
+ */
+export async function queryPrimary<T extends object = Row>(dataSource: DataSource, statement: Sql): Promise<T[]> {
+  return (await dataSource.query(statement.text, [...statement.params])) as T[];
 }

@@ -44,6 +44,29 @@ export function inList(values: readonly unknown[]): Sql {
   return new Sql(`(${values.map(() => '?').join(', ')})`, values);
 }
 
+/**
+ * Rows per multi-row INSERT: the widest row written (an offer, 33 columns) keeps such a statement
+ * well under SQLite's 32,766 bound parameters (and MariaDB's 65,535).
+ */
+export const ROWS_PER_STATEMENT = 500;
+
+/** `(?, ?), (?, ?)`: the rows of a multi-row `INSERT ... VALUES`, one tuple per row; there must be one at least. */
+export function valueRows(rows: readonly (readonly unknown[])[]): Sql {
+  if (rows.length === 0) throw new Error('valueRows of nothing');
+  return joinSql(rows.map(inList), ', ');
+}
+
+/** A column list, `a, b, c` (or `o.a, o.b, o.c` with an alias): names we write ourselves, inlined. */
+export function columnList(columns: readonly string[], alias?: string): Sql {
+  return raw(alias ? columns.map((c) => `${alias}.${c}`).join(', ') : columns.join(', '));
+}
+
+/** LIMIT takes a literal: prepared statements on MariaDB/MySQL reject a bound LIMIT of type double. */
+export function limit(n: number): Sql {
+  if (!Number.isSafeInteger(n) || n < 0) throw new Error(`bad LIMIT ${n}`);
+  return raw(String(n));
+}
+
 /** The UTC text form both engines store datetime(3) in: `YYYY-MM-DD HH:MM:SS.mmm`. */
 export function toDbDateTime(date: Date): string {
   return date.toISOString().replace('T', ' ').replace('Z', '');

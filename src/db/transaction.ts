@@ -1,11 +1,12 @@
 import type { DataSource, QueryRunner } from 'typeorm';
 import { driverErrorOf, unavailableOr } from './driver-errors';
 import { dialectOf } from './dialect';
+import type { Sql } from './sql';
 
-/** A statement inside a transaction: rows for a SELECT, `affected` for writes. */
+/** A statement inside a transaction: rows for a SELECT (typed as the caller reads them), `affected` for writes. */
 export interface TxQuery {
-  rows<T = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<T[]>;
-  run(sql: string, params?: readonly unknown[]): Promise<number>;
+  rows<T extends object = Record<string, unknown>>(statement: Sql): Promise<T[]>;
+  run(statement: Sql): Promise<number>;
 }
 
 /** MariaDB/MySQL errors worth retrying the whole transaction for: deadlock, lock wait timeout. */
@@ -21,12 +22,12 @@ const sqliteTurns = new WeakMap<DataSource, Promise<unknown>>();
 
 function txQuery(runner: QueryRunner): TxQuery {
   return {
-    async rows(sql, params = []) {
-      const result = await runner.query(sql, params as unknown[], true);
-      return (result.records ?? []) as never[];
+    async rows<T extends object>(statement: Sql) {
+      const result = await runner.query(statement.text, [...statement.params], true);
+      return (result.records ?? []) as T[];
     },
-    async run(sql, params = []) {
-      const result = await runner.query(sql, params as unknown[], true);
+    async run(statement) {
+      const result = await runner.query(statement.text, [...statement.params], true);
       return Number(result.affected ?? 0);
     },
   };
@@ -101,14 +102,24 @@ export async function withTransaction<T>(
  * MariaDB is spared the BEGIN and COMMIT round trips of withTransaction. On SQLite it still takes
  * its turn through withTransaction (the one shared connection may be inside another transaction).
  */
-export async function writeStatement(dataSource: DataSource, sql: string, params: readonly unknown[] = []): Promise<void> {
+export async function writeStatement(dataSource: DataSource, statement: Sql): Promise<void> {
   if (dialectOf(dataSource) === 'sqlite') {
-    await withTransaction(dataSource, (tx) => tx.run(sql, params));
+    await withTransaction(dataSource, (tx) => tx.run(statement));
     return;
   }
   try {
-    await dataSource.query(sql, params as unknown[]);
+    await dataSource.query(statement.text, [...statement.params]);
   } catch (err) {
     throw unavailableOr(err);
   }
+}
+
+/**
+ * One statement sent as it is on TypeORM's connection (autocommit on MariaDB), taking no turn on
+ * SQLite, where it joins whatever transaction the shared connection is in: for the seed, the CLI
+ * and the idempotent writes (INSERT IGNORE, a monotonic UPDATE) that were written this way.
+ * New code wants writeStatement.
+ */
+export async function autocommitStatement(dataSource: DataSource, statement: Sql): Promise<void> {
+  await dataSource.query(statement.text, [...statement.params]);
 }

@@ -3,12 +3,13 @@ import { publisherOf, type Publisher } from '../auth/viewer';
 import crypto from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { PartnerEntity } from '../../entities';
-import { BULK_COLUMNS, offerWriteValues } from '../db/offer-bulk-writer';
-import { fromDbDateTime, inList, raw, sql, toDbDateTime } from '../db/sql';
+import { OFFER_WRITE_COLUMNS, offerWriteValues } from '../db/offer-row';
+import { columnList, fromDbDateTime, inList, raw, ROWS_PER_STATEMENT, sql, toDbDateTime, valueRows, type Sql } from '../db/sql';
 import { isDuplicateKey } from '../db/driver-errors';
-import { createSqlExecutor, type SqlExecutor } from '../db/sql-executor';
+import { createSqlExecutor, queryPrimary, type SqlExecutor } from '../db/sql-executor';
 import { withTransaction, type TransactionOptions, type TxQuery } from '../db/transaction';
 import { offerStockChanged } from '../db/offer-stock';
+import { chunks } from '../lib/chunks';
 import { BadUserInputError, ConflictError, ForbiddenError, NotFoundError } from '../errors';
 import {
   MAX_OFFERS_PER_CALL,
@@ -34,7 +35,7 @@ import {
 import { dialectOf, type Dialect } from '../db/dialect';
 
 /** On conflict, everything but the publisher key columns is replaced. */
-const UPDATED_COLUMNS = BULK_COLUMNS.filter((c) => !['source', 'partner_id', 'partner_key', 'external_id'].includes(c));
+const UPDATED_COLUMNS = OFFER_WRITE_COLUMNS.filter((c) => !['source', 'partner_id', 'partner_key', 'external_id'].includes(c));
 
 /**
  * An upsert call's transaction on MariaDB. READ COMMITTED: looking up externalIds that are not
@@ -50,8 +51,6 @@ const UPSERT_TRANSACTION: TransactionOptions = {
   retryOn: (err) => isDuplicateKey(err, 'uq_offer_partner_external'),
 };
 
-/** Rows per statement: well under SQLite's 32,766 bound parameters (33 columns a row). */
-const ROWS_PER_STATEMENT = 500;
 /** externalIds per IN (...) lookup. */
 const KEYS_PER_LOOKUP = 1000;
 
@@ -66,7 +65,7 @@ interface StoredOffer {
 type Row = Record<string, unknown>;
 
 /** The stored offer columns an upsert compares against, in the order storedFromRow reads them. */
-const STORED_COLUMNS = 'id, external_id, content_hash, status, published_at';
+const STORED_COLUMNS = columnList(['id', 'external_id', 'content_hash', 'status', 'published_at']);
 
 function storedFromRow(r: Row): StoredOffer {
   return {
@@ -85,12 +84,6 @@ function isUnchanged(stored: StoredOffer, item: { hash: string; input: OfferInpu
 
 function publisherKey(publisher: Publisher): number {
   return publisher.kind === 'AGENCY' ? 0 : publisher.partnerId;
-}
-
-function chunks<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
 }
 
 /**
@@ -123,18 +116,20 @@ function canonicalJson(value: unknown): string {
   return JSON.stringify(value);
 }
 
-/** A multi-row INSERT of offers: a new offer's row, which fails on a (publisher, externalId) already stored. */
-function insertStatement(rowCount: number): string {
-  const placeholders = `(${BULK_COLUMNS.map(() => '?').join(', ')})`;
-  return `INSERT INTO offer (${BULK_COLUMNS.join(', ')}) VALUES ${Array.from({ length: rowCount }, () => placeholders).join(', ')}`;
+/** A multi-row INSERT of offers (rows of offerWriteValues): a new offer's row, which fails on a (publisher, externalId) already stored. */
+function insertStatement(rows: ReadonlyArray<readonly unknown[]>): Sql {
+  return sql`INSERT INTO offer (${columnList(OFFER_WRITE_COLUMNS)}) VALUES ${valueRows(rows)}`;
 }
 
+/** On a (publisher, externalId) already stored, every column but the key ones is rewritten. */
+const UPSERT_TAIL: Record<Dialect, Sql> = {
+  mysql: raw(` ON DUPLICATE KEY UPDATE ${UPDATED_COLUMNS.map((c) => `${c} = VALUES(${c})`).join(', ')}`),
+  sqlite: raw(` ON CONFLICT (partner_key, external_id) DO UPDATE SET ${UPDATED_COLUMNS.map((c) => `${c} = excluded.${c}`).join(', ')}`),
+};
+
 /** insertStatement rewriting the stored row of the same (publisher, externalId): an update of offers this transaction holds. */
-function upsertStatement(dialect: Dialect, rowCount: number): string {
-  const head = insertStatement(rowCount);
-  return dialect === 'mysql'
-    ? `${head} ON DUPLICATE KEY UPDATE ${UPDATED_COLUMNS.map((c) => `${c} = VALUES(${c})`).join(', ')}`
-    : `${head} ON CONFLICT (partner_key, external_id) DO UPDATE SET ${UPDATED_COLUMNS.map((c) => `${c} = excluded.${c}`).join(', ')}`;
+function upsertStatement(dialect: Dialect, rows: ReadonlyArray<readonly unknown[]>): Sql {
+  return sql`${insertStatement(rows)}${UPSERT_TAIL[dialect]}`;
 }
 
 function upsertValues(publisher: Publisher, row: ValidatedOffer['row'], publishedAt: Date): unknown[] {
@@ -242,17 +237,17 @@ export class IngestionService implements OfferIngestion {
         const created = toWrite.filter((w) => results[w.index].offerId === null);
         const updated = toWrite.filter((w) => results[w.index].offerId !== null);
         for (const chunk of chunks(created, ROWS_PER_STATEMENT)) {
-          const ids = await tx.rows<{ id: number; external_id: string }>(
-            `${insertStatement(chunk.length)} RETURNING id, external_id`,
-            chunk.flatMap((w) => upsertValues(publisher, w.offer.row, w.publishedAt)),
-          );
+          const rows = chunk.map((w) => upsertValues(publisher, w.offer.row, w.publishedAt));
+          const ids = await tx.rows<{ id: number; external_id: string }>(sql`${insertStatement(rows)} RETURNING id, external_id`);
           const idOf = new Map(ids.map((r) => [r.external_id, Number(r.id)]));
           for (const w of chunk) results[w.index].offerId = idOf.get(w.offer.externalId)!;
         }
         for (const chunk of chunks(updated, ROWS_PER_STATEMENT)) {
           await tx.run(
-            upsertStatement(this.dialect, chunk.length),
-            chunk.flatMap((w) => upsertValues(publisher, w.offer.row, w.publishedAt)),
+            upsertStatement(
+              this.dialect,
+              chunk.map((w) => upsertValues(publisher, w.offer.row, w.publishedAt)),
+            ),
           );
         }
         const payload = summarize(results);
@@ -291,7 +286,7 @@ export class IngestionService implements OfferIngestion {
     const stored = new Map<string, StoredOffer>();
     for (const chunk of chunks([...new Set(items.map((i) => i.externalId).filter(Boolean))], KEYS_PER_LOOKUP)) {
       for (const row of await this.executor.all(
-        sql`SELECT ${raw(STORED_COLUMNS)} FROM offer WHERE partner_key = ${key} AND external_id IN ${inList(chunk)}`,
+        sql`SELECT ${STORED_COLUMNS} FROM offer WHERE partner_key = ${key} AND external_id IN ${inList(chunk)}`,
       )) {
         const offer = storedFromRow(row);
         stored.set(offer.externalId, offer);
@@ -308,9 +303,9 @@ export class IngestionService implements OfferIngestion {
     payloadHash: string,
     offers: OfferInput[],
   ): Promise<UpsertOffersPayloadModel | null> {
-    const rows: Array<{ payload_hash: string; response: unknown }> = await this.dataSource.query(
-      'SELECT payload_hash, response FROM ingest_batch WHERE publisher_key = ? AND batch_id = ?',
-      [key, batchId],
+    const rows = await queryPrimary<{ payload_hash: string; response: unknown }>(
+      this.dataSource,
+      sql`SELECT payload_hash, response FROM ingest_batch WHERE publisher_key = ${key} AND batch_id = ${batchId}`,
     );
     if (!rows.length) return null;
     if (!storedHashMatches(rows[0].payload_hash, payloadHash, () => legacyPayloadHash(offers))) {
@@ -328,23 +323,18 @@ export class IngestionService implements OfferIngestion {
     payload: UpsertOffersPayloadModel,
     now: Date,
   ): Promise<void> {
-    await tx.run('INSERT INTO ingest_batch (publisher_key, batch_id, payload_hash, response, created_at) VALUES (?, ?, ?, ?, ?)', [
-      key,
-      batchId,
-      payloadHash,
-      JSON.stringify(payload),
-      toDbDateTime(now),
-    ]);
+    await tx.run(
+      sql`INSERT INTO ingest_batch (publisher_key, batch_id, payload_hash, response, created_at) VALUES (${key}, ${batchId}, ${payloadHash}, ${JSON.stringify(payload)}, ${toDbDateTime(now)})`,
+    );
   }
 
   /** The publisher's stored offers among these externalIds; locked FOR UPDATE on MariaDB (SQLite: the transaction holds the only writer). */
   private async lockExisting(tx: TxQuery, key: number, externalIds: string[]): Promise<Map<string, StoredOffer>> {
     const found = new Map<string, StoredOffer>();
-    const lock = this.dialect === 'mysql' ? ' FOR UPDATE' : '';
+    const lock = raw(this.dialect === 'mysql' ? ' FOR UPDATE' : '');
     for (const chunk of chunks(externalIds, KEYS_PER_LOOKUP)) {
-      const rows = await tx.rows<Row>(
-        `SELECT ${STORED_COLUMNS} FROM offer WHERE partner_key = ? AND external_id IN (${chunk.map(() => '?').join(', ')}) ORDER BY external_id${lock}`,
-        [key, ...chunk],
+      const rows = await tx.rows(
+        sql`SELECT ${STORED_COLUMNS} FROM offer WHERE partner_key = ${key} AND external_id IN ${inList(chunk)} ORDER BY external_id${lock}`,
       );
       for (const r of rows) found.set(r.external_id as string, storedFromRow(r));
     }
@@ -365,14 +355,14 @@ export class IngestionService implements OfferIngestion {
     // spares the database the lookup of every externalId.
     const [first] = items;
     const probe = await this.executor.all(
-      sql`SELECT ${raw(STORED_COLUMNS)} FROM offer WHERE partner_key = ${key} AND external_id = ${first.externalId}`,
+      sql`SELECT ${STORED_COLUMNS} FROM offer WHERE partner_key = ${key} AND external_id = ${first.externalId}`,
     );
     if (probe.length === 0 || !isUnchanged(storedFromRow(probe[0]), first)) return null;
     const ids = new Map<string, number>();
     const byExternalId = new Map(items.map((i) => [i.externalId, i]));
     for (const chunk of chunks([...byExternalId.keys()], KEYS_PER_LOOKUP)) {
       for (const row of await this.executor.all(
-        sql`SELECT ${raw(STORED_COLUMNS)} FROM offer WHERE partner_key = ${key} AND external_id IN ${inList(chunk)}`,
+        sql`SELECT ${STORED_COLUMNS} FROM offer WHERE partner_key = ${key} AND external_id IN ${inList(chunk)}`,
       )) {
         const stored = storedFromRow(row);
         // (A row not keyed as sent, which a database comparing ids other than byte for byte could
@@ -420,18 +410,18 @@ export class IngestionService implements OfferIngestion {
   ): Promise<SyncWithdrawal> {
     await this.assertPublisherActive(publisher);
     const key = publisherKey(publisher);
-    const plan = async (rows: (text: string, params: unknown[]) => Promise<Array<{ external_id: string }>>) => {
-      const active = await rows("SELECT external_id FROM offer WHERE partner_key = ? AND status = 'ACTIVE' ORDER BY external_id", [key]);
+    const plan = async (rows: (statement: Sql) => Promise<Array<{ external_id: string }>>) => {
+      const active = await rows(sql`SELECT external_id FROM offer WHERE partner_key = ${key} AND status = 'ACTIVE' ORDER BY external_id`);
       const absent = active.map((r) => r.external_id).filter((id) => !keep.has(id));
       const refused = options.guard?.({ active: active.length, absent: absent.length }) ?? null;
       return { absent, active: active.length, refused };
     };
     if (options.dryRun) {
-      const { absent, active, refused } = await plan((text, params) => this.dataSource.query(text, params));
+      const { absent, active, refused } = await plan((statement) => queryPrimary(this.dataSource, statement));
       return { externalIds: absent, active, refused, applied: false };
     }
     return this.writeOffers(async (tx) => {
-      const { absent, active, refused } = await plan((text, params) => tx.rows(text, params));
+      const { absent, active, refused } = await plan((statement) => tx.rows(statement));
       if (refused) return { externalIds: absent, active, refused, applied: false };
       await this.markWithdrawn(tx, key, absent, now);
       return { externalIds: absent, active, refused: null, applied: true };
@@ -441,8 +431,7 @@ export class IngestionService implements OfferIngestion {
   private async markWithdrawn(tx: TxQuery, key: number, externalIds: string[], now: Date): Promise<void> {
     for (const chunk of chunks(externalIds, KEYS_PER_LOOKUP)) {
       await tx.run(
-        `UPDATE offer SET status = 'WITHDRAWN', updated_at = ? WHERE partner_key = ? AND external_id IN (${chunk.map(() => '?').join(', ')})`,
-        [toDbDateTime(now), key, ...chunk],
+        sql`UPDATE offer SET status = 'WITHDRAWN', updated_at = ${toDbDateTime(now)} WHERE partner_key = ${key} AND external_id IN ${inList(chunk)}`,
       );
     }
   }
@@ -451,8 +440,7 @@ export class IngestionService implements OfferIngestion {
   async expireOffers(now: Date = new Date()): Promise<number> {
     return this.writeOffers((tx) =>
       tx.run(
-        "UPDATE offer SET status = 'EXPIRED', updated_at = ? WHERE status = 'ACTIVE' AND valid_through IS NOT NULL AND valid_through <= ?",
-        [toDbDateTime(now), toDbDateTime(now)],
+        sql`UPDATE offer SET status = 'EXPIRED', updated_at = ${toDbDateTime(now)} WHERE status = 'ACTIVE' AND valid_through IS NOT NULL AND valid_through <= ${toDbDateTime(now)}`,
       ),
     );
   }

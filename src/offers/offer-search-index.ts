@@ -1,10 +1,11 @@
 import type { DataSource } from 'typeorm';
 import { DEFAULT_SERVICE_SETTINGS } from '../config';
 import { dialectOf } from '../db/dialect';
-import { openMysqlRowLoader } from '../db/offer-bulk-writer';
 import { offerStockChanged, offerStockVersion } from '../db/offer-stock';
+import { inList, joinSql, limit, sql, valueRows, type Sql } from '../db/sql';
+import { queryPrimary } from '../db/sql-executor';
 import { withTransaction, type TxQuery } from '../db/transaction';
-import { buildTermIndex, type BuildPhase, type TermIndexBuildReport } from '../db/offer-term-builder';
+import { rebuildTermIndex, type BuildPhase, type TermIndexBuildReport } from '../db/offer-term-builder';
 import { offerTermWeights } from '../lib/offer-terms';
 
 /** Offers indexed per transaction. */
@@ -51,30 +52,30 @@ export class OfferSearchIndexService {
    * offer_term (and those they no longer have deleted), the others' (withdrawn, expired, deleted)
    * removed. Returns how many queued offers it took.
    */
-  async indexBatch(limit = BATCH_SIZE): Promise<number> {
+  async indexBatch(batch = BATCH_SIZE): Promise<number> {
     if (!this.enabled) return 0;
     const taken = await withTransaction(
       this.dataSource,
       async (tx) => {
         const queued = (
           await tx.rows<{ offer_id: number }>(
-            `SELECT offer_id FROM offer_search_queue ORDER BY offer_id LIMIT ${Math.max(1, Math.floor(limit))} FOR UPDATE SKIP LOCKED`,
+            sql`SELECT offer_id FROM offer_search_queue ORDER BY offer_id LIMIT ${limit(Math.max(1, Math.floor(batch)))} FOR UPDATE SKIP LOCKED`,
           )
         ).map((r) => Number(r.offer_id));
         if (queued.length === 0) return 0;
-        const ids = queued.join(', '); // integers read from the database
+        const ids = inList(queued);
         // What each offer is indexed under now, to delete what no longer holds.
         const indexed = new Map(
           (
             await tx.rows<{ offer_id: number; published_at: string; terms: string }>(
-              `SELECT offer_id, CAST(published_at AS CHAR) AS published_at, terms FROM offer_search WHERE offer_id IN (${ids})`,
+              sql`SELECT offer_id, CAST(published_at AS CHAR) AS published_at, terms FROM offer_search WHERE offer_id IN ${ids}`,
             )
           ).map((r) => [Number(r.offer_id), { publishedAt: r.published_at, terms: r.terms === '' ? [] : r.terms.split(' ') }]),
         );
         // READ COMMITTED: plain reads of `offer` see the last committed version and lock nothing,
         // so a writer is never blocked by the indexer's reads (only by the queue rows it holds).
         const active = await tx.rows<{ id: number; published_at: string; title: string; description: string }>(
-          `SELECT id, CAST(published_at AS CHAR) AS published_at, title, description FROM offer WHERE id IN (${ids}) AND status = 'ACTIVE'`,
+          sql`SELECT id, CAST(published_at AS CHAR) AS published_at, title, description FROM offer WHERE id IN ${ids} AND status = 'ACTIVE'`,
         );
         const stale: Array<{ offerId: number; publishedAt: string; terms: string[] }> = [];
         const termRows: Array<[string, string, number, number]> = [];
@@ -102,18 +103,16 @@ export class OfferSearchIndexService {
         for (let start = 0; start < termRows.length; start += 2_000) {
           const chunk = termRows.slice(start, start + 2_000);
           await tx.run(
-            `INSERT INTO offer_term (term, published_at, offer_id, weight) VALUES ${chunk.map(() => '(?, ?, ?, ?)').join(', ')} ON DUPLICATE KEY UPDATE weight = VALUES(weight)`,
-            chunk.flat(),
+            sql`INSERT INTO offer_term (term, published_at, offer_id, weight) VALUES ${valueRows(chunk)} ON DUPLICATE KEY UPDATE weight = VALUES(weight)`,
           );
         }
         if (searchRows.length) {
           await tx.run(
-            `INSERT INTO offer_search (offer_id, published_at, terms) VALUES ${searchRows.map(() => '(?, ?, ?)').join(', ')} ON DUPLICATE KEY UPDATE published_at = VALUES(published_at), terms = VALUES(terms)`,
-            searchRows.flat(),
+            sql`INSERT INTO offer_search (offer_id, published_at, terms) VALUES ${valueRows(searchRows)} ON DUPLICATE KEY UPDATE published_at = VALUES(published_at), terms = VALUES(terms)`,
           );
         }
-        if (left.length) await tx.run(`DELETE FROM offer_search WHERE offer_id IN (${left.join(', ')})`);
-        await tx.run(`DELETE FROM offer_search_queue WHERE offer_id IN (${ids})`);
+        if (left.length) await tx.run(sql`DELETE FROM offer_search WHERE offer_id IN ${inList(left)}`);
+        await tx.run(sql`DELETE FROM offer_search_queue WHERE offer_id IN ${ids}`);
         return queued.length;
       },
       { isolation: 'READ COMMITTED' },
@@ -174,7 +173,10 @@ export class OfferSearchIndexService {
   /** Offers waiting to be indexed, counted up to `cap` (the queue can be long during a bulk load). */
   async backlog(cap = 1_000_000): Promise<number> {
     if (!this.enabled) return 0;
-    const [row] = await this.dataSource.query(`SELECT COUNT(*) AS n FROM (SELECT 1 FROM offer_search_queue LIMIT ${Math.floor(cap)}) q`);
+    const [row] = await queryPrimary<{ n: number }>(
+      this.dataSource,
+      sql`SELECT COUNT(*) AS n FROM (SELECT 1 FROM offer_search_queue LIMIT ${limit(Math.floor(cap))}) q`,
+    );
     return Number(row.n);
   }
 
@@ -214,42 +216,27 @@ export class OfferSearchIndexService {
    */
   async rebuild(onProgress?: (phase: BuildPhase, done: number, total: number) => void): Promise<TermIndexBuildReport | null> {
     if (!this.enabled) return null;
-    await this.dataSource.query('DELETE FROM offer_search_queue');
-    await this.dataSource.query('TRUNCATE TABLE offer_term');
-    await this.dataSource.query('TRUNCATE TABLE offer_search');
-    const loader = await openMysqlRowLoader(this.dataSource);
-    try {
-      const report = await buildTermIndex(
-        (text, params) => this.dataSource.query(text, params),
-        {
-          terms: async (rows) => void (await loader.load('offer_term', ['term', 'published_at', 'offer_id', 'weight'], rows)),
-          offers: async (rows) => void (await loader.load('offer_search', ['offer_id', 'published_at', 'terms'], rows)),
-        },
-        onProgress,
-      );
-      await offerStockChanged(this.dataSource);
-      return report;
-    } finally {
-      await loader.end();
-    }
+    const report = await rebuildTermIndex(this.dataSource, onProgress);
+    await offerStockChanged(this.dataSource);
+    return report;
   }
 }
 
 /** Deletes offers' rows from offer_term by primary key (a few hundred offers per statement). */
 async function deleteTermRows(tx: TxQuery, stale: Array<{ offerId: number; publishedAt: string; terms: string[] }>): Promise<void> {
-  let clauses: string[] = [];
-  let params: unknown[] = [];
+  let clauses: Sql[] = [];
+  let params = 0;
   const flush = async () => {
-    if (clauses.length) await tx.run(`DELETE FROM offer_term WHERE ${clauses.join(' OR ')}`, params);
+    if (clauses.length) await tx.run(sql`DELETE FROM offer_term WHERE ${joinSql(clauses, ' OR ')}`);
     clauses = [];
-    params = [];
+    params = 0;
   };
   for (const { offerId, publishedAt, terms } of stale) {
     for (let start = 0; start < terms.length; start += 1_000) {
       const some = terms.slice(start, start + 1_000);
-      clauses.push(`(published_at = ? AND offer_id = ? AND term IN (${some.map(() => '?').join(', ')}))`);
-      params.push(publishedAt, offerId, ...some);
-      if (params.length > 5_000) await flush();
+      clauses.push(sql`(published_at = ${publishedAt} AND offer_id = ${offerId} AND term IN ${inList(some)})`);
+      params += 2 + some.length;
+      if (params > 5_000) await flush();
     }
   }
   await flush();

@@ -3,6 +3,7 @@ import { PartnerEntity, type PartnerStatus } from '../../entities';
 import type { RequestScope } from '../auth/request-scope';
 import { requireAgency } from '../auth/viewer';
 import { BadUserInputError, ConflictError, NotFoundError } from '../errors';
+import { isDuplicateKey } from '../db/driver-errors';
 import { offerStockChanged } from '../db/offer-stock';
 
 const PARTNER_CODE = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
@@ -62,7 +63,7 @@ export class PartnerService {
     try {
       return await this.repo.save(partner);
     } catch (err) {
-      if (/duplicate|unique/i.test(String((err as Error).message))) throw new ConflictError(`A partner with code "${code}" already exists`);
+      if (isDuplicateKey(err)) throw new ConflictError(`A partner with code "${code}" already exists`);
       throw err;
     }
   }

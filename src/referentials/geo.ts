@@ -1,7 +1,33 @@
+import { raw, sql, type Sql } from '../db/sql';
+
 /** Mean Earth radius (IUGG), in kilometres. */
 export const EARTH_RADIUS_KM = 6371.0088;
 
 const toRadians = (degrees: number): number => (degrees * Math.PI) / 180;
+
+/** Kilometres in a degree of latitude (and of longitude at the equator). */
+export const KM_PER_DEGREE_LATITUDE = 111.045;
+
+/**
+ * The half-sides, in degrees, of the box around a point at `latitude` that holds every point within
+ * `radiusKm`: what an index on (latitude, longitude) narrows a distance search to first.
+ */
+export function boundingBoxDegrees(latitude: number, radiusKm: number): { dLat: number; dLon: number } {
+  return {
+    dLat: radiusKm / KM_PER_DEGREE_LATITUDE,
+    dLon: radiusKm / (KM_PER_DEGREE_LATITUDE * Math.max(0.01, Math.cos((latitude * Math.PI) / 180))),
+  };
+}
+
+/**
+ * haversineKm in SQL (both engines), from the `latitude` and `longitude` columns of the row aliased
+ * `alias` to a point: the exact distance a search filters or sorts on after its bounding box.
+ */
+export function haversineKmSql(alias: string, latitude: number, longitude: number): Sql {
+  const lat = raw(`${alias}.latitude`);
+  const lon = raw(`${alias}.longitude`);
+  return sql`(${EARTH_RADIUS_KM} * 2 * ASIN(SQRT(POWER(SIN(RADIANS(${lat} - ${latitude}) / 2), 2) + COS(RADIANS(${latitude})) * COS(RADIANS(${lat})) * POWER(SIN(RADIANS(${lon} - ${longitude}) / 2), 2))))`;
+}
 
 /** Great-circle distance in kilometres between two WGS84 points (haversine formula). */
 export function haversineKm(lat1: number, lon1: number, lat2: number, lon2: number): number {

@@ -8,6 +8,8 @@ import { agencyScope, CandidateService } from '../candidates/candidate.service';
 import { addDays, parisDay } from '../lib/paris-day';
 import { prng, weighted } from '../lib/prng';
 import { requestScope } from '../auth/request-scope';
+import { sql } from '../db/sql';
+import { queryPrimary } from '../db/sql-executor';
 
 /**
  * The demo's people and traffic, so that a first `npm start` answers the README's CV and audience
@@ -115,9 +117,10 @@ export async function seedDemoActivity(dataSource: DataSource, opts: DemoActivit
   const report: DemoActivityReport = { cvsCreated: 0, consentsCreated: 0, consentPartners: [], audienceEvents: 0 };
 
   // The demo PARTNER key's partner (the first by name, as main.ts picks it) and the two biggest boards.
-  const byName: Array<{ id: number; code: string }> = await dataSource.query('SELECT id, code FROM partner ORDER BY name, id LIMIT 1');
-  const biggest: Array<{ id: number; code: string }> = await dataSource.query(
-    "SELECT p.id AS id, p.code AS code FROM partner p JOIN offer o ON o.partner_id = p.id AND o.status = 'ACTIVE' GROUP BY p.id, p.code ORDER BY COUNT(*) DESC, p.id LIMIT 2",
+  const byName = await queryPrimary<{ id: number; code: string }>(dataSource, sql`SELECT id, code FROM partner ORDER BY name, id LIMIT 1`);
+  const biggest = await queryPrimary<{ id: number; code: string }>(
+    dataSource,
+    sql`SELECT p.id AS id, p.code AS code FROM partner p JOIN offer o ON o.partner_id = p.id AND o.status = 'ACTIVE' GROUP BY p.id, p.code ORDER BY COUNT(*) DESC, p.id LIMIT 2`,
   );
   const consentPartners = [...new Map([...byName, ...biggest].map((p) => [Number(p.id), String(p.code)])).entries()];
   report.consentPartners = consentPartners.map(([, code]) => code);
@@ -149,17 +152,20 @@ async function seedCvs(
   partnerIds: number[],
   report: DemoActivityReport,
 ): Promise<number> {
-  const stored: Array<{ n: number }> = await dataSource.query(
-    `SELECT COUNT(*) AS n FROM candidate_cv WHERE candidate_ref LIKE '${CV_REF_PREFIX}%'`,
+  const stored = await queryPrimary<{ n: number }>(
+    dataSource,
+    sql`SELECT COUNT(*) AS n FROM candidate_cv WHERE candidate_ref LIKE ${`${CV_REF_PREFIX}%`}`,
   );
   if (Number(stored[0].n) >= count) return 0;
   const referentials = getReferentials();
   // Occupations and places of the seeded offers: candidates are where the jobs are.
-  const occupations: Array<{ code: string; n: number }> = await dataSource.query(
-    "SELECT rome_code AS code, COUNT(*) AS n FROM offer WHERE status = 'ACTIVE' AND rome_code IS NOT NULL GROUP BY rome_code ORDER BY COUNT(*) DESC, rome_code LIMIT 80",
+  const occupations = await queryPrimary<{ code: string; n: number }>(
+    dataSource,
+    sql`SELECT rome_code AS code, COUNT(*) AS n FROM offer WHERE status = 'ACTIVE' AND rome_code IS NOT NULL GROUP BY rome_code ORDER BY COUNT(*) DESC, rome_code LIMIT 80`,
   );
-  const places: Array<{ code: string; n: number }> = await dataSource.query(
-    "SELECT commune_code AS code, COUNT(*) AS n FROM offer WHERE status = 'ACTIVE' AND commune_code IS NOT NULL GROUP BY commune_code ORDER BY COUNT(*) DESC, commune_code LIMIT 150",
+  const places = await queryPrimary<{ code: string; n: number }>(
+    dataSource,
+    sql`SELECT commune_code AS code, COUNT(*) AS n FROM offer WHERE status = 'ACTIVE' AND commune_code IS NOT NULL GROUP BY commune_code ORDER BY COUNT(*) DESC, commune_code LIMIT 150`,
   );
   const romes = occupations.flatMap((o) => referentials.rome(o.code) ?? []);
   const communes = places.flatMap((p) => {
@@ -226,7 +232,7 @@ async function seedCvs(
     };
     const consentDraw = rand();
     const shareContact = rand() < 0.4;
-    const exists: unknown[] = await dataSource.query('SELECT id FROM candidate_cv WHERE candidate_ref = ?', [input.candidateRef]);
+    const exists = await queryPrimary(dataSource, sql`SELECT id FROM candidate_cv WHERE candidate_ref = ${input.candidateRef}`);
     if (exists.length > 0) continue;
     const cv = await candidates.publish(scope, input);
     created++;
@@ -254,20 +260,22 @@ async function seedAudience(
   demoPartnerId: number | null,
 ): Promise<number> {
   const firstDay = addDays(parisDay(now), -(days - 1));
-  const seeded: Array<{ n: number }> = await dataSource.query('SELECT COUNT(*) AS n FROM audience_scope_day WHERE scope = 0 AND day >= ?', [
-    firstDay,
-  ]);
+  const seeded = await queryPrimary<{ n: number }>(
+    dataSource,
+    sql`SELECT COUNT(*) AS n FROM audience_scope_day WHERE scope = 0 AND day >= ${firstDay}`,
+  );
   if (Number(seeded[0].n) > 0) return 0;
   // The offers visitors look at: some of the demo partner's, and a spread of all the others.
-  const own: Array<{ id: number }> =
+  const own =
     demoPartnerId === null
       ? []
-      : await dataSource.query(
-          "SELECT id FROM offer WHERE status = 'ACTIVE' AND partner_id = ? ORDER BY published_at DESC, id DESC LIMIT 40",
-          [demoPartnerId],
+      : await queryPrimary<{ id: number }>(
+          dataSource,
+          sql`SELECT id FROM offer WHERE status = 'ACTIVE' AND partner_id = ${demoPartnerId} ORDER BY published_at DESC, id DESC LIMIT 40`,
         );
-  const spread: Array<{ id: number }> = await dataSource.query(
-    "SELECT id FROM offer WHERE status = 'ACTIVE' AND MOD(id, 37) = 0 ORDER BY id LIMIT 400",
+  const spread = await queryPrimary<{ id: number }>(
+    dataSource,
+    sql`SELECT id FROM offer WHERE status = 'ACTIVE' AND MOD(id, 37) = 0 ORDER BY id LIMIT 400`,
   );
   const offerIds = [...new Set([...own, ...spread].map((r) => Number(r.id)))];
   if (offerIds.length === 0) return 0;

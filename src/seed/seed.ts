@@ -1,8 +1,11 @@
 import { OfferSearchIndexService } from '../offers/offer-search-index';
 import { offerStockChanged } from '../db/offer-stock';
 import type { DataSource } from 'typeorm';
-import { insertOffersIgnoringDuplicates, loadOffersMysql, type PublishedOfferRow } from '../db/offer-bulk-writer';
-import { toDbDateTime } from '../db/sql';
+import { insertOffersIgnoringDuplicates, loadOffersMysql } from '../db/offer-bulk-writer';
+import type { PublishedOfferRow } from '../db/offer-row';
+import { raw, sql, toDbDateTime } from '../db/sql';
+import { queryPrimary } from '../db/sql-executor';
+import { autocommitStatement } from '../db/transaction';
 import { loadShippedFranceTravailOffers, mapFranceTravailOffer, type MappedPartner } from '../ingestion/feeds/france-travail.mapper';
 import { createSyntheticOfferGenerator } from './synthetic-offers';
 import { dialectOf } from '../db/dialect';
@@ -47,15 +50,15 @@ const MYSQL_LOAD_DATA_THRESHOLD = 50_000;
 
 /** Inserts partners missing by code; returns every partner id by code. */
 async function upsertPartners(dataSource: DataSource, partners: MappedPartner[]): Promise<Map<string, number>> {
-  const sqlite = dialectOf(dataSource) === 'sqlite';
+  const insertIgnore = raw(dialectOf(dataSource) === 'sqlite' ? 'INSERT OR IGNORE' : 'INSERT IGNORE');
   const now = toDbDateTime(new Date());
   for (const p of partners) {
-    await dataSource.query(
-      `${sqlite ? 'INSERT OR IGNORE' : 'INSERT IGNORE'} INTO partner (code, name, website, logo_url, status, created_at) VALUES (?, ?, ?, ?, 'ACTIVE', ?)`,
-      [p.code, p.name, p.website, p.logoUrl, now],
+    await autocommitStatement(
+      dataSource,
+      sql`${insertIgnore} INTO partner (code, name, website, logo_url, status, created_at) VALUES (${p.code}, ${p.name}, ${p.website}, ${p.logoUrl}, 'ACTIVE', ${now})`,
     );
   }
-  const rows: Array<{ id: number; code: string }> = await dataSource.query('SELECT id, code FROM partner');
+  const rows = await queryPrimary<{ id: number; code: string }>(dataSource, sql`SELECT id, code FROM partner`);
   return new Map(rows.map((r) => [r.code, Number(r.id)]));
 }
 

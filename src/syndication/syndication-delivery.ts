@@ -3,7 +3,7 @@ import os from 'node:os';
 import type { DataSource } from 'typeorm';
 import { DEFAULT_SERVICE_SETTINGS, type ServiceSettings } from '../config';
 import { createSqlExecutor, type SqlExecutor } from '../db/sql-executor';
-import { sql, toDbDateTime } from '../db/sql';
+import { raw, sql, toDbDateTime } from '../db/sql';
 import { withTransaction, writeStatement } from '../db/transaction';
 import { toGlobalId } from '../lib/ids';
 import type { OfferModel } from '../offers/offer-search.types';
@@ -154,8 +154,7 @@ export class SyndicationDeliveryService {
     const now = this.options.clock();
     const claimed = await withTransaction(this.dataSource, (tx) =>
       tx.run(
-        'UPDATE partner_syndication SET lease_owner = ?, lease_until = ? WHERE partner_id = ? AND (lease_until IS NULL OR lease_until < ?)',
-        [this.options.owner, toDbDateTime(new Date(now.getTime() + this.options.leaseMs)), partnerId, toDbDateTime(now)],
+        sql`UPDATE partner_syndication SET lease_owner = ${this.options.owner}, lease_until = ${toDbDateTime(new Date(now.getTime() + this.options.leaseMs))} WHERE partner_id = ${partnerId} AND (lease_until IS NULL OR lease_until < ${toDbDateTime(now)})`,
       ),
     );
     return claimed === 1;
@@ -164,8 +163,7 @@ export class SyndicationDeliveryService {
   private async release(partnerId: number): Promise<void> {
     await writeStatement(
       this.dataSource,
-      'UPDATE partner_syndication SET lease_owner = NULL, lease_until = NULL WHERE partner_id = ? AND lease_owner = ?',
-      [partnerId, this.options.owner],
+      sql`UPDATE partner_syndication SET lease_owner = NULL, lease_until = NULL WHERE partner_id = ${partnerId} AND lease_owner = ${this.options.owner}`,
     );
   }
 
@@ -207,14 +205,7 @@ export class SyndicationDeliveryService {
     const now = this.options.clock();
     const updated = await withTransaction(this.dataSource, (tx) =>
       tx.run(
-        `UPDATE partner_syndication SET webhook_cursor = ?, lease_until = ?${delivered ? ', failures = 0, next_attempt_at = NULL, last_error = NULL, last_delivered_at = ?' : ''} WHERE partner_id = ? AND lease_owner = ?`,
-        [
-          cursor,
-          toDbDateTime(new Date(now.getTime() + this.options.leaseMs)),
-          ...(delivered ? [toDbDateTime(now)] : []),
-          partnerId,
-          this.options.owner,
-        ],
+        sql`UPDATE partner_syndication SET webhook_cursor = ${cursor}, lease_until = ${toDbDateTime(new Date(now.getTime() + this.options.leaseMs))}${delivered ? sql`, failures = 0, next_attempt_at = NULL, last_error = NULL, last_delivered_at = ${toDbDateTime(now)}` : raw('')} WHERE partner_id = ${partnerId} AND lease_owner = ${this.options.owner}`,
       ),
     );
     return updated === 1;
@@ -227,8 +218,7 @@ export class SyndicationDeliveryService {
     const reason = paused ? `Paused after ${failures} failed deliveries in a row; last: ${error}` : error;
     await writeStatement(
       this.dataSource,
-      'UPDATE partner_syndication SET failures = ?, webhook_paused = ?, next_attempt_at = ?, last_error = ? WHERE partner_id = ? AND lease_owner = ?',
-      [failures, paused ? 1 : 0, paused ? null : toDbDateTime(next), reason.slice(0, 1000), partnerId, this.options.owner],
+      sql`UPDATE partner_syndication SET failures = ${failures}, webhook_paused = ${paused ? 1 : 0}, next_attempt_at = ${paused ? null : toDbDateTime(next)}, last_error = ${reason.slice(0, 1000)} WHERE partner_id = ${partnerId} AND lease_owner = ${this.options.owner}`,
     );
   }
 

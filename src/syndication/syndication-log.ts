@@ -1,7 +1,8 @@
 import type { DataSource } from 'typeorm';
 import { createSqlExecutor, type SqlExecutor } from '../db/sql-executor';
-import { fromDbDateTime, inList, sql, toDbDateTime, type Sql } from '../db/sql';
-import { withTransaction, type TxQuery } from '../db/transaction';
+import { fromDbDateTime, inList, limit, raw, sql, toDbDateTime, valueRows, type Sql } from '../db/sql';
+import { chunks } from '../lib/chunks';
+import { autocommitStatement, withTransaction, type TxQuery } from '../db/transaction';
 import { dialectOf, type Dialect } from '../db/dialect';
 
 /** Pending changes sequenced per transaction. */
@@ -76,33 +77,30 @@ export class SyndicationLog {
   }
 
   private sequenceBatch(): Promise<number> {
-    const lock = this.dialect === 'mysql' ? ' FOR UPDATE' : '';
+    const lock = raw(this.dialect === 'mysql' ? ' FOR UPDATE' : '');
     return withTransaction(
       this.dataSource,
       async (tx) => {
-        const [state] = await tx.rows<{ next_seq: number }>(`SELECT next_seq FROM syndication_state WHERE id = 1${lock}`);
+        const [state] = await tx.rows<{ next_seq: number }>(sql`SELECT next_seq FROM syndication_state WHERE id = 1${lock}`);
         // READ COMMITTED: each statement sees what was committed before it; rows of transactions
         // still open are neither seen nor waited for (they are sequenced by a later run).
         const pending = await tx.rows<{ id: number; offer_id: number; partner_id: number | null; changed_at: unknown }>(
-          `SELECT id, offer_id, partner_id, changed_at FROM syndication_pending ORDER BY id LIMIT ${SEQUENCE_BATCH}`,
+          sql`SELECT id, offer_id, partner_id, changed_at FROM syndication_pending ORDER BY id LIMIT ${limit(SEQUENCE_BATCH)}`,
         );
         if (pending.length === 0) return 0;
         let seq = Number(state.next_seq);
-        for (let start = 0; start < pending.length; start += ROWS_PER_INSERT) {
-          const chunk = pending.slice(start, start + ROWS_PER_INSERT);
-          await tx.run(
-            `INSERT INTO syndication_log (seq, offer_id, partner_id, changed_at) VALUES ${chunk.map(() => '(?, ?, ?, ?)').join(', ')}`,
-            chunk.flatMap((r) => [
-              seq++,
-              Number(r.offer_id),
-              r.partner_id === null ? null : Number(r.partner_id),
-              toDbDateTime(fromDbDateTime(r.changed_at)),
-            ]),
-          );
+        for (const chunk of chunks(pending, ROWS_PER_INSERT)) {
+          const entries = chunk.map((r) => [
+            seq++,
+            Number(r.offer_id),
+            r.partner_id === null ? null : Number(r.partner_id),
+            toDbDateTime(fromDbDateTime(r.changed_at)),
+          ]);
+          await tx.run(sql`INSERT INTO syndication_log (seq, offer_id, partner_id, changed_at) VALUES ${valueRows(entries)}`);
         }
         // By exact id: a range would also take (and wait for) rows of transactions still open.
-        await tx.run(`DELETE FROM syndication_pending WHERE id IN (${pending.map((r) => Number(r.id)).join(', ')})`);
-        await tx.run('UPDATE syndication_state SET next_seq = ? WHERE id = 1', [seq]);
+        await tx.run(sql`DELETE FROM syndication_pending WHERE id IN ${inList(pending.map((r) => Number(r.id)))}`);
+        await tx.run(sql`UPDATE syndication_state SET next_seq = ${seq} WHERE id = 1`);
         return pending.length;
       },
       { isolation: 'READ COMMITTED' },
@@ -135,11 +133,9 @@ export class SyndicationLog {
 
   /** Inside a preference change's transaction: one pending change for this partner per offer `offers` selects (`SELECT o.id FROM offer o WHERE ...`). */
   async appendForPartner(tx: TxQuery, partnerId: number, offers: Sql, now: Date): Promise<number> {
-    return tx.run(`INSERT INTO syndication_pending (offer_id, partner_id, changed_at) SELECT q.id, ?, ? FROM (${offers.text}) q`, [
-      partnerId,
-      toDbDateTime(now),
-      ...offers.params,
-    ]);
+    return tx.run(
+      sql`INSERT INTO syndication_pending (offer_id, partner_id, changed_at) SELECT q.id, ${partnerId}, ${toDbDateTime(now)} FROM (${offers}) q`,
+    );
   }
 
   /**
@@ -153,10 +149,10 @@ export class SyndicationLog {
     let purged = 0;
     const horizonSeq = await this.lastSeqBefore(new Date(now.getTime() - opts.horizonMs));
     if (horizonSeq > 0) {
-      await this.dataSource.query(`UPDATE syndication_state SET purged_through = ? WHERE id = 1 AND purged_through < ?`, [
-        horizonSeq,
-        horizonSeq,
-      ]);
+      await autocommitStatement(
+        this.dataSource,
+        sql`UPDATE syndication_state SET purged_through = ${horizonSeq} WHERE id = 1 AND purged_through < ${horizonSeq}`,
+      );
       for (;;) {
         const seqs = (
           await this.executor.all(sql`SELECT seq FROM syndication_log WHERE seq <= ${horizonSeq} ORDER BY seq LIMIT ${DELETE_BATCH}`)
@@ -207,7 +203,7 @@ export class SyndicationLog {
 
   private async deleteSeqs(seqs: number[]): Promise<number> {
     const statement = sql`DELETE FROM syndication_log WHERE seq IN ${inList(seqs)}`;
-    return withTransaction(this.dataSource, (tx) => tx.run(statement.text, statement.params));
+    return withTransaction(this.dataSource, (tx) => tx.run(statement));
   }
 }
 

@@ -5,7 +5,7 @@ import type { DataSource } from 'typeorm';
 import { PartnerEntity } from '../../entities';
 import type { Viewer } from '../auth/viewer';
 import { createSqlExecutor, type SqlExecutor } from '../db/sql-executor';
-import { fromDbDateTimeOrNull, inList, sql, toDbDateTime } from '../db/sql';
+import { fromDbDateTimeOrNull, inList, raw, sql, toDbDateTime } from '../db/sql';
 import { withTransaction } from '../db/transaction';
 import { BadUserInputError, ForbiddenError, NotFoundError, UnauthenticatedError } from '../errors';
 import type { OfferSearchService } from '../offers/offer-search.service';
@@ -258,24 +258,27 @@ export class SyndicationService {
     const partnerId = this.ownPartner(viewer);
     const partner = await this.assertActivePartner(partnerId);
     const prefs = normalizePreferences(input);
-    const lock = this.dialect === 'mysql' ? ' FOR UPDATE' : '';
+    const lock = raw(this.dialect === 'mysql' ? ' FOR UPDATE' : '');
     await withTransaction(
       this.dataSource,
       async (tx) => {
-        const [row] = await tx.rows<Row>(`SELECT applied_preferences FROM partner_syndication WHERE partner_id = ?${lock}`, [partnerId]);
+        const [row] = await tx.rows(sql`SELECT applied_preferences FROM partner_syndication WHERE partner_id = ${partnerId}${lock}`);
         // The preferences the partner's feed last moved it to (null: it never opted in).
         const applied = row ? parsePreferences(row.applied_preferences ?? 'null') : null;
         const nextApplied = input.enabled ? prefs : applied;
-        const values = [input.enabled ? 1 : 0, JSON.stringify(prefs), JSON.stringify(nextApplied), toDbDateTime(now), partnerId];
+        const [enabled, preferences, appliedPreferences, updatedAt] = [
+          input.enabled ? 1 : 0,
+          JSON.stringify(prefs),
+          JSON.stringify(nextApplied),
+          toDbDateTime(now),
+        ];
         if (row)
           await tx.run(
-            'UPDATE partner_syndication SET enabled = ?, preferences = ?, applied_preferences = ?, updated_at = ? WHERE partner_id = ?',
-            values,
+            sql`UPDATE partner_syndication SET enabled = ${enabled}, preferences = ${preferences}, applied_preferences = ${appliedPreferences}, updated_at = ${updatedAt} WHERE partner_id = ${partnerId}`,
           );
         else
           await tx.run(
-            'INSERT INTO partner_syndication (enabled, preferences, applied_preferences, updated_at, partner_id) VALUES (?, ?, ?, ?, ?)',
-            values,
+            sql`INSERT INTO partner_syndication (enabled, preferences, applied_preferences, updated_at, partner_id) VALUES (${enabled}, ${preferences}, ${appliedPreferences}, ${updatedAt}, ${partnerId})`,
           );
         // Not before the first opt-in: the partner has no cursor past the start yet (the feed gave it
         // none while it was out), and a read from the start is a snapshot of its set.
@@ -300,8 +303,7 @@ export class SyndicationService {
     const secret = newSecret();
     const updated = await withTransaction(this.dataSource, (tx) =>
       tx.run(
-        `UPDATE partner_syndication SET webhook_url = ?, webhook_secret = ?, webhook_cursor = ?, webhook_paused = 0, failures = 0, next_attempt_at = NULL, last_error = NULL, updated_at = ? WHERE partner_id = ?`,
-        [href, secret, cursor, toDbDateTime(now), partnerId],
+        sql`UPDATE partner_syndication SET webhook_url = ${href}, webhook_secret = ${secret}, webhook_cursor = ${cursor}, webhook_paused = 0, failures = 0, next_attempt_at = NULL, last_error = NULL, updated_at = ${toDbDateTime(now)} WHERE partner_id = ${partnerId}`,
       ),
     );
     if (updated === 0) throw new BadUserInputError('Opt in first (updateSyndicationPreferences with enabled: true)', 'url');
@@ -314,11 +316,9 @@ export class SyndicationService {
     const partnerId = this.ownPartner(viewer);
     const secret = newSecret();
     const updated = await withTransaction(this.dataSource, (tx) =>
-      tx.run('UPDATE partner_syndication SET webhook_secret = ?, updated_at = ? WHERE partner_id = ? AND webhook_url IS NOT NULL', [
-        secret,
-        toDbDateTime(now),
-        partnerId,
-      ]),
+      tx.run(
+        sql`UPDATE partner_syndication SET webhook_secret = ${secret}, updated_at = ${toDbDateTime(now)} WHERE partner_id = ${partnerId} AND webhook_url IS NOT NULL`,
+      ),
     );
     if (updated === 0) throw new NotFoundError('No webhook is registered');
     return { secret, partnerId };
@@ -331,8 +331,7 @@ export class SyndicationService {
     const partner = await this.assertActivePartner(partnerId);
     const updated = await withTransaction(this.dataSource, (tx) =>
       tx.run(
-        'UPDATE partner_syndication SET webhook_paused = 0, failures = 0, next_attempt_at = NULL, updated_at = ? WHERE partner_id = ? AND webhook_url IS NOT NULL',
-        [toDbDateTime(now), partnerId],
+        sql`UPDATE partner_syndication SET webhook_paused = 0, failures = 0, next_attempt_at = NULL, updated_at = ${toDbDateTime(now)} WHERE partner_id = ${partnerId} AND webhook_url IS NOT NULL`,
       ),
     );
     if (updated === 0) throw new NotFoundError('No webhook is registered');
@@ -346,8 +345,7 @@ export class SyndicationService {
     const partner = await this.assertActivePartner(partnerId);
     await withTransaction(this.dataSource, (tx) =>
       tx.run(
-        'UPDATE partner_syndication SET webhook_url = NULL, webhook_secret = NULL, webhook_cursor = NULL, webhook_paused = 0, failures = 0, next_attempt_at = NULL, last_error = NULL, updated_at = ? WHERE partner_id = ?',
-        [toDbDateTime(now), partnerId],
+        sql`UPDATE partner_syndication SET webhook_url = NULL, webhook_secret = NULL, webhook_cursor = NULL, webhook_paused = 0, failures = 0, next_attempt_at = NULL, last_error = NULL, updated_at = ${toDbDateTime(now)} WHERE partner_id = ${partnerId}`,
       ),
     );
     return partner;

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { PartnerEntity } from '../../entities';
 import { legacyInputHash } from '../../src/ingestion/offer-validation';
 import { withTransaction } from '../../src/db/transaction';
+import { sql } from '../../src/db/sql';
 import { toGlobalId } from '../../src/lib/ids';
 import { createPartner } from '../factories';
 import { issueKey, offerInput } from '../factories/keys';
@@ -275,8 +276,8 @@ describe.each(engines())('offer ingestion on %s', (engine) => {
     const gate = new Promise<void>((resolve) => (release = resolve));
     // A writer (another request, the importer...) in the middle of its transaction.
     const writer = withTransaction(t.dataSource, async (tx) => {
-      await tx.run("UPDATE offer SET title = 'Pas encore' WHERE partner_key = ? AND external_id = 'tx-1'", [partner.id]);
-      await tx.run("UPDATE offer SET status = 'WITHDRAWN' WHERE partner_key = ? AND external_id = 'tx-2'", [partner.id]);
+      await tx.run(sql`UPDATE offer SET title = 'Pas encore' WHERE partner_key = ${partner.id} AND external_id = 'tx-1'`);
+      await tx.run(sql`UPDATE offer SET status = 'WITHDRAWN' WHERE partner_key = ${partner.id} AND external_id = 'tx-2'`);
       opened();
       await gate;
     });

@@ -1,0 +1,7 @@
+/** `items` cut into consecutive slices of at most `size` items (the last one may be shorter). */
+export function chunks<T>(items: readonly T[], size: number): T[][] {
+  if (!(size >= 1)) throw new Error(`chunks of ${size}`);
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
