@@ -11,6 +11,7 @@ import { ExactReferences1764932400000 } from './1764932400000-exact-references';
 import { ApiKeyExpiry1765018800000 } from './1765018800000-api-key-expiry';
 import { DataVersion1765105200000 } from './1765105200000-data-version';
 import { Syndication1765191600000 } from './1765191600000-syndication';
+import { CoveringPageIndex1765382400000 } from './1765382400000-covering-page-index';
 
 /** Every migration, oldest first. Add new ones at the end; never edit a released one. */
 export const MIGRATIONS = [
@@ -27,4 +28,5 @@ export const MIGRATIONS = [
   ApiKeyExpiry1765018800000,
   DataVersion1765105200000,
   Syndication1765191600000,
+  CoveringPageIndex1765382400000,
 ];
