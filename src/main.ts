@@ -46,6 +46,8 @@ async function main(): Promise<void> {
     readYourWritesMs: config.database.type === 'mysql' ? config.database.replication?.readYourWritesMs : undefined,
     sharedState,
     responseCache: config.responseCache,
+    // Anonymous queries without Apollo's per-request pipeline (src/graphql/lean-executor.ts); off: LEAN_READ_PATH=false.
+    leanReadPath: process.env.LEAN_READ_PATH !== 'false',
   });
   if (config.seedDemo) {
     const started = Date.now();
