@@ -558,16 +558,20 @@ export async function startHub(dataSource: DataSource, opts: HubOptions): Promis
     };
     const leanRequest = lean && viewer.role === 'PUBLIC' ? leanRequestOf(req, body, url.searchParams) : null;
     const execute = async () => {
+      let leanContext: GraphQLContext | null = null;
       if (leanRequest) {
         // Anonymous queries Apollo would answer plainly: compiled once, answered here (same bytes).
-        const answer = await lean!.execute(leanRequest, callerLimits, await buildRequestContext());
+        leanContext = await buildRequestContext();
+        const answer = await lean!.execute(leanRequest, callerLimits, leanContext);
         if (answer !== null)
           return {
             headers: new HeaderMap([['content-type', 'application/json; charset=utf-8']]),
             body: { kind: 'complete' as const, string: answer },
           };
       }
-      return apollo.executeHTTPGraphQLRequest({ httpGraphQLRequest, context: buildRequestContext });
+      // (After the lean path, with its context: a result with errors is answered by Apollo's executor as is.)
+      const context = leanContext?.leanResult ? async () => leanContext : buildRequestContext;
+      return apollo.executeHTTPGraphQLRequest({ httpGraphQLRequest, context });
     };
     let result: Awaited<ReturnType<typeof apollo.executeHTTPGraphQLRequest>>;
     try {

@@ -26,10 +26,11 @@ type Prepared = { document: DocumentNode; compiled: CompiledQuery; tokens: numbe
  *
  * It takes only what it answers exactly as Apollo does: a valid query operation (no mutation, no
  * introspection, no parse or validation error, no persisted-query extension) within the limits,
- * whose execution raised no error. Everything else — and any request whose execution reported an
- * error, executed again by Apollo so that errors, their formatting, logs and codes stay Apollo's —
- * answers null: the server then hands the request to Apollo. (A query is read-only: executing it
- * twice on an error path changes nothing but the work done.)
+ * whose execution raised no error. Everything else answers null: the server then hands the request
+ * to Apollo. When the execution reported errors, the result goes with the context
+ * (`context.leanResult`) and Apollo's executor answers it without executing again (a second
+ * execution would wait again on a stalled database), so errors, their formatting, logs and codes
+ * stay Apollo's.
  */
 export class LeanExecutor {
   private readonly prepared = new Map<string, Prepared>();
@@ -53,7 +54,11 @@ export class LeanExecutor {
     if (exceeded) return null;
     context.queryCost = measure.cost;
     const result = await prepared.compiled.query(undefined, context, request.variables);
-    if (result.errors?.length || context.cvAccess.containsCvData) return null;
+    if (result.errors?.length || context.cvAccess.containsCvData) {
+      // Apollo answers with this same context, and its executor with this result (no second execution).
+      context.leanResult = result;
+      return null;
+    }
     context.record.operationType = 'query';
     context.record.operation = operation.name?.value ?? null; // (Apollo's operationName: the operation's own)
     return JSON.stringify({ data: result.data });
