@@ -10,4 +10,19 @@ const URL = new GraphQLScalarType({
   serialize: (value) => (typeof value === 'string' ? value : URLResolver.serialize(value)),
 });
 
-export const scalars = { DateTime: DateTimeResolver, Date: DateResolver, URL };
+/**
+ * graphql-scalars' DateTime serialises a Date (or a date-time string) to a Date object, which
+ * JSON.stringify then turns into its ISO string through toJSON, a slow path of the serialiser
+ * taken for every date of a response. Ours gives the response that same ISO string: the same
+ * bytes, the same validation and errors (it is graphql-scalars' serialize that checks the value).
+ */
+const DateTime = new GraphQLScalarType({
+  ...DateTimeResolver.toConfig(),
+  serialize: (value) => {
+    const serialized: unknown = DateTimeResolver.serialize(value);
+    // (An invalid Date can only come from a number here: left as is, JSON makes it null, as before.)
+    return serialized instanceof Date && !Number.isNaN(serialized.getTime()) ? serialized.toISOString() : serialized;
+  },
+});
+
+export const scalars = { DateTime, Date: DateResolver, URL };

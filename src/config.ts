@@ -52,6 +52,8 @@ export interface AppConfig {
   metricsToken: string | null;
   /** GraphiQL at GET /graphql for browsers (default: on unless NODE_ENV=production). */
   graphiql: boolean;
+  /** Anonymous queries answered without Apollo's per-request pipeline (src/graphql/lean-executor.ts): LEAN_READ_PATH. */
+  leanReadPath: boolean;
   /**
    * Schema introspection (`__schema`, `__type`) for internal tools and client codegen:
    * GRAPHQL_INTROSPECTION, default on unless NODE_ENV=production.
@@ -473,6 +475,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     fieldSuggestions: boolFromEnv(env, 'GRAPHQL_FIELD_SUGGESTIONS', !production),
     metricsToken: env.METRICS_TOKEN ? metricsToken(env.METRICS_TOKEN) : null,
     graphiql: boolFromEnv(env, 'GRAPHIQL', !production),
+    leanReadPath: boolFromEnv(env, 'LEAN_READ_PATH', true),
     redis: { url: parseRedisUrl(env.REDIS_URL), prefix: parseRedisPrefix(env.REDIS_PREFIX) },
     responseCache: {
       ttlSeconds: numberFromEnv(env, 'RESPONSE_CACHE_SECONDS', 2, { min: 0, integer: true, unit: 'seconds' }),
@@ -654,6 +657,11 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     names: ['GRAPHIQL'],
     default: 'on unless production',
     description: 'GraphiQL at `GET /graphql` for browsers (it shows the demo keys: never expose a development hub)',
+  },
+  {
+    names: ['LEAN_READ_PATH'],
+    default: '`true`',
+    description: "anonymous queries answered by a compiled path without Apollo's per-request pipeline, same bytes (docs/architecture.md)",
   },
   {
     names: ['SYNDICATION_DELIVERY_INTERVAL_MS'],

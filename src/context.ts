@@ -1,4 +1,5 @@
 import type { RequestScope } from './auth/request-scope';
+import type { ExecutionResult } from 'graphql';
 import { PUBLIC_VIEWER, type Viewer } from './auth/viewer';
 import { createLoaders, type Loaders } from './loaders';
 import { createLogger, requestIdFrom, type Logger } from './logger';
@@ -27,6 +28,11 @@ export interface GraphQLContext {
   cvAccess: CvAccessRecorder;
   /** The operation's estimated cost (src/graphql/query-limits.ts), once measured. */
   queryCost?: number;
+  /**
+   * The result the lean path (src/graphql/lean-executor.ts) got with errors: Apollo's executor
+   * answers it as its own instead of executing again (errors then formatted and logged by Apollo).
+   */
+  leanResult?: ExecutionResult;
 }
 
 const SILENT = createLogger('silent');

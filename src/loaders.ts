@@ -68,37 +68,53 @@ async function batchGrouped<K, V>(
   return results;
 }
 
-/** `request`: who asks (candidate CVs are per-viewer) and where CV reads are recorded. */
-export function createLoaders(services: Services, now: Date, request: { viewer: Viewer; cvAccess: CvAccessRecorder }): Loaders {
-  const { offers, partners } = services;
-  return {
-    ...createCandidateLoaders(services, { ...request, now }),
-    ...createAudienceLoaders(services.audience, now),
-    syndicationByPartnerId: new DataLoader(async (ids) => {
+/** What the loaders of one request are built from. */
+interface LoaderScope {
+  services: Services;
+  now: Date;
+  request: { viewer: Viewer; cvAccess: CvAccessRecorder };
+}
+
+/** How each loader is built; a request builds only those it uses (createLoaders). */
+const LOADER_FACTORIES: { [K in keyof Loaders]: (scope: LoaderScope, owner: RequestLoaders) => Loaders[K] } = {
+  // The candidate and audience loaders come as groups: the first one used builds its group.
+  candidateById: (_s, owner) => owner.candidateGroup().candidateById,
+  contactByCvId: (_s, owner) => owner.candidateGroup().contactByCvId,
+  consentsByCvId: (_s, owner) => owner.candidateGroup().consentsByCvId,
+  consentById: (_s, owner) => owner.candidateGroup().consentById,
+  accessLogByCvPseudonym: (_s, owner) => owner.candidateGroup().accessLogByCvPseudonym,
+  apiKeyById: (_s, owner) => owner.candidateGroup().apiKeyById,
+  offerAudienceByOfferId: ({ services, now }) => createAudienceLoaders(services.audience, now).offerAudienceByOfferId,
+  syndicationByPartnerId: ({ services }) =>
+    new DataLoader(async (ids) => {
       const found = await services.syndication.settingsByPartnerIds(ids);
       return ids.map((id) => found.get(id)!);
     }),
-    partnerById: new DataLoader(async (ids) => {
-      const found = await partners.byIds(ids);
+  partnerById: ({ services }) =>
+    new DataLoader(async (ids) => {
+      const found = await services.partners.byIds(ids);
       return ids.map((id) => found.get(id) ?? null);
     }),
-    offerById: new DataLoader(async (ids) => {
+  offerById: ({ services, now, request }) =>
+    new DataLoader(async (ids) => {
       // Public offers; a partner's own in every status too; every offer for the agency.
-      const found = await offers.byIds(ids, now, offerByIdVisibility(request.viewer));
+      const found = await services.offers.byIds(ids, now, offerByIdVisibility(request.viewer));
       return ids.map((id) => found.get(id) ?? null);
     }),
-    offerByIdAnyStatus: new DataLoader(async (ids) => {
-      const found = await offers.byIds(ids, now, { anyStatus: true });
+  offerByIdAnyStatus: ({ services, now }) =>
+    new DataLoader(async (ids) => {
+      const found = await services.offers.byIds(ids, now, { anyStatus: true });
       return ids.map((id) => found.get(id) ?? null);
     }),
-    activeOfferCountByPartnerId: new DataLoader((ids) => offers.countByPartner({}, [...ids], now)),
-    offersByPartnerId: new DataLoader(
+  activeOfferCountByPartnerId: ({ services, now }) => new DataLoader((ids) => services.offers.countByPartner({}, [...ids], now)),
+  offersByPartnerId: ({ services, now }) =>
+    new DataLoader(
       (keys) =>
         batchGrouped(
           keys,
           (k) => JSON.stringify(k.query),
           (group) =>
-            offers.pagesByPartner(
+            services.offers.pagesByPartner(
               group[0].query,
               group.map((k) => k.partnerId),
               now,
@@ -106,13 +122,14 @@ export function createLoaders(services: Services, now: Date, request: { viewer: 
         ),
       { cacheKeyFn: (k) => JSON.stringify(k) },
     ),
-    offerCountByPartnerId: new DataLoader(
+  offerCountByPartnerId: ({ services, now }) =>
+    new DataLoader(
       (keys) =>
         batchGrouped(
           keys,
           (k) => JSON.stringify(k.filter),
           (group) =>
-            offers.countByPartner(
+            services.offers.countByPartner(
               group[0].filter,
               group.map((k) => k.partnerId),
               now,
@@ -120,9 +137,40 @@ export function createLoaders(services: Services, now: Date, request: { viewer: 
         ),
       { cacheKeyFn: (k) => JSON.stringify(k) },
     ),
-    offerCount: new DataLoader((keys) => Promise.all(keys.map((k) => offers.count(k, now))), { cacheKeyFn: (k) => JSON.stringify(k) }),
-    offerFacet: new DataLoader((keys) => Promise.all(keys.map((k) => offers.facet(k.query, k.dimension, now))), {
+  offerCount: ({ services, now }) =>
+    new DataLoader((keys) => Promise.all(keys.map((k) => services.offers.count(k, now))), { cacheKeyFn: (k) => JSON.stringify(k) }),
+  offerFacet: ({ services, now }) =>
+    new DataLoader((keys) => Promise.all(keys.map((k) => services.offers.facet(k.query, k.dimension, now))), {
       cacheKeyFn: (k) => JSON.stringify(k),
     }),
-  };
+};
+
+/**
+ * One request's loaders, each built the first time a resolver reads it: an anonymous page uses
+ * none of the twenty, and building them all was ~2 % of its CPU. Still one per request, never shared.
+ */
+class RequestLoaders {
+  readonly built: Partial<Loaders> = {};
+  private candidates?: CandidateLoaders;
+  constructor(readonly scope: LoaderScope) {}
+
+  /** The candidate loaders, built together on first use. */
+  candidateGroup(): CandidateLoaders {
+    const { services, now, request } = this.scope;
+    return (this.candidates ??= createCandidateLoaders(services, { ...request, now }));
+  }
+}
+for (const name of Object.keys(LOADER_FACTORIES) as Array<keyof Loaders>) {
+  Object.defineProperty(RequestLoaders.prototype, name, {
+    enumerable: true,
+    get(this: RequestLoaders) {
+      const built = this.built as Record<keyof Loaders, unknown>;
+      return (built[name] ??= LOADER_FACTORIES[name](this.scope, this));
+    },
+  });
+}
+
+/** `request`: who asks (candidate CVs are per-viewer) and where CV reads are recorded. */
+export function createLoaders(services: Services, now: Date, request: { viewer: Viewer; cvAccess: CvAccessRecorder }): Loaders {
+  return new RequestLoaders({ services, now, request }) as unknown as Loaders;
 }

@@ -44,6 +44,8 @@ async function main(): Promise<void> {
     sharedState,
     responseCache: config.responseCache,
     serviceSettings: config.services,
+    // Anonymous queries without Apollo's per-request pipeline (src/graphql/lean-executor.ts); off: LEAN_READ_PATH=false.
+    leanReadPath: config.leanReadPath,
   });
   if (config.seedDemo) {
     const started = Date.now();

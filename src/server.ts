@@ -27,6 +27,7 @@ import { cvAccessLogPlugin } from './graphql/cv-access-log.plugin';
 import { errorLogPlugin, isClientErrorCode } from './graphql/error-log.plugin';
 import { GraphiqlPage, type DemoKeys } from './graphql/graphiql';
 import { jitGateway } from './graphql/jit-executor';
+import { LeanExecutor, type LeanRequest } from './graphql/lean-executor';
 import { hasMoreTokensThan, queryLimitsPlugin, QueryTooComplexError } from './graphql/query-limits';
 import { callerKeyOf, readRoutingPlugin } from './graphql/read-routing.plugin';
 import { DEFAULT_RESPONSE_CACHE, ResponseCache, type ResponseCacheOptions } from './graphql/response-cache';
@@ -153,6 +154,11 @@ export interface HubOptions {
   cors?: CorsPolicy;
   /** The anonymous response cache (RESPONSE_CACHE_SECONDS...; ttlSeconds 0: off). */
   responseCache?: Partial<ResponseCacheOptions>;
+  /**
+   * Anonymous queries answered without Apollo's per-request pipeline (src/graphql/lean-executor.ts),
+   * same bytes; default on with the JIT executor (LEAN_READ_PATH=false turns it off).
+   */
+  leanReadPath?: boolean;
 }
 
 /** How long a refused body is still read (and discarded) so the client gets to read the 413. */
@@ -200,6 +206,54 @@ function lingerClose(req: http.IncomingMessage, res: http.ServerResponse): void 
     else res.once('finish', () => socket.end());
   });
   req.resume();
+}
+
+/** Whether an Accept header gets Apollo's default `application/json; charset=utf-8` (else Apollo negotiates). */
+function acceptsPlainJson(accept: string | undefined): boolean {
+  return accept === undefined || accept === '*/*' || /^application\/json\s*(;[^,]*)?$/i.test(accept);
+}
+
+/**
+ * The request as the lean path takes it, or null when Apollo must see it: a POST of a JSON object
+ * (`content-type: application/json`) or a GET that passes Apollo's CSRF prevention (one of its
+ * preflight headers, or a JSON content type), with a query text, no `extensions` (persisted
+ * queries), an operation name that is a string if present, variables that are an object if present,
+ * and an Accept header that Apollo answers with its default content type.
+ */
+function leanRequestOf(req: http.IncomingMessage, body: unknown, search: URLSearchParams): LeanRequest | null {
+  if (!acceptsPlainJson(req.headers.accept)) return null;
+  const contentType = req.headers['content-type'];
+  const jsonContent = typeof contentType === 'string' && /^application\/json\s*(;|$)/i.test(contentType);
+  let query: unknown, operationName: unknown, variables: unknown;
+  if (req.method === 'POST') {
+    if (!jsonContent || !body || typeof body !== 'object' || Array.isArray(body)) return null;
+    const fields = body as Record<string, unknown>;
+    if (fields.extensions !== undefined) return null;
+    ({ query, operationName, variables } = fields);
+  } else if (req.method === 'GET') {
+    const preflighted = req.headers['x-apollo-operation-name'] !== undefined || req.headers['apollo-require-preflight'] !== undefined;
+    if ((!preflighted && !jsonContent) || (contentType !== undefined && !jsonContent)) return null;
+    if (search.has('extensions')) return null;
+    for (const name of ['query', 'operationName', 'variables']) if (search.getAll(name).length > 1) return null;
+    query = search.get('query') ?? undefined;
+    operationName = search.get('operationName') ?? undefined;
+    const text = search.get('variables');
+    if (text !== null) {
+      try {
+        variables = JSON.parse(text);
+      } catch {
+        return null;
+      }
+    }
+  } else return null;
+  if (typeof query !== 'string' || query === '') return null;
+  if (operationName !== undefined && operationName !== null && typeof operationName !== 'string') return null;
+  if (variables !== undefined && variables !== null && (typeof variables !== 'object' || Array.isArray(variables))) return null;
+  return {
+    query,
+    operationName: (operationName as string | null | undefined) ?? null,
+    variables: (variables as Record<string, unknown> | null | undefined) ?? {},
+  };
 }
 
 function sendJson(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
@@ -292,6 +346,7 @@ export async function startHub(dataSource: DataSource, opts: HubOptions): Promis
   const addressOfRequest = new WeakMap<GraphQLContext['record'], string>();
   const callerOf = (context: GraphQLContext) => callerKeyOf(context, addressOfRequest.get(context.record) ?? 'unknown');
   const schema = buildSchema();
+  const lean = (opts.leanReadPath ?? true) && (opts.executor ?? 'jit') === 'jit' ? new LeanExecutor(schema, parseMaxTokens) : null;
   const apollo = new ApolloServer<GraphQLContext>({
     ...((opts.executor ?? 'jit') === 'jit' ? { gateway: jitGateway(schema) } : { schema }),
     formatError,
@@ -498,7 +553,23 @@ export async function startHub(dataSource: DataSource, opts: HubOptions): Promis
       if (replicated) addressOfRequest.set(ctx.record, clientAddress(req));
       return ctx;
     };
-    const execute = () => apollo.executeHTTPGraphQLRequest({ httpGraphQLRequest, context: buildRequestContext });
+    const leanRequest = lean && viewer.role === 'PUBLIC' ? leanRequestOf(req, body, url.searchParams) : null;
+    const execute = async () => {
+      let leanContext: GraphQLContext | null = null;
+      if (leanRequest) {
+        // Anonymous queries Apollo would answer plainly: compiled once, answered here (same bytes).
+        leanContext = await buildRequestContext();
+        const answer = await lean!.execute(leanRequest, callerLimits, leanContext);
+        if (answer !== null)
+          return {
+            headers: new HeaderMap([['content-type', 'application/json; charset=utf-8']]),
+            body: { kind: 'complete' as const, string: answer },
+          };
+      }
+      // (After the lean path, with its context: a result with errors is answered by Apollo's executor as is.)
+      const context = leanContext?.leanResult ? async () => leanContext : buildRequestContext;
+      return apollo.executeHTTPGraphQLRequest({ httpGraphQLRequest, context });
+    };
     let result: Awaited<ReturnType<typeof apollo.executeHTTPGraphQLRequest>>;
     try {
       const remainingMs = limits.requestTimeoutMs > 0 ? Math.max(1, limits.requestTimeoutMs - (Date.now() - authStarted - bodyMs)) : 0;

@@ -24,8 +24,19 @@ export type SalaryPeriod = 'HOUR' | 'MONTH' | 'YEAR';
 @Index('ix_offer_partner', ['partnerId', 'status', 'publishedAt', 'id'])
 @Index('ix_offer_geo', ['status', 'latitude', 'longitude'])
 @Index('ix_offer_valid_through', ['status', 'validThrough'])
-// Department x contract pages, and covering indexes for totals and facets (migration FacetIndexes).
-@Index('ix_offer_department_contract', ['status', 'departmentCode', 'contractType', 'publishedAt', 'id'])
+// Department x contract pages, and covering indexes for totals and facets (migration FacetIndexes);
+// the page's index also holds what the commonest page shows (migration CoveringPageIndex).
+@Index('ix_offer_department_contract', [
+  'status',
+  'departmentCode',
+  'contractType',
+  'publishedAt',
+  'id',
+  'validThrough',
+  'partnerId',
+  'title',
+  'city',
+])
 @Index('ix_offer_facet_department', ['status', 'departmentCode', 'contractType', 'romeCode', 'source', 'partnerId', 'validThrough'])
 @Index('ix_offer_facet_contract', ['status', 'contractType', 'departmentCode', 'romeCode', 'source', 'partnerId', 'validThrough'])
 // Full-text search over title + description is engine specific, so the migrations own it and

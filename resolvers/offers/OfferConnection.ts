@@ -1,19 +1,49 @@
 import type { OfferConnectionResolvers, OfferFacetsResolvers } from '../../src/__generated__/resolvers-types';
-import type { FacetDimension, OfferConnectionModel } from '../../src/offers/offer-search.types';
+import type { FacetDimension, OfferConnectionModel, OfferModel, OfferQuery } from '../../src/offers/offer-search.types';
 import { cursorOf } from '../../src/offers/offer-search.service';
 import { toGlobalId } from '../../src/lib/ids';
 import type { GraphQLContext } from '../../src/context';
 
-/** totalCount and facets are only computed when asked for. */
+/** An edge whose cursor is encoded only when the operation asks for it (a page usually asks none). */
+class OfferEdge {
+  constructor(
+    private readonly query: OfferQuery,
+    readonly node: OfferModel,
+  ) {}
+
+  get cursor(): string {
+    return cursorOf(this.query, this.node);
+  }
+}
+
+/** pageInfo, its cursors encoded only when asked for (endCursor alone, usually). */
+class OfferPageInfo {
+  constructor(private readonly conn: OfferConnectionModel) {}
+
+  get hasNextPage(): boolean {
+    return this.conn.hasNextPage;
+  }
+
+  /** Relay allows false when paging forward; true when we came from a cursor means "something is before". */
+  get hasPreviousPage(): boolean {
+    return this.conn.query.after !== null;
+  }
+
+  get startCursor(): string | null {
+    const { rows, query } = this.conn;
+    return rows.length ? cursorOf(query, rows[0]) : null;
+  }
+
+  get endCursor(): string | null {
+    const { rows, query } = this.conn;
+    return rows.length ? cursorOf(query, rows[rows.length - 1]) : null;
+  }
+}
+
+/** totalCount and facets are only computed when asked for; cursors only when selected. */
 export const OfferConnection: OfferConnectionResolvers = {
-  edges: (conn) => conn.rows.map((node) => ({ cursor: cursorOf(conn.query, node), node })),
-  pageInfo: (conn) => ({
-    hasNextPage: conn.hasNextPage,
-    // Relay allows false when paging forward; true when we came from a cursor means "something is before".
-    hasPreviousPage: conn.query.after !== null,
-    startCursor: conn.rows.length ? cursorOf(conn.query, conn.rows[0]) : null,
-    endCursor: conn.rows.length ? cursorOf(conn.query, conn.rows[conn.rows.length - 1]) : null,
-  }),
+  edges: (conn) => conn.rows.map((node) => new OfferEdge(conn.query, node)),
+  pageInfo: (conn) => new OfferPageInfo(conn),
   totalCount: (conn, _args, ctx) => {
     const { filter, partnerId } = conn.query;
     return partnerId === null

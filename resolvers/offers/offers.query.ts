@@ -1,5 +1,5 @@
 import type { QueryResolvers } from '../../src/__generated__/resolvers-types';
-import { selectedFields } from '../../src/graphql/selection';
+import { selectedOfferFields } from '../../src/graphql/selection';
 import { buildOfferQuery } from '../../src/offers/offer-filter';
 
 /**
@@ -7,4 +7,4 @@ import { buildOfferQuery } from '../../src/offers/offer-filter';
  * columns of the Offer fields the operation shows (the description, stored off-page, among them).
  */
 export const offers: QueryResolvers['offers'] = (_parent, args, ctx, info) =>
-  ctx.services.offers.page({ ...buildOfferQuery(args), fields: selectedFields(info, ['edges', 'node']) ?? new Set(['id']) }, ctx.now);
+  ctx.services.offers.page({ ...buildOfferQuery(args), fields: selectedOfferFields(info) }, ctx.now);

@@ -1,5 +1,5 @@
 import type { ViewerResolvers } from '../../src/__generated__/resolvers-types';
-import { selectedFields } from '../../src/graphql/selection';
+import { selectedOfferFields } from '../../src/graphql/selection';
 import { buildOfferQuery } from '../../src/offers/offer-filter';
 import { ownerFilter } from '../../src/offers/offer-ownership';
 
@@ -13,9 +13,6 @@ export const Viewer: ViewerResolvers = {
     if (viewer.role === 'PUBLIC') return { query: { ...query, filter: { ...query.filter, statuses: [] } }, rows: [], hasNextPage: false };
     const filter = ownerFilter(viewer.role === 'AGENCY' ? { ...query.filter, source: 'AGENCY' } : query.filter, statuses);
     const partnerId = viewer.role === 'PARTNER' ? viewer.partnerId : null;
-    return ctx.services.offers.page(
-      { ...query, filter, partnerId, fields: selectedFields(info, ['edges', 'node']) ?? new Set(['id']) },
-      ctx.now,
-    );
+    return ctx.services.offers.page({ ...query, filter, partnerId, fields: selectedOfferFields(info) }, ctx.now);
   },
 };

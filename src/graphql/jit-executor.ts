@@ -26,7 +26,10 @@ const MAX_COMPILED_OPERATIONS = 1000;
  */
 export function createJitExecutor(schema: GraphQLSchema): GatewayExecutor {
   const compiled = new Map<string, CompiledQuery | ExecutionResult>();
-  return async (requestContext) => {
+  const execute = async (requestContext: Parameters<GatewayExecutor>[0]): Promise<ExecutionResult> => {
+    // Already executed by the lean path (src/graphql/lean-executor.ts), with errors: answered from here on.
+    const lean = (requestContext.context as { leanResult?: ExecutionResult }).leanResult;
+    if (lean) return lean;
     const key = `${requestContext.queryHash}:${requestContext.operationName ?? ''}`;
     let entry = compiled.get(key);
     if (entry) {
@@ -37,7 +40,10 @@ export function createJitExecutor(schema: GraphQLSchema): GatewayExecutor {
     }
     compiled.set(key, entry);
     if (!isCompiledQuery(entry)) return entry;
-    const result = await entry.query(undefined, requestContext.context, requestContext.request.variables ?? {});
+    return entry.query(undefined, requestContext.context, requestContext.request.variables ?? {});
+  };
+  return async (requestContext) => {
+    const result = await execute(requestContext);
     if (result.errors && result.data === undefined) {
       // No data at all: the variables did not coerce (a client error). graphql-jit names the inner
       // field as if it were a variable ("$source" for $myFilter.source): graphql-js's coercion, run

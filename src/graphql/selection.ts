@@ -34,3 +34,19 @@ export function selectedFields(info: SelectionInfo, path: readonly string[]): Se
   }
   return names.size ? names : null;
 }
+
+/** Whether the operation selects the field at `path` (its last element) below the current field. */
+export function selectsPath(info: SelectionInfo, path: readonly string[]): boolean {
+  return selectedFields(info, path.slice(0, -1))?.has(path[path.length - 1]) ?? false;
+}
+
+/**
+ * The Offer fields a connection's page shows (at edges.node; `id` when none), with
+ * `location.<field>` for each Location field it shows: a page reads only their columns.
+ */
+export function selectedOfferFields(info: SelectionInfo): Set<string> {
+  const fields = selectedFields(info, ['edges', 'node']) ?? new Set(['id']);
+  if (fields.has('location'))
+    for (const field of selectedFields(info, ['edges', 'node', 'location']) ?? []) fields.add(`location.${field}`);
+  return fields;
+}

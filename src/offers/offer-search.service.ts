@@ -1,12 +1,5 @@
 import type { DataSource } from 'typeorm';
-import {
-  PartnerEntity,
-  type ContractType,
-  type OfferSource,
-  type OfferStatus,
-  type PartnerStatus,
-  type SalaryPeriod,
-} from '../../entities';
+import type { ContractType, OfferSource, OfferStatus, SalaryPeriod } from '../../entities';
 import { fromDbBoolOrNull, fromDbDateTime, fromDbDateTimeOrNull, type Sql } from '../db/sql';
 import { createSqlExecutor, type SqlExecutor } from '../db/sql-executor';
 import { CountCache } from './count-cache';
@@ -18,26 +11,12 @@ import { FACET_VALUE_LIMIT, GROUPED_FACET_DIMENSIONS, OfferSearchSql } from './o
 import { constrainingWords } from '../lib/offer-terms';
 import type { FacetCount, FacetDimension, OfferConnectionModel, OfferFilterSpec, OfferModel, OfferQuery } from './offer-search.types';
 import { dialectOf } from '../db/dialect';
+import { partnerDirectoryOf, type PartnerDirectory, type PartnerSnapshot } from '../partners/partner-directory';
 
 type Row = Record<string, unknown>;
 
 function numOrNull(value: unknown): number | null {
   return value === null || value === undefined ? null : Number(value);
-}
-
-/** The partner columns a page query joins (`partner_*`), or undefined when the row has none. */
-function partnerFromRow(row: Row): PartnerEntity | null | undefined {
-  if (!('partner_code' in row)) return undefined;
-  if (row.partner_id === null || row.partner_code === null) return null;
-  return Object.assign(new PartnerEntity(), {
-    id: Number(row.partner_id),
-    code: row.partner_code as string,
-    name: row.partner_name as string,
-    website: (row.partner_website as string | null) ?? null,
-    logoUrl: (row.partner_logo_url as string | null) ?? null,
-    status: row.partner_status as PartnerStatus,
-    createdAt: fromDbDateTime(row.partner_created_at),
-  });
 }
 
 /**
@@ -47,7 +26,6 @@ function partnerFromRow(row: Row): PartnerEntity | null | undefined {
  */
 export function offerFromRow(row: Row): OfferModel {
   return {
-    partner: partnerFromRow(row),
     id: Number(row.id),
     source: row.source as OfferSource,
     partnerId: numOrNull(row.partner_id),
@@ -136,6 +114,7 @@ export class OfferSearchService {
   private readonly counts: CountCache;
   private readonly keywordMatches: CountCache;
   private readonly keywordMatchLimit: number;
+  private readonly partners: PartnerDirectory;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -150,6 +129,32 @@ export class OfferSearchService {
       KEYWORD_LISTS_KEPT,
     );
     this.keywordMatchLimit = opts.keywordMatchLimit ?? KEYWORD_MATCH_LIMIT;
+    this.partners = partnerDirectoryOf(dataSource);
+  }
+
+  /**
+   * The partners as this process knows them (partner-directory.ts): the suspended ones written
+   * into every public statement, and the publishers of a page's offers.
+   */
+  private directory(): Promise<PartnerSnapshot> {
+    return this.partners.current();
+  }
+
+  /**
+   * A page's offers get their partner from the directory (no join, no statement) when it shows
+   * them; one the directory does not know yet (created by another process within the poll) stays
+   * unset, and Offer.partner reads it by id.
+   */
+  private withPartners(query: Pick<OfferQuery, 'fields'>, offers: OfferModel[], partners: PartnerSnapshot): OfferModel[] {
+    if (query.fields && !query.fields.has('partner')) return offers;
+    for (const offer of offers) {
+      if (offer.partnerId === null) offer.partner = null;
+      else {
+        const partner = partners.byId.get(offer.partnerId);
+        if (partner) offer.partner = partner;
+      }
+    }
+    return offers;
   }
 
   /**
@@ -190,9 +195,12 @@ export class OfferSearchService {
       const page = await this.keywordPage(query, now);
       if (page) return page;
     }
+    const partners = await this.directory();
     const found =
-      (this.walksTermIndex(query) ? await this.termPageRows(query, now) : null) ?? (await this.run(this.sqlFor.page(query, now)));
+      (this.walksTermIndex(query) ? await this.termPageRows(query, now, partners.suspendedIds) : null) ??
+      (await this.run(this.sqlFor.page(query, now, partners.suspendedIds)));
     const rows = found.map((row) => this.toModel(query, row));
+    this.withPartners(query, rows, partners);
     const hasNextPage = rows.length > query.first;
     return { query, rows: hasNextPage ? rows.slice(0, query.first) : rows, hasNextPage };
   }
@@ -210,7 +218,7 @@ export class OfferSearchService {
    * same for a rare word as for a common one. Null (the caller reads every match instead) when a word
    * starts more than MAX_TERM_EXPANSIONS terms (a word of 3 or 4 letters: `ser`, `tech`).
    */
-  private async termPageRows(query: OfferQuery, now: Date): Promise<Row[] | null> {
+  private async termPageRows(query: OfferQuery, now: Date, suspended: readonly number[]): Promise<Row[] | null> {
     const words = constrainingWords(query.filter.keywordTokens!);
     const terms: string[][] = words.map(() => []);
     for (const row of await this.run(this.sqlFor.termExpansions(words, MAX_TERM_EXPANSIONS)))
@@ -224,7 +232,7 @@ export class OfferSearchService {
         if (Number(counts[`c${i}`]) < Number(counts[`c${driver}`])) driver = i;
       });
     }
-    return this.run(this.sqlFor.termPage(query, terms, driver, now));
+    return this.run(this.sqlFor.termPage(query, terms, driver, now, suspended));
   }
 
   /**
@@ -239,13 +247,16 @@ export class OfferSearchService {
   private async keywordPage(query: OfferQuery, now: Date): Promise<OfferConnectionModel | null> {
     const viaTerms = this.walksTermIndex(query);
     const limit = viaTerms ? Math.min(this.keywordMatchLimit, TERM_MATCH_LIMIT) : this.keywordMatchLimit;
+    const partners = await this.directory();
     const matches = await this.keywordMatches.get<KeywordMatches>(
       JSON.stringify([query.sort, query.filter]),
       await currentStockVersion(this.dataSource),
       async () => {
         // The page query itself, reading ids and sort keys only, for the first `limit` matches.
         const first: OfferQuery = { ...query, after: null, first: limit, fields: new Set() };
-        const rows = (viaTerms ? await this.termPageRows(first, now) : null) ?? (await this.run(this.sqlFor.page(first, now)));
+        const rows =
+          (viaTerms ? await this.termPageRows(first, now, partners.suspendedIds) : null) ??
+          (await this.run(this.sqlFor.page(first, now, partners.suspendedIds)));
         const n = Math.min(rows.length, limit);
         const ids = new Float64Array(n);
         const keys = new Float64Array(n);
@@ -264,7 +275,8 @@ export class OfferSearchService {
       const end = Math.min(total, next + query.first + 1 - rows.length);
       const wanted = Array.from(matches.ids.subarray(next, end));
       const found = new Map<number, Row>();
-      for (const row of await this.run(this.sqlFor.pageRowsByIds(query.fields, wanted, now))) found.set(Number(row.id), row);
+      for (const row of await this.run(this.sqlFor.pageRowsByIds(query.fields, wanted, now, partners.suspendedIds)))
+        found.set(Number(row.id), row);
       for (let i = next; i < end; i++) {
         const row = found.get(matches.ids[i]);
         if (row) rows.push(this.toModel(query, { ...row, sort_key: query.sort === 'PUBLISHED_DESC' ? undefined : matches.keys[i] }));
@@ -272,6 +284,7 @@ export class OfferSearchService {
       next = end;
     }
     if (rows.length <= query.first && !matches.complete) return null;
+    this.withPartners(query, rows, partners);
     const hasNextPage = rows.length > query.first;
     return { query, rows: hasNextPage ? rows.slice(0, query.first) : rows, hasNextPage };
   }
@@ -281,10 +294,12 @@ export class OfferSearchService {
     const byPartner = new Map<number, OfferModel[]>(partnerIds.map((id) => [id, []]));
     if (query.first > 0 && partnerIds.length > 0) {
       await this.keywordIndexFor(query.filter);
-      for (const row of await this.run(this.sqlFor.pagesByPartner(query, partnerIds, now))) {
+      const partners = await this.directory();
+      for (const row of await this.run(this.sqlFor.pagesByPartner(query, partnerIds, now, partners.suspendedIds))) {
         const offer = this.toModel({ ...query, partnerId: null }, row);
         byPartner.get(offer.partnerId!)?.push(offer);
       }
+      for (const offers of byPartner.values()) this.withPartners(query, offers, partners);
     }
     const order = compareFor(query.sort);
     return partnerIds.map((partnerId) => {
@@ -298,7 +313,7 @@ export class OfferSearchService {
   async count(query: Pick<OfferQuery, 'filter' | 'partnerId'>, now: Date): Promise<number> {
     await this.keywordIndexFor(query.filter);
     return this.cachedCount(['count', query.partnerId, query.filter], async () => {
-      const [row] = await this.run(this.sqlFor.count(query, now));
+      const [row] = await this.run(this.sqlFor.count(query, now, (await this.directory()).suspendedIds));
       return Number(row.n);
     });
   }
@@ -309,7 +324,7 @@ export class OfferSearchService {
     await this.keywordIndexFor(filter);
     return this.cachedCount(['countByPartner', filter, partnerIds], async () => {
       const counts = new Map<number, number>();
-      for (const row of await this.run(this.sqlFor.countByPartner(filter, partnerIds, now)))
+      for (const row of await this.run(this.sqlFor.countByPartner(filter, partnerIds, now, (await this.directory()).suspendedIds)))
         counts.set(Number(row.partner_id), Number(row.n));
       return partnerIds.map((id) => counts.get(id) ?? 0);
     });
@@ -321,14 +336,14 @@ export class OfferSearchService {
     if (isGroupedFacet(dimension, query.filter)) {
       // Source, partner and ROME facets under the same filter come from one cached GROUP BY.
       const grouped = await this.cachedCount(['groupedFacets', query.partnerId, query.filter], async () =>
-        splitGroupedFacets(await this.run(this.sqlFor.groupedFacets(query, now))),
+        splitGroupedFacets(await this.run(this.sqlFor.groupedFacets(query, now, (await this.directory()).suspendedIds))),
       );
       return grouped[dimension];
     }
     // Keyed without the dimension's own filter, which the count ignores: the department facet
     // under "PERMANENT in 75" is the one under "PERMANENT in 13".
     return this.cachedCount(['facet', dimension, query.partnerId, withoutOwnFilter(query.filter, dimension)], async () => {
-      const rows = await this.run(this.sqlFor.facet(query, dimension, now));
+      const rows = await this.run(this.sqlFor.facet(query, dimension, now, (await this.directory()).suspendedIds));
       return rows.map((row) => ({ value: String(row.value), count: Number(row.n) }));
     });
   }
@@ -341,11 +356,15 @@ export class OfferSearchService {
   ): Promise<Map<number, OfferModel>> {
     const result = new Map<number, OfferModel>();
     if (ids.length === 0) return result;
-    for (const row of await this.run(this.sqlFor.byIds([...ids], now, opts.anyStatus ?? false, opts.ownerKey ?? null))) {
+    // A publisher's own view in any status needs no partner status (and its partners come by id).
+    const partners = opts.anyStatus ? null : await this.directory();
+    const statement = this.sqlFor.byIds([...ids], now, opts.anyStatus ?? false, opts.ownerKey ?? null, partners?.suspendedIds);
+    for (const row of await this.run(statement)) {
       const offer = offerFromRow(row);
       offer.distanceKm = null;
       result.set(offer.id, offer);
     }
+    if (partners) this.withPartners({}, [...result.values()], partners);
     return result;
   }
 }

@@ -84,25 +84,40 @@ export const OFFER_FIELD_COLUMNS: Record<string, readonly OfferColumn[]> = {
 };
 const ALWAYS_READ: readonly OfferColumn[] = ['id', 'partner_id', 'published_at'];
 
+/**
+ * The columns of each Location field, for a selection that names them (`location.city` in
+ * OfferQuery.fields): a page showing the city alone reads that column alone, which the covering
+ * index of the commonest search holds (migration CoveringPageIndex1765382400000).
+ */
+export const LOCATION_FIELD_COLUMNS: Record<string, readonly OfferColumn[]> = {
+  'location.label': ['location_label'],
+  'location.communeCode': ['commune_code'],
+  'location.postalCode': ['postal_code'],
+  'location.city': ['city'],
+  'location.departmentCode': ['department_code'],
+  'location.regionCode': ['region_code'],
+  'location.latitude': ['latitude'],
+  'location.longitude': ['longitude'],
+  'location.__typename': [],
+};
+
 /** The offer columns a page reads for these selected fields (all of them when unknown). */
 function offerColumnsFor(fields: ReadonlySet<string> | undefined): Sql {
-  if (!fields || [...fields].some((f) => !(f in OFFER_FIELD_COLUMNS))) return SELECT_OFFER_COLUMNS;
+  if (!fields) return SELECT_OFFER_COLUMNS;
   const wanted = new Set<OfferColumn>(ALWAYS_READ);
-  for (const field of fields) for (const column of OFFER_FIELD_COLUMNS[field]) wanted.add(column);
+  const locationParts = [...fields].some((f) => f in LOCATION_FIELD_COLUMNS);
+  for (const field of fields) {
+    if (field === 'location' && locationParts) continue; // its selected fields name their columns
+    const columns = OFFER_FIELD_COLUMNS[field] ?? LOCATION_FIELD_COLUMNS[field];
+    if (!columns) return SELECT_OFFER_COLUMNS;
+    for (const column of columns) wanted.add(column);
+  }
   return raw(
     OFFER_COLUMNS.filter((c) => wanted.has(c))
       .map((c) => `o.${c}`)
       .join(', '),
   );
 }
-
-/**
- * The publishing partner, joined into page queries (one tiny-table lookup by primary key): the
- * page's Offer.partner edges then cost no statement at all. Read by partnerFromRow.
- */
-const SELECT_PARTNER_COLUMNS = raw(
-  ['code', 'name', 'website', 'logo_url', 'status', 'created_at'].map((c) => `p.${c} AS partner_${c}`).join(', '),
-);
 
 const EARTH_RADIUS_KM = 6371.0088;
 const KM_PER_DEGREE_LATITUDE = 111.045;
@@ -136,9 +151,18 @@ function limit(n: number): Sql {
   return raw(String(n));
 }
 
-/** What the public may see: ACTIVE, not past validThrough, and not from a suspended partner. */
-export function publicVisibility(now: Date): Sql {
-  return sql`o.status = 'ACTIVE' AND (o.valid_through IS NULL OR o.valid_through > ${toDbDateTime(now)}) AND (o.partner_id IS NULL OR o.partner_id NOT IN (SELECT p.id FROM partner p WHERE p.status = 'SUSPENDED'))`;
+/**
+ * What the public may see: ACTIVE, not past validThrough, and not from a suspended partner.
+ * `suspendedPartnerIds`: the suspended partners as this process knows them (the partner directory,
+ * src/partners/partner-directory.ts: current within STOCK_VERSION_POLL_MS), written into the
+ * statement; without them, a subquery reads the partner table (a third of a page's MariaDB time).
+ */
+export function publicVisibility(now: Date, suspendedPartnerIds?: readonly number[]): Sql {
+  const live = sql`o.status = 'ACTIVE' AND (o.valid_through IS NULL OR o.valid_through > ${toDbDateTime(now)})`;
+  if (!suspendedPartnerIds)
+    return sql`${live} AND (o.partner_id IS NULL OR o.partner_id NOT IN (SELECT p.id FROM partner p WHERE p.status = 'SUSPENDED'))`;
+  if (suspendedPartnerIds.length === 0) return live;
+  return sql`${live} AND (o.partner_id IS NULL OR o.partner_id NOT IN ${inList([...suspendedPartnerIds])})`;
 }
 
 /**
@@ -229,11 +253,11 @@ export class OfferSearchSql {
    * from the term index (the optimizer would otherwise start from an index on offer for a filter
    * such as publishedSince and sort every match).
    */
-  termPage(query: OfferQuery, terms: string[][], driver: number, now: Date): Sql {
+  termPage(query: OfferQuery, terms: string[][], driver: number, now: Date, suspended?: readonly number[]): Sql {
     const n = limit(query.first + 1);
     const offerFilter: OfferFilterSpec = { ...query.filter };
     delete offerFilter.keywordTokens;
-    const conditions = [this.where(offerFilter, query.partnerId, now)];
+    const conditions = [this.where(offerFilter, query.partnerId, now, undefined, suspended)];
     // The other words: a term of this offer starting with each, in the list of terms offer_search
     // keeps per offer (one primary-key read). Lookups in offer_term, one per term of the word, are
     // not possible: MariaDB reads every row of the word for an IN list with outer references.
@@ -249,10 +273,8 @@ export class OfferSearchSql {
         sql`(SELECT STRAIGHT_JOIN t.offer_id, t.published_at FROM offer_term t JOIN offer o ON o.id = t.offer_id${others.length ? raw(' JOIN offer_search s ON s.offer_id = t.offer_id') : raw('')} WHERE t.term = ${term} AND ${rest} ORDER BY t.published_at DESC, t.offer_id DESC LIMIT ${n})`,
     );
     const union = branches.length === 1 ? branches[0] : sql`(${joinSql(branches, ' UNION ')})`;
-    const withPartner = !query.fields || query.fields.has('partner');
-    const partnerColumns = withPartner ? sql`, ${SELECT_PARTNER_COLUMNS}` : raw('');
-    const partnerJoin = withPartner ? raw(' LEFT JOIN partner p ON p.id = o.partner_id') : raw('');
-    return sql`SELECT ${offerColumnsFor(query.fields)}${partnerColumns} FROM (SELECT u.offer_id FROM ${union} u ORDER BY u.published_at DESC, u.offer_id DESC LIMIT ${n}) m JOIN offer o ON o.id = m.offer_id${partnerJoin} ORDER BY o.published_at DESC, o.id DESC`;
+    // Its partners come from the partner directory, as for page().
+    return sql`SELECT ${offerColumnsFor(query.fields)} FROM (SELECT u.offer_id FROM ${union} u ORDER BY u.published_at DESC, u.offer_id DESC LIMIT ${n}) m JOIN offer o ON o.id = m.offer_id ORDER BY o.published_at DESC, o.id DESC`;
   }
 
   private distanceExpression(near: NonNullable<OfferFilterSpec['near']>): Sql {
@@ -294,9 +316,12 @@ export class OfferSearchSql {
     return values!.length === 1 ? index : null;
   }
 
-  /** WHERE clauses for a filter; `except` leaves out one facet dimension's own filter. */
-  where(filter: OfferFilterSpec, partnerId: number | null, now: Date, except?: FacetDimension): Sql {
-    const clauses: Sql[] = [filter.statuses ? statusVisibility(filter.statuses, now) : publicVisibility(now)];
+  /**
+   * WHERE clauses for a filter; `except` leaves out one facet dimension's own filter. `suspended`:
+   * the suspended partners' ids (publicVisibility), here and in every method below.
+   */
+  where(filter: OfferFilterSpec, partnerId: number | null, now: Date, except?: FacetDimension, suspended?: readonly number[]): Sql {
+    const clauses: Sql[] = [filter.statuses ? statusVisibility(filter.statuses, now) : publicVisibility(now, suspended)];
     if (partnerId !== null) clauses.push(sql`o.partner_id = ${partnerId}`);
     const match = filter.keywordTokens ? this.matchExpression(filter.keywordTokens) : null;
     if (match) clauses.push(match);
@@ -340,10 +365,13 @@ export class OfferSearchSql {
     }
   }
 
-  /** One page: `first + 1` rows after the cursor (the extra row tells hasNextPage). */
-  page(query: OfferQuery, now: Date): Sql {
+  /**
+   * One page: `first + 1` rows after the cursor (the extra row tells hasNextPage). Its partners
+   * come from the partner directory (OfferSearchService), not from a join.
+   */
+  page(query: OfferQuery, now: Date, suspended?: readonly number[]): Sql {
     const { expr, dir } = this.sortKey(query);
-    const clauses = [this.where(query.filter, query.partnerId, now)];
+    const clauses = [this.where(query.filter, query.partnerId, now, undefined, suspended)];
     if (query.after) {
       const key = query.sort === 'PUBLISHED_DESC' ? toDbDateTime(new Date(query.after.key)) : query.after.key;
       const cmp = raw(dir === 'DESC' ? '<' : '>');
@@ -355,69 +383,62 @@ export class OfferSearchSql {
     const sortColumn = query.sort === 'PUBLISHED_DESC' ? raw('') : sql`, ${expr} AS sort_key`;
     const distanceColumn =
       query.filter.near && query.sort !== 'DISTANCE' ? sql`, ${this.distanceExpression(query.filter.near)} AS distance_km` : raw('');
-    // The partner is joined in only when shown (then Offer.partner costs no statement).
-    const withPartner = !query.fields || query.fields.has('partner');
-    const partnerColumns = withPartner ? sql`, ${SELECT_PARTNER_COLUMNS}` : raw('');
-    const partnerJoin = withPartner ? raw(' LEFT JOIN partner p ON p.id = o.partner_id') : raw('');
-    return sql`SELECT ${offerColumnsFor(query.fields)}${partnerColumns}${sortColumn}${distanceColumn} FROM ${this.from(query.filter, this.pageIndexHint(query))}${partnerJoin} WHERE ${joinSql(clauses, ' AND ')} ORDER BY ${query.sort === 'PUBLISHED_DESC' ? raw('o.published_at') : raw('sort_key')} ${raw(dir)}, o.id ${raw(dir)} LIMIT ${limit(query.first + 1)}`;
+    return sql`SELECT ${offerColumnsFor(query.fields)}${sortColumn}${distanceColumn} FROM ${this.from(query.filter, this.pageIndexHint(query))} WHERE ${joinSql(clauses, ' AND ')} ORDER BY ${query.sort === 'PUBLISHED_DESC' ? raw('o.published_at') : raw('sort_key')} ${raw(dir)}, o.id ${raw(dir)} LIMIT ${limit(query.first + 1)}`;
   }
 
   /**
    * First pages of several partners' offers in one statement (Partner.offers through a loader):
    * one index-backed LIMITed branch per partner, glued with UNION ALL.
    */
-  pagesByPartner(query: Omit<OfferQuery, 'partnerId'>, partnerIds: number[], now: Date): Sql {
+  pagesByPartner(query: Omit<OfferQuery, 'partnerId'>, partnerIds: number[], now: Date, suspended?: readonly number[]): Sql {
     const branches = partnerIds.map(
-      (partnerId) => sql`SELECT * FROM (${this.page({ ...query, partnerId }, now)}) b${raw(String(partnerId))}`,
+      (partnerId) => sql`SELECT * FROM (${this.page({ ...query, partnerId }, now, suspended)}) b${raw(String(partnerId))}`,
     );
     return joinSql(branches, ' UNION ALL ');
   }
 
-  count(query: Pick<OfferQuery, 'filter' | 'partnerId'>, now: Date): Sql {
-    return sql`SELECT COUNT(*) AS n FROM ${this.from(query.filter)} WHERE ${this.where(query.filter, query.partnerId, now)}`;
+  count(query: Pick<OfferQuery, 'filter' | 'partnerId'>, now: Date, suspended?: readonly number[]): Sql {
+    return sql`SELECT COUNT(*) AS n FROM ${this.from(query.filter)} WHERE ${this.where(query.filter, query.partnerId, now, undefined, suspended)}`;
   }
 
   /** Counts per partner for several partners at once (activeOfferCount, Partner.offers.totalCount). */
-  countByPartner(filter: OfferFilterSpec, partnerIds: number[], now: Date): Sql {
-    return sql`SELECT o.partner_id AS partner_id, COUNT(*) AS n FROM ${this.from(filter)} WHERE ${this.where(filter, null, now)} AND o.partner_id IN ${inList(partnerIds)} GROUP BY o.partner_id`;
+  countByPartner(filter: OfferFilterSpec, partnerIds: number[], now: Date, suspended?: readonly number[]): Sql {
+    return sql`SELECT o.partner_id AS partner_id, COUNT(*) AS n FROM ${this.from(filter)} WHERE ${this.where(filter, null, now, undefined, suspended)} AND o.partner_id IN ${inList(partnerIds)} GROUP BY o.partner_id`;
   }
 
-  facet(query: Pick<OfferQuery, 'filter' | 'partnerId'>, dimension: FacetDimension, now: Date): Sql {
+  facet(query: Pick<OfferQuery, 'filter' | 'partnerId'>, dimension: FacetDimension, now: Date, suspended?: readonly number[]): Sql {
     const column = raw(FACET_COLUMNS[dimension]);
-    return sql`SELECT ${column} AS value, COUNT(*) AS n FROM ${this.from(query.filter)} WHERE ${this.where(query.filter, query.partnerId, now, dimension)} AND ${column} IS NOT NULL GROUP BY ${column} ORDER BY n DESC, value ASC LIMIT ${limit(FACET_VALUE_LIMIT)}`;
+    return sql`SELECT ${column} AS value, COUNT(*) AS n FROM ${this.from(query.filter)} WHERE ${this.where(query.filter, query.partnerId, now, dimension, suspended)} AND ${column} IS NOT NULL GROUP BY ${column} ORDER BY n DESC, value ASC LIMIT ${limit(FACET_VALUE_LIMIT)}`;
   }
 
   /**
    * Counts per (source, partner, ROME code) under the whole filter: the facets of those three
    * dimensions, when the filter leaves them free, split from one scan (OfferSearchService.facet).
    */
-  groupedFacets(query: Pick<OfferQuery, 'filter' | 'partnerId'>, now: Date): Sql {
+  groupedFacets(query: Pick<OfferQuery, 'filter' | 'partnerId'>, now: Date, suspended?: readonly number[]): Sql {
     const columns = raw(GROUPED_FACET_DIMENSIONS.map((d) => `${FACET_COLUMNS[d]} AS ${d}`).join(', '));
     const groupBy = raw(GROUPED_FACET_DIMENSIONS.map((d) => FACET_COLUMNS[d]).join(', '));
-    return sql`SELECT ${columns}, COUNT(*) AS n FROM ${this.from(query.filter)} WHERE ${this.where(query.filter, query.partnerId, now)} GROUP BY ${groupBy}`;
+    return sql`SELECT ${columns}, COUNT(*) AS n FROM ${this.from(query.filter)} WHERE ${this.where(query.filter, query.partnerId, now, undefined, suspended)} GROUP BY ${groupBy}`;
   }
 
   /**
-   * The public ones of these offers, with the columns a page reads for `fields` (and the partner
-   * when shown): the rows of a keyword page served from its cached match list. Any order.
+   * The public ones of these offers, with the columns a page reads for `fields`: the rows of a
+   * keyword page served from its cached match list. Any order.
    */
-  pageRowsByIds(fields: ReadonlySet<string> | undefined, ids: number[], now: Date): Sql {
-    const withPartner = !fields || fields.has('partner');
-    const partnerColumns = withPartner ? sql`, ${SELECT_PARTNER_COLUMNS}` : raw('');
-    const partnerJoin = withPartner ? raw(' LEFT JOIN partner p ON p.id = o.partner_id') : raw('');
-    return sql`SELECT ${offerColumnsFor(fields)}${partnerColumns} FROM offer o${partnerJoin} WHERE o.id IN ${inList(ids)} AND ${publicVisibility(now)}`;
+  pageRowsByIds(fields: ReadonlySet<string> | undefined, ids: number[], now: Date, suspended?: readonly number[]): Sql {
+    return sql`SELECT ${offerColumnsFor(fields)} FROM offer o WHERE o.id IN ${inList(ids)} AND ${publicVisibility(now, suspended)}`;
   }
 
   /**
    * Offers by id (Query.offer, node, loaders): public ones only; `anyStatus` every one; `ownerKey`
    * public ones and every one of that publisher (partner id, 0: the agency).
    */
-  byIds(ids: number[], now: Date, anyStatus = false, ownerKey: number | null = null): Sql {
+  byIds(ids: number[], now: Date, anyStatus = false, ownerKey: number | null = null, suspended?: readonly number[]): Sql {
     const visible = anyStatus
       ? raw('')
       : ownerKey !== null
-        ? sql` AND (o.partner_key = ${ownerKey} OR ${publicVisibility(now)})`
-        : sql` AND ${publicVisibility(now)}`;
+        ? sql` AND (o.partner_key = ${ownerKey} OR ${publicVisibility(now, suspended)})`
+        : sql` AND ${publicVisibility(now, suspended)}`;
     return sql`SELECT ${SELECT_OFFER_COLUMNS} FROM offer o WHERE o.id IN ${inList(ids)}${visible}`;
   }
 }

@@ -12,6 +12,7 @@ import { ApiKeyExpiry1765018800000 } from './1765018800000-api-key-expiry';
 import { DataVersion1765105200000 } from './1765105200000-data-version';
 import { Syndication1765191600000 } from './1765191600000-syndication';
 import { OfferTermIndex1765278000000 } from './1765278000000-offer-term-index';
+import { CoveringPageIndex1765382400000 } from './1765382400000-covering-page-index';
 
 /** Every migration, oldest first. Add new ones at the end; never edit a released one. */
 export const MIGRATIONS = [
@@ -29,4 +30,5 @@ export const MIGRATIONS = [
   DataVersion1765105200000,
   Syndication1765191600000,
   OfferTermIndex1765278000000,
+  CoveringPageIndex1765382400000,
 ];

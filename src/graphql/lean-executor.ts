@@ -1,0 +1,107 @@
+import { getOperationAST, parse, specifiedRules, validate, visit, type DocumentNode, type GraphQLSchema } from 'graphql';
+import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
+import type { QueryLimits } from '../config';
+import type { GraphQLContext } from '../context';
+import { checkOperation, countTokens } from './query-limits';
+
+/** Operations kept compiled (least recently used dropped first), as the JIT executor's. */
+const MAX_LEAN_OPERATIONS = 1000;
+
+/** A GraphQL request as the lean path takes it: a query's text, its operation name and variables. */
+export interface LeanRequest {
+  query: string;
+  operationName: string | null;
+  variables: Record<string, unknown>;
+}
+
+/** One (query text, operation name), prepared once: compiled, or left to Apollo. */
+type Prepared = { document: DocumentNode; compiled: CompiledQuery; tokens: number } | null;
+
+/**
+ * The anonymous read path without Apollo's per-request pipeline (issue 18: ~90 µs of the ~560 µs a
+ * page cost the hub). Each (query text, operation name) is parsed, validated and compiled with
+ * graphql-jit once; a later request with the same text runs the compiled query with a fresh
+ * context, checks the anonymous query limits (src/graphql/query-limits.ts) with its variables, and
+ * hands the server a JSON body ready to send, byte for byte what Apollo would have sent.
+ *
+ * It takes only what it answers exactly as Apollo does: a valid query operation (no mutation, no
+ * introspection, no parse or validation error, no persisted-query extension) within the limits,
+ * whose execution raised no error. Everything else answers null: the server then hands the request
+ * to Apollo. When the execution reported errors, the result goes with the context
+ * (`context.leanResult`) and Apollo's executor answers it without executing again (a second
+ * execution would wait again on a stalled database), so errors, their formatting, logs and codes
+ * stay Apollo's.
+ */
+export class LeanExecutor {
+  private readonly prepared = new Map<string, Prepared>();
+
+  constructor(
+    private readonly schema: GraphQLSchema,
+    private readonly parseMaxTokens: number,
+  ) {}
+
+  /**
+   * The JSON body of the answer, or null when Apollo must answer. `context` is the request's
+   * (buildContext); its record gets the operation's name and type, its queryCost the cost, as
+   * Apollo's plugins would set them.
+   */
+  async execute(request: LeanRequest, limits: QueryLimits, context: GraphQLContext): Promise<string | null> {
+    const prepared = this.prepare(request);
+    if (!prepared) return null;
+    if (prepared.tokens > limits.maxTokens) return null;
+    const operation = getOperationAST(prepared.document, request.operationName)!;
+    const { exceeded, measure } = checkOperation(this.schema, prepared.document, operation, request.variables, limits);
+    if (exceeded) return null;
+    context.queryCost = measure.cost;
+    const result = await prepared.compiled.query(undefined, context, request.variables);
+    if (result.errors?.length || context.cvAccess.containsCvData) {
+      // Apollo answers with this same context, and its executor with this result (no second execution).
+      context.leanResult = result;
+      return null;
+    }
+    context.record.operationType = 'query';
+    context.record.operation = operation.name?.value ?? null; // (Apollo's operationName: the operation's own)
+    return JSON.stringify({ data: result.data });
+  }
+
+  private prepare(request: LeanRequest): Prepared {
+    const key = `${request.operationName ?? ''}\u0000${request.query}`;
+    const cached = this.prepared.get(key);
+    if (cached !== undefined) {
+      this.prepared.delete(key); // most recently used last
+      this.prepared.set(key, cached);
+      return cached;
+    }
+    const prepared = this.compile(request);
+    if (this.prepared.size >= MAX_LEAN_OPERATIONS) this.prepared.delete(this.prepared.keys().next().value!);
+    this.prepared.set(key, prepared);
+    return prepared;
+  }
+
+  private compile(request: LeanRequest): Prepared {
+    let document: DocumentNode;
+    try {
+      document = parse(request.query, { maxTokens: this.parseMaxTokens });
+    } catch {
+      return null;
+    }
+    if (usesIntrospection(document)) return null;
+    if (validate(this.schema, document, specifiedRules).length > 0) return null;
+    const operation = getOperationAST(document, request.operationName);
+    if (!operation || operation.operation !== 'query') return null;
+    const compiled = compileQuery(this.schema, document, request.operationName ?? undefined);
+    if (!isCompiledQuery(compiled)) return null;
+    return { document, compiled, tokens: countTokens(document) };
+  }
+}
+
+/** Whether a document asks for __schema or __type anywhere (Apollo's introspection setting decides). */
+function usesIntrospection(document: DocumentNode): boolean {
+  let found = false;
+  visit(document, {
+    Field(node) {
+      if (node.name.value === '__schema' || node.name.value === '__type') found = true;
+    },
+  });
+  return found;
+}
