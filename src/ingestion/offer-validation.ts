@@ -1,3 +1,4 @@
+import { httpUrl } from '../lib/http-url';
 import { locationColumns } from '../referentials/geo';
 import crypto from 'node:crypto';
 import sanitizeHtml from 'sanitize-html';
@@ -76,16 +77,6 @@ export function sanitizeDescription(html: string): string {
 /** Whether sanitized HTML has any text left (its tags are well-formed: sanitize-html wrote them). */
 function hasText(sanitized: string): boolean {
   return /\S/.test(sanitized.replace(/<[^>]*>/g, '').replace(/&nbsp;/g, ' '));
-}
-
-function httpUrl(value: unknown): string | null {
-  if (value === null || value === undefined) return null;
-  try {
-    const url = new URL(String(value));
-    return url.protocol === 'http:' || url.protocol === 'https:' ? url.href : null;
-  } catch {
-    return null;
-  }
 }
 
 function toDate(value: unknown): Date | null {

@@ -1,3 +1,4 @@
+import { httpUrlAsWritten } from '../../lib/http-url';
 import { getReferentials } from '../../referentials/referential.service';
 import type { ContractType, SalaryInput } from '../../__generated__/resolvers-types';
 import { cleanLine } from './france-travail.mapper';
@@ -34,16 +35,12 @@ export function feedExternalId(value: unknown): string | null {
   return normalizeExternalId(value) || null;
 }
 
-/** An absolute http(s) URL, or null. */
-export function httpUrl(value: unknown): string | null {
-  const text = oneLine(value);
-  if (!text) return null;
-  try {
-    const url = new URL(text);
-    return url.protocol === 'http:' || url.protocol === 'https:' ? text : null;
-  } catch {
-    return null;
-  }
+/**
+ * A feed's URL field, on one line, as written when it is an absolute http(s) URL, else null: it may
+ * key the posting (lib/http-url.ts); offer validation normalises the URLs it stores.
+ */
+export function feedUrl(value: unknown): string | null {
+  return httpUrlAsWritten(oneLine(value));
 }
 
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;

@@ -9,7 +9,7 @@ import {
   feedDate,
   feedExternalId,
   finalProblems,
-  httpUrl,
+  feedUrl,
   mapContract,
   oneLine,
   romeCodeOf,
@@ -80,7 +80,7 @@ function employerOf(value: JsonValue | undefined): EmployerInput | undefined {
   if (!isObject(value)) return undefined;
   const name = oneLine(value.name) ?? oneLine(value.legalName);
   // sameAs is often a list of profiles: the first http(s) one. A decorative link never costs the offer.
-  const url = [...asList(value.url), ...asList(value.sameAs)].map(httpUrl).find((u) => u !== null) ?? null;
+  const url = [...asList(value.url), ...asList(value.sameAs)].map(feedUrl).find((u) => u !== null) ?? null;
   if (!name && !url) return undefined;
   return { ...(name ? { name } : {}), ...(url ? { url } : {}) };
 }
