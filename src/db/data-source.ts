@@ -5,6 +5,7 @@ import { ENTITIES } from '../../entities';
 import { DEFAULT_DATABASE_TIMEOUTS, type DatabaseConfig, type DatabaseTimeouts, type MysqlEndpoint } from '../config';
 import { OfferStockSubscriber } from './offer-stock';
 import { MIGRATIONS } from './migrations';
+import { closeSqliteReader } from './sql-executor';
 import { CountingLogger } from './sql-counter';
 import { setReadStatementTimeoutMs, type MysqlFlavour } from './dialect';
 
@@ -127,6 +128,17 @@ export async function dropMysqlDatabase(db: Extract<DatabaseConfig, { type: 'mys
 }
 
 /**
+ * The hub's data source: TypeORM's, whose destroy() also closes the read path's own SQLite
+ * connection (src/db/sql-executor.ts), so every way of closing the database closes both.
+ */
+export class HubDataSource extends DataSource {
+  override async destroy(): Promise<void> {
+    closeSqliteReader(this);
+    return super.destroy();
+  }
+}
+
+/**
  * Opens the database named by the configuration: creates the MySQL database or the SQLite file's
  * folder when missing, connects, and runs pending migrations.
  */
@@ -138,7 +150,7 @@ export async function openDatabase(
   if (db.type === 'mysql') flavour = await ensureMysqlDatabase(db);
   else if (db.path !== ':memory:') fs.mkdirSync(path.dirname(db.path), { recursive: true });
   const timeouts = { ...DEFAULT_DATABASE_TIMEOUTS, ...opts.timeouts };
-  const dataSource = new DataSource(dataSourceOptions(db, { logSql: opts.logSql, flavour, busyTimeoutMs: timeouts.busyTimeoutMs }));
+  const dataSource = new HubDataSource(dataSourceOptions(db, { logSql: opts.logSql, flavour, busyTimeoutMs: timeouts.busyTimeoutMs }));
   setReadStatementTimeoutMs(dataSource, timeouts.statementTimeoutMs);
   await dataSource.initialize();
   try {

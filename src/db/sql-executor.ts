@@ -20,6 +20,7 @@ interface BetterSqliteStatement {
 }
 interface BetterSqliteDatabase {
   prepare(sql: string): BetterSqliteStatement;
+  close(): void;
 }
 interface MysqlPool {
   execute(sql: string, params: unknown[], callback: (err: Error | null, rows: Row[]) => void): void;
@@ -88,8 +89,9 @@ const sqliteReaders = new WeakMap<DataSource, BetterSqliteDatabase>();
  * import batch): a read sent on that connection in between, by another request, would see the
  * transaction's uncommitted rows, and keep showing them if it then rolled back. Reads on a
  * connection of their own see only committed data (WAL mode: they never wait for the writer, nor
- * the writer for them). It closes with the data source. An in-memory database cannot be shared
- * between connections: there the read path keeps TypeORM's connection.
+ * the writer for them). An in-memory database cannot be shared
+ * between connections: there the read path keeps TypeORM's connection. It is closed with the data
+ * source (HubDataSource.destroy, closeSqliteReader).
  */
 function sqliteReadConnection(dataSource: DataSource): BetterSqliteDatabase {
   const shared = (dataSource.driver as unknown as { databaseConnection: BetterSqliteDatabase }).databaseConnection;
@@ -98,19 +100,21 @@ function sqliteReadConnection(dataSource: DataSource): BetterSqliteDatabase {
   let reader = sqliteReaders.get(dataSource);
   if (!reader) {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const Database = require('better-sqlite3') as new (file: string, opts: object) => BetterSqliteDatabase & { close(): void };
+    const Database = require('better-sqlite3') as new (file: string, opts: object) => BetterSqliteDatabase;
     const busyTimeoutMs = Number((dataSource.options as { timeout?: number }).timeout ?? 5_000);
     const connection = new Database(file, { readonly: true, fileMustExist: true, timeout: busyTimeoutMs });
-    const destroy = dataSource.destroy.bind(dataSource);
-    dataSource.destroy = async () => {
-      sqliteReaders.delete(dataSource);
-      connection.close();
-      return destroy();
-    };
     sqliteReaders.set(dataSource, connection);
     reader = connection;
   }
   return reader;
+}
+
+/** Closes the read path's own SQLite connection of this data source, if it opened one (HubDataSource.destroy). */
+export function closeSqliteReader(dataSource: DataSource): void {
+  const reader = sqliteReaders.get(dataSource);
+  if (!reader) return;
+  sqliteReaders.delete(dataSource);
+  reader.close();
 }
 
 /**
