@@ -2,7 +2,7 @@ import type { DataSource } from 'typeorm';
 import type { ContractType, OfferSource, OfferStatus, SalaryPeriod } from '../../entities';
 import { fromDbBoolOrNull, fromDbDateTime, fromDbDateTimeOrNull, type Sql } from '../db/sql';
 import { createSqlExecutor, type SqlExecutor } from '../db/sql-executor';
-import { CountCache } from './count-cache';
+import { StockCache } from './stock-cache';
 import { DEFAULT_SERVICE_SETTINGS } from '../config';
 import { encodeCursor, type CursorPosition } from '../lib/cursor';
 import { currentStockVersion } from '../db/offer-stock';
@@ -111,8 +111,8 @@ function firstAfter(sort: OfferQuery['sort'], m: KeywordMatches, c: CursorPositi
 export class OfferSearchService {
   private readonly sqlFor: OfferSearchSql;
   private readonly executor: SqlExecutor;
-  private readonly counts: CountCache;
-  private readonly keywordMatches: CountCache;
+  private readonly counts: StockCache;
+  private readonly keywordMatches: StockCache;
   private readonly keywordMatchLimit: number;
   private readonly partners: PartnerDirectory;
 
@@ -123,8 +123,8 @@ export class OfferSearchService {
   ) {
     this.sqlFor = new OfferSearchSql(dialectOf(dataSource));
     this.executor = createSqlExecutor(dataSource);
-    this.counts = new CountCache((opts.countCacheSeconds ?? DEFAULT_SERVICE_SETTINGS.countCacheSeconds) * 1000);
-    this.keywordMatches = new CountCache(
+    this.counts = new StockCache((opts.countCacheSeconds ?? DEFAULT_SERVICE_SETTINGS.countCacheSeconds) * 1000);
+    this.keywordMatches = new StockCache(
       (opts.keywordCacheSeconds ?? DEFAULT_SERVICE_SETTINGS.keywordCacheSeconds) * 1000,
       KEYWORD_LISTS_KEPT,
     );
@@ -158,7 +158,7 @@ export class OfferSearchService {
   }
 
   /**
-   * A public count, shared between requests for the cache's time-to-live (count-cache.ts) while the
+   * A public count, shared between requests for the cache's time-to-live (stock-cache.ts) while the
    * stock version stays the same: this process's writes change it at once, other processes' within
    * STOCK_VERSION_POLL_MS (offer-stock.ts).
    */

@@ -11,7 +11,7 @@ import { createOffer, createPartner } from '../factories';
 import { issueKey } from '../factories/keys';
 import { engines, expectNoErrors, startTestHub, type TestHub } from '../helpers/test-hub';
 
-/** One count a request, one after the other: none waits on another's recount (CountCache's busy rule). */
+/** One count a request, one after the other: none waits on another's recount (StockCache's busy rule). */
 const COUNTS = {
   activeOfferCount: 'query($p: ID!) { partner(id: $p) { activeOfferCount } }',
   totalCount: 'query($p: ID!) { offers(first: 1, filter: { partnerIds: [$p] }) { totalCount } }',

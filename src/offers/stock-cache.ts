@@ -11,7 +11,9 @@ interface Entry {
 }
 
 /**
- * Public counts (totalCount, facets) shared between requests for a few seconds. A total or a facet
+ * Values computed from the public offer stock, shared between requests for a few seconds and keyed
+ * by the stock version: public counts (totalCount, facets) and keyword searches' ordered match
+ * lists (ids only: OfferSearchService.keywordPage). Counts are what it was first built for: a total or a facet
  * over a broad filter counts tens of thousands of index entries; the same few filters come back
  * request after request (a department, a contract type), so each is counted once per time-to-live.
  * An entry holds for the stock version it was computed at (offer-stock.ts). Concurrent requests
@@ -29,10 +31,9 @@ interface Entry {
  *   with one 100-offer push a second: a faceted search at 95 req/s, p99 483 ms, against ~800
  *   without the pushes; 743-793 req/s, p99 41-44 ms since, README "Counts are shared").
  * Older than two times-to-live, an entry is never answered. Pages are never cached: they are cheap,
- * and what a partner just pushed must list at once. (Keyword searches keep their ordered match lists
- * in a cache of this kind, OfferSearchService.keywordPage: ids only, rows read fresh.)
+ * and what a partner just pushed must list at once (a keyword page's rows are read fresh too).
  */
-export class CountCache {
+export class StockCache {
   private readonly entries = new Map<string, Entry>();
   private readonly refreshQueue: Array<() => Promise<void>> = [];
   /** Computations running now, waited for or in the background. */

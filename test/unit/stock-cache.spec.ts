@@ -1,12 +1,12 @@
 import { loadConfig } from '../../src/config';
-import { CountCache } from '../../src/offers/count-cache';
+import { StockCache } from '../../src/offers/stock-cache';
 import { FACET_OWN_FILTERS, withoutOwnFilter } from '../../src/offers/offer-search.service';
 import { OfferSearchSql } from '../../src/offers/offer-search.sql';
 import type { FacetDimension, OfferFilterSpec } from '../../src/offers/offer-search.types';
 
-describe('CountCache', () => {
+describe('StockCache', () => {
   it('computes once per key and stock version while the time-to-live lasts', async () => {
-    const cache = new CountCache(60_000);
+    const cache = new StockCache(60_000);
     let computed = 0;
     const compute = async () => ++computed;
     expect(await cache.get('a', 1, compute)).toBe(1);
@@ -17,7 +17,7 @@ describe('CountCache', () => {
   });
 
   it('shares one computation between concurrent callers and forgets failures', async () => {
-    const cache = new CountCache(60_000);
+    const cache = new StockCache(60_000);
     let calls = 0;
     let release!: (n: number) => void;
     const slow = () => {
@@ -33,7 +33,7 @@ describe('CountCache', () => {
   });
 
   it('past the time-to-live, answers the previous count while one recount runs, then the new one', async () => {
-    const cache = new CountCache(200);
+    const cache = new StockCache(200);
     let n = 0;
     const compute = async () => ++n;
     await cache.get('a', 1, compute);
@@ -45,7 +45,7 @@ describe('CountCache', () => {
   });
 
   it('runs at most two background recounts at once', async () => {
-    const cache = new CountCache(200);
+    const cache = new StockCache(200);
     for (let k = 0; k < 5; k++) await cache.get(`k${k}`, 1, async () => 0);
     await new Promise((r) => setTimeout(r, 250));
     let running = 0;
@@ -65,7 +65,7 @@ describe('CountCache', () => {
   });
 
   it('after a write, counts again at once while the database keeps up, and answers the previous count while it is busy recounting', async () => {
-    const cache = new CountCache(60_000);
+    const cache = new StockCache(60_000);
     for (let k = 0; k < 4; k++) await cache.get(`k${k}`, 1, async () => 0);
     // A write (version 2) while two recounts hold the database: the previous counts are answered.
     const releases: Array<() => void> = [];
@@ -91,13 +91,13 @@ describe('CountCache', () => {
   });
 
   it('never answers a count older than two times-to-live, nor one from before a write; caches nothing at 0', async () => {
-    const cache = new CountCache(20);
+    const cache = new StockCache(20);
     let n = 0;
     await cache.get('a', 1, async () => ++n);
     await new Promise((r) => setTimeout(r, 60));
     expect(await cache.get('a', 1, async () => ++n)).toBe(2);
     expect(await cache.get('a', 2, async () => ++n)).toBe(3);
-    const off = new CountCache(0);
+    const off = new StockCache(0);
     await off.get('a', 1, async () => ++n);
     expect(await off.get('a', 1, async () => ++n)).toBe(5);
   });
