@@ -27,7 +27,6 @@ import {
   isWellFormedKey,
   normalizeExternalId,
   sameContent,
-  storedHashMatches,
   toWellFormedText,
   validateOfferInput,
   type ValidatedOffer,
@@ -79,7 +78,7 @@ function storedFromRow(r: Row): StoredOffer {
 
 /** UNCHANGED: the stored offer is ACTIVE and was written from this input (its content hash). */
 function isUnchanged(stored: StoredOffer, item: { hash: string; input: OfferInput }): boolean {
-  return stored.status === 'ACTIVE' && sameContent(stored.contentHash, item.hash, item.input);
+  return stored.status === 'ACTIVE' && sameContent(stored.contentHash, item.hash);
 }
 
 function publisherKey(publisher: Publisher): number {
@@ -92,28 +91,6 @@ function publisherKey(publisher: Publisher): number {
  */
 function payloadHashOf(itemHashes: readonly string[]): string {
   return crypto.hash('sha256', itemHashes.join(','), 'base64url');
-}
-
-/**
- * The payload hash stored before 2026-11-27 (hex sha256 of this stable JSON: sorted keys, Dates and
- * URLs as strings, 64 characters), still recognised so that a retry spanning the upgrade replays.
- */
-function legacyPayloadHash(offers: unknown): string {
-  return crypto.createHash('sha256').update(canonicalJson(offers)).digest('hex');
-}
-
-function canonicalJson(value: unknown): string {
-  if (value === null || value === undefined) return 'null';
-  if (value instanceof Date) return JSON.stringify(value.toISOString());
-  if (value instanceof URL) return JSON.stringify(value.href);
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
 }
 
 /** A multi-row INSERT of offers (rows of offerWriteValues): a new offer's row, which fails on a (publisher, externalId) already stored. */
@@ -201,7 +178,7 @@ export class IngestionService implements OfferIngestion {
     const hashes = offers.map((input) => inputHash(input));
     const payloadHash = batchId ? payloadHashOf(hashes) : null;
     if (batchId) {
-      const replay = await this.storedBatch(key, batchId, payloadHash!, offers);
+      const replay = await this.storedBatch(key, batchId, payloadHash!);
       if (replay) return replay;
     }
 
@@ -257,7 +234,7 @@ export class IngestionService implements OfferIngestion {
     } catch (err) {
       if (batchId && isDuplicateKey(err)) {
         // A concurrent call with the same batchId committed first: answer as a retry would.
-        const replay = await this.storedBatch(key, batchId, payloadHash!, offers);
+        const replay = await this.storedBatch(key, batchId, payloadHash!);
         if (replay) return replay;
       }
       throw err;
@@ -297,18 +274,13 @@ export class IngestionService implements OfferIngestion {
   }
 
   /** The stored response of a batch, or null; a different payload under the same batchId is a CONFLICT. */
-  private async storedBatch(
-    key: number,
-    batchId: string,
-    payloadHash: string,
-    offers: OfferInput[],
-  ): Promise<UpsertOffersPayloadModel | null> {
+  private async storedBatch(key: number, batchId: string, payloadHash: string): Promise<UpsertOffersPayloadModel | null> {
     const rows = await queryPrimary<{ payload_hash: string; response: unknown }>(
       this.dataSource,
       sql`SELECT payload_hash, response FROM ingest_batch WHERE publisher_key = ${key} AND batch_id = ${batchId}`,
     );
     if (!rows.length) return null;
-    if (!storedHashMatches(rows[0].payload_hash, payloadHash, () => legacyPayloadHash(offers))) {
+    if (rows[0].payload_hash !== payloadHash) {
       throw new ConflictError(`batchId "${batchId}" was already used with a different payload; use a new batchId for new content`);
     }
     const response = rows[0].response;

@@ -179,28 +179,9 @@ export function inputHash(input: OfferInput): string {
   return crypto.hash('sha256', contentText(input), 'base64url');
 }
 
-/** The content hash written before 2026-11-27: hex sha256 of JSON.stringify(input), 64 characters. */
-export function legacyInputHash(input: OfferInput): string {
-  return crypto.hash('sha256', JSON.stringify(input), 'hex');
-}
-
-/**
- * Whether a stored content hash was made from this input. Offers stored before the hash changed
- * carry the 64-character legacy hash: they are compared the old way (only those, and only when the
- * new hash differs), so an unchanged offer re-sent after the upgrade stays UNCHANGED (updatedAt
- * kept) instead of being rewritten once. Such hashes disappear as offers are updated or expire.
- */
-export function sameContent(storedHash: string | null, hash: string, input: OfferInput): boolean {
-  return storedHash !== null && storedHashMatches(storedHash, hash, () => legacyInputHash(input));
-}
-
-/**
- * Whether a stored hash is this one, or a hash of the format written before 2026-11-27 (64 hex
- * characters; the current ones have 43) equal to `legacy()`, computed only then. Shared by offers'
- * content hashes and batches' payload hashes.
- */
-export function storedHashMatches(stored: string, current: string, legacy: () => string): boolean {
-  return stored === current || (stored.length === 64 && stored === legacy());
+/** Whether a stored content hash (content_hash; null: none) was made from the same input (inputHash). */
+export function sameContent(storedHash: string | null, hash: string): boolean {
+  return storedHash !== null && storedHash === hash;
 }
 
 /**

@@ -1,6 +1,4 @@
-import { createHash } from 'node:crypto';
 import type { PartnerEntity } from '../../entities';
-import { legacyInputHash } from '../../src/ingestion/offer-validation';
 import { withTransaction } from '../../src/db/transaction';
 import { sql } from '../../src/db/sql';
 import { toGlobalId } from '../../src/lib/ids';
@@ -15,17 +13,6 @@ const UPSERT = `mutation($offers: [OfferInput!]!, $batchId: String) {
   } }`;
 const WITHDRAW = `mutation($ids: [String!]!) { withdrawOffers(externalIds: $ids) { withdrawn notFound } }`;
 const PUBLIC_IDS = `query($p: [ID!]) { offers(first: 100, filter: { partnerIds: $p }) { edges { node { externalId } } } }`;
-
-/** The old payload hash's stable JSON: keys sorted at every level. */
-function sortedKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortedKeys);
-  if (value === null || typeof value !== 'object') return value;
-  return Object.fromEntries(
-    Object.keys(value)
-      .sort()
-      .map((k) => [k, sortedKeys((value as Record<string, unknown>)[k])]),
-  );
-}
 
 describe.each(engines())('offer ingestion on %s', (engine) => {
   let t: TestHub;
@@ -223,42 +210,6 @@ describe.each(engines())('offer ingestion on %s', (engine) => {
     const back = await asPartner(UPSERT, { offers });
     expect(back.data.upsertOffers).toMatchObject({ updated: 1, unchanged: 1 });
     expect(await publicIds()).toEqual(expect.arrayContaining(['u-1', 'u-2']));
-  });
-
-  it('keeps offers and batches stored with the hashes written before 2026-11-27 unchanged and replayable', async () => {
-    // As the feed importer does: plain inputs into the ingestion service, whose legacy hashes the test can compute.
-    const ingestion = t.hub.services.ingestion;
-    const publisher = { kind: 'PARTNER' as const, partnerId: partner.id };
-    const inputs = [offerInput('legacy-1'), offerInput('legacy-2')] as any[];
-    const created = await ingestion.upsertOffers(publisher, inputs, 'legacy-batch');
-    expect(created).toMatchObject({ created: 2 });
-    // Rewrite the stored hashes the old way (hex sha256 of JSON.stringify of the input / of the sorted payload).
-    for (const input of inputs) {
-      await t.dataSource.query('UPDATE offer SET content_hash = ? WHERE partner_key = ? AND external_id = ?', [
-        legacyInputHash(input),
-        partner.id,
-        input.externalId,
-      ]);
-    }
-    const legacyPayload = createHash('sha256')
-      .update(JSON.stringify([...inputs].map(sortedKeys)))
-      .digest('hex');
-    await t.dataSource.query('UPDATE ingest_batch SET payload_hash = ? WHERE publisher_key = ? AND batch_id = ?', [
-      legacyPayload,
-      partner.id,
-      'legacy-batch',
-    ]);
-    const updatedAt = await t.dataSource.query("SELECT updated_at FROM offer WHERE external_id LIKE 'legacy-%' ORDER BY external_id");
-
-    expect(await ingestion.upsertOffers(publisher, inputs, 'legacy-batch')).toEqual({ ...created, replayed: true });
-    const again = await ingestion.upsertOffers(publisher, inputs);
-    expect(again).toMatchObject({ created: 0, updated: 0, unchanged: 2 });
-    expect(await t.dataSource.query("SELECT updated_at FROM offer WHERE external_id LIKE 'legacy-%' ORDER BY external_id")).toEqual(
-      updatedAt,
-    );
-    const changed = await ingestion.upsertOffers(publisher, [inputs[0], { ...inputs[1], title: 'Offre modifiée' }]);
-    expect(changed).toMatchObject({ unchanged: 1, updated: 1 });
-    await expect(ingestion.upsertOffers(publisher, [inputs[0]], 'legacy-batch')).rejects.toMatchObject({ code: 'CONFLICT' });
   });
 
   it('never shows public search what a write transaction has not committed yet', async () => {
