@@ -1,72 +1,18 @@
-import DataLoader from 'dataloader';
-import type { PartnerEntity } from '../entities';
 import type { Viewer } from './auth/viewer';
 import type { Services } from './services';
 import type { CvAccessRecorder } from './candidates/cv-access-recorder';
-import { offerByIdVisibility } from './offers/offer-ownership';
 import { createAudienceLoaders, type AudienceLoaders } from './audience/audience.loader';
 import { createCandidateLoaders, type CandidateLoaders } from './candidates/candidate.loader';
-import type { PartnerSyndicationModel } from './syndication/syndication.types';
-import type {
-  FacetCount,
-  FacetDimension,
-  OfferConnectionModel,
-  OfferFilterSpec,
-  OfferModel,
-  OfferQuery,
-} from './offers/offer-search.types';
-
-/** Partner.offers page request, keyed by partner and by everything else in the query. */
-export interface PartnerOffersKey {
-  partnerId: number;
-  query: Omit<OfferQuery, 'partnerId'>;
-}
-
-export interface FacetKey {
-  query: Pick<OfferQuery, 'filter' | 'partnerId'>;
-  dimension: FacetDimension;
-}
+import { OFFER_LOADERS, type OfferLoaders } from './offers/offer.loader';
+import { createPartnerLoaders, type PartnerLoaders } from './partners/partner.loader';
+import { createSyndicationLoaders, type SyndicationLoaders } from './syndication/syndication.loader';
 
 /**
  * Per-request DataLoaders: built fresh for every request (never shared, so no viewer sees another's
- * rows and nothing is stale), each batching one kind of lookup into one SQL statement.
+ * rows and nothing is stale), each batching one kind of lookup into one SQL statement. Each domain
+ * defines its own (src/<domain>/*.loader.ts); this file only assembles them, lazily.
  */
-export interface Loaders extends CandidateLoaders, AudienceLoaders {
-  partnerById: DataLoader<number, PartnerEntity | null>;
-  /** The offers this viewer may see (public ones; its own or, for the agency, every one in any status). */
-  offerById: DataLoader<number, OfferModel | null>;
-  /** Any status: for a publisher's own offers (ingestion results), never for public reads. */
-  offerByIdAnyStatus: DataLoader<number, OfferModel | null>;
-  activeOfferCountByPartnerId: DataLoader<number, number>;
-  offersByPartnerId: DataLoader<PartnerOffersKey, OfferConnectionModel, string>;
-  offerCountByPartnerId: DataLoader<{ partnerId: number; filter: OfferFilterSpec }, number, string>;
-  offerCount: DataLoader<Pick<OfferQuery, 'filter' | 'partnerId'>, number, string>;
-  offerFacet: DataLoader<FacetKey, FacetCount[], string>;
-  syndicationByPartnerId: DataLoader<number, PartnerSyndicationModel>;
-}
-
-/** Groups keys by a shared part so each group becomes one statement; answers in key order. */
-async function batchGrouped<K, V>(
-  keys: readonly K[],
-  groupOf: (key: K) => string,
-  runGroup: (groupKeys: K[]) => Promise<V[]>,
-): Promise<V[]> {
-  const groups = new Map<string, number[]>();
-  keys.forEach((key, i) => {
-    const g = groupOf(key);
-    const slot = groups.get(g);
-    if (slot) slot.push(i);
-    else groups.set(g, [i]);
-  });
-  const results = new Array<V>(keys.length);
-  await Promise.all(
-    [...groups.values()].map(async (indexes) => {
-      const values = await runGroup(indexes.map((i) => keys[i]));
-      indexes.forEach((keyIndex, j) => (results[keyIndex] = values[j]));
-    }),
-  );
-  return results;
-}
+export interface Loaders extends CandidateLoaders, AudienceLoaders, OfferLoaders, PartnerLoaders, SyndicationLoaders {}
 
 /** What the loaders of one request are built from. */
 interface LoaderScope {
@@ -85,65 +31,21 @@ const LOADER_FACTORIES: { [K in keyof Loaders]: (scope: LoaderScope, owner: Requ
   accessLogByCvPseudonym: (_s, owner) => owner.candidateGroup().accessLogByCvPseudonym,
   apiKeyById: (_s, owner) => owner.candidateGroup().apiKeyById,
   offerAudienceByOfferId: ({ services, now }) => createAudienceLoaders(services.audience, now).offerAudienceByOfferId,
-  syndicationByPartnerId: ({ services }) =>
-    new DataLoader(async (ids) => {
-      const found = await services.syndication.settingsByPartnerIds(ids);
-      return ids.map((id) => found.get(id)!);
-    }),
-  partnerById: ({ services }) =>
-    new DataLoader(async (ids) => {
-      const found = await services.partners.byIds(ids);
-      return ids.map((id) => found.get(id) ?? null);
-    }),
-  offerById: ({ services, now, request }) =>
-    new DataLoader(async (ids) => {
-      // Public offers; a partner's own in every status too; every offer for the agency.
-      const found = await services.offers.byIds(ids, now, offerByIdVisibility(request.viewer));
-      return ids.map((id) => found.get(id) ?? null);
-    }),
-  offerByIdAnyStatus: ({ services, now }) =>
-    new DataLoader(async (ids) => {
-      const found = await services.offers.byIds(ids, now, { anyStatus: true });
-      return ids.map((id) => found.get(id) ?? null);
-    }),
-  activeOfferCountByPartnerId: ({ services, now }) => new DataLoader((ids) => services.offers.countByPartner({}, [...ids], now)),
-  offersByPartnerId: ({ services, now }) =>
-    new DataLoader(
-      (keys) =>
-        batchGrouped(
-          keys,
-          (k) => JSON.stringify(k.query),
-          (group) =>
-            services.offers.pagesByPartner(
-              group[0].query,
-              group.map((k) => k.partnerId),
-              now,
-            ),
-        ),
-      { cacheKeyFn: (k) => JSON.stringify(k) },
-    ),
-  offerCountByPartnerId: ({ services, now }) =>
-    new DataLoader(
-      (keys) =>
-        batchGrouped(
-          keys,
-          (k) => JSON.stringify(k.filter),
-          (group) =>
-            services.offers.countByPartner(
-              group[0].filter,
-              group.map((k) => k.partnerId),
-              now,
-            ),
-        ),
-      { cacheKeyFn: (k) => JSON.stringify(k) },
-    ),
-  offerCount: ({ services, now }) =>
-    new DataLoader((keys) => Promise.all(keys.map((k) => services.offers.count(k, now))), { cacheKeyFn: (k) => JSON.stringify(k) }),
-  offerFacet: ({ services, now }) =>
-    new DataLoader((keys) => Promise.all(keys.map((k) => services.offers.facet(k.query, k.dimension, now))), {
-      cacheKeyFn: (k) => JSON.stringify(k),
-    }),
+  syndicationByPartnerId: ({ services }) => createSyndicationLoaders(services.syndication).syndicationByPartnerId,
+  partnerById: ({ services }) => createPartnerLoaders(services.partners).partnerById,
+  ...offerLoaders(),
 };
+
+/** The offer loaders' factories, over this request's offer service, viewer and instant. */
+function offerLoaders(): { [K in keyof OfferLoaders]: (scope: LoaderScope) => OfferLoaders[K] } {
+  const built = {} as { [K in keyof OfferLoaders]: (scope: LoaderScope) => OfferLoaders[K] };
+  for (const name of Object.keys(OFFER_LOADERS) as Array<keyof OfferLoaders>) {
+    const factory = OFFER_LOADERS[name] as (scope: { offers: Services['offers']; viewer: Viewer; now: Date }) => unknown;
+    (built as Record<string, unknown>)[name] = ({ services, now, request }: LoaderScope) =>
+      factory({ offers: services.offers, viewer: request.viewer, now });
+  }
+  return built;
+}
 
 /**
  * One request's loaders, each built the first time a resolver reads it: an anonymous page uses
