@@ -97,8 +97,7 @@ export type OfferReadColumn = 'id' | Exclude<OfferWriteColumn, 'partner_key' | '
 
 /**
  * OfferReadColumn in table order (id first, then OFFER_WRITE_COLUMNS' order): the read path's
- * select list. (src/offers/offer-search.sql.ts still keeps its own copy, OFFER_COLUMNS, the same
- * list in the same order: it can take this one.)
+ * select list (src/offers/offer-search.sql.ts; src/offers/offer-fields.ts maps GraphQL fields to them).
  */
 export const OFFER_READ_COLUMNS: readonly OfferReadColumn[] = [
   'id',

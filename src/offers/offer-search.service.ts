@@ -20,7 +20,7 @@ function numOrNull(value: unknown): number | null {
 }
 
 /**
- * Maps a row of OFFER_COLUMNS (either engine) to the Offer model. A page that read only the columns
+ * Maps a row of OFFER_READ_COLUMNS (either engine) to the Offer model. A page that read only the columns
  * of the fields its operation shows (OfferQuery.fields) leaves the other fields undefined: they are
  * never resolved.
  */

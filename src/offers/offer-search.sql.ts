@@ -1,4 +1,7 @@
-import { inList, joinSql, raw, Sql, sql, toDbDateTime } from '../db/sql';
+import { OFFER_READ_COLUMNS } from '../db/offer-row';
+import { columnList, inList, joinSql, raw, Sql, sql, toDbDateTime } from '../db/sql';
+import { boundingBoxDegrees, haversineKmSql } from '../referentials/geo';
+import { columnsForFields } from './offer-fields';
 import type { OfferStatus } from '../../entities';
 import type { FacetDimension, OfferFilterSpec, OfferQuery } from './offer-search.types';
 import type { Dialect } from '../db/dialect';
@@ -10,117 +13,13 @@ import { constrainingWords } from '../lib/offer-terms';
  * query builder's overhead showed on it (see README, "Performance").
  */
 
-/** Columns an Offer needs, in the order offerFromRow reads them. */
-export const OFFER_COLUMNS = [
-  'id',
-  'source',
-  'partner_id',
-  'external_id',
-  'title',
-  'description',
-  'rome_code',
-  'employer_name',
-  'employer_url',
-  'location_label',
-  'commune_code',
-  'postal_code',
-  'city',
-  'department_code',
-  'region_code',
-  'latitude',
-  'longitude',
-  'contract_type',
-  'full_time',
-  'salary_min',
-  'salary_max',
-  'salary_currency',
-  'salary_period',
-  'salary_label',
-  'salary_yearly_min',
-  'experience_level',
-  'published_at',
-  'updated_at',
-  'valid_through',
-  'status',
-  'apply_url',
-  'reserved_for_jobseekers',
-] as const;
+const SELECT_OFFER_COLUMNS = columnList(OFFER_READ_COLUMNS, 'o');
 
-type OfferColumn = (typeof OFFER_COLUMNS)[number];
-
-const SELECT_OFFER_COLUMNS = raw(OFFER_COLUMNS.map((c) => `o.${c}`).join(', '));
-
-/**
- * The columns each GraphQL Offer field reads (a page fetches only those of the fields the operation
- * selects: fewer columns to read, send and decode, and the description, stored off-page, only when
- * shown). id, partner_id and published_at are always read (identity, cursor, partner/audience
- * rules). A field missing from this map makes a page read every column; a test checks that every
- * Offer field of the schema is here.
- */
-export const OFFER_FIELD_COLUMNS: Record<string, readonly OfferColumn[]> = {
-  id: [],
-  source: ['source'],
-  partner: [],
-  externalId: ['external_id'],
-  title: ['title'],
-  description: ['description'],
-  romeCode: ['rome_code'],
-  rome: ['rome_code'],
-  employer: ['employer_name', 'employer_url'],
-  location: ['location_label', 'commune_code', 'postal_code', 'city', 'department_code', 'region_code', 'latitude', 'longitude'],
-  contractType: ['contract_type'],
-  fullTime: ['full_time'],
-  salary: ['salary_min', 'salary_max', 'salary_currency', 'salary_period', 'salary_label'],
-  experienceLevel: ['experience_level'],
-  publishedAt: [],
-  updatedAt: ['updated_at'],
-  validThrough: ['valid_through'],
-  status: ['status', 'valid_through'],
-  applyUrl: ['apply_url'],
-  reservedForJobseekers: ['reserved_for_jobseekers'],
-  distanceKm: [],
-  audience: [],
-  __typename: [],
-};
-const ALWAYS_READ: readonly OfferColumn[] = ['id', 'partner_id', 'published_at'];
-
-/**
- * The columns of each Location field, for a selection that names them (`location.city` in
- * OfferQuery.fields): a page showing the city alone reads that column alone, which the covering
- * index of the commonest search holds (migration CoveringPageIndex1765382400000).
- */
-export const LOCATION_FIELD_COLUMNS: Record<string, readonly OfferColumn[]> = {
-  'location.label': ['location_label'],
-  'location.communeCode': ['commune_code'],
-  'location.postalCode': ['postal_code'],
-  'location.city': ['city'],
-  'location.departmentCode': ['department_code'],
-  'location.regionCode': ['region_code'],
-  'location.latitude': ['latitude'],
-  'location.longitude': ['longitude'],
-  'location.__typename': [],
-};
-
-/** The offer columns a page reads for these selected fields (all of them when unknown). */
+/** The offer columns a page reads for these selected fields (all of them when unknown: offer-fields.ts). */
 function offerColumnsFor(fields: ReadonlySet<string> | undefined): Sql {
-  if (!fields) return SELECT_OFFER_COLUMNS;
-  const wanted = new Set<OfferColumn>(ALWAYS_READ);
-  const locationParts = [...fields].some((f) => f in LOCATION_FIELD_COLUMNS);
-  for (const field of fields) {
-    if (field === 'location' && locationParts) continue; // its selected fields name their columns
-    const columns = OFFER_FIELD_COLUMNS[field] ?? LOCATION_FIELD_COLUMNS[field];
-    if (!columns) return SELECT_OFFER_COLUMNS;
-    for (const column of columns) wanted.add(column);
-  }
-  return raw(
-    OFFER_COLUMNS.filter((c) => wanted.has(c))
-      .map((c) => `o.${c}`)
-      .join(', '),
-  );
+  const columns = fields ? columnsForFields(fields) : null;
+  return columns ? columnList(columns, 'o') : SELECT_OFFER_COLUMNS;
 }
-
-const EARTH_RADIUS_KM = 6371.0088;
-const KM_PER_DEGREE_LATITUDE = 111.045;
 
 export const FACET_COLUMNS: Record<FacetDimension, string> = {
   contractType: 'o.contract_type',
@@ -279,7 +178,7 @@ export class OfferSearchSql {
 
   private distanceExpression(near: NonNullable<OfferFilterSpec['near']>): Sql {
     const { latitude, longitude } = near;
-    return sql`(${EARTH_RADIUS_KM} * 2 * ASIN(SQRT(POWER(SIN(RADIANS(o.latitude - ${latitude}) / 2), 2) + COS(RADIANS(${latitude})) * COS(RADIANS(o.latitude)) * POWER(SIN(RADIANS(o.longitude - ${longitude}) / 2), 2))))`;
+    return haversineKmSql('o', latitude, longitude);
   }
 
   private from(filter: OfferFilterSpec, indexHint: string | null = null): Sql {
@@ -331,8 +230,7 @@ export class OfferSearchSql {
     if (filter.regionCodes) clauses.push(sql`o.region_code IN ${inList(filter.regionCodes)}`);
     if (filter.near) {
       const { latitude, longitude, radiusKm } = filter.near;
-      const dLat = radiusKm / KM_PER_DEGREE_LATITUDE;
-      const dLon = radiusKm / (KM_PER_DEGREE_LATITUDE * Math.max(0.01, Math.cos((latitude * Math.PI) / 180)));
+      const { dLat, dLon } = boundingBoxDegrees(latitude, radiusKm);
       // The bounding box lets the (status, latitude, longitude) index narrow rows; the great-circle
       // distance then keeps the circle.
       clauses.push(sql`o.latitude BETWEEN ${latitude - dLat} AND ${latitude + dLat}`);

@@ -1,6 +1,6 @@
 import { isObjectType } from 'graphql';
 import { buildSchema } from '../../src/schema';
-import { LOCATION_FIELD_COLUMNS, OFFER_FIELD_COLUMNS } from '../../src/offers/offer-search.sql';
+import { LOCATION_FIELD_COLUMNS, OFFER_FIELD_COLUMNS } from '../../src/offers/offer-fields';
 
 describe('OFFER_FIELD_COLUMNS', () => {
   it('maps every field of the Offer type (a page would otherwise read every column)', () => {
