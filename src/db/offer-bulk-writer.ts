@@ -42,45 +42,28 @@ export async function loadOffersMysql(
   rows: Iterable<PublishedOfferRow>,
   onProgress?: (written: number) => void,
 ): Promise<number> {
-  const opts = dataSource.options as { host?: string; port?: number; username?: string; password?: string; database?: string };
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'passerelle-load-'));
-  const file = path.join(dir, 'offers.tsv');
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const mysql = require('mysql2/promise') as typeof import('mysql2/promise');
-  const conn = await mysql.createConnection({
-    host: opts.host,
-    port: opts.port,
-    user: opts.username,
-    password: opts.password,
-    database: opts.database,
-    timezone: 'Z',
-    infileStreamFactory: () => fs.createReadStream(file),
-  });
+  const loader = await openMysqlRowLoader(dataSource);
   let loaded = 0;
   let written = 0;
-  // One file and one LOAD DATA (one transaction) per chunk: memory and undo log stay bounded.
-  const flush = async (lines: string[]) => {
-    fs.writeFileSync(file, lines.join('\n') + '\n');
-    const load = sql`LOAD DATA LOCAL INFILE ${file} IGNORE INTO TABLE offer CHARACTER SET utf8mb4 FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' (${columnList(OFFER_WRITE_COLUMNS)})`;
-    const [result] = await conn.query(load.text, [...load.params]);
-    loaded += Number((result as { affectedRows?: number }).affectedRows ?? 0);
-    written += lines.length;
+  // One LOAD DATA (one transaction) per chunk: memory and undo log stay bounded.
+  const flush = async (batch: unknown[][]) => {
+    loaded += await loader.load('offer', OFFER_WRITE_COLUMNS, batch, { ignoreDuplicates: true });
+    written += batch.length;
     onProgress?.(written);
   };
   try {
-    let lines: string[] = [];
+    let batch: unknown[][] = [];
     for (const row of rows) {
-      lines.push(offerWriteValues(row).map(tsvField).join('\t'));
-      if (lines.length === LOAD_DATA_CHUNK_ROWS) {
-        await flush(lines);
-        lines = [];
+      batch.push(offerWriteValues(row));
+      if (batch.length === LOAD_DATA_CHUNK_ROWS) {
+        await flush(batch);
+        batch = [];
       }
     }
-    if (lines.length) await flush(lines);
+    if (batch.length) await flush(batch);
     return loaded;
   } finally {
-    await conn.end();
-    fs.rmSync(dir, { recursive: true, force: true });
+    await loader.end();
   }
 }
 
@@ -89,12 +72,20 @@ const LOAD_DATA_CHUNK_ROWS = 50_000;
 
 /** A MariaDB connection that loads rows into a table with LOAD DATA LOCAL INFILE, one temporary file a call. */
 export interface MysqlRowLoader {
-  /** Loads rows (values in `columns` order) into `table`; returns the rows added. */
-  load(table: string, columns: readonly string[], rows: ReadonlyArray<readonly unknown[]>): Promise<number>;
+  /**
+   * Loads rows (values in `columns` order) into `table`; returns the rows added. `ignoreDuplicates`:
+   * rows whose key is taken are skipped (LOAD DATA ... IGNORE) instead of failing the load.
+   */
+  load(
+    table: string,
+    columns: readonly string[],
+    rows: ReadonlyArray<readonly unknown[]>,
+    opts?: { ignoreDuplicates?: boolean },
+  ): Promise<number>;
   end(): Promise<void>;
 }
 
-/** Opens a LOAD DATA connection to the data source's MariaDB database (bulk builds: the keyword index). */
+/** Opens a LOAD DATA connection to the data source's MariaDB database (bulk loads: the offer seed, the keyword index). */
 export async function openMysqlRowLoader(dataSource: DataSource): Promise<MysqlRowLoader> {
   const opts = dataSource.options as { host?: string; port?: number; username?: string; password?: string; database?: string };
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'passerelle-load-'));
@@ -111,13 +102,11 @@ export async function openMysqlRowLoader(dataSource: DataSource): Promise<MysqlR
     infileStreamFactory: () => fs.createReadStream(file),
   });
   return {
-    async load(table, columns, rows) {
+    async load(table, columns, rows, opts = {}) {
       if (rows.length === 0) return 0;
       fs.writeFileSync(file, rows.map((values) => values.map(tsvField).join('\t')).join('\n') + '\n');
-      const [result] = await conn.query(
-        `LOAD DATA LOCAL INFILE ? INTO TABLE ${table} CHARACTER SET utf8mb4 FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' (${columns.join(', ')})`,
-        [file],
-      );
+      const load = sql`LOAD DATA LOCAL INFILE ${file} ${raw(opts.ignoreDuplicates ? 'IGNORE ' : '')}INTO TABLE ${raw(table)} CHARACTER SET utf8mb4 FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' (${columnList(columns)})`;
+      const [result] = await conn.query(load.text, [...load.params]);
       return Number((result as { affectedRows?: number }).affectedRows ?? 0);
     },
     async end() {
