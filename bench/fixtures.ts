@@ -41,6 +41,8 @@ const KEYWORD_CANDIDATES = [
   'livreur',
 ];
 const KEYWORD_COUNT = 20;
+/** Queries (c, cold) asks coldKeywordQueries for: more than the titles give, so it returns them all. */
+const COLD_KEYWORD_DRAWS = 20_000;
 
 /** One of the 20 real offers the reference server answers with, shaped like the GraphQL result. */
 export interface ReferenceOffer {
@@ -58,6 +60,8 @@ export interface BenchFixtures {
   /** The 3 most common contract types among public offers. */
   contractTypes: string[];
   keywords: string[];
+  /** (c, cold)'s queries: each new to the hub (none of `keywords`, none the same once tokenized). */
+  coldKeywords: string[];
   publicOffers: number;
   deepPage: number;
   /** Cursor of the last row of page DEEP_PAGE - 1 (row 99,979 counting from 0). */
@@ -137,10 +141,22 @@ export async function loadFixtures(dataSource: DataSource, log: (line: string) =
   );
   const partnerName = new Map(partners.map((p) => [Number(p.id), p.name]));
 
+  // (c, cold): as many distinct queries as the titles give (~5,000 at 1,000,000 offers), so that a
+  // warm-up and a window at a few hundred requests a second send none twice. Distinct as the hub
+  // keys its match lists (the tokens), and none of (c)'s popular words, whose lists (c) cached.
+  const seen = new Set(keywords.map((k) => JSON.stringify(tokenizeKeywords(k))));
+  const coldKeywords = (await coldKeywordQueries(dataSource, COLD_KEYWORD_DRAWS)).filter((q) => {
+    const key = JSON.stringify(tokenizeKeywords(q));
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+
   return {
     departmentCodes: tally((p) => p.department).slice(0, 30),
     contractTypes: tally((p) => p.contract).slice(0, 3),
     keywords,
+    coldKeywords,
     publicOffers,
     deepPage: DEEP_PAGE,
     deepCursor: encodeCursor({ sort: 'PUBLISHED_DESC', key: deepRows[0].published_at.getTime(), id: Number(deepRows[0].id) }),

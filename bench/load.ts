@@ -25,6 +25,8 @@ export interface LoadOptions {
   timeoutSeconds: number;
   /** Extra headers, e.g. `authorization: Bearer <key>` for partner or agency queries. */
   headers?: Record<string, string>;
+  /** Index of the first body sent (default 0): a window going on where its warm-up stopped. */
+  startAt?: number;
 }
 
 /** Figures of one load window. Latencies in ms (autocannon's histogram resolution is 1 ms). */
@@ -48,6 +50,10 @@ export interface LoadResult {
   /** 2xx responses whose body carries a GraphQL `errors` entry. */
   graphqlErrors: number;
   firstGraphqlError: string | null;
+  /** Requests sent (bodies taken, from startAt on). */
+  bodiesSent: number;
+  /** Requests sent past the last body, which repeated an earlier one (the list wrapped). */
+  repeatedBodies: number;
 }
 
 let running: { stop(): void } | null = null;
@@ -61,7 +67,8 @@ export function stopLoad(): void {
 export function runLoad(opts: LoadOptions): Promise<LoadResult> {
   if (opts.bodies.length === 0) throw new Error('runLoad needs at least one body');
   const bodies = opts.bodies;
-  let next = 0;
+  const startAt = opts.startAt ?? 0;
+  let next = startAt;
   let graphqlErrors = 0;
   let firstGraphqlError: string | null = null;
   let firstNon2xxBody: string | null = null;
@@ -109,6 +116,8 @@ export function runLoad(opts: LoadOptions): Promise<LoadResult> {
           timeouts: result.timeouts,
           graphqlErrors,
           firstGraphqlError,
+          bodiesSent: next - startAt,
+          repeatedBodies: Math.max(0, next - Math.max(startAt, bodies.length)),
         });
       },
     );

@@ -1,5 +1,4 @@
 import 'reflect-metadata';
-import fs from 'node:fs';
 import path from 'node:path';
 import type { DataSource } from 'typeorm';
 import { parseDatabaseUrl } from '../src/config';
@@ -12,6 +11,7 @@ import type { BenchFixtures, ReferenceOffer } from './fixtures';
 import { runLoad, type LoadResult } from './load';
 import { hubScenarios, referenceScenario } from './scenarios';
 import { BENCH_METRICS_TOKEN } from './verify';
+import { cpuMicros, mariadbPid } from './proc';
 
 /**
  * Scenario (a) alone, against the reference, at a chosen scale, with CPU per request (issue 18):
@@ -27,7 +27,6 @@ import { BENCH_METRICS_TOKEN } from './verify';
 
 const RESULTS_DIR = path.join(__dirname, 'results');
 const UNLIMITED_RATE = '1000000';
-const CLOCK_TICKS = 100;
 
 function numberEnv(name: string, fallback: number): number {
   const value = process.env[name];
@@ -35,26 +34,6 @@ function numberEnv(name: string, fallback: number): number {
   const n = Number(value);
   if (!(n > 0) || !Number.isFinite(n)) throw new Error(`${name} must be a positive number, got ${value}`);
   return n;
-}
-
-/** utime + stime of a process, in microseconds. */
-function cpuMicros(pid: number): number {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1e6) / CLOCK_TICKS;
-}
-
-function mariadbPid(): number {
-  for (const entry of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const comm = fs.readFileSync(`/proc/${entry}/comm`, 'utf8').trim();
-      if (comm === 'mariadbd' || comm === 'mysqld') return Number(entry);
-    } catch {
-      // gone meanwhile
-    }
-  }
-  throw new Error('No mariadbd/mysqld process visible in /proc');
 }
 
 const PUBLIC = `o.status = 'ACTIVE' AND (o.valid_through IS NULL OR o.valid_through > ?) AND (o.partner_id IS NULL OR o.partner_id NOT IN (SELECT p.id FROM partner p WHERE p.status = 'SUSPENDED'))`;
@@ -93,6 +72,7 @@ async function fixturesOf(dataSource: DataSource): Promise<BenchFixtures> {
     departmentCodes: tally((p) => p.department).slice(0, 30),
     contractTypes: tally((p) => p.contract).slice(0, 3),
     keywords: [],
+    coldKeywords: [],
     publicOffers: pairs.reduce((sum, p) => sum + Number(p.n), 0),
     deepPage: 0,
     deepCursor: '',
@@ -188,6 +168,7 @@ async function main(): Promise<void> {
   }
   console.log(`${fixtures.publicOffers} public offers`);
   const mariadb = mariadbPid();
+  if (mariadb === null) throw new Error('No mariadbd/mysqld process visible in /proc');
   const hubBodies = hubScenarios(fixtures).find((s) => s.id === 'a')!.bodies;
   const referenceBodies = referenceScenario(fixtures).bodies;
   const hubs: Window[] = [];

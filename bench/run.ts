@@ -9,7 +9,8 @@ import { benchDatabase, busyConnections, killStatements, prepareBenchDatabase, w
 import { loadFixtures, type BenchFixtures } from './fixtures';
 import { runLoad, stopLoad, type LoadResult } from './load';
 import { judge, notesOf, problemsOf, toMarkdown, type BenchReport, type Machine, type ScenarioResult } from './report';
-import { hubScenarios, referenceScenario, type Scenario } from './scenarios';
+import { cachedPageScenario, hubScenarios, pageScenario, referenceScenario, type Scenario } from './scenarios';
+import { cpuPerRequest, mariadbPid, sampleCpu } from './proc';
 import { BENCH_METRICS_TOKEN, readSqlCounter, verifyScenario } from './verify';
 import { sizeBufferPool, sizeRedoLog } from './mariadb';
 import { startPusher, type PushStats } from './pusher';
@@ -22,7 +23,8 @@ const USAGE = `Usage: npm run bench [-- --reseed] [-- --no-candidates]
 Env: BENCH_DATABASE_URL (default mysql://root@127.0.0.1:3306/passerelle_bench), BENCH_SECONDS (measured
 window per scenario, default 10), BENCH_WARMUP_SECONDS (default 3), BENCH_CONNECTIONS (default 10),
 BENCH_TIMEOUT_SECONDS (a request is abandoned after, default 10), BENCH_DRAIN_SECONDS (wait for the
-statements of abandoned requests to finish before interrupting them, default 20).`;
+statements of abandoned requests to finish before interrupting them, default 20), BENCH_CACHED_RESPONSE_SECONDS
+(the response cache of the second hub, scenario (a, cached), default 2).`;
 
 const RESULTS_DIR = path.join(__dirname, 'results');
 /** Startup includes swc compiling the hub on the fly. */
@@ -86,7 +88,7 @@ interface Target {
   child: Child;
 }
 
-async function startHubChild(databaseUrl: string): Promise<Target> {
+async function startHubChild(databaseUrl: string, responseCacheSeconds: string, logName = 'hub'): Promise<Target> {
   const port = await freePort();
   const child = startChild(
     'hub',
@@ -103,11 +105,12 @@ async function startHubChild(databaseUrl: string): Promise<Target> {
       RATE_LIMIT_KEY_BURST: UNLIMITED_RATE,
       PASSERELLE_ADMIN_KEY: ADMIN_KEY,
       METRICS_TOKEN: BENCH_METRICS_TOKEN,
-      // The anonymous response cache is off unless asked for (bench/hub.ts): the scenarios measure the
-      // read path. Without this line (a) cycled 90 bodies through a 2 s cache: mostly hits.
-      RESPONSE_CACHE_SECONDS: process.env.BENCH_RESPONSE_CACHE_SECONDS ?? '0',
+      // The anonymous response cache is off on the main hub unless asked for (bench/hub.ts): the
+      // scenarios measure the read path. Without it (a) cycled 90 bodies through a 2 s cache: mostly
+      // hits. (a, cached) runs on a second hub with it on.
+      RESPONSE_CACHE_SECONDS: responseCacheSeconds,
     },
-    path.join(RESULTS_DIR, 'hub.log'),
+    path.join(RESULTS_DIR, `${logName}.log`),
   );
   const base = `http://127.0.0.1:${port}`;
   await waitUntilReady(child, async () => (await fetch(`${base}/health`, { signal: AbortSignal.timeout(2_000) })).ok, READY_TIMEOUT_MS);
@@ -139,6 +142,8 @@ interface MeasureContext {
   dataSource: DataSource;
   database: string;
   drainSeconds: number;
+  /** mariadbd's pid, for its CPU per request (null: not visible in /proc). */
+  mariadbPid: number | null;
 }
 
 /** What a drain did: how long it waited, and how many leftover statements it interrupted. */
@@ -209,6 +214,8 @@ async function measure(target: Target, scenario: Scenario, ctx: MeasureContext):
   const load = { url: target.url, bodies: scenario.bodies, connections: settings.connections, timeoutSeconds: settings.timeoutSeconds };
   const warmup = await runLoad({ ...load, seconds: settings.warmupSeconds });
   log(`  warm-up ${settings.warmupSeconds} s: ${warmup.requestsPerSecond.toFixed(1)} req/s (discarded)`);
+  // sendOnce ((c, cold)): the window goes on where the warm-up stopped, no body sent twice.
+  const startAt = scenario.sendOnce ? warmup.bodiesSent : 0;
   const afterWarmup = await drain(target, ctx);
   if (afterWarmup.seconds > 2)
     log(`  waited ${afterWarmup.seconds.toFixed(1)} s for the warm-up's cut-off requests to finish; interrupted ${afterWarmup.killed}`);
@@ -219,9 +226,12 @@ async function measure(target: Target, scenario: Scenario, ctx: MeasureContext):
     : null;
   let pushes: PushStats | undefined;
   let sqlBefore: number | null, result: LoadResult, sqlAfter: number | null;
+  let cpu: ScenarioResult['cpu'];
   try {
     sqlBefore = target.metricsUrl ? await readSqlCounter(target.metricsUrl) : null;
-    result = await runLoad({ ...load, seconds: settings.measuredSeconds });
+    const cpuBefore = sampleCpu(target.child.process.pid!, ctx.mariadbPid);
+    result = await runLoad({ ...load, startAt, seconds: settings.measuredSeconds });
+    cpu = cpuPerRequest(cpuBefore, sampleCpu(target.child.process.pid!, ctx.mariadbPid), result.completed);
     sqlAfter = target.metricsUrl ? await readSqlCounter(target.metricsUrl) : null;
   } finally {
     pushes = await pusher?.stop();
@@ -235,8 +245,15 @@ async function measure(target: Target, scenario: Scenario, ctx: MeasureContext):
     `  measured ${result.seconds} s: ${result.requestsPerSecond.toFixed(1)} req/s, p50 ${result.p50} ms, p90 ${result.p90} ms, p99 ${result.p99} ms, ` +
       `max ${result.max} ms, ${result.completed} completed, non-2xx ${result.non2xx}, errors ${result.errors}, timeouts ${result.timeouts}, ` +
       `GraphQL errors ${result.graphqlErrors}` +
-      (sqlPerRequest === null ? '' : `, ${sqlPerRequest.toFixed(2)} SQL/req`),
+      (sqlPerRequest === null ? '' : `, ${sqlPerRequest.toFixed(2)} SQL/req`) +
+      `, server CPU ${cpu.serverMicrosPerRequest?.toFixed(0) ?? '—'} µs/req, MariaDB CPU ${cpu.mariadbMicrosPerRequest?.toFixed(0) ?? '—'} µs/req`,
   );
+  const repeatedBodies = scenario.sendOnce ? warmup.repeatedBodies + result.repeatedBodies : undefined;
+  if (scenario.sendOnce)
+    log(
+      `  ${warmup.bodiesSent} + ${result.bodiesSent} of ${scenario.bodies.length} bodies sent once each` +
+        (repeatedBodies ? `; ${repeatedBodies} REPEATED (the list ran out: those may be cache hits)` : ''),
+    );
   const slowQueryLines = target.child.slowQueries.slice(slowBefore);
   const errorLines = target.child.errorLines.slice(errorsBefore);
   if (slowQueryLines.length) log(`  the hub logged ${slowQueryLines.length} slow statements, e.g. ${slowQueryLines[0].slice(0, 300)}`);
@@ -248,6 +265,8 @@ async function measure(target: Target, scenario: Scenario, ctx: MeasureContext):
     distinctBodies: scenario.bodies.length,
     load: result,
     sqlPerRequest,
+    cpu,
+    ...(repeatedBodies !== undefined ? { repeatedBodies } : {}),
     verification,
     drained: { beforeVerification: before, afterWarmup },
     slowQueryLines: slowQueryLines.slice(0, 20),
@@ -293,7 +312,15 @@ async function main(): Promise<number> {
     );
     const warmSeconds = await warmBufferPool(db.dataSource, fixtures.keywords, log);
     const [{ v: mariadb, pool }] = await db.dataSource.query('SELECT VERSION() AS v, @@innodb_buffer_pool_size AS pool');
-    const ctx: MeasureContext = { settings, fixtures, dataSource: db.dataSource, database: config.database, drainSeconds };
+    const ctx: MeasureContext = {
+      settings,
+      fixtures,
+      dataSource: db.dataSource,
+      database: config.database,
+      drainSeconds,
+      mariadbPid: mariadbPid(),
+    };
+    if (ctx.mariadbPid === null) log('No mariadbd/mysqld in /proc: MariaDB CPU per request not measured');
 
     const results: ScenarioResult[] = [];
     const loadAverageAtStart = os.loadavg()[0];
@@ -305,15 +332,26 @@ async function main(): Promise<number> {
     } finally {
       await reference.child.stop();
     }
-    const hub = await startHubChild(databaseUrl);
+    const hub = await startHubChild(databaseUrl, process.env.BENCH_RESPONSE_CACHE_SECONDS ?? '0');
     log(`\nHub started (${hub.url})`);
     try {
+      results.push(await measure(hub, pageScenario(fixtures), ctx));
+      // (a, cached): (a)'s bodies against a second hub with the response cache on, while the first
+      // idles, close to the reference too; then the first hub goes on.
+      const cacheSeconds = positiveNumber('BENCH_CACHED_RESPONSE_SECONDS', 2);
+      const cached = await startHubChild(databaseUrl, String(cacheSeconds), 'hub-cached');
+      log(`\nHub with RESPONSE_CACHE_SECONDS=${cacheSeconds} started (${cached.url})`);
+      try {
+        results.push(await measure(cached, cachedPageScenario(fixtures, cacheSeconds), ctx));
+      } finally {
+        await cached.child.stop();
+      }
       for (const scenario of hubScenarios(fixtures)) results.push(await measure(hub, scenario, ctx));
     } finally {
       await hub.child.stop();
     }
 
-    const order = ['a', 'b', 'bw', 'c', 'c0', 'd0', 'd', 'reference'];
+    const order = ['a', 'ac', 'b', 'bw', 'c', 'c0', 'd0', 'd', 'reference'];
     results.sort((x, y) => order.indexOf(x.id) - order.indexOf(y.id));
     const problems = problemsOf(results);
     const report: BenchReport = {

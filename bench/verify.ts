@@ -48,13 +48,14 @@ async function post(url: string, body: string): Promise<OffersResponse> {
  * non-200, a GraphQL error, a missing field, or a page that is not the one expected.
  */
 export async function verifyScenario(url: string, metricsUrl: string | null, scenario: Scenario): Promise<Verification> {
-  const count = Math.min(VERIFIED_BODIES, scenario.bodies.length);
-  const step = scenario.bodies.length / count;
+  const checked = scenario.checkBodies ?? scenario.bodies;
+  const count = Math.min(VERIFIED_BODIES, checked.length);
+  const step = checked.length / count;
   const edges: number[] = [];
   const sqlStatements: number[] = [];
   const milliseconds: number[] = [];
   for (let i = 0; i < count; i++) {
-    const body = scenario.bodies[Math.floor(i * step)];
+    const body = checked[Math.floor(i * step)];
     const before = metricsUrl ? await readSqlCounter(metricsUrl) : 0;
     const started = performance.now();
     const response = await post(url, body).catch((err: Error) => {
