@@ -9,7 +9,7 @@ import { seedDatabase } from '../src/seed/seed';
 import { freePort, startChild, stopAllChildren, waitUntilReady, type Child } from './children';
 import type { BenchFixtures, ReferenceOffer } from './fixtures';
 import { runLoad, type LoadResult } from './load';
-import { hubScenarios, referenceScenario } from './scenarios';
+import { pageScenario, referenceScenario } from './scenarios';
 import { BENCH_METRICS_TOKEN } from './verify';
 import { cpuMicros, mariadbPid } from './proc';
 
@@ -169,7 +169,7 @@ async function main(): Promise<void> {
   console.log(`${fixtures.publicOffers} public offers`);
   const mariadb = mariadbPid();
   if (mariadb === null) throw new Error('No mariadbd/mysqld process visible in /proc');
-  const hubBodies = hubScenarios(fixtures).find((s) => s.id === 'a')!.bodies;
+  const hubBodies = pageScenario(fixtures).bodies;
   const referenceBodies = referenceScenario(fixtures).bodies;
   const hubs: Window[] = [];
   const references: Window[] = [];
