@@ -123,6 +123,51 @@ describe.each(engines())('keyword matching on %s', (engine) => {
     expect(seen).toEqual(await ids('mytilicult'));
   });
 
+  it('a search new to the hub walks its page only; asked again, its match list serves the later pages (cursors, suspended partners)', async () => {
+    const service = new OfferSearchService(t.dataSource, t.hub.services.keywordIndex);
+    const uncached = new OfferSearchService(t.dataSource, t.hub.services.keywordIndex, { keywordCacheSeconds: 0 });
+    const statements: string[] = [];
+    const executor = (service as unknown as { executor: { all: (statement: { text: string }) => Promise<unknown[]> } }).executor;
+    const all = executor.all.bind(executor);
+    executor.all = (statement) => {
+      statements.push(statement.text);
+      return all(statement);
+    };
+    const walk = async (svc: OfferSearchService, keywords: string) => {
+      const pages: string[][] = [];
+      let after: string | null = null;
+      for (let n = 0; n < 20; n++) {
+        const query = buildOfferQuery({ filter: { keywords }, first: 3, after });
+        const page = await svc.page(query, at(10_000));
+        pages.push(page.rows.map((o) => o.externalId));
+        if (!page.hasNextPage) break;
+        after = cursorOf(query, page.rows[page.rows.length - 1]);
+      }
+      return pages;
+    };
+    for (const keywords of ['mytilicult', 'ostreiculteur', 'aide soign']) {
+      statements.length = 0;
+      const first = await walk(service, keywords);
+      expect(first).toEqual(await walk(uncached, keywords));
+      expect(first.flat()).not.toContain('pub-suspended');
+      const again = await walk(service, keywords);
+      expect(again).toEqual(first);
+    }
+    if (engine === 'mysql') {
+      // Page 1 of a search new to this service walks its 4 rows (first + 1), no match list; the
+      // walk's later pages, and the second walk, come from the list built when it came back.
+      statements.length = 0;
+      await walk(service, 'mytiliculteur');
+      const walks = statements.filter((s) => s.includes('ORDER BY t.published_at DESC'));
+      expect(walks.length).toBeGreaterThan(0);
+      expect(walks[0]).toMatch(/LIMIT 4\)/);
+      expect(walks.slice(1).every((s) => /LIMIT 101\)/.test(s))).toBe(true);
+      statements.length = 0;
+      expect((await walk(service, 'mytiliculteur')).flat()).toEqual(await ids('mytiliculteur'));
+      expect(statements.some((s) => s.includes('offer_term'))).toBe(false);
+    }
+  });
+
   it('combines keywords with the other filters', async () => {
     expect(await ids('mytilicult', { publishedSince: at(24).toISOString() })).toEqual(['ord-15', 'ord-14', 'ord-13', 'ord-12']);
     expect(await ids('electric', { departmentCodes: ['75'] })).toEqual([]);
