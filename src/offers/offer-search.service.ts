@@ -92,8 +92,13 @@ export const TERM_MATCH_LIMIT = 100;
  */
 const KEYWORD_SEARCHES_SEEN = 10_000;
 
-/** Words starting more index terms than this are matched by reading every match (termPageRows). */
-const MAX_TERM_EXPANSIONS = 32;
+/**
+ * Words starting more index terms than this are matched by reading every match (termPageRows). A
+ * walk of one branch per term stays cheap well past 32 terms (`contr`, 35 terms: 31 ms walked
+ * against 458 ms reading every match; 1 M offers); two-word searches cost the same at 32 and 128
+ * (bench, issue 18 (c, cold)).
+ */
+const MAX_TERM_EXPANSIONS = 128;
 
 /** Index rows counted per word, at most, to find a search's rarest word. */
 const DRIVER_COUNT_CAP = 20_000;
@@ -223,7 +228,7 @@ export class OfferSearchService {
    * word has, counted up to a cap, so that the rarest drives, then the page itself, which walks its
    * terms newest first and stops after the page (OfferSearchSql.termPage): a page costs about the
    * same for a rare word as for a common one. Null (the caller reads every match instead) when a word
-   * starts more than MAX_TERM_EXPANSIONS terms (a word of 3 or 4 letters: `ser`, `tech`).
+   * starts more than MAX_TERM_EXPANSIONS terms (a short prefix: `con`).
    */
   private async termPageRows(query: OfferQuery, now: Date, suspended: readonly number[]): Promise<Row[] | null> {
     const words = constrainingWords(query.filter.keywordTokens!);
