@@ -86,8 +86,19 @@ export const KEYWORD_MATCH_LIMIT = 1_000;
  */
 export const TERM_MATCH_LIMIT = 100;
 
-/** Words starting more index terms than this are matched by reading every match (termPageRows). */
-const MAX_TERM_EXPANSIONS = 32;
+/**
+ * Searches remembered as asked once (keys only) so that a repeat builds the match list: a search
+ * walking the term index builds its list only when it comes back (keywordPage).
+ */
+const KEYWORD_SEARCHES_SEEN = 10_000;
+
+/**
+ * Words starting more index terms than this are matched by reading every match (termPageRows). A
+ * walk of one branch per term stays cheap well past 32 terms (`contr`, 35 terms: 31 ms walked
+ * against 458 ms reading every match; 1 M offers); two-word searches cost the same at 32 and 128
+ * (bench, issue 18 (c, cold)).
+ */
+const MAX_TERM_EXPANSIONS = 128;
 
 /** Index rows counted per word, at most, to find a search's rarest word. */
 const DRIVER_COUNT_CAP = 20_000;
@@ -114,6 +125,9 @@ export class OfferSearchService {
   private readonly counts: StockCache;
   private readonly keywordMatches: StockCache;
   private readonly keywordMatchLimit: number;
+  /** Keyword searches walked in the term index once, without a match list, and when (keywordPage). */
+  private readonly searchesSeen = new Map<string, number>();
+  private readonly keywordCacheMs: number;
   private readonly partners: PartnerDirectory;
 
   constructor(
@@ -124,10 +138,8 @@ export class OfferSearchService {
     this.sqlFor = new OfferSearchSql(dialectOf(dataSource));
     this.executor = createSqlExecutor(dataSource);
     this.counts = new StockCache((opts.countCacheSeconds ?? DEFAULT_SERVICE_SETTINGS.countCacheSeconds) * 1000);
-    this.keywordMatches = new StockCache(
-      (opts.keywordCacheSeconds ?? DEFAULT_SERVICE_SETTINGS.keywordCacheSeconds) * 1000,
-      KEYWORD_LISTS_KEPT,
-    );
+    this.keywordCacheMs = (opts.keywordCacheSeconds ?? DEFAULT_SERVICE_SETTINGS.keywordCacheSeconds) * 1000;
+    this.keywordMatches = new StockCache(this.keywordCacheMs, KEYWORD_LISTS_KEPT);
     this.keywordMatchLimit = opts.keywordMatchLimit ?? KEYWORD_MATCH_LIMIT;
     this.partners = partnerDirectoryOf(dataSource);
   }
@@ -216,7 +228,7 @@ export class OfferSearchService {
    * word has, counted up to a cap, so that the rarest drives, then the page itself, which walks its
    * terms newest first and stops after the page (OfferSearchSql.termPage): a page costs about the
    * same for a rare word as for a common one. Null (the caller reads every match instead) when a word
-   * starts more than MAX_TERM_EXPANSIONS terms (a word of 3 or 4 letters: `ser`, `tech`).
+   * starts more than MAX_TERM_EXPANSIONS terms (a short prefix: `con`).
    */
   private async termPageRows(query: OfferQuery, now: Date, suspended: readonly number[]): Promise<Row[] | null> {
     const words = constrainingWords(query.filter.keywordTokens!);
@@ -243,30 +255,33 @@ export class OfferSearchService {
    * so an offer withdrawn or expired since never shows; one matching since shows when this
    * process next writes (stock version) or within the time-to-live. Null when the page runs past
    * the cached matches (the caller reads it from the database).
+   *
+   * A date-ordered search walking MariaDB's term index builds its list (TERM_MATCH_LIMIT matches)
+   * only when it comes back within the time-to-live: the first time, the caller walks just its page
+   * (`first + 1` rows). Most searches new to the hub are never asked again, and reading five pages
+   * instead of one made each of them slower (two-word searches by 22-52 %, issue 18's (c, cold)).
    */
   private async keywordPage(query: OfferQuery, now: Date): Promise<OfferConnectionModel | null> {
     const viaTerms = this.walksTermIndex(query);
+    const key = JSON.stringify([query.sort, query.filter]);
+    if (viaTerms && !this.keywordMatches.has(key) && this.firstAsked(key)) return null;
     const limit = viaTerms ? Math.min(this.keywordMatchLimit, TERM_MATCH_LIMIT) : this.keywordMatchLimit;
     const partners = await this.directory();
-    const matches = await this.keywordMatches.get<KeywordMatches>(
-      JSON.stringify([query.sort, query.filter]),
-      await currentStockVersion(this.dataSource),
-      async () => {
-        // The page query itself, reading ids and sort keys only, for the first `limit` matches.
-        const first: OfferQuery = { ...query, after: null, first: limit, fields: new Set() };
-        const rows =
-          (viaTerms ? await this.termPageRows(first, now, partners.suspendedIds) : null) ??
-          (await this.run(this.sqlFor.page(first, now, partners.suspendedIds)));
-        const n = Math.min(rows.length, limit);
-        const ids = new Float64Array(n);
-        const keys = new Float64Array(n);
-        for (let i = 0; i < n; i++) {
-          ids[i] = Number(rows[i].id);
-          keys[i] = query.sort === 'PUBLISHED_DESC' ? fromDbDateTime(rows[i].published_at).getTime() : Number(rows[i].sort_key);
-        }
-        return { ids, keys, complete: rows.length <= limit };
-      },
-    );
+    const matches = await this.keywordMatches.get<KeywordMatches>(key, await currentStockVersion(this.dataSource), async () => {
+      // The page query itself, reading ids and sort keys only, for the first `limit` matches.
+      const first: OfferQuery = { ...query, after: null, first: limit, fields: new Set() };
+      const rows =
+        (viaTerms ? await this.termPageRows(first, now, partners.suspendedIds) : null) ??
+        (await this.run(this.sqlFor.page(first, now, partners.suspendedIds)));
+      const n = Math.min(rows.length, limit);
+      const ids = new Float64Array(n);
+      const keys = new Float64Array(n);
+      for (let i = 0; i < n; i++) {
+        ids[i] = Number(rows[i].id);
+        keys[i] = query.sort === 'PUBLISHED_DESC' ? fromDbDateTime(rows[i].published_at).getTime() : Number(rows[i].sort_key);
+      }
+      return { ids, keys, complete: rows.length <= limit };
+    });
     const total = matches.ids.length;
     let next = query.after ? firstAfter(query.sort, matches, query.after) : 0;
     const rows: OfferModel[] = [];
@@ -287,6 +302,20 @@ export class OfferSearchService {
     this.withPartners(query, rows, partners);
     const hasNextPage = rows.length > query.first;
     return { query, rows: hasNextPage ? rows.slice(0, query.first) : rows, hasNextPage };
+  }
+
+  /**
+   * Whether a keyword search is asked for the first time within the match lists' time-to-live
+   * (remembered from now on: at most KEYWORD_SEARCHES_SEEN searches, the oldest forgotten first).
+   */
+  private firstAsked(key: string): boolean {
+    const now = Date.now();
+    const seen = this.searchesSeen.get(key);
+    if (seen !== undefined && now - seen < this.keywordCacheMs) return false;
+    this.searchesSeen.delete(key);
+    if (this.searchesSeen.size >= KEYWORD_SEARCHES_SEEN) this.searchesSeen.delete(this.searchesSeen.keys().next().value!);
+    this.searchesSeen.set(key, now);
+    return true;
   }
 
   /** First pages for several partners (one statement), in the order of partnerIds. */

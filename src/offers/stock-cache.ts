@@ -66,6 +66,12 @@ export class StockCache {
     return value;
   }
 
+  /** Whether `get` could answer this key without computing it first (an entry still within twice its time-to-live). */
+  has(key: string): boolean {
+    const hit = this.entries.get(key);
+    return hit !== undefined && Date.now() < hit.freshUntil + this.ttlMs;
+  }
+
   get<T>(key: string, version: number, compute: () => Promise<T>): Promise<T> {
     if (this.ttlMs <= 0) return compute();
     const now = Date.now();
