@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import fs from 'node:fs';
 import http from 'node:http';
+import os from 'node:os';
 import path from 'node:path';
 import { parseDatabaseUrl } from '../src/config';
 import { dropMysqlDatabase, ensureMysqlDatabase } from '../src/db/data-source';
@@ -8,6 +9,8 @@ import { loadShippedFranceTravailOffers, mapFranceTravailOffer } from '../src/db
 import { createSyntheticOfferGenerator } from '../src/db/seed/synthetic-offers';
 import { stopAllChildren } from './children';
 import { startBenchHub } from './hub';
+import { HUB_MS_HEADER, readHubProbe } from './hub-probe';
+import { overlapping, startLoopProbe } from './loop-probe';
 import { mysql } from './mariadb';
 import { prng } from '../src/lib/prng';
 import { BENCH_METRICS_TOKEN } from './verify';
@@ -21,6 +24,11 @@ import { BENCH_METRICS_TOKEN } from './verify';
  * hostile answers over 50 ms, and checks at the end that every acknowledged ingested offer is
  * stored. Targets: zero 5xx outside the kills, zero acknowledged offers lost, no restart, RSS
  * under 1 GB, hostile requests answered 4xx in under 50 ms.
+ *
+ * Each hostile answer over 50 ms (and the 20 slowest answers of any kind) comes with where its
+ * time went: the hub's own time (x-bench-hub-ms, from bench/hub-probe.ts preloaded into the hub),
+ * the time since the last kill, the stalls of the hub's and of this process's event loops and
+ * their GC pauses meanwhile (bench/loop-probe.ts), and the machine's CPU shares over the run.
  */
 const SECONDS = Number(process.env.SOAK_SECONDS ?? 300);
 const CLIENTS = Number(process.env.SOAK_CLIENTS ?? 10);
@@ -46,10 +54,22 @@ const HOSTILE = [
 type Operation = 'search' | 'detail' | 'ingest' | 'hostile';
 interface Sample {
   operation: Operation;
+  /** When the answer was read (Date.now()). */
   at: number;
+  /** When the request was sent (ms since the epoch, sub-millisecond). */
+  sentAt: number;
   ms: number;
+  /** What the hub measured from its `request` event to its `writeHead` (bench/hub-probe.ts). */
+  hubMs: number | null;
   status: number;
   codes: string[];
+}
+
+/** One round of kills: when it started (ms since the epoch), how long it took, how many connections. */
+interface Kill {
+  at: number;
+  ms: number;
+  connections: number;
 }
 
 function offerInputs(count: number, prefix: string, seed: number): Array<Record<string, unknown>> {
@@ -72,6 +92,35 @@ function offerInputs(count: number, prefix: string, seed: number): Array<Record<
   });
 }
 
+/** The machine's CPU time so far (all cores, ms): busy and total, from /proc/stat (null elsewhere). */
+function machineCpu(): { busy: number; total: number } | null {
+  try {
+    const fields = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+    const total = fields.reduce((sum, v) => sum + v, 0);
+    const idle = fields[3] + (fields[4] ?? 0); // idle + iowait
+    const tick = 1000 / 100; // USER_HZ
+    return { busy: (total - idle) * tick, total: total * tick };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * What made a hostile answer take over 50 ms, from its breakdown: the largest of the hub's own
+ * time, a stall of the hub's event loop, a stall of the bench client's (named apart when the
+ * client was running a kill), or none of them (the OS gave the CPU to other processes, or the
+ * request queued behind others on the hub's two cores).
+ */
+function causeOf(e: { ms: number; hubMs: number | null; overlapsKillCall: boolean; clientStallMs: number; hubStallMs: number }): string {
+  const parts: Array<[string, number]> = [
+    ['hub handling', e.hubMs ?? 0],
+    ['hub event loop stalled', e.hubStallMs],
+    [e.overlapsKillCall ? 'bench client blocked running a kill' : 'bench client event loop stalled', e.clientStallMs],
+  ];
+  const [label, ms] = parts.reduce((a, b) => (b[1] > a[1] ? b : a));
+  return ms >= 25 ? label : 'unaccounted (CPU elsewhere, queueing)';
+}
+
 function quantile(values: number[], q: number): number {
   if (!values.length) return NaN;
   const sorted = [...values].sort((a, b) => a - b);
@@ -90,10 +139,18 @@ async function main(): Promise<void> {
   await dropMysqlDatabase(db);
   await ensureMysqlDatabase(db);
   fs.mkdirSync(RESULTS_DIR, { recursive: true });
-  const hub = await startBenchHub(DATABASE_URL, ADMIN_KEY, path.join(RESULTS_DIR, 'soak-hub.log'), {
-    // Hostile requests come from one address, as the search traffic does: the rate limits stay raised.
-    LOG_LEVEL: 'warn',
-  });
+  const hubProbeFile = path.join(RESULTS_DIR, 'soak-hub-probe.log');
+  const hub = await startBenchHub(
+    DATABASE_URL,
+    ADMIN_KEY,
+    path.join(RESULTS_DIR, 'soak-hub.log'),
+    {
+      // Hostile requests come from one address, as the search traffic does: the rate limits stay raised.
+      LOG_LEVEL: 'warn',
+      BENCH_HUB_PROBE_FILE: hubProbeFile,
+    },
+    ['./bench/hub-probe.ts'],
+  );
   const hubPid = hub.child.process.pid;
   let failure: unknown = null;
   try {
@@ -109,7 +166,7 @@ async function main(): Promise<void> {
     const live = offerInputs(100_000, 'soak-live-', 11);
 
     const agent = new http.Agent({ keepAlive: true, maxSockets: CLIENTS * 2 });
-    const send = (body: string, authorization: string | null): Promise<{ status: number; json: any }> =>
+    const send = (body: string, authorization: string | null): Promise<{ status: number; json: any; hubMs: number | null }> =>
       new Promise((resolve) => {
         const req = http.request(hub.graphqlUrl, {
           method: 'POST',
@@ -123,7 +180,11 @@ async function main(): Promise<void> {
         });
         req.on('timeout', () => req.destroy(new Error('timeout')));
         req.on('error', (err) =>
-          resolve({ status: 0, json: { errors: [{ extensions: { code: `CLIENT_${(err as { code?: string }).code ?? err.message}` } }] } }),
+          resolve({
+            status: 0,
+            json: { errors: [{ extensions: { code: `CLIENT_${(err as { code?: string }).code ?? err.message}` } }] },
+            hubMs: null,
+          }),
         );
         req.on('response', (res) => {
           const chunks: Buffer[] = [];
@@ -135,7 +196,8 @@ async function main(): Promise<void> {
             } catch {
               json = { errors: [{ extensions: { code: 'NOT_JSON' } }] };
             }
-            resolve({ status: res.statusCode ?? 0, json });
+            const hubMs = Number(res.headers[HUB_MS_HEADER]);
+            resolve({ status: res.statusCode ?? 0, json, hubMs: Number.isFinite(hubMs) ? hubMs : null });
           });
         });
         req.end(body);
@@ -143,7 +205,7 @@ async function main(): Promise<void> {
 
     const rssStart = await readMetric(hub.base, 'process_resident_memory_bytes');
     const samples: Sample[] = [];
-    const kills: number[] = [];
+    const kills: Kill[] = [];
     const acknowledged = new Set<string>();
     const offerIds: string[] = [];
     let nextLive = 0;
@@ -151,7 +213,7 @@ async function main(): Promise<void> {
     const deadline = started + SECONDS * 1000;
 
     // The hub's memory every 10 s (RSS and V8 heap in use): growth that levels off is not a leak.
-    const memory: Array<{ second: number; rssMb: number; heapUsedMb: number }> = [];
+    const memory: Array<{ second: number; rssMb: number; heapUsedMb: number; load1: number }> = [];
     const sampleMemory = async () => {
       const [rss, heap] = await Promise.all([
         readMetric(hub.base, 'process_resident_memory_bytes'),
@@ -161,13 +223,14 @@ async function main(): Promise<void> {
         second: Math.round((Date.now() - started) / 1000),
         rssMb: Math.round(rss / 1024 / 1024),
         heapUsedMb: Math.round(heap / 1024 / 1024),
+        load1: Math.round(os.loadavg()[0] * 100) / 100,
       });
     };
     const sampler = setInterval(() => void sampleMemory().catch(() => {}), 10_000);
 
     const killer = setInterval(() => {
+      const at = performance.timeOrigin + performance.now();
       const ids = mysql(`SELECT id FROM information_schema.PROCESSLIST WHERE DB = '${db.database}'`).split('\n').filter(Boolean);
-      kills.push(Date.now());
       for (const id of ids) {
         try {
           mysql(`KILL CONNECTION ${Number(id)}`);
@@ -175,7 +238,9 @@ async function main(): Promise<void> {
           // gone already
         }
       }
-      console.log(`${Math.round((Date.now() - started) / 1000)} s: killed ${ids.length} MariaDB connections`);
+      const ms = performance.timeOrigin + performance.now() - at;
+      kills.push({ at, ms, connections: ids.length });
+      console.log(`${Math.round((Date.now() - started) / 1000)} s: killed ${ids.length} MariaDB connections (${Math.round(ms)} ms)`);
     }, KILL_SECONDS * 1000);
 
     const client = async (seedNumber: number) => {
@@ -209,10 +274,10 @@ async function main(): Promise<void> {
           }
         }
         const t0 = performance.now();
-        const { status, json } = await send(body, authorization);
+        const { status, json, hubMs } = await send(body, authorization);
         const ms = performance.now() - t0;
         const codes: string[] = (json?.errors ?? []).map((e: any) => String(e?.extensions?.code ?? 'NONE'));
-        samples.push({ operation, at: Date.now(), ms, status, codes });
+        samples.push({ operation, at: Date.now(), sentAt: performance.timeOrigin + t0, ms, hubMs, status, codes });
         if (operation === 'search' && offerIds.length < 5_000) for (const e of json?.data?.offers?.edges ?? []) offerIds.push(e.node.id);
         if (operation === 'ingest' && status === 200 && !json.errors && json.data?.upsertOffers) {
           for (const r of json.data.upsertOffers.results) if (r.status !== 'REJECTED') acknowledged.add(r.externalId);
@@ -220,7 +285,35 @@ async function main(): Promise<void> {
       }
     };
     console.log(`Soak: ${SECONDS} s, ${CLIENTS} clients, MariaDB connections killed every ${KILL_SECONDS} s...`);
+    // This process's own event loop: a client's measured time includes any stall of it.
+    const clientProbe = startLoopProbe();
+    const cpuAtStart = {
+      machine: machineCpu(),
+      hubSeconds: await readMetric(hub.base, 'process_cpu_seconds_total'),
+      bench: process.cpuUsage(),
+      load1: os.loadavg()[0],
+    };
+    hub.child.process.kill('SIGUSR2'); // (the hub's probe: its summary starts now)
     await Promise.all(Array.from({ length: CLIENTS }, (_, i) => client(1000 + i)));
+    clientProbe.stop();
+    const wallMs = Date.now() - started;
+    const machineEnd = machineCpu();
+    const hubCpuMs = ((await readMetric(hub.base, 'process_cpu_seconds_total')) - cpuAtStart.hubSeconds) * 1000;
+    const benchCpu = process.cpuUsage(cpuAtStart.bench);
+    const benchCpuMs = (benchCpu.user + benchCpu.system) / 1000;
+    const machineBusyMs = machineEnd && cpuAtStart.machine ? machineEnd.busy - cpuAtStart.machine.busy : NaN;
+    const cores = os.cpus().length;
+    /** Shares of the machine's CPU (all cores = 100 %) over the run. */
+    const cpu = {
+      cores,
+      load1AtStart: Math.round(cpuAtStart.load1 * 100) / 100,
+      load1AtEnd: Math.round(os.loadavg()[0] * 100) / 100,
+      machineBusyPercent: Math.round((machineBusyMs / (wallMs * cores)) * 100),
+      hubPercent: Math.round((hubCpuMs / (wallMs * cores)) * 100),
+      benchClientPercent: Math.round((benchCpuMs / (wallMs * cores)) * 100),
+      /** MariaDB and whatever else runs on the machine (other agents' work). */
+      restPercent: Math.round(((machineBusyMs - hubCpuMs - benchCpuMs) / (wallMs * cores)) * 100),
+    };
     clearInterval(killer);
     clearInterval(sampler);
     await sampleMemory();
@@ -234,7 +327,35 @@ async function main(): Promise<void> {
     );
     const lost = [...acknowledged].filter((id) => !stored.has(id));
 
-    const duringKill = (s: Sample) => kills.some((k) => s.at >= k && s.at - s.ms <= k + KILL_WINDOW_MS);
+    // Where the slow answers' time went: the hub's own time (x-bench-hub-ms), the kills, and the
+    // stalls of either event loop (the client's and the hub's, with their GC pauses) meanwhile.
+    await hub.child.stop(); // (its probe writes its summary at exit)
+    const hubProbe = fs.existsSync(hubProbeFile) ? readHubProbe(hubProbeFile) : { stalls: [], gcs: [], summary: null };
+    const tenth = (ms: number) => Math.round(ms * 10) / 10;
+    const explain = (s: Sample) => {
+      const end = s.sentAt + s.ms;
+      const kill = kills.filter((k) => k.at <= end).at(-1);
+      const client = overlapping(clientProbe, s.sentAt, end);
+      const hubSide = overlapping(hubProbe, s.sentAt, end);
+      return {
+        operation: s.operation,
+        atSecond: tenth((s.sentAt - started) / 1000),
+        ms: tenth(s.ms),
+        status: s.status,
+        hubMs: s.hubMs,
+        /** From the start of the last kill to the request's (negative: the kill started while it was in flight). */
+        sinceKillMs: kill ? Math.round(s.sentAt - kill.at) : null,
+        /** The bench was running the kill (the mysql client, synchronously) while the request was in flight. */
+        overlapsKillCall: kill ? kill.at < end && kill.at + kill.ms > s.sentAt : false,
+        clientStallMs: client.stallMaxMs,
+        clientGcMs: client.gcSumMs,
+        hubStallMs: hubSide.stallMaxMs,
+        hubGcMs: hubSide.gcSumMs,
+        hubGcKinds: hubSide.gcKinds,
+      };
+    };
+
+    const duringKill = (s: Sample) => kills.some((k) => s.at >= k.at && s.at - s.ms <= k.at + KILL_WINDOW_MS);
     const byOperation: Record<string, unknown> = {};
     for (const operation of ['search', 'detail', 'ingest', 'hostile'] as const) {
       const of = samples.filter((s) => s.operation === operation);
@@ -263,12 +384,23 @@ async function main(): Promise<void> {
     const serverErrors = samples.filter(
       (s) => s.status >= 500 || s.status === 0 || (s.operation !== 'hostile' && s.codes.includes('INTERNAL_SERVER_ERROR')),
     );
+    const hostileOver50 = hostile
+      .filter((s) => s.ms > 50)
+      .map(explain)
+      .map((e) => ({ ...e, cause: causeOf(e) }));
+    const over50ByCause: Record<string, number> = {};
+    for (const e of hostileOver50) over50ByCause[e.cause] = (over50ByCause[e.cause] ?? 0) + 1;
+    const slowest = [...samples]
+      .sort((a, b) => b.ms - a.ms)
+      .slice(0, 20)
+      .map(explain);
     const report = {
       startedAt: new Date(started).toISOString(),
       seconds: SECONDS,
       clients: CLIENTS,
       killEverySeconds: KILL_SECONDS,
       kills: kills.length,
+      killRounds: kills.map((k) => ({ atSecond: tenth((k.at - started) / 1000), ms: Math.round(k.ms), connections: k.connections })),
       requests: samples.length,
       byOperation,
       errorsByCode,
@@ -277,8 +409,17 @@ async function main(): Promise<void> {
       hostile: {
         requests: hostile.length,
         not4xx: hostile.filter((s) => s.status < 400 || s.status >= 500).length,
-        over50Ms: hostile.filter((s) => s.ms > 50).length,
+        over50Ms: hostileOver50.length,
+        hubMsP50: tenth(quantile(hostile.map((s) => s.hubMs ?? NaN).filter(Number.isFinite), 0.5)),
+        hubMsP99: tenth(quantile(hostile.map((s) => s.hubMs ?? NaN).filter(Number.isFinite), 0.99)),
+        hubMsMax: tenth(hostile.reduce((max, s) => Math.max(max, s.hubMs ?? 0), 0)),
+        over50MsByCause: over50ByCause,
+        over50MsExplained: hostileOver50,
       },
+      cpu,
+      clientLoop: clientProbe.summary(),
+      hubLoop: hubProbe.summary,
+      slowest,
       acknowledgedOffers: acknowledged.size,
       lostOffers: lost.length,
       rssStartMb: Math.round(rssStart / 1024 / 1024),

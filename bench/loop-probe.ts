@@ -1,0 +1,145 @@
+import { monitorEventLoopDelay, performance, PerformanceObserver } from 'node:perf_hooks';
+
+/** A stretch of wall-clock time (ms since the epoch) when this process's event loop ran nothing else. */
+export interface Stall {
+  /** When the stall ended (Date.now()). */
+  endAt: number;
+  ms: number;
+}
+
+/** A V8 garbage collection (ms since the epoch), with its kind (major, minor, incremental, weakcb). */
+export interface GcPause {
+  startAt: number;
+  ms: number;
+  kind: string;
+}
+
+/** The whole run's event-loop delay (monitorEventLoopDelay) and GC totals. */
+export interface LoopSummary {
+  delayP50Ms: number;
+  delayP99Ms: number;
+  delayMaxMs: number;
+  stallsOver20Ms: number;
+  gcCount: number;
+  gcTotalMs: number;
+  gcMaxMs: number;
+  gcOver20Ms: number;
+}
+
+export interface LoopProbe {
+  stalls: Stall[];
+  gcs: GcPause[];
+  summary(): LoopSummary;
+  /** Starts the summary's counts and histogram afresh (the stalls and pauses kept stay). */
+  reset(): void;
+  stop(): void;
+}
+
+/** The tick of the timeline timer: a tick this much later than due means the loop was held. */
+const TICK_MS = 5;
+/** monitorEventLoopDelay's timer: it records whole intervals, this much of each is the timer's own. */
+const HISTOGRAM_RESOLUTION_MS = 10;
+/** Stalls and GC pauses shorter than this are counted in the totals but not kept one by one. */
+const KEEP_OVER_MS = 5;
+
+const GC_KINDS: Record<number, string> = { 1: 'minor', 2: 'major', 4: 'incremental', 8: 'weakcb' };
+
+/**
+ * Watches this process's event loop for a benchmark: a timer due every 5 ms records each stretch
+ * it was held back by more than 5 ms (when, how long: the loop ran one long piece of work, or a
+ * GC paused it, or the OS gave the CPU to another process), V8's GC pauses with their kind, and
+ * monitorEventLoopDelay's histogram for the whole run. Wall-clock times (Date.now()) so that the
+ * bench process and the hub child can be put side by side.
+ */
+export function startLoopProbe(): LoopProbe {
+  const stalls: Stall[] = [];
+  const gcs: GcPause[] = [];
+  const histogram = monitorEventLoopDelay({ resolution: HISTOGRAM_RESOLUTION_MS });
+  histogram.enable();
+  let stallsOver20 = 0;
+  let last = performance.now();
+  const timer = setInterval(() => {
+    const now = performance.now();
+    const late = now - last - TICK_MS;
+    last = now;
+    if (late > KEEP_OVER_MS) {
+      stalls.push({ endAt: performance.timeOrigin + now, ms: late });
+      if (late > 20) stallsOver20++;
+    }
+  }, TICK_MS);
+  timer.unref();
+  let gcCount = 0;
+  let gcTotal = 0;
+  let gcMax = 0;
+  let gcOver20 = 0;
+  const observer = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      gcCount++;
+      gcTotal += entry.duration;
+      gcMax = Math.max(gcMax, entry.duration);
+      if (entry.duration > 20) gcOver20++;
+      if (entry.duration > KEEP_OVER_MS) {
+        const kind = GC_KINDS[(entry as { detail?: { kind?: number } }).detail?.kind ?? 0] ?? 'other';
+        gcs.push({ startAt: performance.timeOrigin + entry.startTime, ms: entry.duration, kind });
+      }
+    }
+  });
+  observer.observe({ entryTypes: ['gc'] });
+  const delay = (ns: number) => Math.max(0, Math.round((ns / 1e6 - HISTOGRAM_RESOLUTION_MS) * 10) / 10);
+  const round = (ms: number) => Math.round(ms * 10) / 10;
+  return {
+    stalls,
+    gcs,
+    summary: () => ({
+      delayP50Ms: delay(histogram.percentile(50)),
+      delayP99Ms: delay(histogram.percentile(99)),
+      delayMaxMs: delay(histogram.max),
+      stallsOver20Ms: stallsOver20,
+      gcCount,
+      gcTotalMs: Math.round(gcTotal),
+      gcMaxMs: round(gcMax),
+      gcOver20Ms: gcOver20,
+    }),
+    reset: () => {
+      histogram.reset();
+      stallsOver20 = 0;
+      gcCount = gcTotal = gcMax = gcOver20 = 0;
+    },
+    stop: () => {
+      clearInterval(timer);
+      observer.disconnect();
+      histogram.disable();
+    },
+  };
+}
+
+/** The stalls and GC pauses overlapping [from, to] (ms since the epoch): the longest of each, and their sum. */
+export function overlapping(
+  probe: { stalls: Stall[]; gcs: GcPause[] },
+  from: number,
+  to: number,
+): { stallMaxMs: number; stallSumMs: number; gcMaxMs: number; gcSumMs: number; gcKinds: string[] } {
+  let stallMax = 0;
+  let stallSum = 0;
+  for (const s of probe.stalls) {
+    const start = s.endAt - s.ms;
+    const overlap = Math.min(to, s.endAt) - Math.max(from, start);
+    if (overlap > 0) {
+      stallMax = Math.max(stallMax, overlap);
+      stallSum += overlap;
+    }
+  }
+  let gcMax = 0;
+  let gcSum = 0;
+  const kinds = new Set<string>();
+  for (const g of probe.gcs) {
+    const overlap = Math.min(to, g.startAt + g.ms) - Math.max(from, g.startAt);
+    if (overlap > 0) {
+      gcMax = Math.max(gcMax, overlap);
+      gcSum += overlap;
+      kinds.add(g.kind);
+    }
+  }
+  const round = (ms: number) => Math.round(ms * 10) / 10;
+  return { stallMaxMs: round(stallMax), stallSumMs: round(stallSum), gcMaxMs: round(gcMax), gcSumMs: round(gcSum), gcKinds: [...kinds] };
+}
