@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
+import mysqlClient from 'mysql2/promise';
 import { parseDatabaseUrl } from '../src/config';
 import { dropMysqlDatabase, ensureMysqlDatabase } from '../src/db/data-source';
 import { loadShippedFranceTravailOffers, mapFranceTravailOffer } from '../src/db/seed/france-travail.mapper';
@@ -51,9 +52,15 @@ const HOSTILE = [
   `{ ${Array.from({ length: 1_000 }, (_, i) => `a${i}: offers(first: 100, filter: { minSalary: ${i} }) { totalCount }`).join(' ')} }`,
 ];
 
+/** The hostile bodies, encoded once: the largest is 230 kB, not to be rebuilt in the client's loop at each request. */
+const HOSTILE_BODIES = HOSTILE.map((query) => Buffer.from(JSON.stringify({ query })));
+const HOSTILE_SHAPES = ['deep nesting', '10,000 aliases', '1,000 aliased counts'];
+
 type Operation = 'search' | 'detail' | 'ingest' | 'hostile';
 interface Sample {
   operation: Operation;
+  /** Which of HOSTILE (hostile requests only). */
+  shape?: number;
   /** When the answer was read (Date.now()). */
   at: number;
   /** When the request was sent (ms since the epoch, sub-millisecond). */
@@ -115,7 +122,7 @@ function causeOf(e: { ms: number; hubMs: number | null; overlapsKillCall: boolea
   const parts: Array<[string, number]> = [
     ['hub handling', e.hubMs ?? 0],
     ['hub event loop stalled', e.hubStallMs],
-    [e.overlapsKillCall ? 'bench client blocked running a kill' : 'bench client event loop stalled', e.clientStallMs],
+    [e.overlapsKillCall ? 'bench client stalled during a kill round' : 'bench client event loop stalled', e.clientStallMs],
   ];
   const [label, ms] = parts.reduce((a, b) => (b[1] > a[1] ? b : a));
   return ms >= 25 ? label : 'unaccounted (CPU elsewhere, queueing)';
@@ -166,7 +173,7 @@ async function main(): Promise<void> {
     const live = offerInputs(100_000, 'soak-live-', 11);
 
     const agent = new http.Agent({ keepAlive: true, maxSockets: CLIENTS * 2 });
-    const send = (body: string, authorization: string | null): Promise<{ status: number; json: any; hubMs: number | null }> =>
+    const send = (body: string | Buffer, authorization: string | null): Promise<{ status: number; json: any; hubMs: number | null }> =>
       new Promise((resolve) => {
         const req = http.request(hub.graphqlUrl, {
           method: 'POST',
@@ -228,31 +235,47 @@ async function main(): Promise<void> {
     };
     const sampler = setInterval(() => void sampleMemory().catch(() => {}), 10_000);
 
-    const killer = setInterval(() => {
+    // The kills go through a connection of this process's own (in no database: it is not killed),
+    // asynchronously. They ran the mysql client with execFileSync, 1 + one per connection: that
+    // held this process's event loop 60-250 ms a round, and every answer arriving meanwhile,
+    // hostile ones included, was measured that much late (bench/results/history.md, 2026-12-06).
+    const admin = await mysqlClient.createConnection({
+      host: db.host,
+      port: db.port,
+      user: db.user,
+      password: db.password,
+      ...(db.socketPath ? { socketPath: db.socketPath } : {}),
+    });
+    const killRound = async () => {
       const at = performance.timeOrigin + performance.now();
-      const ids = mysql(`SELECT id FROM information_schema.PROCESSLIST WHERE DB = '${db.database}'`).split('\n').filter(Boolean);
-      for (const id of ids) {
+      const [rows] = await admin.query<mysqlClient.RowDataPacket[]>('SELECT id FROM information_schema.PROCESSLIST WHERE DB = ?', [
+        db.database,
+      ]);
+      for (const { id } of rows) {
         try {
-          mysql(`KILL CONNECTION ${Number(id)}`);
+          await admin.query(`KILL CONNECTION ${Number(id)}`);
         } catch {
           // gone already
         }
       }
       const ms = performance.timeOrigin + performance.now() - at;
-      kills.push({ at, ms, connections: ids.length });
-      console.log(`${Math.round((Date.now() - started) / 1000)} s: killed ${ids.length} MariaDB connections (${Math.round(ms)} ms)`);
-    }, KILL_SECONDS * 1000);
+      kills.push({ at, ms, connections: rows.length });
+      console.log(`${Math.round((Date.now() - started) / 1000)} s: killed ${rows.length} MariaDB connections (${Math.round(ms)} ms)`);
+    };
+    const killer = setInterval(() => void killRound().catch((err) => console.error('kill round failed:', err)), KILL_SECONDS * 1000);
 
     const client = async (seedNumber: number) => {
       const random = prng(seedNumber);
       while (Date.now() < deadline) {
         const roll = random();
         let operation: Operation;
-        let body: string;
+        let body: string | Buffer;
+        let shape: number | undefined;
         let authorization: string | null = null;
         if (roll < 0.05) {
           operation = 'hostile';
-          body = JSON.stringify({ query: HOSTILE[Math.floor(random() * HOSTILE.length)] });
+          shape = Math.floor(random() * HOSTILE.length);
+          body = HOSTILE_BODIES[shape];
         } else {
           const r = random();
           if (r < 0.9 || offerIds.length === 0) {
@@ -277,7 +300,7 @@ async function main(): Promise<void> {
         const { status, json, hubMs } = await send(body, authorization);
         const ms = performance.now() - t0;
         const codes: string[] = (json?.errors ?? []).map((e: any) => String(e?.extensions?.code ?? 'NONE'));
-        samples.push({ operation, at: Date.now(), sentAt: performance.timeOrigin + t0, ms, hubMs, status, codes });
+        samples.push({ operation, shape, at: Date.now(), sentAt: performance.timeOrigin + t0, ms, hubMs, status, codes });
         if (operation === 'search' && offerIds.length < 5_000) for (const e of json?.data?.offers?.edges ?? []) offerIds.push(e.node.id);
         if (operation === 'ingest' && status === 200 && !json.errors && json.data?.upsertOffers) {
           for (const r of json.data.upsertOffers.results) if (r.status !== 'REJECTED') acknowledged.add(r.externalId);
@@ -296,6 +319,8 @@ async function main(): Promise<void> {
     hub.child.process.kill('SIGUSR2'); // (the hub's probe: its summary starts now)
     await Promise.all(Array.from({ length: CLIENTS }, (_, i) => client(1000 + i)));
     clientProbe.stop();
+    clearInterval(killer);
+    await admin.end();
     const wallMs = Date.now() - started;
     const machineEnd = machineCpu();
     const hubCpuMs = ((await readMetric(hub.base, 'process_cpu_seconds_total')) - cpuAtStart.hubSeconds) * 1000;
@@ -314,7 +339,6 @@ async function main(): Promise<void> {
       /** MariaDB and whatever else runs on the machine (other agents' work). */
       restPercent: Math.round(((machineBusyMs - hubCpuMs - benchCpuMs) / (wallMs * cores)) * 100),
     };
-    clearInterval(killer);
     clearInterval(sampler);
     await sampleMemory();
     await new Promise((resolve) => setTimeout(resolve, 2_000));
@@ -339,13 +363,14 @@ async function main(): Promise<void> {
       const hubSide = overlapping(hubProbe, s.sentAt, end);
       return {
         operation: s.operation,
+        ...(s.shape !== undefined ? { shape: HOSTILE_SHAPES[s.shape] } : {}),
         atSecond: tenth((s.sentAt - started) / 1000),
         ms: tenth(s.ms),
         status: s.status,
         hubMs: s.hubMs,
         /** From the start of the last kill to the request's (negative: the kill started while it was in flight). */
         sinceKillMs: kill ? Math.round(s.sentAt - kill.at) : null,
-        /** The bench was running the kill (the mysql client, synchronously) while the request was in flight. */
+        /** A kill round was running (from its first statement to its last answer) while the request was in flight. */
         overlapsKillCall: kill ? kill.at < end && kill.at + kill.ms > s.sentAt : false,
         clientStallMs: client.stallMaxMs,
         clientGcMs: client.gcSumMs,
@@ -413,6 +438,35 @@ async function main(): Promise<void> {
         hubMsP50: tenth(quantile(hostile.map((s) => s.hubMs ?? NaN).filter(Number.isFinite), 0.5)),
         hubMsP99: tenth(quantile(hostile.map((s) => s.hubMs ?? NaN).filter(Number.isFinite), 0.99)),
         hubMsMax: tenth(hostile.reduce((max, s) => Math.max(max, s.hubMs ?? 0), 0)),
+        /** Client time and the hub's own, per shape. */
+        byShape: Object.fromEntries(
+          HOSTILE_SHAPES.map((name, shape) => {
+            const of = hostile.filter((s) => s.shape === shape);
+            const hubMs = of.map((s) => s.hubMs ?? NaN).filter(Number.isFinite);
+            return [
+              name,
+              {
+                requests: of.length,
+                p50Ms: tenth(
+                  quantile(
+                    of.map((s) => s.ms),
+                    0.5,
+                  ),
+                ),
+                p99Ms: tenth(
+                  quantile(
+                    of.map((s) => s.ms),
+                    0.99,
+                  ),
+                ),
+                maxMs: tenth(of.reduce((max, s) => Math.max(max, s.ms), 0)),
+                hubMsP50: tenth(quantile(hubMs, 0.5)),
+                hubMsP99: tenth(quantile(hubMs, 0.99)),
+                hubMsMax: tenth(hubMs.reduce((max, ms) => Math.max(max, ms), 0)),
+              },
+            ];
+          }),
+        ),
         over50MsByCause: over50ByCause,
         over50MsExplained: hostileOver50,
       },
