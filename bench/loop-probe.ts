@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { monitorEventLoopDelay, performance, PerformanceObserver } from 'node:perf_hooks';
 
 /** A stretch of wall-clock time (ms since the epoch) when this process's event loop ran nothing else. */
@@ -5,6 +6,13 @@ export interface Stall {
   /** When the stall ended (Date.now()). */
   endAt: number;
   ms: number;
+  /**
+   * Of the stretch between the two ticks (the stall and the tick's 5 ms): how long the main thread
+   * ran on a CPU, and how long it waited for one, runnable, while the OS ran other threads
+   * (Linux's schedstat; absent elsewhere). Waiting is the machine, running is this process's work.
+   */
+  cpuMs?: number;
+  runQueueMs?: number;
 }
 
 /** A V8 garbage collection (ms since the epoch), with its kind (major, minor, incremental, weakcb). */
@@ -16,6 +24,9 @@ export interface GcPause {
 
 /** The whole run's event-loop delay (monitorEventLoopDelay) and GC totals. */
 export interface LoopSummary {
+  /** Of the main thread's time since the start: on a CPU, and runnable but waiting for one (Linux). */
+  mainThreadCpuPercent?: number;
+  mainThreadRunQueuePercent?: number;
   delayP50Ms: number;
   delayP99Ms: number;
   delayMaxMs: number;
@@ -42,6 +53,16 @@ const HISTOGRAM_RESOLUTION_MS = 10;
 /** Stalls and GC pauses shorter than this are counted in the totals but not kept one by one. */
 const KEEP_OVER_MS = 5;
 
+/** The main thread's (its tid is the pid) time on a CPU and waiting on a run queue, in ms; null where unknown. */
+function schedstat(): { cpuMs: number; runQueueMs: number } | null {
+  try {
+    const [run, wait] = fs.readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8').split(' ').map(Number);
+    return { cpuMs: run / 1e6, runQueueMs: wait / 1e6 };
+  } catch {
+    return null;
+  }
+}
+
 const GC_KINDS: Record<number, string> = { 1: 'minor', 2: 'major', 4: 'incremental', 8: 'weakcb' };
 
 /**
@@ -58,14 +79,22 @@ export function startLoopProbe(): LoopProbe {
   histogram.enable();
   let stallsOver20 = 0;
   let last = performance.now();
+  let lastSched = schedstat();
+  let since = { at: last, sched: lastSched };
   const timer = setInterval(() => {
     const now = performance.now();
+    const sched = lastSched && schedstat();
     const late = now - last - TICK_MS;
-    last = now;
     if (late > KEEP_OVER_MS) {
-      stalls.push({ endAt: performance.timeOrigin + now, ms: late });
+      stalls.push({
+        endAt: performance.timeOrigin + now,
+        ms: late,
+        ...(sched && lastSched ? { cpuMs: sched.cpuMs - lastSched.cpuMs, runQueueMs: sched.runQueueMs - lastSched.runQueueMs } : {}),
+      });
       if (late > 20) stallsOver20++;
     }
+    last = now;
+    lastSched = sched;
   }, TICK_MS);
   timer.unref();
   let gcCount = 0;
@@ -90,17 +119,29 @@ export function startLoopProbe(): LoopProbe {
   return {
     stalls,
     gcs,
-    summary: () => ({
-      delayP50Ms: delay(histogram.percentile(50)),
-      delayP99Ms: delay(histogram.percentile(99)),
-      delayMaxMs: delay(histogram.max),
-      stallsOver20Ms: stallsOver20,
-      gcCount,
-      gcTotalMs: Math.round(gcTotal),
-      gcMaxMs: round(gcMax),
-      gcOver20Ms: gcOver20,
-    }),
+    summary: () => {
+      const sched = schedstat();
+      const wall = performance.now() - since.at;
+      const share = (ms: number) => Math.round((ms / wall) * 1000) / 10;
+      return {
+        ...(sched && since.sched
+          ? {
+              mainThreadCpuPercent: share(sched.cpuMs - since.sched.cpuMs),
+              mainThreadRunQueuePercent: share(sched.runQueueMs - since.sched.runQueueMs),
+            }
+          : {}),
+        delayP50Ms: delay(histogram.percentile(50)),
+        delayP99Ms: delay(histogram.percentile(99)),
+        delayMaxMs: delay(histogram.max),
+        stallsOver20Ms: stallsOver20,
+        gcCount,
+        gcTotalMs: Math.round(gcTotal),
+        gcMaxMs: round(gcMax),
+        gcOver20Ms: gcOver20,
+      };
+    },
     reset: () => {
+      since = { at: performance.now(), sched: schedstat() };
       histogram.reset();
       stallsOver20 = 0;
       gcCount = gcTotal = gcMax = gcOver20 = 0;
@@ -113,18 +154,32 @@ export function startLoopProbe(): LoopProbe {
   };
 }
 
-/** The stalls and GC pauses overlapping [from, to] (ms since the epoch): the longest of each, and their sum. */
+/**
+ * The stalls and GC pauses overlapping [from, to] (ms since the epoch): the longest overlap of
+ * each and their sum, with the longest stall's split between running and waiting for a CPU.
+ */
 export function overlapping(
   probe: { stalls: Stall[]; gcs: GcPause[] },
   from: number,
   to: number,
-): { stallMaxMs: number; stallSumMs: number; gcMaxMs: number; gcSumMs: number; gcKinds: string[] } {
+): {
+  stallMaxMs: number;
+  stallSumMs: number;
+  /** The longest overlapping stall's whole interval between ticks: on a CPU, and waiting for one. */
+  stallCpuMs: number | null;
+  stallRunQueueMs: number | null;
+  gcMaxMs: number;
+  gcSumMs: number;
+  gcKinds: string[];
+} {
   let stallMax = 0;
   let stallSum = 0;
+  let longest: Stall | null = null;
   for (const s of probe.stalls) {
     const start = s.endAt - s.ms;
     const overlap = Math.min(to, s.endAt) - Math.max(from, start);
     if (overlap > 0) {
+      if (overlap > stallMax) longest = s;
       stallMax = Math.max(stallMax, overlap);
       stallSum += overlap;
     }
@@ -141,5 +196,13 @@ export function overlapping(
     }
   }
   const round = (ms: number) => Math.round(ms * 10) / 10;
-  return { stallMaxMs: round(stallMax), stallSumMs: round(stallSum), gcMaxMs: round(gcMax), gcSumMs: round(gcSum), gcKinds: [...kinds] };
+  return {
+    stallMaxMs: round(stallMax),
+    stallSumMs: round(stallSum),
+    stallCpuMs: longest?.cpuMs !== undefined ? round(longest.cpuMs) : null,
+    stallRunQueueMs: longest?.runQueueMs !== undefined ? round(longest.runQueueMs) : null,
+    gcMaxMs: round(gcMax),
+    gcSumMs: round(gcSum),
+    gcKinds: [...kinds],
+  };
 }
