@@ -7,7 +7,7 @@ export interface Stall {
   endAt: number;
   ms: number;
   /**
-   * Of the stretch between the two ticks (the stall and the tick's 5 ms): how long the main thread
+   * Of the stretch between the two ticks (the stall and the tick's 5 ms): how long the watched thread
    * ran on a CPU, and how long it waited for one, runnable, while the OS ran other threads
    * (Linux's schedstat; absent elsewhere). Waiting is the machine, running is this process's work.
    */
@@ -24,9 +24,9 @@ export interface GcPause {
 
 /** The whole run's event-loop delay (monitorEventLoopDelay) and GC totals. */
 export interface LoopSummary {
-  /** Of the main thread's time since the start: on a CPU, and runnable but waiting for one (Linux). */
-  mainThreadCpuPercent?: number;
-  mainThreadRunQueuePercent?: number;
+  /** Of the watched thread's time since the start: on a CPU, and runnable but waiting for one (Linux). */
+  threadCpuPercent?: number;
+  threadRunQueuePercent?: number;
   delayP50Ms: number;
   delayP99Ms: number;
   delayMaxMs: number;
@@ -35,6 +35,8 @@ export interface LoopSummary {
   gcTotalMs: number;
   gcMaxMs: number;
   gcOver20Ms: number;
+  /** GC pauses over 20 ms by kind (minor: scavenge; major: mark-compact; incremental: marking steps). */
+  gcOver20MsByKind: Record<string, number>;
 }
 
 export interface LoopProbe {
@@ -53,10 +55,13 @@ const HISTOGRAM_RESOLUTION_MS = 10;
 /** Stalls and GC pauses shorter than this are counted in the totals but not kept one by one. */
 const KEEP_OVER_MS = 5;
 
-/** The main thread's (its tid is the pid) time on a CPU and waiting on a run queue, in ms; null where unknown. */
+/**
+ * The calling thread's time on a CPU and waiting on a run queue, in ms (Linux; null elsewhere):
+ * a synchronous read runs on the calling thread, main or worker, and /proc/thread-self is it.
+ */
 function schedstat(): { cpuMs: number; runQueueMs: number } | null {
   try {
-    const [run, wait] = fs.readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8').split(' ').map(Number);
+    const [run, wait] = fs.readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ').map(Number);
     return { cpuMs: run / 1e6, runQueueMs: wait / 1e6 };
   } catch {
     return null;
@@ -101,14 +106,18 @@ export function startLoopProbe(): LoopProbe {
   let gcTotal = 0;
   let gcMax = 0;
   let gcOver20 = 0;
+  let gcOver20ByKind: Record<string, number> = {};
   const observer = new PerformanceObserver((list) => {
     for (const entry of list.getEntries()) {
       gcCount++;
       gcTotal += entry.duration;
       gcMax = Math.max(gcMax, entry.duration);
-      if (entry.duration > 20) gcOver20++;
+      const kind = GC_KINDS[(entry as { detail?: { kind?: number } }).detail?.kind ?? 0] ?? 'other';
+      if (entry.duration > 20) {
+        gcOver20++;
+        gcOver20ByKind[kind] = (gcOver20ByKind[kind] ?? 0) + 1;
+      }
       if (entry.duration > KEEP_OVER_MS) {
-        const kind = GC_KINDS[(entry as { detail?: { kind?: number } }).detail?.kind ?? 0] ?? 'other';
         gcs.push({ startAt: performance.timeOrigin + entry.startTime, ms: entry.duration, kind });
       }
     }
@@ -126,8 +135,8 @@ export function startLoopProbe(): LoopProbe {
       return {
         ...(sched && since.sched
           ? {
-              mainThreadCpuPercent: share(sched.cpuMs - since.sched.cpuMs),
-              mainThreadRunQueuePercent: share(sched.runQueueMs - since.sched.runQueueMs),
+              threadCpuPercent: share(sched.cpuMs - since.sched.cpuMs),
+              threadRunQueuePercent: share(sched.runQueueMs - since.sched.runQueueMs),
             }
           : {}),
         delayP50Ms: delay(histogram.percentile(50)),
@@ -138,6 +147,7 @@ export function startLoopProbe(): LoopProbe {
         gcTotalMs: Math.round(gcTotal),
         gcMaxMs: round(gcMax),
         gcOver20Ms: gcOver20,
+        gcOver20MsByKind: { ...gcOver20ByKind },
       };
     },
     reset: () => {
@@ -145,6 +155,7 @@ export function startLoopProbe(): LoopProbe {
       histogram.reset();
       stallsOver20 = 0;
       gcCount = gcTotal = gcMax = gcOver20 = 0;
+      gcOver20ByKind = {};
     },
     stop: () => {
       clearInterval(timer);

@@ -10,6 +10,7 @@ import { loadShippedFranceTravailOffers, mapFranceTravailOffer } from '../src/db
 import { createSyntheticOfferGenerator } from '../src/db/seed/synthetic-offers';
 import { stopAllChildren } from './children';
 import { startBenchHub } from './hub';
+import { HostileSender } from './hostile-sender';
 import { HUB_MS_HEADER, readHubProbe } from './hub-probe';
 import { overlapping, startLoopProbe } from './loop-probe';
 import { mysql } from './mariadb';
@@ -26,10 +27,13 @@ import { BENCH_METRICS_TOKEN } from './verify';
  * stored. Targets: zero 5xx outside the kills, zero acknowledged offers lost, no restart, RSS
  * under 1 GB, hostile requests answered 4xx in under 50 ms.
  *
- * Each hostile answer over 50 ms (and the 20 slowest answers of any kind) comes with where its
- * time went: the hub's own time (x-bench-hub-ms, from bench/hub-probe.ts preloaded into the hub),
- * the time since the last kill, the stalls of the hub's and of this process's event loops and
- * their GC pauses meanwhile (bench/loop-probe.ts), and the machine's CPU shares over the run.
+ * Hostile requests are sent and timed by a process of their own (bench/hostile-sender.ts), at the
+ * turn of whichever client draws one; the kills go through an async MariaDB connection. Each
+ * hostile answer over 50 ms (and the 20 slowest answers of any kind) comes with where its time
+ * went: the hub's own time (x-bench-hub-ms, from bench/hub-probe.ts preloaded into the hub), the
+ * time since the last kill, the stalls of the hub's event loop and of the bench thread that timed
+ * it, with their GC pauses and run-queue waits (bench/loop-probe.ts), and the machine's CPU shares
+ * over the run.
  */
 const SECONDS = Number(process.env.SOAK_SECONDS ?? 300);
 const CLIENTS = Number(process.env.SOAK_CLIENTS ?? 10);
@@ -52,8 +56,6 @@ const HOSTILE = [
   `{ ${Array.from({ length: 1_000 }, (_, i) => `a${i}: offers(first: 100, filter: { minSalary: ${i} }) { totalCount }`).join(' ')} }`,
 ];
 
-/** The hostile bodies, encoded once: the largest is 230 kB, not to be rebuilt in the client's loop at each request. */
-const HOSTILE_BODIES = HOSTILE.map((query) => Buffer.from(JSON.stringify({ query })));
 const HOSTILE_SHAPES = ['deep nesting', '10,000 aliases', '1,000 aliased counts'];
 
 type Operation = 'search' | 'detail' | 'ingest' | 'hostile';
@@ -120,34 +122,42 @@ function machineCpu(): { busy: number; total: number } | null {
 /** The parts of a slow answer's time that causeOf weighs. */
 interface Breakdown {
   hubMs: number | null;
+  timedBy: string;
   clientStallMs: number;
   clientStallCpuMs: number | null;
   clientStallRunQueueMs: number | null;
+  clientGcMs: number;
   hubStallMs: number;
   hubStallCpuMs: number | null;
   hubStallRunQueueMs: number | null;
+  hubGcMs: number;
 }
 
 /**
  * What made an answer slow, from its breakdown: the largest of the hub's own time (from its
  * `request` event to its `writeHead`), a stall of the hub's event loop, a stall of the bench
- * client's; a stall is "waiting for a CPU" when its thread spent more of it runnable on a run
- * queue (the OS running other processes) than on a CPU (its own work: a long turn of the loop, GC).
+ * process that timed it. A stall is, by what covers half of it: a GC pause; its thread runnable
+ * but waiting for a CPU (the OS running other processes: the machine); its thread on a CPU (its
+ * own work: a long turn of the loop); else its thread neither (blocked: a lock, a page fault).
  * Under 25 ms for all three: several smaller delays added up.
  */
 function causeOf(e: Breakdown): string {
-  const stall = (who: string, ms: number, cpuMs: number | null, runQueueMs: number | null): [string, number] => [
-    cpuMs === null || runQueueMs === null
-      ? `${who} event loop stalled`
-      : runQueueMs > cpuMs
-        ? `${who} waiting for a CPU (machine busy)`
-        : `${who} busy (its own work)`,
+  const stall = (who: string, ms: number, gcMs: number, cpuMs: number | null, runQueueMs: number | null): [string, number] => [
+    gcMs >= ms / 2
+      ? `${who} GC pause`
+      : cpuMs === null || runQueueMs === null
+        ? `${who} event loop stalled`
+        : runQueueMs >= ms / 2
+          ? `${who} waiting for a CPU (machine busy)`
+          : cpuMs >= ms / 2
+            ? `${who} busy (its own work)`
+            : `${who} blocked (neither running nor waiting for a CPU)`,
     ms,
   ];
   const parts: Array<[string, number]> = [
     ['hub handling', e.hubMs ?? 0],
-    stall('hub', e.hubStallMs, e.hubStallCpuMs, e.hubStallRunQueueMs),
-    stall('bench client', e.clientStallMs, e.clientStallCpuMs, e.clientStallRunQueueMs),
+    stall('hub', e.hubStallMs, e.hubGcMs, e.hubStallCpuMs, e.hubStallRunQueueMs),
+    stall(`bench ${e.timedBy}`, e.clientStallMs, e.clientGcMs, e.clientStallCpuMs, e.clientStallRunQueueMs),
   ];
   const [label, ms] = parts.reduce((a, b) => (b[1] > a[1] ? b : a));
   return ms >= 25 ? label : 'several smaller delays (none over 25 ms)';
@@ -199,7 +209,7 @@ async function main(): Promise<void> {
     const liveOffer = offerInputSeries('soak-live-', 11);
 
     const agent = new http.Agent({ keepAlive: true, maxSockets: CLIENTS * 2 });
-    const send = (body: string | Buffer, authorization: string | null): Promise<{ status: number; json: any; hubMs: number | null }> =>
+    const send = (body: string, authorization: string | null): Promise<{ status: number; json: any; hubMs: number | null }> =>
       new Promise((resolve) => {
         const req = http.request(hub.graphqlUrl, {
           method: 'POST',
@@ -295,13 +305,14 @@ async function main(): Promise<void> {
       while (Date.now() < deadline) {
         const roll = random();
         let operation: Operation;
-        let body: string | Buffer;
-        let shape: number | undefined;
+        let body: string;
         let authorization: string | null = null;
         if (roll < 0.05) {
-          operation = 'hostile';
-          shape = Math.floor(random() * HOSTILE.length);
-          body = HOSTILE_BODIES[shape];
+          // Sent and timed by the hostile sender's process (bench/hostile-sender.ts).
+          const shape = Math.floor(random() * HOSTILE.length);
+          const answer = await hostileSender.send(shape);
+          samples.push({ operation: 'hostile', shape, at: Date.now(), ...answer });
+          continue;
         } else {
           const r = random();
           if (r < 0.9 || offerIds.length === 0) {
@@ -326,7 +337,7 @@ async function main(): Promise<void> {
         const { status, json, hubMs } = await send(body, authorization);
         const ms = performance.now() - t0;
         const codes: string[] = (json?.errors ?? []).map((e: any) => String(e?.extensions?.code ?? 'NONE'));
-        samples.push({ operation, shape, at: Date.now(), sentAt: performance.timeOrigin + t0, ms, hubMs, status, codes });
+        samples.push({ operation, at: Date.now(), sentAt: performance.timeOrigin + t0, ms, hubMs, status, codes });
         if (operation === 'search' && offerIds.length < 5_000) for (const e of json?.data?.offers?.edges ?? []) offerIds.push(e.node.id);
         if (operation === 'ingest' && status === 200 && !json.errors && json.data?.upsertOffers) {
           for (const r of json.data.upsertOffers.results) if (r.status !== 'REJECTED') acknowledged.add(r.externalId);
@@ -334,7 +345,9 @@ async function main(): Promise<void> {
       }
     };
     console.log(`Soak: ${SECONDS} s, ${CLIENTS} clients, MariaDB connections killed every ${KILL_SECONDS} s...`);
-    // This process's own event loop: a client's measured time includes any stall of it.
+    // The hostile requests' own process, and this process's event loop: a client's measured time
+    // includes any stall of the loop it runs on.
+    const hostileSender = await HostileSender.start(hub.graphqlUrl, HOSTILE, CLIENTS);
     const clientProbe = startLoopProbe();
     const cpuAtStart = {
       machine: machineCpu(),
@@ -345,6 +358,7 @@ async function main(): Promise<void> {
     hub.child.process.kill('SIGUSR2'); // (the hub's probe: its summary starts now)
     await Promise.all(Array.from({ length: CLIENTS }, (_, i) => client(1000 + i)));
     clientProbe.stop();
+    const senderLoop = await hostileSender.close();
     clearInterval(killer);
     await admin.end();
     const wallMs = Date.now() - started;
@@ -362,8 +376,9 @@ async function main(): Promise<void> {
       machineBusyPercent: Math.round((machineBusyMs / (wallMs * cores)) * 100),
       hubPercent: Math.round((hubCpuMs / (wallMs * cores)) * 100),
       benchClientPercent: Math.round((benchCpuMs / (wallMs * cores)) * 100),
+      hostileSenderPercent: Math.round((senderLoop.cpuMs / (wallMs * cores)) * 100),
       /** MariaDB and whatever else runs on the machine (other agents' work). */
-      restPercent: Math.round(((machineBusyMs - hubCpuMs - benchCpuMs) / (wallMs * cores)) * 100),
+      restPercent: Math.round(((machineBusyMs - hubCpuMs - benchCpuMs - senderLoop.cpuMs) / (wallMs * cores)) * 100),
     };
     clearInterval(sampler);
     await sampleMemory();
@@ -385,7 +400,9 @@ async function main(): Promise<void> {
     const explain = (s: Sample) => {
       const end = s.sentAt + s.ms;
       const kill = kills.filter((k) => k.at <= end).at(-1);
-      const client = overlapping(clientProbe, s.sentAt, end);
+      // A hostile request's time was measured by the sender's process, the others' by this one.
+      const timedBy = s.operation === 'hostile' ? 'hostile sender' : 'client';
+      const client = overlapping(s.operation === 'hostile' ? senderLoop : clientProbe, s.sentAt, end);
       const hubSide = overlapping(hubProbe, s.sentAt, end);
       return {
         operation: s.operation,
@@ -398,6 +415,8 @@ async function main(): Promise<void> {
         sinceKillMs: kill ? Math.round(s.sentAt - kill.at) : null,
         /** A kill round was running (from its first statement to its last answer) while the request was in flight. */
         overlapsKillCall: kill ? kill.at < end && kill.at + kill.ms > s.sentAt : false,
+        /** The bench process that timed it (its stalls are the client's below). */
+        timedBy,
         clientStallMs: client.stallMaxMs,
         clientStallCpuMs: client.stallCpuMs,
         clientStallRunQueueMs: client.stallRunQueueMs,
@@ -502,7 +521,9 @@ async function main(): Promise<void> {
         over50MsExplained: hostileOver50,
       },
       cpu,
-      clientLoop: clientProbe.summary(),
+      clientLoop: { ...clientProbe.summary(), heapUsedMbAtEnd: Math.round(process.memoryUsage().heapUsed / 1024 / 1024) },
+      hostileSenderLoop: senderLoop.summary,
+
       hubLoop: hubProbe.summary,
       slowest,
       acknowledgedOffers: acknowledged.size,
