@@ -136,19 +136,20 @@ interface Breakdown {
 /**
  * What made an answer slow, from its breakdown: the largest of the hub's own time (from its
  * `request` event to its `writeHead`), a stall of the hub's event loop, a stall of the bench
- * process that timed it. A stall is, by what covers half of it: a GC pause; its thread runnable
- * but waiting for a CPU (the OS running other processes: the machine); its thread on a CPU (its
- * own work: a long turn of the loop); else its thread neither (blocked: a lock, a page fault).
+ * process that timed it. A stall is, by what covers half of it: its thread runnable but waiting
+ * for a CPU (the OS running other processes: the machine; a GC pause then lasts that much longer,
+ * said as well); a GC pause; its thread on a CPU (its own work: a long turn of the loop); else its
+ * thread neither (blocked: a lock, a page fault).
  * Under 25 ms for all three: several smaller delays added up.
  */
 function causeOf(e: Breakdown): string {
   const stall = (who: string, ms: number, gcMs: number, cpuMs: number | null, runQueueMs: number | null): [string, number] => [
-    gcMs >= ms / 2
-      ? `${who} GC pause`
-      : cpuMs === null || runQueueMs === null
-        ? `${who} event loop stalled`
-        : runQueueMs >= ms / 2
-          ? `${who} waiting for a CPU (machine busy)`
+    runQueueMs !== null && runQueueMs >= ms / 2
+      ? `${who} waiting for a CPU (machine busy)${gcMs >= ms / 2 ? ', in a GC pause' : ''}`
+      : gcMs >= ms / 2
+        ? `${who} GC pause`
+        : cpuMs === null || runQueueMs === null
+          ? `${who} event loop stalled`
           : cpuMs >= ms / 2
             ? `${who} busy (its own work)`
             : `${who} blocked (neither running nor waiting for a CPU)`,
