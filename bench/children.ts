@@ -34,13 +34,17 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Starts `node -r @swc-node/register <script>` with extra env, its output copied to logFile. */
-export function startChild(name: string, script: string, env: Record<string, string>, logFile: string): Child {
+/**
+ * Starts `node -r @swc-node/register <script>` with extra env, its output copied to logFile;
+ * `preloads` (TypeScript files of the project, e.g. bench/hub-probe.ts) are required after the
+ * TypeScript loader, before the script.
+ */
+export function startChild(name: string, script: string, env: Record<string, string>, logFile: string, preloads: string[] = []): Child {
   const log = fs.createWriteStream(logFile);
   // BENCH_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") goes to the servers a benchmark
   // starts: Node refuses --cpu-prof in NODE_OPTIONS.
   const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const proc = spawn(process.execPath, [...nodeArgs, '-r', '@swc-node/register', script], {
+  const proc = spawn(process.execPath, [...nodeArgs, '-r', '@swc-node/register', ...preloads.flatMap((p) => ['-r', p]), script], {
     cwd: PROJECT_ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

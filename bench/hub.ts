@@ -28,12 +28,14 @@ const UNLIMITED = '100000';
 /**
  * Starts `src/main.ts` as a production hub on a free loopback port against `databaseUrl`, with
  * `adminKey` as PASSERELLE_ADMIN_KEY, no demo seeding, rate limits raised, and waits for /health.
+ * `preloads`: files required into the hub before main.ts (startChild).
  */
 export async function startBenchHub(
   databaseUrl: string,
   adminKey: string,
   logFile: string,
   extraEnv: Record<string, string> = {},
+  preloads: string[] = [],
 ): Promise<BenchHub> {
   const port = await freePort();
   const child = startChild(
@@ -55,6 +57,7 @@ export async function startBenchHub(
       ...extraEnv,
     },
     logFile,
+    preloads,
   );
   const base = `http://127.0.0.1:${port}`;
   await waitUntilReady(child, async () => (await fetch(`${base}/health`)).ok, 120_000);
