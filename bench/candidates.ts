@@ -7,6 +7,7 @@ import mysql from 'mysql2/promise';
 import { dropMysqlDatabase, ensureMysqlDatabase } from '../src/db/data-source';
 import { parseDatabaseUrl } from '../src/config';
 import { toDbDateTime } from '../src/db/sql';
+import { FIRST_NAMES, LAST_NAMES } from '../src/seed/fictitious-people';
 import { loadCommunePopulations } from '../src/seed/synthetic-offers';
 import { getReferentials } from '../src/referentials/referential.service';
 import { validateCvInput, type ValidatedCv } from '../src/candidates/candidate-validation';
@@ -114,42 +115,6 @@ const EMPLOYERS = [
   'EHPAD Les Tilleuls',
   'Garage Dupont',
   null,
-];
-const FIRST_NAMES = [
-  'Camille',
-  'Léa',
-  'Lucas',
-  'Hugo',
-  'Chloé',
-  'Nathan',
-  'Inès',
-  'Louis',
-  'Manon',
-  'Yanis',
-  'Sarah',
-  'Mathis',
-  'Emma',
-  'Karim',
-  'Fatou',
-  'Jules',
-];
-const LAST_NAMES = [
-  'Martin',
-  'Bernard',
-  'Dubois',
-  'Thomas',
-  'Robert',
-  'Richard',
-  'Petit',
-  'Durand',
-  'Leroy',
-  'Moreau',
-  'Nguyen',
-  'Diallo',
-  'Garcia',
-  'Benali',
-  'Lefèvre',
-  'Roux',
 ];
 const CONTRACTS = ['PERMANENT', 'FIXED_TERM', 'TEMPORARY', 'SEASONAL', 'APPRENTICESHIP', 'FREELANCE'] as const;
 const LEVELS = ['CAP', 'BEP', 'Bac', 'Bac pro', 'BTS', 'Bac+3', 'Master', null];

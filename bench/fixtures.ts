@@ -74,11 +74,15 @@ export interface BenchFixtures {
 /** The hub's public visibility (offer-search.sql.ts), restated so the fixtures count the same rows. */
 const PUBLIC = `o.status = 'ACTIVE' AND (o.valid_through IS NULL OR o.valid_through > ?) AND (o.partner_id IS NULL OR o.partner_id NOT IN (SELECT p.id FROM partner p WHERE p.status = 'SUSPENDED'))`;
 
-/** Reads the fixtures from the seeded database (about a minute: a few scans of the public offers). */
-export async function loadFixtures(dataSource: DataSource, log: (line: string) => void): Promise<BenchFixtures> {
-  const now = toDbDateTime(new Date());
+/** What (a) and the reference need: the commonest filters, the public stock, the reference's offers. */
+export type PageFixtures = Pick<BenchFixtures, 'departmentCodes' | 'contractTypes' | 'publicOffers' | 'referenceOffers'>;
 
-  // One scan gives the total, the departments and the contract types.
+/**
+ * The page scenario's fixtures (bench:read needs no more): one scan gives the total, the departments
+ * and the contract types; the reference serves the 20 newest partner offers.
+ */
+export async function loadPageFixtures(dataSource: DataSource): Promise<PageFixtures> {
+  const now = toDbDateTime(new Date());
   const pairs: Array<{ department: string | null; contract: string; n: number }> = await dataSource.query(
     `SELECT o.department_code AS department, o.contract_type AS contract, COUNT(*) AS n FROM offer o WHERE ${PUBLIC} GROUP BY o.department_code, o.contract_type`,
     [now],
@@ -91,7 +95,35 @@ export async function loadFixtures(dataSource: DataSource, log: (line: string) =
     }
     return [...totals].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([k]) => k);
   };
-  const publicOffers = pairs.reduce((sum, p) => sum + Number(p.n), 0);
+  // The 20 newest partner offers, their partner read apart (a join here makes MariaDB start from partner).
+  const referenceRows: Array<{ id: number; title: string; published_at: Date; city: string | null; partner_id: number }> =
+    await dataSource.query(
+      `SELECT o.id, o.title, o.published_at, o.city, o.partner_id FROM offer o WHERE ${PUBLIC} AND o.partner_id IS NOT NULL ORDER BY o.published_at DESC, o.id DESC LIMIT 20`,
+      [now],
+    );
+  const partners: Array<{ id: number; name: string }> = await dataSource.query(
+    `SELECT id, name FROM partner WHERE id IN (${referenceRows.map(() => '?').join(', ')})`,
+    referenceRows.map((r) => r.partner_id),
+  );
+  const partnerName = new Map(partners.map((p) => [Number(p.id), p.name]));
+  return {
+    departmentCodes: tally((p) => p.department).slice(0, 30),
+    contractTypes: tally((p) => p.contract).slice(0, 3),
+    publicOffers: pairs.reduce((sum, p) => sum + Number(p.n), 0),
+    referenceOffers: referenceRows.map((r) => ({
+      id: toGlobalId('Offer', Number(r.id)),
+      title: r.title,
+      publishedAt: r.published_at.toISOString(),
+      location: { city: r.city },
+      partner: { name: partnerName.get(Number(r.partner_id)) ?? '' },
+    })),
+  };
+}
+
+/** Reads the fixtures from the seeded database (about a minute: a few scans of the public offers). */
+export async function loadFixtures(dataSource: DataSource, log: (line: string) => void): Promise<BenchFixtures> {
+  const now = toDbDateTime(new Date());
+  const page = await loadPageFixtures(dataSource);
 
   const keywords: string[] = [];
   for (const candidate of KEYWORD_CANDIDATES) {
@@ -129,18 +161,6 @@ export async function loadFixtures(dataSource: DataSource, log: (line: string) =
   if (deepRows.length < 2) throw new Error(`The benchmark database has fewer than ${deepOffset + 2} public offers`);
   const [firstRow] = await dataSource.query(`SELECT o.id ${byRecency} LIMIT 1`, [now]);
 
-  // The 20 newest partner offers, their partner read apart (a join here makes MariaDB start from partner).
-  const referenceRows: Array<{ id: number; title: string; published_at: Date; city: string | null; partner_id: number }> =
-    await dataSource.query(
-      `SELECT o.id, o.title, o.published_at, o.city, o.partner_id FROM offer o WHERE ${PUBLIC} AND o.partner_id IS NOT NULL ORDER BY o.published_at DESC, o.id DESC LIMIT 20`,
-      [now],
-    );
-  const partners: Array<{ id: number; name: string }> = await dataSource.query(
-    `SELECT id, name FROM partner WHERE id IN (${referenceRows.map(() => '?').join(', ')})`,
-    referenceRows.map((r) => r.partner_id),
-  );
-  const partnerName = new Map(partners.map((p) => [Number(p.id), p.name]));
-
   // (c, cold): as many distinct queries as the titles give (~5,000 at 1,000,000 offers), so that a
   // warm-up and a window at a few hundred requests a second send none twice. Distinct as the hub
   // keys its match lists (the tokens), and none of (c)'s popular words, whose lists (c) cached.
@@ -153,22 +173,13 @@ export async function loadFixtures(dataSource: DataSource, log: (line: string) =
   });
 
   return {
-    departmentCodes: tally((p) => p.department).slice(0, 30),
-    contractTypes: tally((p) => p.contract).slice(0, 3),
+    ...page,
     keywords,
     coldKeywords,
-    publicOffers,
     deepPage: DEEP_PAGE,
     deepCursor: encodeCursor({ sort: 'PUBLISHED_DESC', key: deepRows[0].published_at.getTime(), id: Number(deepRows[0].id) }),
     deepPageFirstId: toGlobalId('Offer', Number(deepRows[1].id)),
     firstPageFirstId: toGlobalId('Offer', Number(firstRow.id)),
-    referenceOffers: referenceRows.map((r) => ({
-      id: toGlobalId('Offer', Number(r.id)),
-      title: r.title,
-      publishedAt: r.published_at.toISOString(),
-      location: { city: r.city },
-      partner: { name: partnerName.get(Number(r.partner_id)) ?? '' },
-    })),
   };
 }
 

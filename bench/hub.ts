@@ -1,5 +1,6 @@
 import http from 'node:http';
 import { freePort, startChild, waitUntilReady, type Child } from './children';
+import type { ReferenceOffer } from './fixtures';
 import { BENCH_METRICS_TOKEN } from './verify';
 
 /** A GraphQL client of a hub that authenticates with an API key. */
@@ -27,12 +28,14 @@ const UNLIMITED = '100000';
 
 /**
  * Starts `src/main.ts` as a production hub on a free loopback port against `databaseUrl`, with
- * `adminKey` as PASSERELLE_ADMIN_KEY, no demo seeding, rate limits raised, and waits for /health.
+ * `adminKey` as PASSERELLE_ADMIN_KEY (null: none), no demo seeding, rate limits raised, the
+ * response cache off unless BENCH_RESPONSE_CACHE_SECONDS or `extraEnv` says otherwise, and waits
+ * for /health.
  * `preloads`: files required into the hub before main.ts (startChild).
  */
 export async function startBenchHub(
   databaseUrl: string,
-  adminKey: string,
+  adminKey: string | null,
   logFile: string,
   extraEnv: Record<string, string> = {},
   preloads: string[] = [],
@@ -46,7 +49,7 @@ export async function startBenchHub(
       PORT: String(port),
       NODE_ENV: 'production',
       SEED_DEMO: 'false',
-      PASSERELLE_ADMIN_KEY: adminKey,
+      ...(adminKey === null ? {} : { PASSERELLE_ADMIN_KEY: adminKey }),
       RATE_LIMIT_KEY_PER_SECOND: UNLIMITED,
       RATE_LIMIT_KEY_BURST: UNLIMITED,
       RATE_LIMIT_PUBLIC_PER_SECOND: UNLIMITED,
@@ -60,7 +63,7 @@ export async function startBenchHub(
     preloads,
   );
   const base = `http://127.0.0.1:${port}`;
-  await waitUntilReady(child, async () => (await fetch(`${base}/health`)).ok, 120_000);
+  await waitUntilReady(child, async () => (await fetch(`${base}/health`, { signal: AbortSignal.timeout(2_000) })).ok, 120_000);
   const graphqlUrl = `${base}/graphql`;
   return { child, base, graphqlUrl, ...graphqlClient(graphqlUrl) };
 }
@@ -120,4 +123,23 @@ export function encodeBody(query: string, variables: Record<string, unknown>): U
 function isClosedConnection(err: unknown): boolean {
   const { code, reusedSocket } = err as { code?: string; reusedSocket?: boolean };
   return reusedSocket === true && (code === 'EPIPE' || code === 'ECONNRESET');
+}
+
+/** Starts the stock Apollo Server reference (bench/reference-server.ts) serving `offers`, once it answers. */
+export async function startReferenceServer(offers: ReferenceOffer[], logFile: string): Promise<{ url: string; child: Child }> {
+  const port = await freePort();
+  const env = { PORT: String(port), NODE_ENV: 'production', REFERENCE_OFFERS_JSON: JSON.stringify(offers) };
+  const child = startChild('reference', 'bench/reference-server.ts', env, logFile);
+  const url = `http://127.0.0.1:${port}/`;
+  const probe = async () =>
+    (
+      await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{"query":"{__typename}"}',
+        signal: AbortSignal.timeout(2_000),
+      })
+    ).ok;
+  await waitUntilReady(child, probe, 120_000);
+  return { url, child };
 }

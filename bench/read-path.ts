@@ -3,14 +3,12 @@ import path from 'node:path';
 import type { DataSource } from 'typeorm';
 import { parseDatabaseUrl } from '../src/config';
 import { openDatabase } from '../src/db/data-source';
-import { toDbDateTime } from '../src/db/sql';
-import { toGlobalId } from '../src/lib/ids';
 import { seedDatabase } from '../src/seed/seed';
-import { freePort, startChild, stopAllChildren, waitUntilReady, type Child } from './children';
-import type { BenchFixtures, ReferenceOffer } from './fixtures';
+import { stopAllChildren, type Child } from './children';
+import { startBenchHub, startReferenceServer } from './hub';
+import { loadPageFixtures, type BenchFixtures } from './fixtures';
 import { runLoad, type LoadResult } from './load';
 import { pageScenario, referenceScenario } from './scenarios';
-import { BENCH_METRICS_TOKEN } from './verify';
 import { cpuMicros, mariadbPid } from './proc';
 
 /**
@@ -26,7 +24,6 @@ import { cpuMicros, mariadbPid } from './proc';
  */
 
 const RESULTS_DIR = path.join(__dirname, 'results');
-const UNLIMITED_RATE = '1000000';
 
 function numberEnv(name: string, fallback: number): number {
   const value = process.env[name];
@@ -36,87 +33,25 @@ function numberEnv(name: string, fallback: number): number {
   return n;
 }
 
-const PUBLIC = `o.status = 'ACTIVE' AND (o.valid_through IS NULL OR o.valid_through > ?) AND (o.partner_id IS NULL OR o.partner_id NOT IN (SELECT p.id FROM partner p WHERE p.status = 'SUSPENDED'))`;
-
 async function fixturesOf(dataSource: DataSource): Promise<BenchFixtures> {
-  const now = toDbDateTime(new Date());
-  const pairs: Array<{ department: string | null; contract: string; n: number }> = await dataSource.query(
-    `SELECT o.department_code AS department, o.contract_type AS contract, COUNT(*) AS n FROM offer o WHERE ${PUBLIC} GROUP BY o.department_code, o.contract_type`,
-    [now],
-  );
-  const tally = (key: (p: (typeof pairs)[number]) => string | null) => {
-    const totals = new Map<string, number>();
-    for (const p of pairs) {
-      const k = key(p);
-      if (k !== null) totals.set(k, (totals.get(k) ?? 0) + Number(p.n));
-    }
-    return [...totals].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([k]) => k);
-  };
-  const rows: Array<{ id: number; title: string; published_at: Date; city: string | null; partner_id: number }> = await dataSource.query(
-    `SELECT o.id, o.title, o.published_at, o.city, o.partner_id FROM offer o WHERE ${PUBLIC} AND o.partner_id IS NOT NULL ORDER BY o.published_at DESC, o.id DESC LIMIT 20`,
-    [now],
-  );
-  const partners: Array<{ id: number; name: string }> = await dataSource.query(
-    `SELECT id, name FROM partner WHERE id IN (${rows.map(() => '?').join(', ')})`,
-    rows.map((r) => r.partner_id),
-  );
-  const partnerName = new Map(partners.map((p) => [Number(p.id), p.name]));
-  const referenceOffers: ReferenceOffer[] = rows.map((r) => ({
-    id: toGlobalId('Offer', Number(r.id)),
-    title: r.title,
-    publishedAt: r.published_at.toISOString(),
-    location: { city: r.city },
-    partner: { name: partnerName.get(Number(r.partner_id)) ?? '' },
-  }));
   return {
-    departmentCodes: tally((p) => p.department).slice(0, 30),
-    contractTypes: tally((p) => p.contract).slice(0, 3),
+    ...(await loadPageFixtures(dataSource)),
     keywords: [],
     coldKeywords: [],
-    publicOffers: pairs.reduce((sum, p) => sum + Number(p.n), 0),
     deepPage: 0,
     deepCursor: '',
     deepPageFirstId: '',
     firstPageFirstId: '',
-    referenceOffers,
   };
 }
 
 async function startHub(databaseUrl: string): Promise<{ url: string; child: Child }> {
-  const port = await freePort();
-  const child = startChild(
-    'hub',
-    'src/main.ts',
-    {
-      DATABASE_URL: databaseUrl,
-      SEED_DEMO: 'false',
-      NODE_ENV: 'production',
-      LOG_SQL: 'false',
-      PORT: String(port),
-      RATE_LIMIT_PUBLIC_PER_SECOND: UNLIMITED_RATE,
-      RATE_LIMIT_PUBLIC_BURST: UNLIMITED_RATE,
-      RATE_LIMIT_KEY_PER_SECOND: UNLIMITED_RATE,
-      RATE_LIMIT_KEY_BURST: UNLIMITED_RATE,
-      METRICS_TOKEN: BENCH_METRICS_TOKEN,
-      // The read path itself, not the anonymous response cache (as every benchmark: bench/hub.ts).
-      RESPONSE_CACHE_SECONDS: process.env.BENCH_RESPONSE_CACHE_SECONDS ?? '0',
-    },
-    path.join(RESULTS_DIR, 'hub.log'),
-  );
-  const base = `http://127.0.0.1:${port}`;
-  await waitUntilReady(child, async () => (await fetch(`${base}/health`, { signal: AbortSignal.timeout(2_000) })).ok, 90_000);
-  return { url: `${base}/graphql`, child };
+  const hub = await startBenchHub(databaseUrl, null, path.join(RESULTS_DIR, 'hub.log'));
+  return { url: hub.graphqlUrl, child: hub.child };
 }
 
-async function startReference(fixtures: BenchFixtures): Promise<{ url: string; child: Child }> {
-  const port = await freePort();
-  const env = { PORT: String(port), NODE_ENV: 'production', REFERENCE_OFFERS_JSON: JSON.stringify(fixtures.referenceOffers) };
-  const child = startChild('reference', 'bench/reference-server.ts', env, path.join(RESULTS_DIR, 'reference.log'));
-  const url = `http://127.0.0.1:${port}/`;
-  const probe = async () =>
-    (await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{__typename}"}' })).ok;
-  await waitUntilReady(child, probe, 90_000);
-  return { url, child };
+function startReference(fixtures: BenchFixtures): Promise<{ url: string; child: Child }> {
+  return startReferenceServer(fixtures.referenceOffers, path.join(RESULTS_DIR, 'reference.log'));
 }
 
 interface Window {

@@ -3,7 +3,8 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort, startChild, stopAllChildren, waitUntilReady, type Child } from './children';
+import { stopAllChildren, type Child } from './children';
+import { startBenchHub, startReferenceServer } from './hub';
 import type { DataSource } from 'typeorm';
 import { benchDatabase, busyConnections, killStatements, prepareBenchDatabase, warmBufferPool } from './database';
 import { loadFixtures, type BenchFixtures } from './fixtures';
@@ -11,7 +12,7 @@ import { runLoad, stopLoad, type LoadResult } from './load';
 import { judge, notesOf, problemsOf, toMarkdown, type BenchReport, type Machine, type ScenarioResult } from './report';
 import { cachedPageScenario, hubScenarios, pageScenario, referenceScenario, type Scenario } from './scenarios';
 import { cpuPerRequest, mariadbPid, sampleCpu } from './proc';
-import { BENCH_METRICS_TOKEN, readSqlCounter, verifyScenario } from './verify';
+import { readSqlCounter, verifyScenario } from './verify';
 import { sizeBufferPool, sizeRedoLog } from './mariadb';
 import { startPusher, type PushStats } from './pusher';
 import { getReferentials } from '../src/referentials/referential.service';
@@ -27,13 +28,6 @@ statements of abandoned requests to finish before interrupting them, default 20)
 (the response cache of the second hub, scenario (a, cached), default 2).`;
 
 const RESULTS_DIR = path.join(__dirname, 'results');
-/** Startup includes swc compiling the hub on the fly. */
-const READY_TIMEOUT_MS = 90_000;
-/**
- * The hub limits anonymous callers per address; every benchmark request comes from 127.0.0.1, so the
- * limits are raised out of reach (the limiter still runs on every request).
- */
-const UNLIMITED_RATE = '1000000';
 /** The hub's AGENCY key for this run: (bw)'s pusher creates its partner and key with it. */
 const ADMIN_KEY = `bench-admin-${process.pid}-${Date.now()}`;
 
@@ -88,51 +82,17 @@ interface Target {
   child: Child;
 }
 
+/** A hub child (bench/hub.ts) with the response cache at `responseCacheSeconds` (0: off, as in every scenario but (a, cached)). */
 async function startHubChild(databaseUrl: string, responseCacheSeconds: string, logName = 'hub'): Promise<Target> {
-  const port = await freePort();
-  const child = startChild(
-    'hub',
-    'src/main.ts',
-    {
-      DATABASE_URL: databaseUrl,
-      SEED_DEMO: 'false',
-      NODE_ENV: 'production',
-      LOG_SQL: 'false',
-      PORT: String(port),
-      RATE_LIMIT_PUBLIC_PER_SECOND: UNLIMITED_RATE,
-      RATE_LIMIT_PUBLIC_BURST: UNLIMITED_RATE,
-      RATE_LIMIT_KEY_PER_SECOND: UNLIMITED_RATE,
-      RATE_LIMIT_KEY_BURST: UNLIMITED_RATE,
-      PASSERELLE_ADMIN_KEY: ADMIN_KEY,
-      METRICS_TOKEN: BENCH_METRICS_TOKEN,
-      // The anonymous response cache is off on the main hub unless asked for (bench/hub.ts): the
-      // scenarios measure the read path. Without it (a) cycled 90 bodies through a 2 s cache: mostly
-      // hits. (a, cached) runs on a second hub with it on.
-      RESPONSE_CACHE_SECONDS: responseCacheSeconds,
-    },
-    path.join(RESULTS_DIR, `${logName}.log`),
-  );
-  const base = `http://127.0.0.1:${port}`;
-  await waitUntilReady(child, async () => (await fetch(`${base}/health`, { signal: AbortSignal.timeout(2_000) })).ok, READY_TIMEOUT_MS);
-  return { url: `${base}/graphql`, metricsUrl: `${base}/metrics`, child };
+  const hub = await startBenchHub(databaseUrl, ADMIN_KEY, path.join(RESULTS_DIR, `${logName}.log`), {
+    RESPONSE_CACHE_SECONDS: responseCacheSeconds,
+  });
+  return { url: hub.graphqlUrl, metricsUrl: `${hub.base}/metrics`, child: hub.child };
 }
 
 async function startReferenceChild(fixtures: BenchFixtures): Promise<Target> {
-  const port = await freePort();
-  const env = { PORT: String(port), NODE_ENV: 'production', REFERENCE_OFFERS_JSON: JSON.stringify(fixtures.referenceOffers) };
-  const child = startChild('reference', 'bench/reference-server.ts', env, path.join(RESULTS_DIR, 'reference.log'));
-  const url = `http://127.0.0.1:${port}/`;
-  const probe = async () => {
-    const res = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: '{"query":"{__typename}"}',
-      signal: AbortSignal.timeout(2_000),
-    });
-    return res.ok;
-  };
-  await waitUntilReady(child, probe, READY_TIMEOUT_MS);
-  return { url, metricsUrl: null, child };
+  const reference = await startReferenceServer(fixtures.referenceOffers, path.join(RESULTS_DIR, 'reference.log'));
+  return { ...reference, metricsUrl: null };
 }
 
 /** What measuring needs besides the target: the settings, and a connection to watch the database with. */

@@ -1,5 +1,5 @@
 import { CONTRACT_TYPES, CONTROL_CHARS } from '../ingestion/offer-validation';
-import { locationColumns } from '../referentials/geo';
+import { locationColumns, type LocationColumns } from '../referentials/geo';
 import sanitizeHtml from 'sanitize-html';
 import type { ContractType, CvEducation, CvExperience, CvTermKind } from '../../entities';
 import type { CvInput } from '../__generated__/resolvers-types';
@@ -13,7 +13,7 @@ const PHONE = /^\+?[0-9]{6,15}$/;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 /** The columns of a CV computed from its input (everything but ids and timestamps). */
-export interface ValidatedCv {
+export interface ValidatedCv extends LocationColumns {
   candidateRef: string;
   headline: string;
   summary: string | null;
@@ -24,13 +24,6 @@ export interface ValidatedCv {
   languages: string[];
   drivingLicences: string[];
   desiredContractTypes: ContractType[];
-  communeCode: string;
-  postalCode: string | null;
-  city: string;
-  departmentCode: string;
-  regionCode: string;
-  latitude: number | null;
-  longitude: number | null;
   mobilityRadiusKm: number;
   availableFrom: string | null;
   searchText: string;

@@ -1,4 +1,5 @@
 import { raw, sql, type Sql } from '../db/sql';
+import type { Commune } from './referential.types';
 
 /** Mean Earth radius (IUGG), in kilometres. */
 export const EARTH_RADIUS_KM = 6371.0088;
@@ -62,19 +63,8 @@ export function normalizePlaceName(name: string): string {
     .trim();
 }
 
-/** The location columns offers and CVs store for a resolved commune (the given postal code if it is the commune's). */
-export function locationColumns(
-  commune: {
-    code: string;
-    name: string;
-    postalCodes: string[];
-    departmentCode: string;
-    regionCode: string;
-    latitude: number | null;
-    longitude: number | null;
-  },
-  postalCode: string | null,
-): {
+/** The location columns offers and CVs store. */
+export interface LocationColumns {
   communeCode: string;
   postalCode: string | null;
   city: string;
@@ -82,7 +72,10 @@ export function locationColumns(
   regionCode: string;
   latitude: number | null;
   longitude: number | null;
-} {
+}
+
+/** The location columns of a resolved commune (the given postal code if it is the commune's). */
+export function locationColumns(commune: Commune, postalCode: string | null): LocationColumns {
   return {
     communeCode: commune.code,
     postalCode: postalCode && commune.postalCodes.includes(postalCode) ? postalCode : (commune.postalCodes[0] ?? null),

@@ -6,6 +6,7 @@ import { getReferentials } from '../referentials/referential.service';
 import { AudienceService } from '../audience/audience.service';
 import { agencyScope, CandidateService } from '../candidates/candidate.service';
 import { addDays, parisDay } from '../lib/paris-day';
+import { FIRST_NAMES, LAST_NAMES } from './fictitious-people';
 import { prng, weighted } from '../lib/prng';
 import { requestScope } from '../auth/request-scope';
 import { sql } from '../db/sql';
@@ -45,30 +46,6 @@ const AGENCY: Viewer = { role: 'AGENCY', apiKeyId: null };
 /** recordAudienceEvents' limit per call. */
 const EVENTS_PER_CALL = 10_000;
 
-const FIRST_NAMES = [
-  'Camille',
-  'Léa',
-  'Lucas',
-  'Hugo',
-  'Chloé',
-  'Nathan',
-  'Inès',
-  'Louis',
-  'Manon',
-  'Yanis',
-  'Sarah',
-  'Mathis',
-  'Emma',
-  'Karim',
-  'Fatou',
-  'Jules',
-  'Zoé',
-  'Théo',
-  'Aïcha',
-  'Paul',
-];
-/** Surnames chosen not to look like anyone's: the people are fictitious. */
-const LAST_NAMES = ['Exemple', 'Démo', 'Fictif', 'Modèle', 'Essai', 'Maquette', 'Prototype', 'Brouillon', 'Esquisse', 'Ébauche'];
 const SKILLS = [
   'Accueil du public',
   'Travail en équipe',
