@@ -68,7 +68,7 @@ async function main(): Promise<void> {
     bar.stop();
     const phases = Object.entries(report.seconds).map(([name, s]) => `${name} ${s!.toFixed(1)} s`);
     console.log(
-      `Seeded in ${((Date.now() - started) / 1000).toFixed(1)} s (${phases.join(', ')}): ${report.realOffers} real + ${report.generatedOffers} generated offers, ${report.partners} partners; ${report.inserted} rows added.`,
+      `Seeded in ${((Date.now() - started) / 1000).toFixed(1)} s (${phases.join(', ')}): ${report.realOffers} real + ${report.generatedOffers} generated offers, ${report.partners} partners; ${report.inserted} rows added${report.bulkLoad ? ' (MariaDB bulk load)' : ''}.`,
     );
   } finally {
     bar.stop();

@@ -1,3 +1,4 @@
+import { restoreSuspendedTriggers } from './suspended-triggers';
 import fs from 'node:fs';
 import path from 'node:path';
 import { DataSource, type DataSourceOptions } from 'typeorm';
@@ -155,6 +156,8 @@ export async function openDatabase(
   await dataSource.initialize();
   try {
     await dataSource.runMigrations({ transaction: 'each' });
+    // Triggers a bulk load dropped and could not put back (killed half-way): back before any write.
+    await restoreSuspendedTriggers(dataSource);
   } catch (err) {
     await dataSource.destroy();
     throw err;

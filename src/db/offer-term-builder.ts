@@ -1,16 +1,17 @@
 import type { DataSource } from 'typeorm';
 import { openMysqlRowLoader } from './offer-bulk-writer';
 import { offerTermWeights } from '../lib/offer-terms';
+import { batches } from '../lib/chunks';
 
 /** A statement runner: the data source's or a migration's query runner. */
 export type QueryFn = (sql: string, params?: unknown[]) => Promise<unknown>;
 
-/** Rows of `offer_term` (term, published_at, offer_id, weight) and of `offer_search` (offer_id, published_at, terms). */
+/** Where the rows go: `offer_term` (term, published_at, offer_id, weight), then `offer_search` (offer_id, published_at, terms). */
 export interface TermIndexSink {
-  /** Rows of offer_term, in primary-key order over successive calls. */
-  terms(rows: Array<[string, string, number, number]>): Promise<void>;
-  /** Rows of offer_search, in offer_id order over successive calls. */
-  offers(rows: Array<[number, string, string]>): Promise<void>;
+  /** Every row of offer_term, in primary-key order, produced as the sink reads them (called once). */
+  terms(rows: Iterable<[string, string, number, number]>): Promise<void>;
+  /** Every row of offer_search, in offer_id order (called once). */
+  offers(rows: Iterable<[number, string, string]>): Promise<void>;
 }
 
 export type BuildPhase = 'read' | 'terms' | 'offers';
@@ -24,8 +25,8 @@ export interface TermIndexBuildReport {
 
 /** Offers read per statement. */
 const READ_BATCH = 5_000;
-/** Rows handed to the sink at once. */
-const SINK_ROWS = 200_000;
+/** Term rows between two progress reports. */
+const PROGRESS_ROWS = 200_000;
 /** Distinct (title, description) pairs remembered: seeded and imported offers repeat texts a lot. */
 const MEMO_ENTRIES = 20_000;
 
@@ -105,51 +106,47 @@ export async function buildTermIndex(
   const rank = new Uint32Array(ids.length);
   byKey.forEach((offer, r) => (rank[offer] = r));
   const terms = [...postings.keys()].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
-  let batch: Array<[string, string, number, number]> = [];
   let written = 0;
-  for (const term of terms) {
-    const list = postings.get(term)!;
-    const ranked = new Float64Array(list.n);
-    for (let i = 0; i < list.n; i++) {
-      const value = list.values[i];
-      const offer = Math.floor(value / 65_536);
-      ranked[i] = rank[offer] * 65_536 + (value - offer * 65_536);
-    }
-    ranked.sort();
-    postings.delete(term); // its memory can go
-    for (let i = 0; i < ranked.length; i++) {
-      const r = Math.floor(ranked[i] / 65_536);
-      const offer = byKey[r];
-      batch.push([term, published[offer], ids[offer], ranked[i] - r * 65_536]);
-    }
-    if (batch.length >= SINK_ROWS) {
-      await sink.terms(batch);
-      written += batch.length;
-      batch = [];
-      onProgress?.('terms', written, pairs);
+  function* termRows(): Generator<[string, string, number, number]> {
+    for (const term of terms) {
+      const list = postings.get(term)!;
+      const ranked = new Float64Array(list.n);
+      for (let i = 0; i < list.n; i++) {
+        const value = list.values[i];
+        const offer = Math.floor(value / 65_536);
+        ranked[i] = rank[offer] * 65_536 + (value - offer * 65_536);
+      }
+      ranked.sort();
+      postings.delete(term); // its memory can go
+      for (let i = 0; i < ranked.length; i++) {
+        const r = Math.floor(ranked[i] / 65_536);
+        const offer = byKey[r];
+        yield [term, published[offer], ids[offer], ranked[i] - r * 65_536];
+        if (++written % PROGRESS_ROWS === 0) onProgress?.('terms', written, pairs);
+      }
     }
   }
-  if (batch.length) await sink.terms(batch);
-  written += batch.length;
+  await sink.terms(termRows());
   onProgress?.('terms', written, pairs);
   seconds.terms = (Date.now() - started) / 1000;
 
   started = Date.now();
-  for (let start = 0; start < ids.length; start += READ_BATCH * 4) {
-    const rows: Array<[number, string, string]> = [];
-    for (let i = start; i < Math.min(ids.length, start + READ_BATCH * 4); i++) rows.push([ids[i], published[i], termsOf[i]]);
-    await sink.offers(rows);
-    onProgress?.('offers', Math.min(ids.length, start + READ_BATCH * 4), ids.length);
+  function* offerRows(): Generator<[number, string, string]> {
+    for (let i = 0; i < ids.length; i++) {
+      yield [ids[i], published[i], termsOf[i]];
+      if ((i + 1) % (READ_BATCH * 4) === 0) onProgress?.('offers', i + 1, ids.length);
+    }
   }
+  await sink.offers(offerRows());
+  onProgress?.('offers', ids.length, ids.length);
   seconds.offers = (Date.now() - started) / 1000;
   return { offers: ids.length, terms: pairs, distinctTerms: terms.length, seconds };
 }
 
 /** Multi-row INSERTs through any query runner (migrations, tests): no LOAD DATA needed. */
 export function insertSink(query: QueryFn): TermIndexSink {
-  const insert = async (table: string, columns: string, rows: unknown[][]) => {
-    for (let start = 0; start < rows.length; start += 2_000) {
-      const chunk = rows.slice(start, start + 2_000);
+  const insert = async (table: string, columns: string, rows: Iterable<unknown[]>) => {
+    for (const chunk of batches(rows, 2_000)) {
       const row = `(${columns
         .split(',')
         .map(() => '?')
@@ -176,11 +173,13 @@ export async function rebuildTermIndex(
   await dataSource.query('TRUNCATE TABLE offer_search');
   const loader = await openMysqlRowLoader(dataSource);
   try {
+    // One statement a table, the rows produced while MariaDB inserts the previous ones; into the
+    // emptied tables in bulk mode (no undo log per row).
     return await buildTermIndex(
       (text, params) => dataSource.query(text, params),
       {
-        terms: async (rows) => void (await loader.load('offer_term', ['term', 'published_at', 'offer_id', 'weight'], rows)),
-        offers: async (rows) => void (await loader.load('offer_search', ['offer_id', 'published_at', 'terms'], rows)),
+        terms: async (rows) => void (await loader.load('offer_term', ['term', 'published_at', 'offer_id', 'weight'], rows, { bulk: true })),
+        offers: async (rows) => void (await loader.load('offer_search', ['offer_id', 'published_at', 'terms'], rows, { bulk: true })),
       },
       onProgress,
     );

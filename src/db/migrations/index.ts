@@ -13,6 +13,7 @@ import { DataVersion1765105200000 } from './1765105200000-data-version';
 import { Syndication1765191600000 } from './1765191600000-syndication';
 import { OfferTermIndex1765278000000 } from './1765278000000-offer-term-index';
 import { CoveringPageIndex1765382400000 } from './1765382400000-covering-page-index';
+import { SuspendedTriggers1765468800000 } from './1765468800000-suspended-triggers';
 
 /** Every migration, oldest first. Add new ones at the end; never edit a released one. */
 export const MIGRATIONS = [
@@ -31,4 +32,5 @@ export const MIGRATIONS = [
   Syndication1765191600000,
   OfferTermIndex1765278000000,
   CoveringPageIndex1765382400000,
+  SuspendedTriggers1765468800000,
 ];
