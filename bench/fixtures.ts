@@ -152,15 +152,6 @@ export async function loadFixtures(dataSource: DataSource, log: (line: string) =
     );
   }
 
-  const byRecency = `FROM offer o WHERE ${PUBLIC} ORDER BY o.published_at DESC, o.id DESC`;
-  const deepOffset = (DEEP_PAGE - 1) * PAGE_SIZE - 1;
-  const deepRows: Array<{ id: number; published_at: Date }> = await dataSource.query(
-    `SELECT o.id, o.published_at ${byRecency} LIMIT 2 OFFSET ${deepOffset}`,
-    [now],
-  );
-  if (deepRows.length < 2) throw new Error(`The benchmark database has fewer than ${deepOffset + 2} public offers`);
-  const [firstRow] = await dataSource.query(`SELECT o.id ${byRecency} LIMIT 1`, [now]);
-
   // (c, cold): as many distinct queries as the titles give (~5,000 at 1,000,000 offers), so that a
   // warm-up and a window at a few hundred requests a second send none twice. Distinct as the hub
   // keys its match lists (the tokens), and none of (c)'s popular words, whose lists (c) cached.
@@ -172,10 +163,23 @@ export async function loadFixtures(dataSource: DataSource, log: (line: string) =
     return true;
   });
 
+  return { ...page, keywords, coldKeywords, ...(await loadDeepPageFixtures(dataSource)) };
+}
+
+/** What (d0) and (d) need: page 1's first offer, and the cursor of page DEEP_PAGE with its first offer. */
+export async function loadDeepPageFixtures(
+  dataSource: DataSource,
+): Promise<Pick<BenchFixtures, 'deepPage' | 'deepCursor' | 'deepPageFirstId' | 'firstPageFirstId'>> {
+  const now = toDbDateTime(new Date());
+  const byRecency = `FROM offer o WHERE ${PUBLIC} ORDER BY o.published_at DESC, o.id DESC`;
+  const deepOffset = (DEEP_PAGE - 1) * PAGE_SIZE - 1;
+  const deepRows: Array<{ id: number; published_at: Date }> = await dataSource.query(
+    `SELECT o.id, o.published_at ${byRecency} LIMIT 2 OFFSET ${deepOffset}`,
+    [now],
+  );
+  if (deepRows.length < 2) throw new Error(`The benchmark database has fewer than ${deepOffset + 2} public offers`);
+  const [firstRow] = await dataSource.query(`SELECT o.id ${byRecency} LIMIT 1`, [now]);
   return {
-    ...page,
-    keywords,
-    coldKeywords,
     deepPage: DEEP_PAGE,
     deepCursor: encodeCursor({ sort: 'PUBLISHED_DESC', key: deepRows[0].published_at.getTime(), id: Number(deepRows[0].id) }),
     deepPageFirstId: toGlobalId('Offer', Number(deepRows[1].id)),

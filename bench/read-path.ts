@@ -6,9 +6,9 @@ import { openDatabase } from '../src/db/data-source';
 import { seedDatabase } from '../src/seed/seed';
 import { stopAllChildren, type Child } from './children';
 import { startBenchHub, startReferenceServer } from './hub';
-import { loadPageFixtures, type BenchFixtures } from './fixtures';
+import { loadDeepPageFixtures, loadPageFixtures, type BenchFixtures } from './fixtures';
 import { runLoad, type LoadResult } from './load';
-import { pageScenario, referenceScenario } from './scenarios';
+import { hubScenarios, pageScenario, referenceScenario } from './scenarios';
 import { cpuMicros, mariadbPid } from './proc';
 
 /**
@@ -20,7 +20,7 @@ import { cpuMicros, mariadbPid } from './proc';
  * Env: BENCH_READ_DATABASE_URL (mysql://root@127.0.0.1:3306/passerelle_bench_read), BENCH_READ_OFFERS
  * (200000, a quarter ACTIVE; seeded when the database holds fewer), BENCH_READ_ROUNDS (3),
  * BENCH_SECONDS (10), BENCH_WARMUP_SECONDS (3), BENCH_CONNECTIONS (10), BENCH_READ_LABEL (a label for
- * the output line).
+ * the output line), BENCH_READ_SCENARIO (a; d: page 1 against page 5,000 by cursor, both on the hub).
  */
 
 const RESULTS_DIR = path.join(__dirname, 'results');
@@ -34,15 +34,23 @@ function numberEnv(name: string, fallback: number): number {
 }
 
 async function fixturesOf(dataSource: DataSource): Promise<BenchFixtures> {
-  return {
-    ...(await loadPageFixtures(dataSource)),
-    keywords: [],
-    coldKeywords: [],
-    deepPage: 0,
-    deepCursor: '',
-    deepPageFirstId: '',
-    firstPageFirstId: '',
-  };
+  return { ...(await loadPageFixtures(dataSource)), keywords: [], coldKeywords: [], ...(await loadDeepPageFixtures(dataSource)) };
+}
+
+/**
+ * The two windows each round compares: (a) against the reference, or, with BENCH_READ_SCENARIO=d,
+ * page 1 (d0) against page 5,000 by cursor (d), both on the hub.
+ */
+function pairOf(
+  scenario: string,
+  fixtures: BenchFixtures,
+): { names: [string, string]; bodies: [string[], string[]]; onHub: [boolean, boolean] } {
+  if (scenario === 'd') {
+    const byId = new Map(hubScenarios(fixtures).map((s) => [s.id, s.bodies]));
+    return { names: ['d0', 'd'], bodies: [byId.get('d0')!, byId.get('d')!], onHub: [true, true] };
+  }
+  if (scenario !== 'a') throw new Error(`BENCH_READ_SCENARIO must be a or d, got ${scenario}`);
+  return { names: ['reference', 'hub'], bodies: [referenceScenario(fixtures).bodies, pageScenario(fixtures).bodies], onHub: [false, true] };
 }
 
 async function startHub(databaseUrl: string): Promise<{ url: string; child: Child }> {
@@ -104,34 +112,34 @@ async function main(): Promise<void> {
   console.log(`${fixtures.publicOffers} public offers`);
   const mariadb = mariadbPid();
   if (mariadb === null) throw new Error('No mariadbd/mysqld process visible in /proc');
-  const hubBodies = pageScenario(fixtures).bodies;
-  const referenceBodies = referenceScenario(fixtures).bodies;
-  const hubs: Window[] = [];
-  const references: Window[] = [];
-  const reference = await startReference(fixtures);
+  const scenario = process.env.BENCH_READ_SCENARIO || 'a';
+  const pair = pairOf(scenario, fixtures);
+  const results: [Window[], Window[]] = [[], []];
+  const reference = pair.onHub[0] ? null : await startReference(fixtures);
   const hub = await startHub(databaseUrl);
+  const servers = pair.onHub.map((onHub) => (onHub ? hub : reference!));
   try {
     for (let round = 0; round < rounds; round++) {
-      const r = await window(reference.url, reference.child, referenceBodies, mariadb);
-      const h = await window(hub.url, hub.child, hubBodies, mariadb);
-      references.push(r);
-      hubs.push(h);
+      const first = await window(servers[0].url, servers[0].child, pair.bodies[0], mariadb);
+      const second = await window(servers[1].url, servers[1].child, pair.bodies[1], mariadb);
+      results[0].push(first);
+      results[1].push(second);
+      const line = (name: string, w: Window) =>
+        `${name} ${w.reqPerSec.toFixed(0)} req/s, p99 ${w.p99} ms, server ${w.serverCpuMicrosPerReq.toFixed(0)} µs CPU/req, MariaDB ${w.mariadbCpuMicrosPerReq.toFixed(0)} µs CPU/req`;
       console.log(
-        `round ${round + 1}: reference ${r.reqPerSec.toFixed(0)} req/s (${r.serverCpuMicrosPerReq.toFixed(0)} µs CPU/req); ` +
-          `hub ${h.reqPerSec.toFixed(0)} req/s, p99 ${h.p99} ms, hub ${h.serverCpuMicrosPerReq.toFixed(0)} µs CPU/req, ` +
-          `MariaDB ${h.mariadbCpuMicrosPerReq.toFixed(0)} µs CPU/req; ratio ${(h.reqPerSec / r.reqPerSec).toFixed(2)}`,
+        `round ${round + 1}: ${line(pair.names[0], first)}; ${line(pair.names[1], second)}; ratio ${pair.names[1]}/${pair.names[0]} ${(second.reqPerSec / first.reqPerSec).toFixed(2)}`,
       );
     }
   } finally {
     await stopAllChildren();
   }
   const label = process.env.BENCH_READ_LABEL ?? '';
+  const summary = (name: string, ws: Window[]) =>
+    `${name} ${range(ws.map((w) => w.reqPerSec))} req/s, server CPU ${range(ws.map((w) => w.serverCpuMicrosPerReq))} µs/req, MariaDB CPU ${range(ws.map((w) => w.mariadbCpuMicrosPerReq))} µs/req`;
   console.log(
-    `\n(a) ${label} ${totalOffers} offers, ${rounds} rounds: hub ${range(hubs.map((h) => h.reqPerSec))} req/s; ` +
-      `hub CPU ${range(hubs.map((h) => h.serverCpuMicrosPerReq))} µs/req; MariaDB CPU ${range(hubs.map((h) => h.mariadbCpuMicrosPerReq))} µs/req; ` +
-      `reference ${range(references.map((r) => r.reqPerSec))} req/s (${range(references.map((r) => r.serverCpuMicrosPerReq))} µs/req); ` +
-      `ratio ${range(
-        hubs.map((h, i) => h.reqPerSec / references[i].reqPerSec),
+    `\n(${scenario}) ${label} ${totalOffers} offers, ${rounds} rounds: ${summary(pair.names[0], results[0])}; ${summary(pair.names[1], results[1])}; ` +
+      `ratio ${pair.names[1]}/${pair.names[0]} ${range(
+        results[1].map((w, i) => w.reqPerSec / results[0][i].reqPerSec),
         2,
       )}`,
   );

@@ -58,7 +58,7 @@ export interface BenchReport {
   };
   fixtures: { departmentCodes: string[]; contractTypes: string[]; keywords: string[]; deepCursor: string };
   results: ScenarioResult[];
-  ratios: { hubAOverReference: number | null; hubACachedOverReference: number | null; d0OverD: number | null };
+  ratios: { hubAOverReference: number | null; hubACachedOverReference: number | null; d0OverD: number | null; bwOverB: number | null };
   verdicts: Partial<Record<ScenarioId, boolean | null>>;
   /** False when a response was a non-2xx, a socket error or carried a GraphQL error: the figures are not valid. */
   valid: boolean;
@@ -84,16 +84,17 @@ function ratio(numerator: number | undefined, denominator: number | undefined): 
   return denominator === 0 ? Infinity : numerator / denominator;
 }
 
-/** Judges each scenario against its target (issue 18); null where there is none (bw, d0, reference). */
+/** Judges each scenario against its target (issue 18); null where there is none (d0, reference). */
 export function judge(results: ScenarioResult[]): { ratios: BenchReport['ratios']; verdicts: BenchReport['verdicts'] } {
   const by = (id: ScenarioId) => results.find((r) => r.id === id)?.load;
-  const [a, ac, b, c, c0, d0, d, ref] = (['a', 'ac', 'b', 'c', 'c0', 'd0', 'd', 'reference'] as const).map(by);
+  const [a, ac, b, bw, c, c0, d0, d, ref] = (['a', 'ac', 'b', 'bw', 'c', 'c0', 'd0', 'd', 'reference'] as const).map(by);
   const hubAOverReference = ratio(a?.requestsPerSecond, ref?.requestsPerSecond);
   const hubACachedOverReference = ratio(ac?.requestsPerSecond, ref?.requestsPerSecond);
   const d0OverD = ratio(d0?.requestsPerSecond, d?.requestsPerSecond);
+  const bwOverB = ratio(bw?.requestsPerSecond, b?.requestsPerSecond);
   const aCpu = results.find((r) => r.id === 'a')?.cpu.serverMicrosPerRequest ?? null;
   return {
-    ratios: { hubAOverReference, hubACachedOverReference, d0OverD },
+    ratios: { hubAOverReference, hubACachedOverReference, d0OverD, bwOverB },
     verdicts: {
       a:
         a && hubAOverReference !== null
@@ -101,7 +102,7 @@ export function judge(results: ScenarioResult[]): { ratios: BenchReport['ratios'
           : null,
       ac: ac && hubACachedOverReference !== null ? hubACachedOverReference >= 4 : null,
       b: b ? effectiveLatency(b, 0.99) <= 30 : null,
-      bw: null,
+      bw: bwOverB !== null ? bwOverB >= 0.8 : null,
       c: c ? effectiveLatency(c, 0.99) <= 30 : null,
       c0: c0 ? effectiveLatency(c0, 0.99) <= 100 : null,
       d0: null,
@@ -180,7 +181,7 @@ export function toMarkdown(report: BenchReport): string {
       );
     }),
     '',
-    `hub (a) / reference: ${fmtRatio(ratios.hubAOverReference, '×')} req/s; (a, cached) / reference: ${fmtRatio(ratios.hubACachedOverReference, '×')}; d0 / d: ${fmtRatio(ratios.d0OverD)}.`,
+    `hub (a) / reference: ${fmtRatio(ratios.hubAOverReference, '×')} req/s; (a, cached) / reference: ${fmtRatio(ratios.hubACachedOverReference, '×')}; d0 / d: ${fmtRatio(ratios.d0OverD)}; (bw) / (b): ${fmtRatio(ratios.bwOverB)}.`,
     'Server CPU: the hub (the reference on its row), MariaDB CPU: mariadbd, both from /proc over the measured window ÷ requests completed; ' +
       "mariadbd also serves other databases on this machine (the reference's row: what it spends with none of this benchmark's work).",
     ...report.results

@@ -283,30 +283,37 @@ async function main(): Promise<number> {
     if (ctx.mariadbPid === null) log('No mariadbd/mysqld in /proc: MariaDB CPU per request not measured');
 
     const results: ScenarioResult[] = [];
+    // BENCH_SCENARIOS=b,bw: only these (and no reference or (a) unless named); latest.md is then left as it was.
+    const only = process.env.BENCH_SCENARIOS ? new Set(process.env.BENCH_SCENARIOS.split(',').map((s) => s.trim())) : null;
+    const selected = (id: string) => only === null || only.has(id);
     const loadAverageAtStart = os.loadavg()[0];
     // The reference first, then (a) right after it: the two figures compared see the same machine.
-    const reference = await startReferenceChild(fixtures);
-    log(`\nReference Apollo Server started (${reference.url})`);
-    try {
-      results.push(await measure(reference, referenceScenario(fixtures), ctx));
-    } finally {
-      await reference.child.stop();
+    if (selected('reference')) {
+      const reference = await startReferenceChild(fixtures);
+      log(`\nReference Apollo Server started (${reference.url})`);
+      try {
+        results.push(await measure(reference, referenceScenario(fixtures), ctx));
+      } finally {
+        await reference.child.stop();
+      }
     }
     const hub = await startHubChild(databaseUrl, process.env.BENCH_RESPONSE_CACHE_SECONDS ?? '0');
     log(`\nHub started (${hub.url})`);
     try {
-      results.push(await measure(hub, pageScenario(fixtures), ctx));
+      if (selected('a')) results.push(await measure(hub, pageScenario(fixtures), ctx));
       // (a, cached): (a)'s bodies against a second hub with the response cache on, while the first
       // idles, close to the reference too; then the first hub goes on.
-      const cacheSeconds = positiveNumber('BENCH_CACHED_RESPONSE_SECONDS', 2);
-      const cached = await startHubChild(databaseUrl, String(cacheSeconds), 'hub-cached');
-      log(`\nHub with RESPONSE_CACHE_SECONDS=${cacheSeconds} started (${cached.url})`);
-      try {
-        results.push(await measure(cached, cachedPageScenario(fixtures, cacheSeconds), ctx));
-      } finally {
-        await cached.child.stop();
+      if (selected('ac')) {
+        const cacheSeconds = positiveNumber('BENCH_CACHED_RESPONSE_SECONDS', 2);
+        const cached = await startHubChild(databaseUrl, String(cacheSeconds), 'hub-cached');
+        log(`\nHub with RESPONSE_CACHE_SECONDS=${cacheSeconds} started (${cached.url})`);
+        try {
+          results.push(await measure(cached, cachedPageScenario(fixtures, cacheSeconds), ctx));
+        } finally {
+          await cached.child.stop();
+        }
       }
-      for (const scenario of hubScenarios(fixtures)) results.push(await measure(hub, scenario, ctx));
+      for (const scenario of hubScenarios(fixtures)) if (selected(scenario.id)) results.push(await measure(hub, scenario, ctx));
     } finally {
       await hub.child.stop();
     }
@@ -339,6 +346,16 @@ async function main(): Promise<number> {
       problems,
       notes: notesOf(results, settings.timeoutSeconds),
     };
+    if (only) {
+      // A partial run is for trying a change: its table is printed, and kept apart from latest.*.
+      fs.writeFileSync(path.join(RESULTS_DIR, 'partial.json'), JSON.stringify(report, null, 2) + '\n');
+      log(
+        '\n' +
+          toMarkdown(report) +
+          `\nBENCH_SCENARIOS=${process.env.BENCH_SCENARIOS}: partial run, written to bench/results/partial.json only`,
+      );
+      return report.valid ? 0 : 1;
+    }
     return writeReport(report);
   } finally {
     await db.dataSource.destroy();
