@@ -38,7 +38,7 @@ import { HubMetrics, type RequestRecord } from './metrics';
 import { handleReportRequest } from './http/report-pages';
 import { buildSchema } from './schema';
 import { createServices, type Services } from './services';
-import { currentStockVersion } from './db/offer-stock';
+import { currentSearchVersion } from './db/offer-stock';
 import type { SharedState } from './shared-state/shared-state';
 
 /** Validation messages that are really about a bad argument value: reported as BAD_USER_INPUT. */
@@ -528,7 +528,7 @@ export async function startHub(dataSource: DataSource, opts: HubOptions): Promis
     // while a write commits is kept under the older version and never served after it.
     const cacheKey =
       viewer.role === 'PUBLIC' && responseCache.enabled ? ResponseCache.keyOf(httpGraphQLRequest.method, body, url.searchParams) : null;
-    const cacheVersion = cacheKey ? await currentStockVersion(dataSource) : 0;
+    const cacheVersion = cacheKey ? await currentSearchVersion(dataSource) : 0;
     if (cacheKey) {
       const hit = responseCache.get(cacheKey, cacheVersion);
       if (hit !== null) {

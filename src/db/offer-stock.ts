@@ -1,6 +1,7 @@
 import { DEFAULT_SERVICE_SETTINGS } from '../config';
 import { sql } from './sql';
 import { createSqlExecutor } from './sql-executor';
+import { dialectOf } from './dialect';
 import {
   EventSubscriber,
   type DataSource,
@@ -13,19 +14,23 @@ import {
 } from 'typeorm';
 
 /**
- * The version of the public offer stock as this process knows it, per data source: bumped after
- * every write that can change what public search counts (offers created, changed, withdrawn or
- * expired; a partner created, suspended or reactivated). Cached counts are keyed by it, so a write
- * made through this process is visible in the very next count.
+ * What this process knows of the public offer stock's version, per data source. Cached counts,
+ * match lists and responses are keyed by it (currentStockVersion, currentSearchVersion), so a
+ * write made through this process is visible in the very next count, and another process's within
+ * STOCK_VERSION_POLL_MS.
  */
-const versions = new WeakMap<DataSource, number>();
-
-export function offerStockVersion(dataSource: DataSource): number {
-  return versions.get(dataSource) ?? 0;
+interface StockState {
+  /** Moves on every write that can change what public search counts (offers, partners): this process's at once, others' when read. */
+  stock: number;
+  /** Moves when this process's keyword indexer changed what keyword searches match (the stock itself unchanged). */
+  index: number;
+  /** This process's writes to offers or partners (OfferSearchIndexService.catchUp: anything to index?). */
+  localWrites: number;
+  shared: SharedVersion;
 }
 
 interface SharedVersion {
-  /** data_version.version as last read. */
+  /** data_version.version as last known: read, or returned by this process's own bump. */
   value: number;
   /** When the last read started (Date.now()). */
   readAt: number;
@@ -38,36 +43,65 @@ interface SharedVersion {
  * to the offer stock commits (the hub, the import CLI, the seed, all through offerStockChanged),
  * and read by each process at most once every STOCK_VERSION_POLL_MS. One indexed row: a read costs
  * a point lookup a second, a bump a one-row update outside the writing transaction (so concurrent
- * writers never queue on it).
+ * writers never queue on it). A process recognises its own bumps (the update returns the value it
+ * made): they do not make it recount a second time when it reads the shared version next.
  */
-const sharedVersions = new WeakMap<DataSource, SharedVersion>();
+const states = new WeakMap<DataSource, StockState>();
 
-function sharedOf(dataSource: DataSource): SharedVersion {
-  let shared = sharedVersions.get(dataSource);
-  if (!shared)
-    sharedVersions.set(
+function stateOf(dataSource: DataSource): StockState {
+  let state = states.get(dataSource);
+  if (!state)
+    states.set(
       dataSource,
-      (shared = { value: 0, readAt: -Infinity, reading: null, pollMs: DEFAULT_SERVICE_SETTINGS.stockVersionPollMs }),
+      (state = {
+        stock: 0,
+        index: 0,
+        localWrites: 0,
+        shared: { value: 0, readAt: -Infinity, reading: null, pollMs: DEFAULT_SERVICE_SETTINGS.stockVersionPollMs },
+      }),
     );
-  return shared;
+  return state;
+}
+
+/** This process's writes to offers and partners so far (not its keyword indexing). */
+export function offerStockVersion(dataSource: DataSource): number {
+  return stateOf(dataSource).localWrites;
 }
 
 /** STOCK_VERSION_POLL_MS: how often this process reads the shared version at most (0: before every count). */
 export function setStockVersionPollMs(dataSource: DataSource, pollMs: number): void {
-  sharedOf(dataSource).pollMs = pollMs;
+  stateOf(dataSource).shared.pollMs = pollMs;
+}
+
+/** A shared value seen (read, or returned by a bump) that is news to this process: another process wrote. */
+function sharedSeen(state: StockState, value: number): void {
+  if (value > state.shared.value) {
+    state.shared.value = value;
+    state.stock++;
+  }
 }
 
 /**
- * Records a write to the offer stock: this process's version at once, and the shared version in
- * the database (the returned promise; awaited by the write paths, so that a CLI exits only once
- * other processes can see its writes). A failed bump is logged, never thrown: other processes then
- * see the write when their cached counts expire (OFFER_COUNT_CACHE_SECONDS).
+ * Records a write: to the offer stock (`offers`: offers or partners), or to the keyword index alone
+ * (`keyword index`: what keyword searches match changed, nothing else). This process's version at
+ * once, and the shared version in the database (the returned promise; awaited by the write paths,
+ * so that a CLI exits only once other processes can see its writes). A failed bump is logged,
+ * never thrown: other processes then see the write when their cached counts expire
+ * (OFFER_COUNT_CACHE_SECONDS).
  */
-export function offerStockChanged(dataSource: DataSource): Promise<void> {
-  versions.set(dataSource, offerStockVersion(dataSource) + 1);
+export function offerStockChanged(dataSource: DataSource, what: 'offers' | 'keyword index' = 'offers'): Promise<void> {
+  const state = stateOf(dataSource);
+  if (what === 'offers') {
+    state.stock++;
+    state.localWrites++;
+  } else state.index++;
   if (!dataSource.isInitialized) return Promise.resolve();
-  const bump = dataSource.query('UPDATE data_version SET version = version + 1 WHERE id = 1').then(
-    () => undefined,
+  const bump = bumpSharedVersion(dataSource).then(
+    (value) => {
+      // Exactly one more than known: this bump alone, already counted above. More: others wrote too.
+      if (value === state.shared.value + 1) state.shared.value = value;
+      else sharedSeen(state, value);
+    },
     (err: unknown) => {
       if (dataSource.isInitialized)
         console.error('Could not bump the shared stock version (data_version):', err instanceof Error ? err.message : err);
@@ -80,6 +114,23 @@ export function offerStockChanged(dataSource: DataSource): Promise<void> {
   return bump;
 }
 
+/** Adds one to data_version and returns the value this update made. */
+async function bumpSharedVersion(dataSource: DataSource): Promise<number> {
+  if (dialectOf(dataSource) === 'sqlite') {
+    const [row] = await dataSource.query('UPDATE data_version SET version = version + 1 WHERE id = 1 RETURNING version');
+    return Number(row.version);
+  }
+  // LAST_INSERT_ID(expr) keeps the value for this connection: the next statement on it reads it back.
+  const runner = dataSource.createQueryRunner();
+  try {
+    await runner.query('UPDATE data_version SET version = LAST_INSERT_ID(version + 1) WHERE id = 1');
+    const [row] = await runner.query('SELECT LAST_INSERT_ID() AS version');
+    return Number(row.version);
+  } finally {
+    await runner.release();
+  }
+}
+
 /** Bumps of the shared version still in flight, per data source (the entity subscriber does not await its own). */
 const pendingBumps = new WeakMap<DataSource, Set<Promise<void>>>();
 
@@ -88,18 +139,15 @@ export async function offerStockSettled(dataSource: DataSource): Promise<void> {
   while (pendingBumps.get(dataSource)?.size) await Promise.all([...pendingBumps.get(dataSource)!]);
 }
 
-/**
- * The stock version counts are keyed by: this process's writes at once, every process's within
- * STOCK_VERSION_POLL_MS (plus one read). Both parts only grow, so their sum changes whenever
- * either does. Concurrent callers share one read; a failed read keeps the last value.
- */
-export async function currentStockVersion(dataSource: DataSource): Promise<number> {
-  const shared = sharedOf(dataSource);
+/** Reads the shared version if STOCK_VERSION_POLL_MS has passed since the last read; waits for a read in flight. */
+async function pollSharedVersion(dataSource: DataSource): Promise<StockState> {
+  const state = stateOf(dataSource);
+  const shared = state.shared;
   if (!shared.reading && Date.now() - shared.readAt >= shared.pollMs) {
     shared.readAt = Date.now();
     shared.reading = readSharedVersion(dataSource)
       .then((value) => {
-        if (value !== null) shared.value = value;
+        if (value !== null) sharedSeen(state, value);
       })
       .catch((err: unknown) =>
         console.error('Could not read the shared stock version (data_version):', err instanceof Error ? err.message : err),
@@ -111,7 +159,27 @@ export async function currentStockVersion(dataSource: DataSource): Promise<numbe
   // A read in flight (started by this caller or another) is waited for: it may be the one that
   // brings another process's write.
   if (shared.reading) await shared.reading;
-  return offerStockVersion(dataSource) + shared.value;
+  return state;
+}
+
+/**
+ * The version of the offer stock (offers and partners as stored): this process's writes at once,
+ * every process's within STOCK_VERSION_POLL_MS (plus one read). Only grows. Counts without keywords
+ * and the partner directory are keyed by it. Concurrent callers share one read; a failed read keeps
+ * the last value.
+ */
+export async function currentStockVersion(dataSource: DataSource): Promise<number> {
+  return (await pollSharedVersion(dataSource)).stock;
+}
+
+/**
+ * The stock version plus this process's keyword index changes: what keyword searches' match lists
+ * and counts, and whole cached responses, are keyed by. (Another process's indexing reaches this
+ * one as a stock change, through the shared version.)
+ */
+export async function currentSearchVersion(dataSource: DataSource): Promise<number> {
+  const state = await pollSharedVersion(dataSource);
+  return state.stock + state.index;
 }
 
 async function readSharedVersion(dataSource: DataSource): Promise<number | null> {
@@ -141,7 +209,9 @@ export class OfferStockSubscriber implements EntitySubscriberInterface {
     if (!STOCK_TABLES.has(event.metadata.tableName)) return;
     if (event.queryRunner?.isTransactionActive) {
       // Inside the saving transaction: this process's version now; the shared one at the commit.
-      versions.set(event.connection, offerStockVersion(event.connection) + 1);
+      const state = stateOf(event.connection);
+      state.stock++;
+      state.localWrites++;
       event.queryRunner.data[STOCK_WRITTEN] = true;
     } else {
       void offerStockChanged(event.connection);

@@ -128,7 +128,7 @@ export class OfferSearchIndexService {
       { isolation: 'READ COMMITTED' },
     );
     // What keyword searches return changed: cached keyword counts must not outlive it.
-    if (taken > 0) void offerStockChanged(this.dataSource);
+    if (taken > 0) void offerStockChanged(this.dataSource, 'keyword index');
     return taken;
   }
 
@@ -209,7 +209,7 @@ export class OfferSearchIndexService {
       if (pending === 0) this.cleanAtVersion = version;
       else if (pending <= this.syncBacklog) {
         await this.indexPending();
-        // Clean as of now unless another write came meanwhile (indexing itself bumps the version).
+        // Clean as of now unless another write came meanwhile.
         if ((await this.backlog(1)) === 0) this.cleanAtVersion = offerStockVersion(this.dataSource);
       }
     } catch (err) {
@@ -227,7 +227,7 @@ export class OfferSearchIndexService {
   async rebuild(onProgress?: (phase: BuildPhase, done: number, total: number) => void): Promise<TermIndexBuildReport | null> {
     if (!this.enabled) return null;
     const report = await rebuildTermIndex(this.dataSource, onProgress);
-    await offerStockChanged(this.dataSource);
+    await offerStockChanged(this.dataSource, 'keyword index');
     return report;
   }
 }

@@ -5,7 +5,7 @@ import { createSqlExecutor, type SqlExecutor } from '../db/sql-executor';
 import { StockCache } from './stock-cache';
 import { DEFAULT_SERVICE_SETTINGS } from '../config';
 import { encodeCursor, type CursorPosition } from '../lib/cursor';
-import { currentStockVersion } from '../db/offer-stock';
+import { currentSearchVersion, currentStockVersion } from '../db/offer-stock';
 import type { OfferSearchIndexService } from './offer-search-index';
 import { FACET_VALUE_LIMIT, GROUPED_FACET_DIMENSIONS, OfferSearchSql } from './offer-search.sql';
 import { constrainingWords } from '../lib/offer-terms';
@@ -172,10 +172,12 @@ export class OfferSearchService {
   /**
    * A public count, shared between requests for the cache's time-to-live (stock-cache.ts) while the
    * stock version stays the same: this process's writes change it at once, other processes' within
-   * STOCK_VERSION_POLL_MS (offer-stock.ts).
+   * STOCK_VERSION_POLL_MS (offer-stock.ts). A count with keywords also follows this process's
+   * keyword indexing (the search version); one without does not need to.
    */
-  private async cachedCount<T>(key: unknown[], compute: () => Promise<T>): Promise<T> {
-    return this.counts.get(JSON.stringify(key), await currentStockVersion(this.dataSource), compute);
+  private async cachedCount<T>(key: unknown[], filter: OfferFilterSpec, compute: () => Promise<T>): Promise<T> {
+    const version = filter.keywordTokens ? await currentSearchVersion(this.dataSource) : await currentStockVersion(this.dataSource);
+    return this.counts.get(JSON.stringify(key), version, compute);
   }
 
   private run(statement: Sql): Promise<Row[]> {
@@ -267,7 +269,7 @@ export class OfferSearchService {
     if (viaTerms && !this.keywordMatches.has(key) && this.firstAsked(key)) return null;
     const limit = viaTerms ? Math.min(this.keywordMatchLimit, TERM_MATCH_LIMIT) : this.keywordMatchLimit;
     const partners = await this.directory();
-    const matches = await this.keywordMatches.get<KeywordMatches>(key, await currentStockVersion(this.dataSource), async () => {
+    const matches = await this.keywordMatches.get<KeywordMatches>(key, await currentSearchVersion(this.dataSource), async () => {
       // The page query itself, reading ids and sort keys only, for the first `limit` matches.
       const first: OfferQuery = { ...query, after: null, first: limit, fields: new Set() };
       const rows =
@@ -341,7 +343,7 @@ export class OfferSearchService {
   /** Number of public offers matching a query (ignoring paging). */
   async count(query: Pick<OfferQuery, 'filter' | 'partnerId'>, now: Date): Promise<number> {
     await this.keywordIndexFor(query.filter);
-    return this.cachedCount(['count', query.partnerId, query.filter], async () => {
+    return this.cachedCount(['count', query.partnerId, query.filter], query.filter, async () => {
       const [row] = await this.run(this.sqlFor.count(query, now, (await this.directory()).suspendedIds));
       return Number(row.n);
     });
@@ -351,7 +353,7 @@ export class OfferSearchService {
   async countByPartner(filter: OfferFilterSpec, partnerIds: number[], now: Date): Promise<number[]> {
     if (partnerIds.length === 0) return [];
     await this.keywordIndexFor(filter);
-    return this.cachedCount(['countByPartner', filter, partnerIds], async () => {
+    return this.cachedCount(['countByPartner', filter, partnerIds], filter, async () => {
       const counts = new Map<number, number>();
       for (const row of await this.run(this.sqlFor.countByPartner(filter, partnerIds, now, (await this.directory()).suspendedIds)))
         counts.set(Number(row.partner_id), Number(row.n));
@@ -364,14 +366,14 @@ export class OfferSearchService {
     await this.keywordIndexFor(query.filter);
     if (isGroupedFacet(dimension, query.filter)) {
       // Source, partner and ROME facets under the same filter come from one cached GROUP BY.
-      const grouped = await this.cachedCount(['groupedFacets', query.partnerId, query.filter], async () =>
+      const grouped = await this.cachedCount(['groupedFacets', query.partnerId, query.filter], query.filter, async () =>
         splitGroupedFacets(await this.run(this.sqlFor.groupedFacets(query, now, (await this.directory()).suspendedIds))),
       );
       return grouped[dimension];
     }
     // Keyed without the dimension's own filter, which the count ignores: the department facet
     // under "PERMANENT in 75" is the one under "PERMANENT in 13".
-    return this.cachedCount(['facet', dimension, query.partnerId, withoutOwnFilter(query.filter, dimension)], async () => {
+    return this.cachedCount(['facet', dimension, query.partnerId, withoutOwnFilter(query.filter, dimension)], query.filter, async () => {
       const rows = await this.run(this.sqlFor.facet(query, dimension, now, (await this.directory()).suspendedIds));
       return rows.map((row) => ({ value: String(row.value), count: Number(row.n) }));
     });

@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { DataSource } from 'typeorm';
 import type { PartnerEntity } from '../../entities';
 import { openDatabase } from '../../src/db/data-source';
+import { currentSearchVersion, currentStockVersion, offerStockChanged } from '../../src/db/offer-stock';
 import { toGlobalId } from '../../src/lib/ids';
 import { startHub, type RunningHub } from '../../src/server';
 import { createOffer, createPartner } from '../factories';
@@ -110,5 +111,64 @@ describe.each(engines())('counts across processes on %s', (engine) => {
     expect(cli.status).toBe(0);
     clock += 1000;
     expect(await countsOnA()).toEqual({ activeOfferCount: 2, totalCount: 2, facet: 2 });
+  });
+});
+
+/**
+ * The versions counts are keyed by (offer-stock.ts): a process recognises its own bumps of the
+ * shared version, so that reading the shared version later does not make it recount what it
+ * recounted after its write already; keyword indexing moves the search version only.
+ */
+describe.each(engines())('stock versions on %s', (engine) => {
+  let t: TestHub;
+  let other: DataSource;
+  let clock: number;
+
+  beforeAll(async () => {
+    t = await startTestHub(engine, 'stockversions');
+    other = await openDatabase(t.config);
+  });
+  afterAll(async () => {
+    jest.restoreAllMocks();
+    await other?.destroy();
+    await t?.close();
+  });
+
+  it("moves once for this process's write, again for another process's, and keeps the count version through keyword indexing", async () => {
+    clock = Date.now();
+    jest.spyOn(Date, 'now').mockImplementation(() => clock);
+    const stock = () => currentStockVersion(t.dataSource);
+    const search = () => currentSearchVersion(t.dataSource);
+
+    const v0 = await stock();
+    await offerStockChanged(t.dataSource);
+    const v1 = await stock();
+    expect(v1).toBeGreaterThan(v0);
+    // The next read of the shared version finds this process's own bump: nothing new.
+    clock += 1_000;
+    expect(await stock()).toBe(v1);
+
+    // Another process's write: seen at the next read (not before).
+    await offerStockChanged(other);
+    expect(await stock()).toBe(v1);
+    clock += 1_000;
+    const v2 = await stock();
+    expect(v2).toBeGreaterThan(v1);
+
+    // Keyword indexing changes what keyword searches match: the search version moves, the count
+    // version of filters without keywords does not, neither now nor once the shared version is read.
+    const s2 = await search();
+    await offerStockChanged(t.dataSource, 'keyword index');
+    expect(await search()).toBeGreaterThan(s2);
+    clock += 1_000;
+    expect(await stock()).toBe(v2);
+
+    // Interleaved: another process writes between two reads, then this one: both show.
+    await offerStockChanged(other);
+    await offerStockChanged(t.dataSource);
+    const v3 = await stock();
+    expect(v3).toBeGreaterThan(v2);
+    clock += 1_000;
+    expect(await stock()).toBeGreaterThanOrEqual(v3);
   });
 });
