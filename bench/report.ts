@@ -29,6 +29,8 @@ export interface ScenarioResult {
   errorLines: string[];
   /** The partner's pushes during the measured window, for a scenario with writes. */
   pushes?: PushStats;
+  /** (bw): the pushes' own cost, measured before the window with no read load. */
+  pushesAlone?: { seconds: number; hubCpuMsPerSecond: number; mariadbCpuMsPerSecond: number | null };
 }
 
 export interface Machine {
@@ -193,8 +195,11 @@ export function toMarkdown(report: BenchReport): string {
     ...report.results
       .filter((r) => r.pushes)
       .map(
-        ({ id, pushes: p }) =>
-          `(${id}) pushes during the window: ${p!.pushes} of ${p!.offersPerPush} offers (${p!.written} written), ${p!.meanMs} ms on average, ${p!.maxMs} ms at most, ${p!.failures} failed${p!.firstFailure ? ` (${p!.firstFailure})` : ''}.`,
+        ({ id, pushes: p, pushesAlone: alone }) =>
+          `(${id}) pushes during the window: ${p!.pushes} of ${p!.offersPerPush} offers (${p!.written} written), ${p!.meanMs} ms on average, ${p!.maxMs} ms at most, ${p!.failures} failed${p!.firstFailure ? ` (${p!.firstFailure})` : ''}.` +
+          (alone
+            ? ` Alone (${alone.seconds} s before the window, no reads) they cost the hub ${alone.hubCpuMsPerSecond} ms of CPU a second and MariaDB ${alone.mariadbCpuMsPerSecond ?? '—'}.`
+            : ''),
       ),
     '',
     `Machine: ${machine.cpus} CPUs (nproc), ${machine.cpuModel}, Node ${machine.node}, MariaDB ${machine.mariadb} ` +

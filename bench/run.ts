@@ -148,6 +148,9 @@ function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
+/** (bw): seconds the pusher runs alone before the window, to tell its own cost. */
+const PUSHES_ALONE_SECONDS = 5;
+
 /** Offers of (bw) go to the benchmark's departments (a commune of each) and contract types. */
 function pushedLocations(fixtures: BenchFixtures): { postalCodes: string[]; contractTypes: string[] } {
   const communes = getReferentials().allCommunes({ currentOnly: true });
@@ -187,7 +190,25 @@ async function measure(target: Target, scenario: Scenario, ctx: MeasureContext):
   let pushes: PushStats | undefined;
   let sqlBefore: number | null, result: LoadResult, sqlAfter: number | null;
   let cpu: ScenarioResult['cpu'];
+  let pushesAlone: ScenarioResult['pushesAlone'];
   try {
+    if (pusher) {
+      // What the pushes cost with no read load: CPU of the hub and of MariaDB a second.
+      const before = sampleCpu(target.child.process.pid!, ctx.mariadbPid);
+      await new Promise((resolve) => setTimeout(resolve, PUSHES_ALONE_SECONDS * 1000));
+      const after = sampleCpu(target.child.process.pid!, ctx.mariadbPid);
+      pushesAlone = {
+        seconds: PUSHES_ALONE_SECONDS,
+        hubCpuMsPerSecond: Math.round((after.server - before.server) / 1000 / PUSHES_ALONE_SECONDS),
+        mariadbCpuMsPerSecond:
+          after.mariadb === null || before.mariadb === null
+            ? null
+            : Math.round((after.mariadb - before.mariadb) / 1000 / PUSHES_ALONE_SECONDS),
+      };
+      log(
+        `  pushes alone (${PUSHES_ALONE_SECONDS} s, no reads): hub ${pushesAlone.hubCpuMsPerSecond} ms CPU/s, MariaDB ${pushesAlone.mariadbCpuMsPerSecond ?? '—'} ms CPU/s`,
+      );
+    }
     sqlBefore = target.metricsUrl ? await readSqlCounter(target.metricsUrl) : null;
     const cpuBefore = sampleCpu(target.child.process.pid!, ctx.mariadbPid);
     result = await runLoad({ ...load, startAt, seconds: settings.measuredSeconds });
@@ -232,6 +253,7 @@ async function measure(target: Target, scenario: Scenario, ctx: MeasureContext):
     slowQueryLines: slowQueryLines.slice(0, 20),
     errorLines: errorLines.slice(0, 20),
     ...(pushes ? { pushes } : {}),
+    ...(pushesAlone ? { pushesAlone } : {}),
   };
 }
 

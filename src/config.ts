@@ -77,6 +77,8 @@ export interface ServiceSettings {
   keywordCacheSeconds: number;
   /** STOCK_VERSION_POLL_MS: the shared offer-stock version (data_version) read at most this often (0: before every count). */
   stockVersionPollMs: number;
+  /** OFFER_COUNT_WRITE_COALESCE_MS: while recounts keep the database busy, this process's writes reach its counts together at most this often (0: each at once). */
+  countWriteCoalesceMs: number;
   /** SEARCH_SYNC_BACKLOG: MariaDB, a keyword search indexes a backlog up to this size itself (0: never). */
   searchSyncBacklog: number;
   /** AUDIENCE_MAX_EVENT_AGE_DAYS: audience events older than this are rejected (TOO_OLD). */
@@ -111,6 +113,7 @@ export const DEFAULT_SERVICE_SETTINGS: ServiceSettings = {
   countCacheSeconds: 10,
   keywordCacheSeconds: 60,
   stockVersionPollMs: 1000,
+  countWriteCoalesceMs: 5000,
   searchSyncBacklog: 5_000,
   audienceMaxEventAgeDays: 7,
   reportLinkSecret: null,
@@ -487,6 +490,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       countCacheSeconds: numberFromEnv(env, 'OFFER_COUNT_CACHE_SECONDS', services.countCacheSeconds, { min: 0, unit: 'seconds' }),
       keywordCacheSeconds: numberFromEnv(env, 'KEYWORD_CACHE_SECONDS', services.keywordCacheSeconds, { min: 0, unit: 'seconds' }),
       stockVersionPollMs: ms('STOCK_VERSION_POLL_MS', services.stockVersionPollMs),
+      countWriteCoalesceMs: ms('OFFER_COUNT_WRITE_COALESCE_MS', services.countWriteCoalesceMs),
       searchSyncBacklog: numberFromEnv(env, 'SEARCH_SYNC_BACKLOG', services.searchSyncBacklog, { min: 0, integer: true, unit: 'offers' }),
       audienceMaxEventAgeDays: numberFromEnv(env, 'AUDIENCE_MAX_EVENT_AGE_DAYS', services.audienceMaxEventAgeDays, {
         min: 1,
@@ -603,6 +607,12 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     names: ['OFFER_COUNT_CACHE_SECONDS'],
     default: '`10`',
     description: 'how long public totals and facets are shared between requests (0: never)',
+  },
+  {
+    names: ['OFFER_COUNT_WRITE_COALESCE_MS'],
+    default: '`5000`',
+    description:
+      'while recounts keep the database busy (a quarter of the time or more), a hub takes its own offer writes into its totals and facets together, at most this often (a partner pushing every second then does not have everything recounted every second); pages, and counts otherwise, follow every write at once (0: always at once)',
   },
   {
     names: ['STOCK_VERSION_POLL_MS'],

@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { DEFAULT_SERVICE_SETTINGS, type ServiceSettings } from './config';
-import { setStockVersionPollMs } from './db/offer-stock';
+import { setCountWriteCoalesceMs, setStockVersionPollMs } from './db/offer-stock';
 import { AuthService } from './auth/auth.service';
 import { ReportLinkService } from './reports/report-link.service';
 import { AudienceService } from './audience/audience.service';
@@ -37,6 +37,7 @@ export interface Services {
 export function createServices(dataSource: DataSource, configured: Partial<ServiceSettings> = {}): Services {
   const settings: ServiceSettings = { ...DEFAULT_SERVICE_SETTINGS, ...configured };
   setStockVersionPollMs(dataSource, settings.stockVersionPollMs);
+  setCountWriteCoalesceMs(dataSource, settings.countWriteCoalesceMs);
   const keywordIndex = new OfferSearchIndexService(dataSource, settings.searchSyncBacklog);
   const offers = new OfferSearchService(dataSource, keywordIndex, {
     countCacheSeconds: settings.countCacheSeconds,

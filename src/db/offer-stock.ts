@@ -22,6 +22,12 @@ import {
 interface StockState {
   /** Moves on every write that can change what public search counts (offers, partners): this process's at once, others' when read. */
   stock: number;
+  /** The stock version counts see: `stock`, except that this process's writes coalesce under pressure (currentCountVersion). */
+  countStock: number;
+  /** When countStock last caught up with a write of this process (Date.now()). */
+  countMovedAt: number;
+  /** OFFER_COUNT_WRITE_COALESCE_MS. */
+  countCoalesceMs: number;
   /** Moves when this process's keyword indexer changed what keyword searches match (the stock itself unchanged). */
   index: number;
   /** This process's writes to offers or partners (OfferSearchIndexService.catchUp: anything to index?). */
@@ -55,6 +61,9 @@ function stateOf(dataSource: DataSource): StockState {
       dataSource,
       (state = {
         stock: 0,
+        countStock: 0,
+        countMovedAt: -Infinity,
+        countCoalesceMs: DEFAULT_SERVICE_SETTINGS.countWriteCoalesceMs,
         index: 0,
         localWrites: 0,
         shared: { value: 0, readAt: -Infinity, reading: null, pollMs: DEFAULT_SERVICE_SETTINGS.stockVersionPollMs },
@@ -73,11 +82,23 @@ export function setStockVersionPollMs(dataSource: DataSource, pollMs: number): v
   stateOf(dataSource).shared.pollMs = pollMs;
 }
 
+/** OFFER_COUNT_WRITE_COALESCE_MS: under pressure, this process's writes reach counts together at most this often (0: each at once). */
+export function setCountWriteCoalesceMs(dataSource: DataSource, ms: number): void {
+  stateOf(dataSource).countCoalesceMs = ms;
+}
+
+/** Counts see the stock as it is now. */
+function countsCatchUp(state: StockState, now: number): void {
+  state.countStock = state.stock;
+  state.countMovedAt = now;
+}
+
 /** A shared value seen (read, or returned by a bump) that is news to this process: another process wrote. */
 function sharedSeen(state: StockState, value: number): void {
   if (value > state.shared.value) {
     state.shared.value = value;
     state.stock++;
+    countsCatchUp(state, state.countMovedAt);
   }
 }
 
@@ -91,10 +112,11 @@ function sharedSeen(state: StockState, value: number): void {
  */
 export function offerStockChanged(dataSource: DataSource, what: 'offers' | 'keyword index' = 'offers'): Promise<void> {
   const state = stateOf(dataSource);
-  if (what === 'offers') {
+  if (what === 'keyword index') state.index++;
+  else {
     state.stock++;
     state.localWrites++;
-  } else state.index++;
+  }
   if (!dataSource.isInitialized) return Promise.resolve();
   const bump = bumpSharedVersion(dataSource).then(
     (value) => {
@@ -180,6 +202,20 @@ export async function currentStockVersion(dataSource: DataSource): Promise<numbe
 export async function currentSearchVersion(dataSource: DataSource): Promise<number> {
   const state = await pollSharedVersion(dataSource);
   return state.stock + state.index;
+}
+
+/**
+ * The version public counts (totals, facets) are keyed by: the stock version, except under
+ * pressure (`coalesce`: keeping counts current already works the database hard, StockCache's
+ * busyShare), when this process's writes are taken together, once OFFER_COUNT_WRITE_COALESCE_MS has
+ * passed since counts last moved. Other processes' writes move it when read. `keywords`: a count
+ * with keywords also follows this process's keyword indexing.
+ */
+export async function currentCountVersion(dataSource: DataSource, keywords: boolean, coalesce: boolean): Promise<number> {
+  const state = await pollSharedVersion(dataSource);
+  const now = Date.now();
+  if (state.countStock !== state.stock && (!coalesce || now - state.countMovedAt >= state.countCoalesceMs)) countsCatchUp(state, now);
+  return state.countStock + (keywords ? state.index : 0);
 }
 
 async function readSharedVersion(dataSource: DataSource): Promise<number | null> {

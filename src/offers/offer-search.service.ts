@@ -2,10 +2,10 @@ import type { DataSource } from 'typeorm';
 import type { ContractType, OfferSource, OfferStatus, SalaryPeriod } from '../../entities';
 import { fromDbBoolOrNull, fromDbDateTime, fromDbDateTimeOrNull, type Sql } from '../db/sql';
 import { createSqlExecutor, type SqlExecutor } from '../db/sql-executor';
-import { StockCache } from './stock-cache';
+import { COUNT_PRESSURE, StockCache } from './stock-cache';
 import { DEFAULT_SERVICE_SETTINGS } from '../config';
 import { encodeCursor, type CursorPosition } from '../lib/cursor';
-import { currentSearchVersion, currentStockVersion } from '../db/offer-stock';
+import { currentCountVersion, currentSearchVersion } from '../db/offer-stock';
 import type { OfferSearchIndexService } from './offer-search-index';
 import { FACET_VALUE_LIMIT, GROUPED_FACET_DIMENSIONS, OfferSearchSql } from './offer-search.sql';
 import { constrainingWords } from '../lib/offer-terms';
@@ -171,12 +171,13 @@ export class OfferSearchService {
 
   /**
    * A public count, shared between requests for the cache's time-to-live (stock-cache.ts) while the
-   * stock version stays the same: this process's writes change it at once, other processes' within
+   * count version stays the same: this process's writes change it at once (while recounts keep
+   * the database busy, together every OFFER_COUNT_WRITE_COALESCE_MS), other processes' within
    * STOCK_VERSION_POLL_MS (offer-stock.ts). A count with keywords also follows this process's
-   * keyword indexing (the search version); one without does not need to.
+   * keyword indexing.
    */
   private async cachedCount<T>(key: unknown[], filter: OfferFilterSpec, compute: () => Promise<T>): Promise<T> {
-    const version = filter.keywordTokens ? await currentSearchVersion(this.dataSource) : await currentStockVersion(this.dataSource);
+    const version = await currentCountVersion(this.dataSource, !!filter.keywordTokens, this.counts.busyShare() >= COUNT_PRESSURE);
     return this.counts.get(JSON.stringify(key), version, compute);
   }
 

@@ -1,6 +1,14 @@
 const MAX_ENTRIES = 20_000;
 /** Background recounts running at once: entries that expire together must not flood the database. */
 const MAX_CONCURRENT_REFRESHES = 2;
+/** The window busyShare looks back on. */
+const BUSY_WINDOW_MS = 2_000;
+/**
+ * Above this busy share, counts stop following each write of this process at once and take them
+ * together every OFFER_COUNT_WRITE_COALESCE_MS (currentCountVersion): a partner pushing every second
+ * had every total and facet recounted after every push, half the hub's throughput (bench (bw)).
+ */
+export const COUNT_PRESSURE = 0.25;
 
 interface Entry {
   version: number;
@@ -38,6 +46,10 @@ export class StockCache {
   private readonly refreshQueue: Array<() => Promise<void>> = [];
   /** Computations running now, waited for or in the background. */
   private computing = 0;
+  /** When `computing` last went from 0 to 1 (Date.now()), while it is above 0. */
+  private busySince = 0;
+  /** Periods with a computation running that ended within the last BUSY_WINDOW_MS: [start, end]. */
+  private busyPeriods: Array<[number, number]> = [];
 
   constructor(
     private readonly ttlMs: number,
@@ -56,14 +68,31 @@ export class StockCache {
 
   /** Every computation goes through here: counted while it runs; its end lets a queued recount start. */
   private run<T>(compute: () => Promise<T>): Promise<T> {
-    this.computing++;
+    if (this.computing++ === 0) this.busySince = Date.now();
     const value = compute();
     const done = () => {
-      this.computing--;
+      if (--this.computing === 0) {
+        const now = Date.now();
+        this.busyPeriods.push([this.busySince, now]);
+        while (this.busyPeriods.length && this.busyPeriods[0][1] < now - BUSY_WINDOW_MS) this.busyPeriods.shift();
+      }
       this.pump();
     };
     void value.then(done, done);
     return value;
+  }
+
+  /**
+   * The share of the last BUSY_WINDOW_MS during which at least one computation ran (0 to 1): how
+   * hard keeping these values current works the database (offer-stock.ts's currentCountVersion
+   * coalesces writes above COUNT_PRESSURE).
+   */
+  busyShare(): number {
+    const now = Date.now();
+    const from = now - BUSY_WINDOW_MS;
+    let busy = this.computing > 0 ? now - Math.max(from, this.busySince) : 0;
+    for (const [start, end] of this.busyPeriods) if (end > from) busy += end - Math.max(start, from);
+    return Math.min(1, busy / BUSY_WINDOW_MS);
   }
 
   /** Whether `get` could answer this key without computing it first (an entry still within twice its time-to-live). */

@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { DataSource } from 'typeorm';
 import type { PartnerEntity } from '../../entities';
 import { openDatabase } from '../../src/db/data-source';
-import { currentSearchVersion, currentStockVersion, offerStockChanged } from '../../src/db/offer-stock';
+import { currentCountVersion, currentSearchVersion, currentStockVersion, offerStockChanged } from '../../src/db/offer-stock';
 import { toGlobalId } from '../../src/lib/ids';
 import { startHub, type RunningHub } from '../../src/server';
 import { createOffer, createPartner } from '../factories';
@@ -170,5 +170,36 @@ describe.each(engines())('stock versions on %s', (engine) => {
     expect(v3).toBeGreaterThan(v2);
     clock += 1_000;
     expect(await stock()).toBeGreaterThanOrEqual(v3);
+  });
+
+  it("under pressure, takes this process's writes together in counts every OFFER_COUNT_WRITE_COALESCE_MS; other writes at once", async () => {
+    clock = Date.now();
+    jest.spyOn(Date, 'now').mockImplementation(() => clock);
+    const counts = (coalesce: boolean) => currentCountVersion(t.dataSource, false, coalesce);
+    clock += 10_000;
+    const c0 = await counts(true);
+    // A write after counts stood still for 5 s (the default): seen at once, even under pressure.
+    await offerStockChanged(t.dataSource);
+    const c1 = await counts(true);
+    expect(c1).toBeGreaterThan(c0);
+    // The next ones, under pressure: held back until 5 s after counts last moved...
+    clock += 1_000;
+    await offerStockChanged(t.dataSource);
+    clock += 1_000;
+    await offerStockChanged(t.dataSource);
+    expect(await counts(true)).toBe(c1);
+    // ...while the stock version (pages, cached responses) moved at once.
+    expect(await currentStockVersion(t.dataSource)).toBeGreaterThan(c1);
+    clock += 3_000;
+    const c2 = await counts(true);
+    expect(c2).toBeGreaterThan(c1);
+    // Without pressure, every write at once.
+    await offerStockChanged(t.dataSource);
+    expect(await counts(false)).toBeGreaterThan(c2);
+    // Another process's write, under pressure: as soon as it is read.
+    const c3 = await counts(true);
+    await offerStockChanged(other);
+    clock += 1_000;
+    expect(await counts(true)).toBeGreaterThan(c3);
   });
 });

@@ -5,6 +5,38 @@ import { OfferSearchSql } from '../../src/offers/offer-search.sql';
 import type { FacetDimension, OfferFilterSpec } from '../../src/offers/offer-search.types';
 
 describe('StockCache', () => {
+  afterEach(() => jest.restoreAllMocks());
+
+  it('tells the share of the last 2 s with a computation running (what coalesces writes in counts)', async () => {
+    let clock = 1_000_000;
+    jest.spyOn(Date, 'now').mockImplementation(() => clock);
+    const cache = new StockCache(60_000);
+    expect(cache.busyShare()).toBe(0);
+    let release!: () => void;
+    const pending = cache.get('a', 1, () => new Promise<number>((resolve) => (release = () => resolve(1))));
+    clock += 500;
+    expect(cache.busyShare()).toBeCloseTo(0.25);
+    release();
+    await pending;
+    clock += 500;
+    expect(cache.busyShare()).toBeCloseTo(0.25);
+    // Two overlapping computations count once.
+    let releaseB!: () => void;
+    let releaseC!: () => void;
+    const b = cache.get('b', 1, () => new Promise<number>((resolve) => (releaseB = () => resolve(2))));
+    const c = cache.get('c', 1, () => new Promise<number>((resolve) => (releaseC = () => resolve(3))));
+    clock += 500;
+    releaseB();
+    await b;
+    clock += 250;
+    releaseC();
+    await c;
+    expect(cache.busyShare()).toBeCloseTo((500 + 750) / 2000);
+    // Out of the window: forgotten.
+    clock += 2_500;
+    expect(cache.busyShare()).toBe(0);
+  });
+
   it('computes once per key and stock version while the time-to-live lasts', async () => {
     const cache = new StockCache(60_000);
     let computed = 0;
