@@ -324,13 +324,22 @@ export class OfferSearchService {
     let covered = Math.max(1, Math.ceil(((driver.newest - driver.oldest) * roundRows) / driver.rows));
     const rows: Row[] = [];
     let before: Date | undefined;
+    const visibleAfter = query.partnerId === null && onlyKeywordsAndDate(query.filter);
     for (;;) {
       const since = top - covered;
       const last = since <= floor;
       const round: OfferQuery = { ...query, first: wanted - rows.length - 1 };
-      const found = await this.run(
-        this.sqlFor.termPage(round, { ...walk, since: last ? undefined : new Date(since), before }, now, suspended),
-      );
+      const window: TermWalk = { ...walk, since: last ? undefined : new Date(since), before };
+      let found = await this.run(this.sqlFor.termPage(round, { ...window, visibleAfter }, now, suspended));
+      if (visibleAfter) {
+        // Offers in the index are ACTIVE; one expired, suspended or withdrawn since is rare. When
+        // one took a place among the round's candidates, its rows are walked again, checked in offer.
+        const visible = found.filter((row) => row.id !== null && row.id !== undefined);
+        found =
+          visible.length < found.length && found.length >= wanted - rows.length
+            ? await this.run(this.sqlFor.termPage(round, window, now, suspended))
+            : visible;
+      }
       rows.push(...found);
       if (last || rows.length >= wanted) return rows;
       before = new Date(since);
@@ -488,6 +497,11 @@ export class OfferSearchService {
     if (partners) this.withPartners({}, [...result.values()], partners);
     return result;
   }
+}
+
+/** Whether a filter has keywords and at most publishedSince besides (the term index holds both). */
+function onlyKeywordsAndDate(filter: OfferFilterSpec): boolean {
+  return Object.entries(filter).every(([field, value]) => value === undefined || field === 'keywordTokens' || field === 'publishedSince');
 }
 
 type GroupedFacetDimension = (typeof GROUPED_FACET_DIMENSIONS)[number];

@@ -63,6 +63,8 @@ describe.each(engines())('keyword matching on %s', (engine) => {
       { externalId: 'pair-4', title: 'ZÉBU OKAPI', publishedAt: at(3_390) },
       { externalId: 'pair-withdrawn', title: 'Okapi zébu', status: 'WITHDRAWN', publishedAt: at(3_395) },
       { externalId: 'pair-suspended', title: 'Okapi zébu', partner: suspended, publishedAt: at(3_400) },
+      { externalId: 'pair-expired', title: 'Okapi zébu', validThrough: at(9_000), publishedAt: at(3_300) },
+      { externalId: 'pair-expired-2', title: 'Okapi zébu', validThrough: at(9_000), publishedAt: at(1_600) },
     );
     for (let i = 0; i < 40; i++) offers.push({ externalId: `gnou-${i}`, title: `Gnou${i % 10}x`, publishedAt: at(1_000 + i * 50) });
     offers.push(
@@ -253,9 +255,13 @@ describe.each(engines())('keyword matching on %s', (engine) => {
       statements.length = 0;
       await services[0].page(buildOfferQuery({ filter: { keywords: 'okapi zebu' }, first: 5 }), at(10_000));
       const rounds = statements.filter((s) => s.includes('ORDER BY t.published_at DESC'));
-      expect(rounds.length).toBeGreaterThan(2);
-      expect(rounds.slice(0, -1).every((s) => s.includes('t.published_at >= ?'))).toBe(true);
+      const bounded = rounds.filter((s) => s.includes('t.published_at >= ?'));
+      expect(bounded.length).toBeGreaterThan(1);
+      expect(rounds.slice(0, bounded.length)).toEqual(bounded);
       expect(rounds[rounds.length - 1]).not.toContain('t.published_at >= ?');
+      // Offers not public (a suspended partner's, expired ones) among a round's candidates: the
+      // round is walked again, its hits checked in offer.
+      expect(rounds.some((s) => s.includes('JOIN offer o FORCE INDEX (PRIMARY)'))).toBe(true);
       // The other word, of two terms (zebu, zebus) or one, is looked up term by term in the index;
       // gnou's ten terms are checked in the offer's term list.
       expect(rounds[0]).toMatch(/SELECT 1 FROM offer_term b WHERE b\.term = \?/);
