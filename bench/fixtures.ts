@@ -187,6 +187,9 @@ export async function loadDeepPageFixtures(
   };
 }
 
+/** How a (c, cold) query was drawn: one whole title word, two adjacent words of a title, or a word's prefix. */
+export type ColdQueryKind = 'word' | 'two words' | 'prefix';
+
 /**
  * Keyword queries for searches new to the hub, all different, drawn (seeded, the same each run)
  * from the words of the public offers' titles (job words): half one whole word, a quarter two words
@@ -194,25 +197,33 @@ export async function loadDeepPageFixtures(
  * `electrici`). Words under 4 letters are left out. At most `count`, fewer when the titles run out.
  */
 export async function coldKeywordQueries(dataSource: DataSource, count: number): Promise<string[]> {
+  return [...(await coldKeywordQueryKinds(dataSource, count)).keys()];
+}
+
+/** coldKeywordQueries' queries (the same, in the same order) with how each was drawn (the first way, if twice). */
+export async function coldKeywordQueryKinds(dataSource: DataSource, count: number): Promise<Map<string, ColdQueryKind>> {
   const titles: Array<{ title: string }> = await dataSource.query("SELECT DISTINCT title FROM offer WHERE status = 'ACTIVE'");
   const titleWords = titles.map((t) => tokenizeKeywords(t.title).filter((w) => w.length >= 4 && !/^\d+$/.test(w))).filter((w) => w.length);
   const words = [...new Set(titleWords.flat())].sort();
   const rand = prng(20261205);
   const pick = <T>(items: readonly T[]) => items[Math.floor(rand() * items.length)];
-  const queries = new Set<string>();
+  const queries = new Map<string, ColdQueryKind>();
+  const add = (query: string, kind: ColdQueryKind) => {
+    if (!queries.has(query)) queries.set(query, kind);
+  };
   for (let attempts = 0; queries.size < count && attempts < count * 20; attempts++) {
     const kind = rand();
-    if (kind < 0.5) queries.add(pick(words));
+    if (kind < 0.5) add(pick(words), 'word');
     else if (kind < 0.75) {
       const title = pick(titleWords);
       if (title.length >= 2) {
         const i = Math.floor(rand() * (title.length - 1));
-        queries.add(`${title[i]} ${title[i + 1]}`);
+        add(`${title[i]} ${title[i + 1]}`, 'two words');
       }
     } else {
       const word = pick(words);
-      if (word.length >= 6) queries.add(word.slice(0, Math.max(4, word.length - 1 - Math.floor(rand() * 3))));
+      if (word.length >= 6) add(word.slice(0, Math.max(4, word.length - 1 - Math.floor(rand() * 3))), 'prefix');
     }
   }
-  return [...queries];
+  return queries;
 }

@@ -4,7 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import type { DataSource } from 'typeorm';
 import { benchDatabase, prepareBenchDatabase } from './database';
-import { coldKeywordQueries } from './fixtures';
+import { coldKeywordQueryKinds, type ColdQueryKind } from './fixtures';
+import { cpuMicros, mariadbPid } from './proc';
 import { sizeBufferPool, sizeRedoLog } from './mariadb';
 import { toDbDateTime } from '../src/db/sql';
 import { buildOfferQuery } from '../src/offers/offer-filter';
@@ -12,12 +13,14 @@ import { OfferSearchIndexService } from '../src/offers/offer-search-index';
 import { OfferSearchService } from '../src/offers/offer-search.service';
 import { publicVisibility } from '../src/offers/offer-search.sql';
 
-const USAGE = `Usage: npm run bench:keywords [-- --reseed]
+const USAGE = `Usage: npm run bench:keywords [-- --reseed] [-- --terms-only]
 Keyword searches new to the hub (every request a query not searched before), page 1 of 20 by date,
 over the benchmark database (1,000,000 offers, seeded if missing): the term index (offer_term, what
 the hub runs) against the FULLTEXT index it replaced (built here in a table of the benchmark's own,
 bench_offer_fulltext, with the old hub's statements), in the same run, one request at a time and
-KEYWORDS_CONCURRENCY (10) at once. KEYWORDS_REQUESTS (400) queries per measure.
+KEYWORDS_CONCURRENCY (10) at once. KEYWORDS_REQUESTS (400) queries per measure. Figures by kind of
+query too (one word, two words, a prefix), with MariaDB's and this process's CPU per search.
+--terms-only: the term index alone (no FULLTEXT reference: nothing written to the database).
 Env: BENCH_DATABASE_URL (default mysql://root@127.0.0.1:3306/passerelle_bench).`;
 
 const RESULTS_DIR = path.join(__dirname, 'results');
@@ -25,21 +28,29 @@ const PAGE = 20;
 /** What the old hub read for a keyword search new to it: its first 1,000 matches, ordered (KEYWORD_MATCH_LIMIT). */
 const OLD_MATCH_LIMIT = 1_000;
 
-interface Figures {
+interface Latencies {
   requests: number;
   p50: number;
   p90: number;
   p99: number;
   max: number;
+}
+
+interface Figures extends Latencies {
   /** Queries that found at least one offer. */
   withResults: number;
+  /** The same latencies by kind of query (fixtures.ts, coldKeywordQueryKinds). */
+  byKind: Partial<Record<ColdQueryKind, Latencies>>;
+  /** CPU per search over the measure (/proc; MariaDB's includes whatever else it served meanwhile). */
+  mariadbMicrosPerSearch: number | null;
+  benchMicrosPerSearch: number;
 }
 
 function percentile(sorted: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)];
 }
 
-function figures(latencies: number[], withResults: number): Figures {
+function latencyFigures(latencies: number[]): Latencies {
   const sorted = [...latencies].sort((a, b) => a - b);
   const round = (x: number) => Math.round(x * 10) / 10;
   return {
@@ -48,13 +59,17 @@ function figures(latencies: number[], withResults: number): Figures {
     p90: round(percentile(sorted, 0.9)),
     p99: round(percentile(sorted, 0.99)),
     max: round(sorted[sorted.length - 1]),
-    withResults,
   };
 }
 
-/** Runs `search` over the queries, `concurrency` at a time; latency of each, in ms. */
+/** How each query was drawn (set by main from coldKeywordQueryKinds). */
+let queryKinds = new Map<string, ColdQueryKind>();
+const MARIADB_PID = mariadbPid();
+
+/** Runs `search` over the queries, `concurrency` at a time; latency of each, in ms, and CPU per search. */
 async function measure(queries: string[], concurrency: number, search: (keywords: string) => Promise<number>): Promise<Figures> {
   const latencies: number[] = [];
+  const byKind = new Map<ColdQueryKind, number[]>();
   let withResults = 0;
   let next = 0;
   const worker = async () => {
@@ -62,12 +77,25 @@ async function measure(queries: string[], concurrency: number, search: (keywords
       const keywords = queries[next++];
       const started = process.hrtime.bigint();
       const found = await search(keywords);
-      latencies.push(Number(process.hrtime.bigint() - started) / 1e6);
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      latencies.push(ms);
+      const kind = queryKinds.get(keywords);
+      if (kind) byKind.set(kind, [...(byKind.get(kind) ?? []), ms]);
       if (found > 0) withResults++;
     }
   };
+  const mariadbBefore = MARIADB_PID === null ? null : cpuMicros(MARIADB_PID);
+  const benchBefore = process.cpuUsage();
   await Promise.all(Array.from({ length: concurrency }, worker));
-  return figures(latencies, withResults);
+  const bench = process.cpuUsage(benchBefore);
+  const mariadbMicros = MARIADB_PID === null || mariadbBefore === null ? null : cpuMicros(MARIADB_PID) - mariadbBefore;
+  return {
+    ...latencyFigures(latencies),
+    withResults,
+    byKind: Object.fromEntries([...byKind].map(([kind, ms]) => [kind, latencyFigures(ms)])),
+    mariadbMicrosPerSearch: mariadbMicros === null ? null : Math.round(mariadbMicros / queries.length),
+    benchMicrosPerSearch: Math.round((bench.user + bench.system) / queries.length),
+  };
 }
 
 /**
@@ -125,10 +153,11 @@ async function ensureFulltextReference(dataSource: DataSource, log: (line: strin
 
 async function main(): Promise<number> {
   const args = process.argv.slice(2);
-  if (args.some((a) => a !== '--reseed')) {
+  if (args.some((a) => a !== '--reseed' && a !== '--terms-only')) {
     console.log(USAGE);
     return args.includes('--help') || args.includes('-h') ? 0 : 2;
   }
+  const termsOnly = args.includes('--terms-only');
   const requests = Number(process.env.KEYWORDS_REQUESTS ?? 400);
   const concurrency = Number(process.env.KEYWORDS_CONCURRENCY ?? 10);
   const log = (line: string) => console.log(line);
@@ -140,11 +169,15 @@ async function main(): Promise<number> {
   const { dataSource } = db;
   try {
     const index = new OfferSearchIndexService(dataSource);
-    log(`Keyword index queue: ${await index.backlog()} offers waiting; indexing them`);
-    await index.indexPending();
-    const fulltextSeconds = await ensureFulltextReference(dataSource, log);
+    if (termsOnly) log(`Keyword index queue: ${await index.backlog()} offers waiting (--terms-only: left to the hubs)`);
+    else {
+      log(`Keyword index queue: ${await index.backlog()} offers waiting; indexing them`);
+      await index.indexPending();
+    }
+    const fulltextSeconds = termsOnly ? 0 : await ensureFulltextReference(dataSource, log);
     // Queries of each kind, none repeated; the warm-up ones are not measured (their own words).
-    const all = await coldKeywordQueries(dataSource, 4 * requests + 100);
+    queryKinds = await coldKeywordQueryKinds(dataSource, 4 * requests + 100);
+    const all = [...queryKinds.keys()];
     const warm = all.slice(0, 100);
     const sets = [all.slice(100, 100 + requests), all.slice(100 + requests, 100 + 2 * requests)];
     const concurrentSets = [all.slice(100 + 2 * requests, 100 + 3 * requests), all.slice(100 + 3 * requests)];
@@ -156,20 +189,22 @@ async function main(): Promise<number> {
       (await hub.page(buildOfferQuery({ filter: { keywords }, first: PAGE }), new Date())).rows.length;
     const oldOne = (keywords: string) => oldSearch(dataSource, keywords);
 
-    log('Warm-up (not measured): 50 queries each way');
-    await measure(warm.slice(0, 50), 1, oldOne);
+    // --terms-only: the FULLTEXT measures are left out (null).
+    const reference = (queries: string[], concurrent: number) => (termsOnly ? Promise.resolve(null) : measure(queries, concurrent, oldOne));
+    log(`Warm-up (not measured): 50 queries ${termsOnly ? 'on the term index' : 'each way'}`);
+    await reference(warm.slice(0, 50), 1);
     await measure(warm.slice(50), 1, newSearch);
 
     // Alternating old and new on disjoint query sets, so that neither reads pages the other loaded for the same words.
     const results = {
-      fulltextAlone: await measure(sets[0], 1, oldOne),
+      fulltextAlone: await reference(sets[0], 1),
       termsAlone: await measure(sets[1], 1, newSearch),
-      fulltextConcurrent: await measure(concurrentSets[0], concurrency, oldOne),
+      fulltextConcurrent: await reference(concurrentSets[0], concurrency),
       termsConcurrent: await measure(concurrentSets[1], concurrency, newSearch),
     };
     // Same queries the other way round: the difference is not the words.
     const swapped = {
-      fulltextAlone: await measure(sets[1], 1, oldOne),
+      fulltextAlone: await reference(sets[1], 1),
       termsAlone: await measure(sets[0], 1, newSearch),
     };
     const [{ offers, active }] = await dataSource.query("SELECT COUNT(*) AS offers, SUM(status = 'ACTIVE') AS active FROM offer");
@@ -201,12 +236,21 @@ async function main(): Promise<number> {
     };
     fs.mkdirSync(RESULTS_DIR, { recursive: true });
     fs.writeFileSync(path.join(RESULTS_DIR, 'keywords-latest.json'), JSON.stringify(report, null, 2) + '\n');
-    const line = (name: string, f: Figures) => `| ${name} | ${f.requests} | ${f.p50} | ${f.p90} | ${f.p99} | ${f.max} | ${f.withResults} |`;
+    const cpu = (micros: number | null) => (micros === null ? '–' : (micros / 1000).toFixed(2));
+    const line = (name: string, f: Figures | null) =>
+      f
+        ? [
+            `| ${name} | ${f.requests} | ${f.p50} | ${f.p90} | ${f.p99} | ${f.max} | ${f.withResults} | ${cpu(f.mariadbMicrosPerSearch)} | ${cpu(f.benchMicrosPerSearch)} |`,
+            ...Object.entries(f.byKind).map(
+              ([kind, k]) => `| &nbsp;&nbsp;${kind} | ${k.requests} | ${k.p50} | ${k.p90} | ${k.p99} | ${k.max} | | | |`,
+            ),
+          ].join('\n')
+        : `| ${name} | – | | | | | | | |`;
     const markdown = [
       `Keyword searches new to the hub, page 1 of ${PAGE} by date (${report.date}; ${Number(offers).toLocaleString('en')} offers, ${Number(active).toLocaleString('en')} ACTIVE, ${Number(termRows).toLocaleString('en')} term rows)`,
       '',
-      '| Path | queries | p50 ms | p90 ms | p99 ms | max ms | with results |',
-      '|---|---:|---:|---:|---:|---:|---:|',
+      '| Path | queries | p50 ms | p90 ms | p99 ms | max ms | with results | MariaDB CPU ms/search | bench CPU ms/search |',
+      '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
       line('FULLTEXT (old), one at a time', results.fulltextAlone),
       line('term index (new), one at a time', results.termsAlone),
       line(`FULLTEXT (old), ${concurrency} at once`, results.fulltextConcurrent),

@@ -7,7 +7,7 @@ import { DEFAULT_SERVICE_SETTINGS } from '../config';
 import { encodeCursor, type CursorPosition } from '../lib/cursor';
 import { currentCountVersion, currentSearchVersion } from '../db/offer-stock';
 import type { OfferSearchIndexService } from './offer-search-index';
-import { FACET_VALUE_LIMIT, GROUPED_FACET_DIMENSIONS, OfferSearchSql } from './offer-search.sql';
+import { FACET_VALUE_LIMIT, GROUPED_FACET_DIMENSIONS, OfferSearchSql, type TermWalk } from './offer-search.sql';
 import { constrainingWords } from '../lib/offer-terms';
 import type { FacetCount, FacetDimension, OfferConnectionModel, OfferFilterSpec, OfferModel, OfferQuery } from './offer-search.types';
 import { dialectOf } from '../db/dialect';
@@ -100,8 +100,25 @@ const KEYWORD_SEARCHES_SEEN = 10_000;
  */
 const MAX_TERM_EXPANSIONS = 128;
 
-/** Index rows counted per word, at most, to find a search's rarest word. */
-const DRIVER_COUNT_CAP = 20_000;
+/**
+ * The other words of a multi-word page are looked up term by term in the index when they start at
+ * most this many terms (OfferSearchSql.termPage): a lookup costs ~1.5 µs, reading the offer's term
+ * list about as much as this many.
+ */
+const LOOKUP_MAX_TERMS = 8;
+
+/** Rows of the driving word a multi-word page's first round of dates is sized to hold (walkInRounds; `termRoundRows`). */
+const FIRST_ROUND_ROWS = 500;
+
+/** Pages' worth of rows (`first + 1` each) the first round of a one-word page of several terms is sized to hold. */
+const ONE_WORD_ROUND_PAGES = 4;
+
+/**
+ * A one-word page is walked in rounds when its word starts at least this many terms: each term
+ * walked to `first + 1` rows reads that many offers (~0.3 ms a term), more than the rounds' extra
+ * statement costs.
+ */
+const ONE_WORD_ROUNDS_MIN_TERMS = 5;
 
 /** Index of the first match after the cursor in the page order of `sort` (list length if none). */
 function firstAfter(sort: OfferQuery['sort'], m: KeywordMatches, c: CursorPosition): number {
@@ -129,11 +146,12 @@ export class OfferSearchService {
   private readonly searchesSeen = new Map<string, number>();
   private readonly keywordCacheMs: number;
   private readonly partners: PartnerDirectory;
+  private readonly termRoundRows: number;
 
   constructor(
     private readonly dataSource: DataSource,
     private readonly keywordIndex: OfferSearchIndexService,
-    opts: { countCacheSeconds?: number; keywordCacheSeconds?: number; keywordMatchLimit?: number } = {},
+    opts: { countCacheSeconds?: number; keywordCacheSeconds?: number; keywordMatchLimit?: number; termRoundRows?: number } = {},
   ) {
     this.sqlFor = new OfferSearchSql(dialectOf(dataSource));
     this.executor = createSqlExecutor(dataSource);
@@ -142,6 +160,7 @@ export class OfferSearchService {
     this.keywordMatches = new StockCache(this.keywordCacheMs, KEYWORD_LISTS_KEPT);
     this.keywordMatchLimit = opts.keywordMatchLimit ?? KEYWORD_MATCH_LIMIT;
     this.partners = partnerDirectoryOf(dataSource);
+    this.termRoundRows = opts.termRoundRows ?? FIRST_ROUND_ROWS;
   }
 
   /**
@@ -226,28 +245,110 @@ export class OfferSearchService {
   }
 
   /**
-   * The rows of a date-ordered keyword page (`first + 1` of them) from MariaDB's term index, in two
-   * or three statements: the index terms each word starts, then (several words) how many rows each
-   * word has, counted up to a cap, so that the rarest drives, then the page itself, which walks its
-   * terms newest first and stops after the page (OfferSearchSql.termPage): a page costs about the
-   * same for a rare word as for a common one. Null (the caller reads every match instead) when a word
-   * starts more than MAX_TERM_EXPANSIONS terms (a short prefix: `con`).
+   * The rows of a date-ordered keyword page (`first + 1` of them) from MariaDB's term index: the
+   * index terms each word starts (with their newest and oldest dates), then the page itself, which
+   * walks the terms newest first and stops after the page (OfferSearchSql.termPage): a page costs
+   * about the same for a rare word as for a common one. Several words, or one word of at least
+   * ONE_WORD_ROUNDS_MIN_TERMS terms: walkInRounds. Null (the caller reads every match instead) when
+   * a word starts more than MAX_TERM_EXPANSIONS terms (a short prefix: `con`).
    */
   private async termPageRows(query: OfferQuery, now: Date, suspended: readonly number[]): Promise<Row[] | null> {
     const words = constrainingWords(query.filter.keywordTokens!);
     const terms: string[][] = words.map(() => []);
-    for (const row of await this.run(this.sqlFor.termExpansions(words, MAX_TERM_EXPANSIONS)))
-      terms[Number(row.word)].push(String(row.term));
+    const newest = words.map(() => -Infinity);
+    const oldest = words.map(() => Infinity);
+    for (const row of await this.run(this.sqlFor.termExpansions(words, MAX_TERM_EXPANSIONS))) {
+      const word = Number(row.word);
+      terms[word].push(String(row.term));
+      newest[word] = Math.max(newest[word], fromDbDateTime(row.newest).getTime());
+      oldest[word] = Math.min(oldest[word], fromDbDateTime(row.oldest).getTime());
+    }
     if (terms.some((t) => t.length > MAX_TERM_EXPANSIONS)) return null;
     if (terms.some((t) => t.length === 0)) return [];
-    let driver = 0;
-    if (words.length > 1) {
-      const [counts] = await this.run(this.sqlFor.termMatchCounts(words, DRIVER_COUNT_CAP));
-      words.forEach((_w, i) => {
-        if (Number(counts[`c${i}`]) < Number(counts[`c${driver}`])) driver = i;
-      });
+    if (words.length === 1 && terms[0].length < ONE_WORD_ROUNDS_MIN_TERMS)
+      return this.run(this.sqlFor.termPage(query, { words, terms, driver: 0 }, now, suspended));
+    const estimates = await this.termRowEstimates(words);
+    if (words.length === 1) {
+      // Every row of its terms is a hit (but for the other filters): a window of a few pages' rows.
+      const rows = ONE_WORD_ROUND_PAGES * (query.first + 1);
+      return this.walkInRounds(
+        query,
+        { words, terms, driver: 0 },
+        { newest: newest[0], oldest: oldest[0], rows: estimates[0] },
+        rows,
+        now,
+        suspended,
+      );
     }
-    return this.run(this.sqlFor.termPage(query, terms, driver, now, suspended));
+    // A word of few terms is checked by looking them up in the index (~1.5 µs a term), another in
+    // the offer's term list (offer_search: about LOOKUP_MAX_TERMS lookups' worth).
+    const lookups = terms.map((t) => t.length <= LOOKUP_MAX_TERMS);
+    const checkCost = (word: number) => (lookups[word] ? terms[word].length : LOOKUP_MAX_TERMS);
+    // The walk reads about the driver's rows times what checking the other words costs per row.
+    const cost = (driver: number) => estimates[driver] * words.reduce((sum, _w, i) => (i === driver ? sum : sum + checkCost(i)), 0);
+    let driver = 0;
+    for (let i = 1; i < words.length; i++) if (cost(i) < cost(driver)) driver = i;
+    const walk: TermWalk = { words, terms, driver, lookups };
+    const driverDates = { newest: newest[driver], oldest: oldest[driver], rows: estimates[driver] };
+    return this.walkInRounds(query, walk, driverDates, this.termRoundRows, now, suspended);
+  }
+
+  /** The optimizer's estimate of each word's index rows (OfferSearchSql.termRowEstimates), in order; all equal if unreadable. */
+  private async termRowEstimates(words: string[]): Promise<number[]> {
+    const plan = (await this.run(this.sqlFor.termRowEstimates(words))).filter((row) => row.table === 'offer_term');
+    if (plan.length !== words.length) return words.map(() => 1);
+    return plan.sort((a, b) => Number(a.id) - Number(b.id)).map((row) => Math.max(1, Number(row.rows) || 1));
+  }
+
+  /**
+   * A page walked in rounds of publication dates, newest first: each round walks the driving word's
+   * terms (termPage) over a window of dates below the previous one, and the next round is asked
+   * only while the page is not full. Walking every term to `first + 1` hits at once walked a term
+   * whose offers seldom hold the other words to its end, even when the other terms had long filled
+   * the page (`pour conge`, 1,000,000 offers: 8,203 rows walked for a page that needed 312), and
+   * read `first + 1` offers for each term of a prefix of one word (`parti`, 30 terms: 630 offers
+   * read for a page of 21). The first window is sized to hold about `roundRows` of the driver's rows
+   * (its estimate spread evenly over its dates); each next one from the hits found so far (or 8
+   * times as long when there are none); once a window reaches the driver's oldest row (or the
+   * filter's publishedSince) the last round has no lower bound. The rounds' windows do not overlap
+   * and are walked newest first, so their rows, in order, are the page.
+   */
+  private async walkInRounds(
+    query: OfferQuery,
+    walk: TermWalk,
+    driver: { newest: number; oldest: number; rows: number },
+    roundRows: number,
+    now: Date,
+    suspended: readonly number[],
+  ): Promise<Row[]> {
+    const wanted = query.first + 1;
+    const top = query.after ? Math.min(query.after.key, driver.newest) : driver.newest;
+    const floor = Math.max(driver.oldest, query.filter.publishedSince?.getTime() ?? -Infinity);
+    let covered = Math.max(1, Math.ceil(((driver.newest - driver.oldest) * roundRows) / driver.rows));
+    const rows: Row[] = [];
+    let before: Date | undefined;
+    const visibleAfter = query.partnerId === null && onlyKeywordsAndDate(query.filter);
+    for (;;) {
+      const since = top - covered;
+      const last = since <= floor;
+      const round: OfferQuery = { ...query, first: wanted - rows.length - 1 };
+      const window: TermWalk = { ...walk, since: last ? undefined : new Date(since), before };
+      let found = await this.run(this.sqlFor.termPage(round, { ...window, visibleAfter }, now, suspended));
+      if (visibleAfter) {
+        // Offers in the index are ACTIVE; one expired, suspended or withdrawn since is rare. When
+        // one took a place among the round's candidates, its rows are walked again, checked in offer.
+        const visible = found.filter((row) => row.id !== null && row.id !== undefined);
+        found =
+          visible.length < found.length && found.length >= wanted - rows.length
+            ? await this.run(this.sqlFor.termPage(round, window, now, suspended))
+            : visible;
+      }
+      rows.push(...found);
+      if (last || rows.length >= wanted) return rows;
+      before = new Date(since);
+      // Hits come about evenly over the dates: ask for the rest with half as much again to spare.
+      covered = rows.length === 0 ? covered * 8 : Math.max(covered * 2, Math.ceil((covered * wanted * 1.5) / rows.length));
+    }
   }
 
   /**
@@ -399,6 +500,11 @@ export class OfferSearchService {
     if (partners) this.withPartners({}, [...result.values()], partners);
     return result;
   }
+}
+
+/** Whether a filter has keywords and at most publishedSince besides (the term index holds both). */
+function onlyKeywordsAndDate(filter: OfferFilterSpec): boolean {
+  return Object.entries(filter).every(([field, value]) => value === undefined || field === 'keywordTokens' || field === 'publishedSince');
 }
 
 type GroupedFacetDimension = (typeof GROUPED_FACET_DIMENSIONS)[number];

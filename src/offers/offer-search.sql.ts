@@ -83,6 +83,27 @@ export function statusVisibility(statuses: readonly OfferStatus[], now: Date): S
   return clauses.length === 0 ? raw('1 = 0') : sql`(${joinSql(clauses, ' OR ')})`;
 }
 
+/** How a keyword page walks MariaDB's term index (OfferSearchSql.termPage). */
+export interface TermWalk {
+  /** The search's constraining words (offer-terms.ts) and the index terms each starts. */
+  words: string[];
+  terms: string[][];
+  /** The word whose terms are walked; every other one is checked for each row walked. */
+  driver: number;
+  /** Per word: checked by looking its terms up in offer_term (else in offer_search's term list). */
+  lookups?: boolean[];
+  /** Rows published at or after this only (a round of a multi-word walk: OfferSearchService). */
+  since?: Date;
+  /** Rows published before this only (where the previous round stopped). */
+  before?: Date;
+  /**
+   * The walk leaves offers' public visibility to the page's own read of them (a query with no
+   * other filter but publishedSince: OfferSearchService.walkInRounds), rather than reading each
+   * branch's hits in offer: the page then also returns its invisible candidates, with a null `id`.
+   */
+  visibleAfter?: boolean;
+}
+
 export class OfferSearchSql {
   constructor(readonly dialect: Dialect) {}
 
@@ -123,59 +144,100 @@ export class OfferSearchSql {
 
   /**
    * MariaDB: the index terms each word of a search starts (at most `cap` + 1 each: more tells the
-   * caller the word is too short to walk term by term). Rows (word, term), word the index in `words`.
+   * caller the word is too short to walk term by term), with the publication dates of each term's
+   * newest and oldest rows (the ends of its key range: MariaDB reads them by a loose index scan).
+   * Rows (word, term, newest, oldest), word the index in `words`.
    */
   termExpansions(words: string[], cap: number): Sql {
     const branches = words.map(
       (w, i) =>
-        sql`(SELECT ${raw(String(i))} AS word, term FROM offer_term WHERE term LIKE ${prefixPattern(w)} GROUP BY term LIMIT ${limit(cap + 1)})`,
+        sql`(SELECT ${raw(String(i))} AS word, term, MAX(published_at) AS newest, MIN(published_at) AS oldest FROM offer_term WHERE term LIKE ${prefixPattern(w)} GROUP BY term LIMIT ${limit(cap + 1)})`,
     );
     return joinSql(branches, ' UNION ALL ');
   }
 
-  /** MariaDB: how many index rows each word matches, counted up to `cap` (to pick the rarest). One row, columns c0, c1, ... */
-  termMatchCounts(words: string[], cap: number): Sql {
-    const columns = words.map(
-      (w, i) =>
-        sql`(SELECT COUNT(*) FROM (SELECT 1 FROM offer_term WHERE term LIKE ${prefixPattern(w)} LIMIT ${limit(cap)}) x${raw(String(i))}) AS c${raw(String(i))}`,
-    );
-    return sql`SELECT ${joinSql(columns, ', ')}`;
+  /**
+   * MariaDB: the optimizer's estimate of the index rows each word matches (EXPLAIN: InnoDB samples
+   * the key range, ~0.1 ms whatever its size; within a factor of ~2, the same for every word),
+   * to pick the word a multi-word page walks. One row per word, in order, its estimate in `rows`.
+   * Counting the rows instead read up to 20,000 of them per word (4-8 ms a two-word search at
+   * 1,000,000 offers).
+   */
+  termRowEstimates(words: string[]): Sql {
+    const branches = words.map((w) => sql`SELECT 1 FROM offer_term WHERE term LIKE ${prefixPattern(w)}`);
+    return sql`EXPLAIN ${joinSql(branches, ' UNION ALL ')}`;
   }
 
   /**
    * MariaDB: a date-ordered keyword page from the term index, without reading every match. For
-   * each index term the driving word starts (`terms[driver]`), one branch walks that term's rows in
-   * page order (the primary key, newest first, from the cursor), joins each to its offer for the
-   * filters and public visibility, checks that the other words start a term of this offer
-   * (its term list in offer_search, one primary-key read), and stops after `first + 1` hits; the union of the branches, deduplicated
-   * (an offer can hold several terms of the word), gives the page. STRAIGHT_JOIN keeps the walk
-   * from the term index (the optimizer would otherwise start from an index on offer for a filter
-   * such as publishedSince and sort every match), and joins offer_search before offer: the other
-   * words reject most rows a walk reads, and a row rejected there costs no read of the wider offer
-   * row (bench (c, cold), 1,000,000 offers: two-word pages 20-25 % faster, 2026-12-05).
+   * each index term the driving word starts (`walk.terms[walk.driver]`), one branch walks that
+   * term's rows in page order (the primary key, newest first, from the cursor, within the walk's
+   * dates if given), keeps the rows of offers that have a term starting with each other word, joins
+   * each to its offer for the filters and public visibility, and stops after `first + 1` hits; the
+   * union of the branches, deduplicated (an offer can hold several terms of the word), gives the
+   * page. STRAIGHT_JOIN keeps the walk from the term index (the optimizer would otherwise start
+   * from an index on offer for a filter such as publishedSince and sort every match); naming
+   * offer's primary key spares the optimizer estimating, for every branch, ranges of offer's other
+   * indexes it cannot use there (the visibility filters: 2-5 ms of a two-word page of 5-19 terms).
+   *
+   * The other words are checked in the index itself when they start few terms
+   * (`walk.lookups[word]`): one primary-key lookup in offer_term per term of the word, for this
+   * offer (its term, date and id), ~1.5 µs each; otherwise in the list of terms offer_search keeps
+   * per offer (one primary-key read of a ~1 KB row and a scan of it: ~15-25 µs), joined before
+   * offer so that a row rejected there costs no read of the wider offer row. The lookups are scalar
+   * subqueries, one per term: MariaDB turns an EXISTS into a materialization of every row of the
+   * term, and reads every row of the word for one subquery over `term IN (...)` with outer
+   * references.
+   *
+   * `walk.visibleAfter`: the branches do not read offer at all (their hits' public visibility is
+   * left to the page's own read of its rows, a LEFT JOIN returning a candidate that is no longer
+   * public with a null id): each branch's hits read in offer were mostly not on the page (a
+   * two-word page of 6 walked terms read 105 offers for 21 rows; bench (c, cold) at 10 at once, 1 M
+   * offers: p99 142 -> 89 ms, MariaDB CPU 3.6 -> 3.0 ms a search).
    */
-  termPage(query: OfferQuery, terms: string[][], driver: number, now: Date, suspended?: readonly number[]): Sql {
+  termPage(query: OfferQuery, walk: TermWalk, now: Date, suspended?: readonly number[]): Sql {
     const n = limit(query.first + 1);
     const offerFilter: OfferFilterSpec = { ...query.filter };
     delete offerFilter.keywordTokens;
-    const conditions = [this.where(offerFilter, query.partnerId, now, undefined, suspended)];
-    // The other words: a term of this offer starting with each, in the list of terms offer_search
-    // keeps per offer (one primary-key read). Lookups in offer_term, one per term of the word, are
-    // not possible: MariaDB reads every row of the word for an IN list with outer references.
-    const others = constrainingWords(query.filter.keywordTokens ?? []).filter((_w, i) => i !== driver);
-    for (const word of others) conditions.push(sql`CONCAT(' ', s.terms) LIKE ${`% ${prefixPattern(word)}`}`);
+    const checks: Sql[] = [];
+    let searchJoin = false;
+    walk.terms.forEach((terms, word) => {
+      if (word === walk.driver) return;
+      if (walk.lookups?.[word]) {
+        const found = terms.map(
+          (term) =>
+            sql`(SELECT 1 FROM offer_term b WHERE b.term = ${term} AND b.published_at = t.published_at AND b.offer_id = t.offer_id) IS NOT NULL`,
+        );
+        checks.push(sql`(${joinSql(found, ' OR ')})`);
+      } else {
+        searchJoin = true;
+        checks.push(sql`CONCAT(' ', s.terms) LIKE ${`% ${prefixPattern(walk.words[word])}`}`);
+      }
+    });
+    const conditions = [...checks];
+    if (!walk.visibleAfter) conditions.push(this.where(offerFilter, query.partnerId, now, undefined, suspended));
+    else if (query.filter.publishedSince) conditions.push(sql`t.published_at >= ${toDbDateTime(query.filter.publishedSince)}`);
     if (query.after) {
       const key = toDbDateTime(new Date(query.after.key));
       conditions.push(sql`t.published_at <= ${key} AND (t.published_at < ${key} OR t.offer_id < ${query.after.id})`);
     }
-    const rest = joinSql(conditions, ' AND ');
-    const branches = terms[driver].map(
+    if (walk.since) conditions.push(sql`t.published_at >= ${toDbDateTime(walk.since)}`);
+    if (walk.before) conditions.push(sql`t.published_at < ${toDbDateTime(walk.before)}`);
+    const rest = conditions.length ? sql` AND ${joinSql(conditions, ' AND ')}` : raw('');
+    const join = raw(
+      (searchJoin ? ' JOIN offer_search s ON s.offer_id = t.offer_id' : '') +
+        (walk.visibleAfter ? '' : ' JOIN offer o FORCE INDEX (PRIMARY) ON o.id = t.offer_id'),
+    );
+    const branches = walk.terms[walk.driver].map(
       (term) =>
-        sql`(SELECT STRAIGHT_JOIN t.offer_id, t.published_at FROM offer_term t${others.length ? raw(' JOIN offer_search s ON s.offer_id = t.offer_id') : raw('')} JOIN offer o ON o.id = t.offer_id WHERE t.term = ${term} AND ${rest} ORDER BY t.published_at DESC, t.offer_id DESC LIMIT ${n})`,
+        sql`(SELECT STRAIGHT_JOIN t.offer_id, t.published_at FROM offer_term t${join} WHERE t.term = ${term}${rest} ORDER BY t.published_at DESC, t.offer_id DESC LIMIT ${n})`,
     );
     const union = branches.length === 1 ? branches[0] : sql`(${joinSql(branches, ' UNION ')})`;
+    const matches = sql`(SELECT u.offer_id, u.published_at FROM ${union} u ORDER BY u.published_at DESC, u.offer_id DESC LIMIT ${n}) m`;
     // Its partners come from the partner directory, as for page().
-    return sql`SELECT ${offerColumnsFor(query.fields)} FROM (SELECT u.offer_id FROM ${union} u ORDER BY u.published_at DESC, u.offer_id DESC LIMIT ${n}) m JOIN offer o ON o.id = m.offer_id ORDER BY o.published_at DESC, o.id DESC`;
+    if (walk.visibleAfter)
+      return sql`SELECT ${offerColumnsFor(query.fields)} FROM ${matches} LEFT JOIN offer o ON o.id = m.offer_id AND ${publicVisibility(now, suspended)} ORDER BY m.published_at DESC, m.offer_id DESC`;
+    return sql`SELECT ${offerColumnsFor(query.fields)} FROM ${matches} JOIN offer o ON o.id = m.offer_id ORDER BY o.published_at DESC, o.id DESC`;
   }
 
   private distanceExpression(near: NonNullable<OfferFilterSpec['near']>): Sql {

@@ -80,7 +80,7 @@ describe.each(engines())('query plans on %s', (engine) => {
     await t.hub.services.keywordIndex.indexPending();
     // publishedSince would tempt the optimizer to start from an offer index and sort every match.
     const query = buildOfferQuery({ filter: { keywords: 'vendeur', publishedSince: new Date('2000-01-01T00:00:00Z') } });
-    const statement = sqlFor.termPage(query, [['vendeur', 'vendeurs']], 0, new Date());
+    const statement = sqlFor.termPage(query, { words: ['vendeur'], terms: [['vendeur', 'vendeurs']], driver: 0 }, new Date());
     const rows: Array<Record<string, unknown>> = await t.dataSource.query('EXPLAIN ' + statement.text, statement.params as unknown[]);
     if (process.env.SHOW_PLANS) console.log(JSON.stringify(rows, null, 1));
     const walks = rows.filter((r) => r.table === 't');
@@ -89,6 +89,39 @@ describe.each(engines())('query plans on %s', (engine) => {
       expect(walk).toMatchObject({ key: 'PRIMARY', type: 'ref' });
       expect(String(walk.Extra)).not.toMatch(/filesort|temporary/);
     }
+    for (const offer of rows.filter((r) => r.table === 'o')) expect(offer).toMatchObject({ type: 'eq_ref', key: 'PRIMARY' });
+  });
+
+  it('keywords, several words (MariaDB): a round walks its window of dates in page order and looks the other word up by primary key', async () => {
+    if (engine === 'sqlite') return;
+    await t.hub.services.keywordIndex.indexPending();
+    const query = buildOfferQuery({ filter: { keywords: 'vendeur paris', publishedSince: new Date('2000-01-01T00:00:00Z') } });
+    const statement = sqlFor.termPage(
+      query,
+      {
+        words: ['vendeur', 'paris'],
+        terms: [
+          ['vendeur', 'vendeurs'],
+          ['paris', 'parisien'],
+        ],
+        driver: 0,
+        lookups: [false, true],
+        since: new Date('2001-01-01T00:00:00Z'),
+        before: new Date('2100-01-01T00:00:00Z'),
+      },
+      new Date(),
+    );
+    const rows: Array<Record<string, unknown>> = await t.dataSource.query('EXPLAIN ' + statement.text, statement.params as unknown[]);
+    if (process.env.SHOW_PLANS) console.log(JSON.stringify(rows, null, 1));
+    const walks = rows.filter((r) => r.table === 't');
+    expect(walks).toHaveLength(2);
+    for (const walk of walks) {
+      expect(walk).toMatchObject({ key: 'PRIMARY', type: 'range' });
+      expect(String(walk.Extra)).not.toMatch(/filesort|temporary/);
+    }
+    const lookups = rows.filter((r) => r.table === 'b');
+    expect(lookups).toHaveLength(4); // each term of the other word, in each walk
+    for (const lookup of lookups) expect(lookup).toMatchObject({ type: 'eq_ref', key: 'PRIMARY' });
     for (const offer of rows.filter((r) => r.table === 'o')) expect(offer).toMatchObject({ type: 'eq_ref', key: 'PRIMARY' });
   });
 });

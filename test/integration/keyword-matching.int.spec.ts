@@ -48,6 +48,31 @@ describe.each(engines())('keyword matching on %s', (engine) => {
     }
     // A prefix of more terms than a page walk takes (MAX_TERM_EXPANSIONS, 128): read every match instead.
     for (let i = 0; i < 130; i++) offers.push({ externalId: `many-${i}`, title: `zythum${i}x`, publishedAt: at(100 + (i % 7)) });
+    // Two words that seldom meet (a multi-word page walked in several rounds of dates:
+    // termRoundRows), with date ties within a word and across words, plurals, and a word of more
+    // terms than are looked up one by one (gnou0x..gnou9x: checked in the offer's term list).
+    for (let i = 0; i < 24; i++) {
+      offers.push({ externalId: `okapi-${i}`, title: 'Soigneur okapi', publishedAt: at(1_000 + i * 100) });
+      offers.push({ externalId: `zebu-${i}`, title: 'Soigneur zébu', publishedAt: at(1_000 + i * 100) });
+    }
+    offers.push(
+      { externalId: 'pair-0', title: 'Okapi', description: 'Les zébus du parc.', publishedAt: at(1_050) },
+      { externalId: 'pair-1', title: 'Zébu et okapi', publishedAt: at(1_650) },
+      { externalId: 'pair-2', title: 'Okapis et zébus', publishedAt: at(1_650) },
+      { externalId: 'pair-3', title: 'Okapi, zébu', publishedAt: at(3_250) },
+      { externalId: 'pair-4', title: 'ZÉBU OKAPI', publishedAt: at(3_390) },
+      { externalId: 'pair-withdrawn', title: 'Okapi zébu', status: 'WITHDRAWN', publishedAt: at(3_395) },
+      { externalId: 'pair-suspended', title: 'Okapi zébu', partner: suspended, publishedAt: at(3_400) },
+      { externalId: 'pair-expired', title: 'Okapi zébu', validThrough: at(9_000), publishedAt: at(3_300) },
+      { externalId: 'pair-expired-2', title: 'Okapi zébu', validThrough: at(9_000), publishedAt: at(1_600) },
+    );
+    for (let i = 0; i < 40; i++) offers.push({ externalId: `gnou-${i}`, title: `Gnou${i % 10}x`, publishedAt: at(1_000 + i * 50) });
+    offers.push(
+      { externalId: 'ibex-0', title: 'Ibex', publishedAt: at(1_010) },
+      { externalId: 'ibex-1', title: 'Ibex et gnou7x', publishedAt: at(1_110) },
+      { externalId: 'ibex-2', title: 'Ibex', description: 'Gnou3x.', publishedAt: at(2_010) },
+      { externalId: 'ibex-3', title: 'Ibex', publishedAt: at(2_110) },
+    );
     for (const offer of offers) await createOffer(ds, offer);
     await t.hub.services.keywordIndex.indexPending();
   });
@@ -165,6 +190,89 @@ describe.each(engines())('keyword matching on %s', (engine) => {
       statements.length = 0;
       expect((await walk(service, 'mytiliculteur')).flat()).toEqual(await ids('mytiliculteur'));
       expect(statements.some((s) => s.includes('offer_term'))).toBe(false);
+    }
+  });
+
+  const PAIRS = ['pair-4', 'pair-3', 'pair-2', 'pair-1', 'pair-0'];
+  // gnou-i published at minute 1,000 + 50 i; ibex-1 (gnou7x) at 1,110, ibex-2 (gnou3x) at 2,010.
+  const GNOUS = [
+    ...Array.from({ length: 40 }, (_, i) => ({ id: `gnou-${i}`, minute: 1_000 + i * 50 })),
+    { id: 'ibex-1', minute: 1_110 },
+    { id: 'ibex-2', minute: 2_010 },
+  ]
+    .sort((a, b) => b.minute - a.minute)
+    .map((o) => o.id);
+
+  it('several words: offers holding a term starting with each, newest first (ties by id), whichever word is rarer', async () => {
+    expect(await ids('okapi zebu')).toEqual(PAIRS);
+    expect(await ids('zébu okapi')).toEqual(PAIRS);
+    expect(await ids('okap zeb')).toEqual(PAIRS);
+    expect(await ids('okapis zebu')).toEqual(['pair-2']);
+    expect(await ids('okapi zebus')).toEqual(['pair-2', 'pair-0']);
+    expect(await ids('ibex gnou')).toEqual(['ibex-2', 'ibex-1']);
+    expect(await ids('gnou7 ibex')).toEqual(['ibex-1']);
+    expect(await ids('okapi zebu', { publishedSince: at(1_600).toISOString() })).toEqual(PAIRS.slice(0, 4));
+  });
+
+  it('several words, walked in rounds of dates: the same pages from any cursor, however small the rounds', async () => {
+    const statements: string[] = [];
+    const services = [1, 3, 1_000].map((termRoundRows) => {
+      const service = new OfferSearchService(t.dataSource, t.hub.services.keywordIndex, { keywordCacheSeconds: 0, termRoundRows });
+      const executor = (service as unknown as { executor: { all: (statement: { text: string }) => Promise<unknown[]> } }).executor;
+      const all = executor.all.bind(executor);
+      executor.all = (statement) => {
+        statements.push(statement.text);
+        return all(statement);
+      };
+      return service;
+    });
+    const walk = async (service: OfferSearchService, keywords: string, first: number) => {
+      const seen: string[] = [];
+      let after: string | null = null;
+      for (let pages = 0; pages < 50; pages++) {
+        const query = buildOfferQuery({ filter: { keywords }, first, after });
+        const page = await service.page(query, at(10_000));
+        seen.push(...page.rows.map((o) => o.externalId));
+        if (!page.hasNextPage) break;
+        after = cursorOf(query, page.rows[page.rows.length - 1]);
+      }
+      return seen;
+    };
+    for (const [keywords, expected] of [
+      ['okapi zebu', PAIRS],
+      ['zebus okap', ['pair-2', 'pair-0']],
+      ['ibex gnou', ['ibex-2', 'ibex-1']],
+      ['soigneur okapi', Array.from({ length: 24 }, (_, i) => `okapi-${23 - i}`)],
+      // One word of ten terms: walked in rounds too.
+      ['gnou', GNOUS],
+    ] as const) {
+      for (const service of services) {
+        for (const first of [1, 2, 5, 50]) expect(await walk(service, keywords, first)).toEqual(expected);
+      }
+    }
+    if (engine === 'mysql') {
+      // The smallest rounds walked the rare pair in several windows of dates, newest first.
+      statements.length = 0;
+      await services[0].page(buildOfferQuery({ filter: { keywords: 'okapi zebu' }, first: 5 }), at(10_000));
+      const rounds = statements.filter((s) => s.includes('ORDER BY t.published_at DESC'));
+      const bounded = rounds.filter((s) => s.includes('t.published_at >= ?'));
+      expect(bounded.length).toBeGreaterThan(1);
+      expect(rounds.slice(0, bounded.length)).toEqual(bounded);
+      expect(rounds[rounds.length - 1]).not.toContain('t.published_at >= ?');
+      // Offers not public (a suspended partner's, expired ones) among a round's candidates: the
+      // round is walked again, its hits checked in offer.
+      expect(rounds.some((s) => s.includes('JOIN offer o FORCE INDEX (PRIMARY)'))).toBe(true);
+      // The other word, of two terms (zebu, zebus) or one, is looked up term by term in the index;
+      // gnou's ten terms are checked in the offer's term list.
+      expect(rounds[0]).toMatch(/SELECT 1 FROM offer_term b WHERE b\.term = \?/);
+      statements.length = 0;
+      await services[2].page(buildOfferQuery({ filter: { keywords: 'gnou' }, first: 1 }), at(10_000));
+      expect(statements.filter((s) => s.includes('t.published_at >= ?')).length).toBeGreaterThan(0);
+      statements.length = 0;
+      await services[2].page(buildOfferQuery({ filter: { keywords: 'ibex gnou' }, first: 5 }), at(10_000));
+      expect(statements.filter((s) => s.includes('ORDER BY t.published_at DESC')).every((s) => s.includes('JOIN offer_search s'))).toBe(
+        true,
+      );
     }
   });
 
