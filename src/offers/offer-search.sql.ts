@@ -236,8 +236,8 @@ export class OfferSearchSql {
     const matches = sql`(SELECT u.offer_id, u.published_at FROM ${union} u ORDER BY u.published_at DESC, u.offer_id DESC LIMIT ${n}) m`;
     // Its partners come from the partner directory, as for page().
     if (walk.visibleAfter)
-      return sql`SELECT ${offerColumnsFor(query.fields)} FROM ${matches} LEFT JOIN offer o ON o.id = m.offer_id AND ${publicVisibility(now, suspended)} ORDER BY m.published_at DESC, m.offer_id DESC`;
-    return sql`SELECT ${offerColumnsFor(query.fields)} FROM ${matches} JOIN offer o ON o.id = m.offer_id ORDER BY o.published_at DESC, o.id DESC`;
+      return sql`SELECT ${offerColumnsFor(query.fields)} FROM ${matches} LEFT JOIN ${this.byPrimaryKey()} ON o.id = m.offer_id AND ${publicVisibility(now, suspended)} ORDER BY m.published_at DESC, m.offer_id DESC`;
+    return sql`SELECT ${offerColumnsFor(query.fields)} FROM ${matches} JOIN ${this.byPrimaryKey()} ON o.id = m.offer_id ORDER BY o.published_at DESC, o.id DESC`;
   }
 
   private distanceExpression(near: NonNullable<OfferFilterSpec['near']>): Sql {
@@ -388,7 +388,16 @@ export class OfferSearchSql {
    * keyword page served from its cached match list. Any order.
    */
   pageRowsByIds(fields: ReadonlySet<string> | undefined, ids: number[], now: Date, suspended?: readonly number[]): Sql {
-    return sql`SELECT ${offerColumnsFor(fields)} FROM offer o WHERE o.id IN ${inList(ids)} AND ${publicVisibility(now, suspended)}`;
+    return sql`SELECT ${offerColumnsFor(fields)} FROM ${this.byPrimaryKey()} WHERE o.id IN ${inList(ids)} AND ${publicVisibility(now, suspended)}`;
+  }
+
+  /**
+   * `offer o`, read by primary key on MariaDB: with the visibility predicates beside `id IN (...)`
+   * its optimizer weighs every index that starts with `status` (a dozen) for each statement: 470 µs
+   * of MariaDB CPU for a 21-id page against 140-150 µs with the index named (1 M offers, 2026-12-05).
+   */
+  private byPrimaryKey(): Sql {
+    return raw(this.dialect === 'mysql' ? 'offer o FORCE INDEX (PRIMARY)' : 'offer o');
   }
 
   /**
@@ -401,6 +410,6 @@ export class OfferSearchSql {
       : ownerKey !== null
         ? sql` AND (o.partner_key = ${ownerKey} OR ${publicVisibility(now, suspended)})`
         : sql` AND ${publicVisibility(now, suspended)}`;
-    return sql`SELECT ${SELECT_OFFER_COLUMNS} FROM offer o WHERE o.id IN ${inList(ids)}${visible}`;
+    return sql`SELECT ${SELECT_OFFER_COLUMNS} FROM ${this.byPrimaryKey()} WHERE o.id IN ${inList(ids)}${visible}`;
   }
 }
