@@ -4,11 +4,11 @@ const MAX_CONCURRENT_REFRESHES = 2;
 /** The window busyShare looks back on. */
 const BUSY_WINDOW_MS = 2_000;
 /**
- * Above this busy share, counts stop following each write of this process at once and take them
+ * Above this busy share (a tenth of the time), counts stop following each write of this process at once and take them
  * together every OFFER_COUNT_WRITE_COALESCE_MS (currentCountVersion): a partner pushing every second
  * had every total and facet recounted after every push, half the hub's throughput (bench (bw)).
  */
-export const COUNT_PRESSURE = 0.25;
+export const COUNT_PRESSURE = 0.1;
 
 interface Entry {
   version: number;
