@@ -10,6 +10,7 @@ import { loadDeepPageFixtures, loadPageFixtures, type BenchFixtures } from './fi
 import { runLoad, type LoadResult } from './load';
 import { hubScenarios, pageScenario, referenceScenario } from './scenarios';
 import { cpuMicros, mariadbPid } from './proc';
+import { positiveNumberEnv } from './env';
 
 /**
  * Scenario (a) alone, against the reference, at a chosen scale, with CPU per request (issue 18):
@@ -24,14 +25,6 @@ import { cpuMicros, mariadbPid } from './proc';
  */
 
 const RESULTS_DIR = path.join(__dirname, 'results');
-
-function numberEnv(name: string, fallback: number): number {
-  const value = process.env[name];
-  if (value === undefined || value === '') return fallback;
-  const n = Number(value);
-  if (!(n > 0) || !Number.isFinite(n)) throw new Error(`${name} must be a positive number, got ${value}`);
-  return n;
-}
 
 async function fixturesOf(dataSource: DataSource): Promise<BenchFixtures> {
   return { ...(await loadPageFixtures(dataSource)), keywords: [], coldKeywords: [], ...(await loadDeepPageFixtures(dataSource)) };
@@ -70,12 +63,12 @@ interface Window {
 }
 
 async function window(url: string, child: Child, bodies: string[], mariadb: number): Promise<Window> {
-  const connections = Math.round(numberEnv('BENCH_CONNECTIONS', 10));
+  const connections = Math.round(positiveNumberEnv('BENCH_CONNECTIONS', 10));
   const load = { url, bodies, connections, timeoutSeconds: 10 };
-  await runLoad({ ...load, seconds: numberEnv('BENCH_WARMUP_SECONDS', 3) });
+  await runLoad({ ...load, seconds: positiveNumberEnv('BENCH_WARMUP_SECONDS', 3) });
   const pid = child.process.pid!;
   const [server0, db0] = [cpuMicros(pid), cpuMicros(mariadb)];
-  const result: LoadResult = await runLoad({ ...load, seconds: numberEnv('BENCH_SECONDS', 10) });
+  const result: LoadResult = await runLoad({ ...load, seconds: positiveNumberEnv('BENCH_SECONDS', 10) });
   const [server1, db1] = [cpuMicros(pid), cpuMicros(mariadb)];
   if (result.non2xx || result.errors || result.graphqlErrors)
     throw new Error(`errors under load: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.firstGraphqlError ?? ''}`);
@@ -94,8 +87,8 @@ async function main(): Promise<void> {
   const databaseUrl = process.env.BENCH_READ_DATABASE_URL || 'mysql://root@127.0.0.1:3306/passerelle_bench_read';
   const config = parseDatabaseUrl(databaseUrl);
   if (config.type !== 'mysql') throw new Error('BENCH_READ_DATABASE_URL must be a mysql:// URL');
-  const totalOffers = Math.round(numberEnv('BENCH_READ_OFFERS', 200_000));
-  const rounds = Math.round(numberEnv('BENCH_READ_ROUNDS', 3));
+  const totalOffers = Math.round(positiveNumberEnv('BENCH_READ_OFFERS', 200_000));
+  const rounds = Math.round(positiveNumberEnv('BENCH_READ_ROUNDS', 3));
   const dataSource = await openDatabase(config);
   let fixtures: BenchFixtures;
   try {

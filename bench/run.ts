@@ -16,6 +16,7 @@ import { readSqlCounter, verifyScenario } from './verify';
 import { sizeBufferPool, sizeRedoLog } from './mariadb';
 import { startPusher, type PushStats } from './pusher';
 import { getReferentials } from '../src/referentials/referential.service';
+import { positiveNumberEnv } from './env';
 
 const USAGE = `Usage: npm run bench [-- --reseed] [-- --no-candidates]
   --reseed          drop the benchmark database and seed it again (otherwise 1,000,000 offers are reused)
@@ -30,14 +31,6 @@ statements of abandoned requests to finish before interrupting them, default 20)
 const RESULTS_DIR = path.join(__dirname, 'results');
 /** The hub's AGENCY key for this run: (bw)'s pusher creates its partner and key with it. */
 const ADMIN_KEY = `bench-admin-${process.pid}-${Date.now()}`;
-
-function positiveNumber(name: string, fallback: number): number {
-  const value = process.env[name];
-  if (value === undefined || value === '') return fallback;
-  const n = Number(value);
-  if (!(n > 0) || !Number.isFinite(n)) throw new Error(`${name} must be a positive number, got ${value}`);
-  return n;
-}
 
 function log(line: string): void {
   console.log(line);
@@ -273,13 +266,13 @@ async function main(): Promise<number> {
   const redoLog = sizeRedoLog();
   console.log(`InnoDB buffer pool: ${Math.round(bufferPool / 1024 ** 2)} MiB, redo log ${Math.round(redoLog / 1024 ** 2)} MiB`);
   const settings: BenchReport['settings'] = {
-    connections: Math.round(positiveNumber('BENCH_CONNECTIONS', 10)),
-    warmupSeconds: positiveNumber('BENCH_WARMUP_SECONDS', 3),
-    measuredSeconds: positiveNumber('BENCH_SECONDS', 10),
-    timeoutSeconds: positiveNumber('BENCH_TIMEOUT_SECONDS', 10),
+    connections: Math.round(positiveNumberEnv('BENCH_CONNECTIONS', 10)),
+    warmupSeconds: positiveNumberEnv('BENCH_WARMUP_SECONDS', 3),
+    measuredSeconds: positiveNumberEnv('BENCH_SECONDS', 10),
+    timeoutSeconds: positiveNumberEnv('BENCH_TIMEOUT_SECONDS', 10),
     databaseUrl,
   };
-  const drainSeconds = positiveNumber('BENCH_DRAIN_SECONDS', 20);
+  const drainSeconds = positiveNumberEnv('BENCH_DRAIN_SECONDS', 20);
   const code = codeVersion();
   fs.mkdirSync(RESULTS_DIR, { recursive: true });
 
@@ -326,7 +319,7 @@ async function main(): Promise<number> {
       // (a, cached): (a)'s bodies against a second hub with the response cache on, while the first
       // idles, close to the reference too; then the first hub goes on.
       if (selected('ac')) {
-        const cacheSeconds = positiveNumber('BENCH_CACHED_RESPONSE_SECONDS', 2);
+        const cacheSeconds = positiveNumberEnv('BENCH_CACHED_RESPONSE_SECONDS', 2);
         const cached = await startHubChild(databaseUrl, String(cacheSeconds), 'hub-cached');
         log(`\nHub with RESPONSE_CACHE_SECONDS=${cacheSeconds} started (${cached.url})`);
         try {

@@ -35,12 +35,13 @@ function tsvField(value: unknown): string {
 
 /**
  * What the offer table's INSERT triggers do, for rows loaded while they were suspended (see
- * suspended-triggers.ts). An INSERT trigger not listed here keeps the bulk path closed (the rows
- * would miss its work); a migration adding one must add its replay.
+ * suspended-triggers.ts): a replay, or null when the load's caller redoes that work itself. An
+ * INSERT trigger not listed here keeps the bulk path closed (the rows would miss its work); a
+ * migration adding one must add its replay.
  */
-const INSERT_TRIGGER_REPLAYS: Record<string, ((dataSource: DataSource) => Promise<void>) | 'keyword index rebuilt by the caller'> = {
+const INSERT_TRIGGER_REPLAYS: Record<string, ((dataSource: DataSource) => Promise<void>) | null> = {
   // Queues the offer for the keyword index: the bulk load's caller rebuilds the whole index instead.
-  offer_search_ai: 'keyword index rebuilt by the caller',
+  offer_search_ai: null,
   // The syndication log's pending entry of an agency offer (Syndication1765191600000).
   syndication_ai: (dataSource) =>
     autocommitStatement(
@@ -91,7 +92,7 @@ export async function loadOffersMysql(
       } finally {
         await restoreSuspendedTriggers(dataSource);
       }
-      for (const replay of Object.values(INSERT_TRIGGER_REPLAYS)) if (typeof replay === 'function') await replay(dataSource);
+      for (const replay of Object.values(INSERT_TRIGGER_REPLAYS)) if (replay) await replay(dataSource);
     } else {
       for (const batch of batches(values(), LOAD_DATA_CHUNK_ROWS)) {
         loaded += await loader.load('offer', OFFER_WRITE_COLUMNS, batch, { ignoreDuplicates: true });

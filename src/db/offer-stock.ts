@@ -72,8 +72,8 @@ function stateOf(dataSource: DataSource): StockState {
   return state;
 }
 
-/** This process's writes to offers and partners so far (not its keyword indexing). */
-export function offerStockVersion(dataSource: DataSource): number {
+/** How many writes to offers and partners this process has made so far (not its keyword indexing). */
+export function localStockWrites(dataSource: DataSource): number {
   return stateOf(dataSource).localWrites;
 }
 
@@ -98,7 +98,8 @@ function sharedSeen(state: StockState, value: number): void {
   if (value > state.shared.value) {
     state.shared.value = value;
     state.stock++;
-    countsCatchUp(state, state.countMovedAt);
+    // Another process's write reaches counts at once (keeping this process's coalescing window).
+    state.countStock = state.stock;
   }
 }
 

@@ -2,7 +2,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { DataSource } from 'typeorm';
 import { DEFAULT_SERVICE_SETTINGS } from '../config';
 import { dialectOf } from '../db/dialect';
-import { offerStockChanged, offerStockVersion } from '../db/offer-stock';
+import { offerStockChanged, localStockWrites } from '../db/offer-stock';
 import { inList, joinSql, limit, sql, valueRows, type Sql } from '../db/sql';
 import { queryPrimary } from '../db/sql-executor';
 import { withTransaction, type TxQuery } from '../db/transaction';
@@ -203,14 +203,14 @@ export class OfferSearchIndexService {
     if (!this.enabled) return;
     try {
       if (this.inFlight) await this.inFlight;
-      const version = offerStockVersion(this.dataSource);
+      const version = localStockWrites(this.dataSource);
       if (version === this.cleanAtVersion) return;
       const pending = await this.backlog(this.syncBacklog + 1);
       if (pending === 0) this.cleanAtVersion = version;
       else if (pending <= this.syncBacklog) {
         await this.indexPending();
         // Clean as of now unless another write came meanwhile.
-        if ((await this.backlog(1)) === 0) this.cleanAtVersion = offerStockVersion(this.dataSource);
+        if ((await this.backlog(1)) === 0) this.cleanAtVersion = localStockWrites(this.dataSource);
       }
     } catch (err) {
       // The queue keeps what could not be indexed; the search runs on the index as it stands.

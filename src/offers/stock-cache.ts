@@ -90,6 +90,7 @@ export class StockCache {
   busyShare(): number {
     const now = Date.now();
     const from = now - BUSY_WINDOW_MS;
+    while (this.busyPeriods.length && this.busyPeriods[0][1] <= from) this.busyPeriods.shift();
     let busy = this.computing > 0 ? now - Math.max(from, this.busySince) : 0;
     for (const [start, end] of this.busyPeriods) if (end > from) busy += end - Math.max(start, from);
     return Math.min(1, busy / BUSY_WINDOW_MS);

@@ -96,11 +96,11 @@ export async function seedDatabase(dataSource: DataSource, opts: SeedOptions): P
   const realRows: PublishedOfferRow[] = mapped.map((m) => ({ partnerId: m.partner ? partnerIds.get(m.partner.code)! : null, row: m.row }));
   const realCount = Math.min(realRows.length, opts.totalOffers);
   const generatedCount = Math.max(0, opts.totalOffers - realCount);
-  const bulk = dialectOf(dataSource) === 'mysql' && generatedCount >= (opts.mysqlBulkThreshold ?? MYSQL_LOAD_DATA_THRESHOLD);
+  const loadData = dialectOf(dataSource) === 'mysql' && generatedCount >= (opts.mysqlBulkThreshold ?? MYSQL_LOAD_DATA_THRESHOLD);
   // MariaDB's bulk path takes the real offers too: into an empty table its one LOAD DATA transaction
   // builds the indexes by sorting (loadOffersMysql).
-  let inserted = bulk ? 0 : await insertOffersIgnoringDuplicates(dataSource, realRows.slice(0, realCount));
-  if (!bulk) opts.onProgress?.(realCount, opts.totalOffers);
+  let inserted = loadData ? 0 : await insertOffersIgnoringDuplicates(dataSource, realRows.slice(0, realCount));
+  if (!loadData) opts.onProgress?.(realCount, opts.totalOffers);
 
   const generator = createSyntheticOfferGenerator({
     seed: opts.seed ?? 20251126,
@@ -126,7 +126,7 @@ export async function seedDatabase(dataSource: DataSource, opts: SeedOptions): P
   const seconds: SeedReport['seconds'] = {};
   let bulkLoad = false;
   let phaseStarted = Date.now();
-  if (bulk) {
+  if (loadData) {
     function* everyOffer(): Generator<PublishedOfferRow> {
       yield* realRows.slice(0, realCount);
       yield* generated();
