@@ -125,6 +125,10 @@ export async function startTestHubOn(config: DatabaseConfig, options: TestHubOpt
     ...options,
     limits: { ...UNLIMITED, ...options.limits },
     responseCache: { ttlSeconds: 0, ...options.responseCache },
+    // Counts follow every write at once: whether they coalesce writes (OFFER_COUNT_WRITE_COALESCE_MS)
+    // depends on how long recounts take, so on the machine's load; shared-stock-version.int.spec.ts
+    // tests the coalescing with its own clock.
+    serviceSettings: { countWriteCoalesceMs: 0, ...options.serviceSettings },
   });
   const url = `http://127.0.0.1:${hub.port}/graphql`;
   const testHub: TestHub = {

@@ -125,7 +125,7 @@ describe.each(engines())('stock versions on %s', (engine) => {
   let clock: number;
 
   beforeAll(async () => {
-    t = await startTestHub(engine, 'stockversions');
+    t = await startTestHub(engine, 'stockversions', { serviceSettings: { countWriteCoalesceMs: 5_000 } });
     other = await openDatabase(t.config);
   });
   afterAll(async () => {
@@ -178,7 +178,7 @@ describe.each(engines())('stock versions on %s', (engine) => {
     const counts = (coalesce: boolean) => currentCountVersion(t.dataSource, false, coalesce);
     clock += 10_000;
     const c0 = await counts(true);
-    // A write after counts stood still for 5 s (the default): seen at once, even under pressure.
+    // A write after counts stood still for 5 s (the default, set here): seen at once, even under pressure.
     await offerStockChanged(t.dataSource);
     const c1 = await counts(true);
     expect(c1).toBeGreaterThan(c0);
