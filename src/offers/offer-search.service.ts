@@ -120,6 +120,29 @@ const ONE_WORD_ROUND_PAGES = 4;
  */
 const ONE_WORD_ROUNDS_MIN_TERMS = 5;
 
+/**
+ * What checking one other word costs per driver row looked up term by term (~1.5 µs a term,
+ * LOOKUP_MAX_TERMS of them for a word checked in the offer's term list), and what a window join
+ * costs per row it reads, of the other word or of the driver (range read, materialized, probed:
+ * ~0.5 µs), in the same unit: a round checks a word by window join when that reads less
+ * (walkInRounds). `employe commercial`, 1 M offers: 15 ms by lookups, 1.8 ms by window join.
+ */
+const LOOKUP_COST = 3;
+const WINDOW_JOIN_ROW_COST = 1;
+
+/**
+ * How a multi-word page checks its other words: by cost (default), or always by window join
+ * (`window`) or never (`rows`): the last two for tests comparing the paths.
+ */
+export type TermChecks = 'cost' | 'window' | 'rows';
+
+/** A word's estimated index rows published in [since, before), its estimate spread evenly over its dates. */
+function rowsBetween(word: { newest: number; oldest: number; rows: number }, since: number, before: number): number {
+  const span = Math.max(1, word.newest - word.oldest);
+  const overlap = Math.max(0, Math.min(before, word.newest + 1) - Math.max(since, word.oldest));
+  return (word.rows * overlap) / span;
+}
+
 /** Index of the first match after the cursor in the page order of `sort` (list length if none). */
 function firstAfter(sort: OfferQuery['sort'], m: KeywordMatches, c: CursorPosition): number {
   const ascending = sort === 'DISTANCE';
@@ -147,11 +170,18 @@ export class OfferSearchService {
   private readonly keywordCacheMs: number;
   private readonly partners: PartnerDirectory;
   private readonly termRoundRows: number;
+  private readonly termChecks: TermChecks;
 
   constructor(
     private readonly dataSource: DataSource,
     private readonly keywordIndex: OfferSearchIndexService,
-    opts: { countCacheSeconds?: number; keywordCacheSeconds?: number; keywordMatchLimit?: number; termRoundRows?: number } = {},
+    opts: {
+      countCacheSeconds?: number;
+      keywordCacheSeconds?: number;
+      keywordMatchLimit?: number;
+      termRoundRows?: number;
+      termChecks?: TermChecks;
+    } = {},
   ) {
     this.sqlFor = new OfferSearchSql(dialectOf(dataSource));
     this.executor = createSqlExecutor(dataSource);
@@ -161,6 +191,7 @@ export class OfferSearchService {
     this.keywordMatchLimit = opts.keywordMatchLimit ?? KEYWORD_MATCH_LIMIT;
     this.partners = partnerDirectoryOf(dataSource);
     this.termRoundRows = opts.termRoundRows ?? FIRST_ROUND_ROWS;
+    this.termChecks = opts.termChecks ?? 'cost';
   }
 
   /**
@@ -267,7 +298,7 @@ export class OfferSearchService {
     if (terms.some((t) => t.length === 0)) return [];
     if (words.length === 1 && terms[0].length < ONE_WORD_ROUNDS_MIN_TERMS)
       return this.run(this.sqlFor.termPage(query, { words, terms, driver: 0 }, now, suspended));
-    const estimates = await this.termRowEstimates(words);
+    const { estimates, offers } = await this.termRowEstimates(words);
     if (words.length === 1) {
       // Every row of its terms is a hit (but for the other filters): a window of a few pages' rows.
       const rows = ONE_WORD_ROUND_PAGES * (query.first + 1);
@@ -289,15 +320,36 @@ export class OfferSearchService {
     let driver = 0;
     for (let i = 1; i < words.length; i++) if (cost(i) < cost(driver)) driver = i;
     const walk: TermWalk = { words, terms, driver, lookups };
-    const driverDates = { newest: newest[driver], oldest: oldest[driver], rows: estimates[driver] };
-    return this.walkInRounds(query, walk, driverDates, this.termRoundRows, now, suspended);
+    const dates = words.map((_w, i) => ({ newest: newest[i], oldest: oldest[i], rows: estimates[i] }));
+    // The share of the driver's rows holding every other word, were the words independent (they
+    // are not: the pairs users type meet more often; so this leans to looking rows up).
+    const hitRate = words.reduce((rate, _w, i) => (i === driver ? rate : rate * Math.min(1, estimates[i] / offers)), 1);
+    const windowJoins = (since: number, before: number, wanted: number) => {
+      if (this.termChecks !== 'cost') return words.map((_w, i) => i !== driver && this.termChecks === 'window');
+      // Rows of the driver and of each other word in the round's window, their estimates spread
+      // evenly over their dates. Looked up row by row, each of the driver's terms stops after
+      // `wanted` hits; a window join reads the window of both words whole.
+      const driverRows = rowsBetween(dates[driver], since, before);
+      const walked = Math.min(driverRows, (terms[driver].length * wanted) / Math.max(hitRate, 1e-6));
+      return words.map(
+        (_w, i) =>
+          i !== driver && (rowsBetween(dates[i], since, before) + driverRows) * WINDOW_JOIN_ROW_COST < walked * checkCost(i) * LOOKUP_COST,
+      );
+    };
+    return this.walkInRounds(query, walk, dates[driver], this.termRoundRows, now, suspended, windowJoins);
   }
 
-  /** The optimizer's estimate of each word's index rows (OfferSearchSql.termRowEstimates), in order; all equal if unreadable. */
-  private async termRowEstimates(words: string[]): Promise<number[]> {
-    const plan = (await this.run(this.sqlFor.termRowEstimates(words))).filter((row) => row.table === 'offer_term');
-    if (plan.length !== words.length) return words.map(() => 1);
-    return plan.sort((a, b) => Number(a.id) - Number(b.id)).map((row) => Math.max(1, Number(row.rows) || 1));
+  /**
+   * The optimizer's estimate of each word's index rows (OfferSearchSql.termRowEstimates), in order
+   * (all equal if unreadable), and of the offers in the index.
+   */
+  private async termRowEstimates(words: string[]): Promise<{ estimates: number[]; offers: number }> {
+    const plan = await this.run(this.sqlFor.termRowEstimates(words));
+    const termRows = plan.filter((row) => row.table === 'offer_term');
+    const offers = Math.max(1, Number(plan.find((row) => row.table === 'offer_search')?.rows) || 1);
+    if (termRows.length !== words.length) return { estimates: words.map(() => 1), offers };
+    const estimates = termRows.sort((a, b) => Number(a.id) - Number(b.id)).map((row) => Math.max(1, Number(row.rows) || 1));
+    return { estimates, offers };
   }
 
   /**
@@ -320,6 +372,7 @@ export class OfferSearchService {
     roundRows: number,
     now: Date,
     suspended: readonly number[],
+    windowJoins?: (since: number, before: number, wanted: number) => boolean[],
   ): Promise<Row[]> {
     const wanted = query.first + 1;
     const top = query.after ? Math.min(query.after.key, driver.newest) : driver.newest;
@@ -332,7 +385,12 @@ export class OfferSearchService {
       const since = top - covered;
       const last = since <= floor;
       const round: OfferQuery = { ...query, first: wanted - rows.length - 1 };
-      const window: TermWalk = { ...walk, since: last ? undefined : new Date(since), before };
+      const window: TermWalk = {
+        ...walk,
+        since: last ? undefined : new Date(since),
+        before,
+        windowJoins: windowJoins?.(last ? floor : since, before?.getTime() ?? top, wanted - rows.length),
+      };
       let found = await this.run(this.sqlFor.termPage(round, { ...window, visibleAfter }, now, suspended));
       if (visibleAfter) {
         // Offers in the index are ACTIVE; one expired, suspended or withdrawn since is rare. When

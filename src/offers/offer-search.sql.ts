@@ -92,6 +92,12 @@ export interface TermWalk {
   driver: number;
   /** Per word: checked by looking its terms up in offer_term (else in offer_search's term list). */
   lookups?: boolean[];
+  /**
+   * Per word: checked against every row of its terms within the walk's dates, read once (a
+   * semi-join MariaDB materializes), rather than row by row (`lookups`). When any word is, the
+   * driver's terms are walked together in one sorted range instead of one branch each.
+   */
+  windowJoins?: boolean[];
   /** Rows published at or after this only (a round of a multi-word walk: OfferSearchService). */
   since?: Date;
   /** Rows published before this only (where the previous round stopped). */
@@ -159,13 +165,13 @@ export class OfferSearchSql {
   /**
    * MariaDB: the optimizer's estimate of the index rows each word matches (EXPLAIN: InnoDB samples
    * the key range, ~0.1 ms whatever its size; within a factor of ~2, the same for every word),
-   * to pick the word a multi-word page walks. One row per word, in order, its estimate in `rows`.
-   * Counting the rows instead read up to 20,000 of them per word (4-8 ms a two-word search at
-   * 1,000,000 offers).
+   * to pick the word a multi-word page walks. One row per word, in order, its estimate in `rows`,
+   * then one for offer_search (`table` offer_search): the offers in the index. Counting the rows
+   * instead read up to 20,000 of them per word (4-8 ms a two-word search at 1,000,000 offers).
    */
   termRowEstimates(words: string[]): Sql {
     const branches = words.map((w) => sql`SELECT 1 FROM offer_term WHERE term LIKE ${prefixPattern(w)}`);
-    return sql`EXPLAIN ${joinSql(branches, ' UNION ALL ')}`;
+    return sql`EXPLAIN ${joinSql(branches, ' UNION ALL ')} UNION ALL SELECT 1 FROM offer_search`;
   }
 
   /**
@@ -201,9 +207,19 @@ export class OfferSearchSql {
     delete offerFilter.keywordTokens;
     const checks: Sql[] = [];
     let searchJoin = false;
+    // A window join reads the word's rows within the walk's dates (and below the cursor).
+    const windowBounds: Sql[] = [];
+    if (query.after) windowBounds.push(sql`b.published_at <= ${toDbDateTime(new Date(query.after.key))}`);
+    if (walk.since) windowBounds.push(sql`b.published_at >= ${toDbDateTime(walk.since)}`);
+    if (walk.before) windowBounds.push(sql`b.published_at < ${toDbDateTime(walk.before)}`);
+    const inWindow = windowBounds.length ? sql` AND ${joinSql(windowBounds, ' AND ')}` : raw('');
     walk.terms.forEach((terms, word) => {
       if (word === walk.driver) return;
-      if (walk.lookups?.[word]) {
+      if (walk.windowJoins?.[word]) {
+        checks.push(
+          sql`(t.published_at, t.offer_id) IN (SELECT b.published_at, b.offer_id FROM offer_term b WHERE b.term IN ${inList(terms)}${inWindow})`,
+        );
+      } else if (walk.lookups?.[word]) {
         const found = terms.map(
           (term) =>
             sql`(SELECT 1 FROM offer_term b WHERE b.term = ${term} AND b.published_at = t.published_at AND b.offer_id = t.offer_id) IS NOT NULL`,
@@ -228,12 +244,20 @@ export class OfferSearchSql {
       (searchJoin ? ' JOIN offer_search s ON s.offer_id = t.offer_id' : '') +
         (walk.visibleAfter ? '' : ' JOIN offer o FORCE INDEX (PRIMARY) ON o.id = t.offer_id'),
     );
-    const branches = walk.terms[walk.driver].map(
-      (term) =>
-        sql`(SELECT STRAIGHT_JOIN t.offer_id, t.published_at FROM offer_term t${join} WHERE t.term = ${term}${rest} ORDER BY t.published_at DESC, t.offer_id DESC LIMIT ${n})`,
-    );
-    const union = branches.length === 1 ? branches[0] : sql`(${joinSql(branches, ' UNION ')})`;
-    const matches = sql`(SELECT u.offer_id, u.published_at FROM ${union} u ORDER BY u.published_at DESC, u.offer_id DESC LIMIT ${n}) m`;
+    const driverTerms = walk.terms[walk.driver];
+    let matches: Sql;
+    if (walk.windowJoins?.some(Boolean)) {
+      // Every row of the driver's terms in the window is checked (against the materialized rows of
+      // the other words), then sorted: one statement, no branch per term.
+      matches = sql`(SELECT DISTINCT STRAIGHT_JOIN t.offer_id, t.published_at FROM offer_term t${join} WHERE t.term IN ${inList(driverTerms)}${rest} ORDER BY t.published_at DESC, t.offer_id DESC LIMIT ${n}) m`;
+    } else {
+      const branches = driverTerms.map(
+        (term) =>
+          sql`(SELECT STRAIGHT_JOIN t.offer_id, t.published_at FROM offer_term t${join} WHERE t.term = ${term}${rest} ORDER BY t.published_at DESC, t.offer_id DESC LIMIT ${n})`,
+      );
+      const union = branches.length === 1 ? branches[0] : sql`(${joinSql(branches, ' UNION ')})`;
+      matches = sql`(SELECT u.offer_id, u.published_at FROM ${union} u ORDER BY u.published_at DESC, u.offer_id DESC LIMIT ${n}) m`;
+    }
     // Its partners come from the partner directory, as for page().
     if (walk.visibleAfter)
       return sql`SELECT ${offerColumnsFor(query.fields)} FROM ${matches} LEFT JOIN ${this.byPrimaryKey()} ON o.id = m.offer_id AND ${publicVisibility(now, suspended)} ORDER BY m.published_at DESC, m.offer_id DESC`;

@@ -124,4 +124,33 @@ describe.each(engines())('query plans on %s', (engine) => {
     for (const lookup of lookups) expect(lookup).toMatchObject({ type: 'eq_ref', key: 'PRIMARY' });
     for (const offer of rows.filter((r) => r.table === 'o')) expect(offer).toMatchObject({ type: 'eq_ref', key: 'PRIMARY' });
   });
+
+  it('keywords, several words by window join (MariaDB): each word read once over the round, by range of the primary key', async () => {
+    if (engine === 'sqlite') return;
+    await t.hub.services.keywordIndex.indexPending();
+    const query = buildOfferQuery({ filter: { keywords: 'vendeur paris' } });
+    const statement = sqlFor.termPage(
+      query,
+      {
+        words: ['vendeur', 'paris'],
+        terms: [
+          ['vendeur', 'vendeurs'],
+          ['paris', 'parisien'],
+        ],
+        driver: 0,
+        windowJoins: [false, true],
+        since: new Date('2001-01-01T00:00:00Z'),
+        before: new Date('2100-01-01T00:00:00Z'),
+        visibleAfter: true,
+      },
+      new Date(),
+    );
+    const rows: Array<Record<string, unknown>> = await t.dataSource.query('EXPLAIN ' + statement.text, statement.params as unknown[]);
+    if (process.env.SHOW_PLANS) console.log(JSON.stringify(rows, null, 1));
+    // One walk of the driver's terms (no branch per term), one read of the other word's.
+    expect(rows.filter((r) => r.table === 't')).toEqual([expect.objectContaining({ key: 'PRIMARY', type: 'range' })]);
+    const other = rows.filter((r) => r.table === 'b');
+    expect(other).toEqual([expect.objectContaining({ key: 'PRIMARY', type: 'range' })]);
+    expect(String(other[0].select_type)).toMatch(/MATERIALIZED/);
+  });
 });
