@@ -433,13 +433,13 @@ export async function startHub(dataSource: DataSource, opts: HubOptions): Promis
    */
   const authenticate = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<Viewer | null> => {
     const authorization = req.headers.authorization;
+    // Anonymous: nothing to look up, no deadline to arm.
+    if (!authorization) return services.auth.authenticate(authorization);
     const address = clientAddress(req);
-    if (authorization) {
-      const blocked = await authFailureLimiter.peek(address);
-      if (!blocked.ok) {
-        rateLimited(res, blocked.retryAfterSeconds);
-        return null;
-      }
+    const blocked = await authFailureLimiter.peek(address);
+    if (!blocked.ok) {
+      rateLimited(res, blocked.retryAfterSeconds);
+      return null;
     }
     try {
       return await withinDeadline(services.auth.authenticate(authorization), limits.requestTimeoutMs, limits.requestTimeoutMs);
@@ -517,24 +517,19 @@ export async function startHub(dataSource: DataSource, opts: HubOptions): Promis
       const error = new QueryTooComplexError({ limit: 'tokens', max: callerLimits.maxTokens }, who);
       return sendError(res, ErrorCode.QUERY_TOO_COMPLEX, error.message, 400, { limit: 'tokens', max: callerLimits.maxTokens });
     }
-    const headers = new HeaderMap();
-    for (const [key, value] of Object.entries(req.headers)) {
-      if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
-    }
-    const httpGraphQLRequest: HTTPGraphQLRequest = { method: req.method!.toUpperCase(), headers, search: url.search, body };
+    const method = req.method!.toUpperCase();
     const bodyMs = Date.now() - bodyStarted;
     // Anonymous queries: answered from the response cache while no write changed the offer stock
     // (src/graphql/response-cache.ts); the version is read before executing, so an answer computed
     // while a write commits is kept under the older version and never served after it.
-    const cacheKey =
-      viewer.role === 'PUBLIC' && responseCache.enabled ? ResponseCache.keyOf(httpGraphQLRequest.method, body, url.searchParams) : null;
+    const cacheKey = viewer.role === 'PUBLIC' && responseCache.enabled ? ResponseCache.keyOf(method, body, url.searchParams) : null;
     const cacheVersion = cacheKey ? await currentSearchVersion(dataSource) : 0;
     if (cacheKey) {
       const hit = responseCache.get(cacheKey, cacheVersion);
       if (hit !== null) {
         res.writeHead(200, {
           'content-type': 'application/json; charset=utf-8',
-          'content-length': String(Buffer.byteLength(hit)),
+          'content-length': String(hit.length),
           'cache-control': publicCacheControl,
           'x-cache': 'HIT',
         });
@@ -542,10 +537,16 @@ export async function startHub(dataSource: DataSource, opts: HubOptions): Promis
         return;
       }
     }
+    // (Apollo's view of the request: built once the cache had no answer.)
+    const headers = new HeaderMap();
+    for (const [key, value] of Object.entries(req.headers)) {
+      if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
+    }
+    const httpGraphQLRequest: HTTPGraphQLRequest = { method, headers, search: url.search, body };
     const buildRequestContext = async () => {
       const ctx = buildContext(services, viewer, {
         requestId: context.requestId,
-        log: context.log,
+        log: logOf(context),
         record: context.record,
         metrics,
         now: clock(),
@@ -661,6 +662,8 @@ export async function startHub(dataSource: DataSource, opts: HubOptions): Promis
     sendJson(res, problems.length ? 503 : 200, problems.length ? { status: 'unavailable', problems } : { status: 'ok' });
   };
 
+  const logOf = (scope: RequestScope): Logger => (scope.log ??= logger.child({ requestId: scope.requestId }));
+
   const handle = (req: http.IncomingMessage, res: http.ServerResponse, expectsContinue: boolean) => {
     const started = process.hrtime.bigint();
     const requestId = requestIdFrom(req.headers['x-request-id']);
@@ -671,7 +674,7 @@ export async function startHub(dataSource: DataSource, opts: HubOptions): Promis
     const scope: RequestScope = {
       requestId,
       expectsContinue,
-      log: logger.child({ requestId }),
+      log: null,
       record: { route: routeLabel(route), operation: null, errorCodes: [] },
     };
     scopes.set(res, scope);
@@ -681,19 +684,20 @@ export async function startHub(dataSource: DataSource, opts: HubOptions): Promis
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       metrics.recordRequest(scope.record, seconds, res.statusCode);
       // An access log line per request, at debug level (LOG_LEVEL=debug).
-      scope.log.debug(
-        {
-          method: req.method,
-          path: route,
-          status: res.statusCode,
-          ms: Math.round(seconds * 1000),
-          operation: scope.record.operation ?? undefined,
-        },
-        'request',
-      );
+      if (logger.isLevelEnabled('debug'))
+        logOf(scope).debug(
+          {
+            method: req.method,
+            path: route,
+            status: res.statusCode,
+            ms: Math.round(seconds * 1000),
+            operation: scope.record.operation ?? undefined,
+          },
+          'request',
+        );
     });
     const fail = (err: unknown) => {
-      scope.log.error({ err, method: req.method, path: route }, `Unexpected error: ${err instanceof Error ? err.message : String(err)}`);
+      logOf(scope).error({ err, method: req.method, path: route }, `Unexpected error: ${err instanceof Error ? err.message : String(err)}`);
       scope.record.errorCodes = [];
       if (!res.headersSent) return sendError(res, ErrorCode.INTERNAL_SERVER_ERROR, 'Internal server error', 500);
       scope.record.errorCodes.push(ErrorCode.INTERNAL_SERVER_ERROR);
@@ -780,7 +784,8 @@ interface RequestScope {
   requestId: string;
   /** The client sent `Expect: 100-continue` and waits for it before sending its body. */
   expectsContinue: boolean;
-  log: Logger;
+  /** Its child logger (with its request id), made when first used (logOf): most requests log nothing. */
+  log: Logger | null;
   record: RequestRecord;
 }
 

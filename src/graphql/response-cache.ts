@@ -1,8 +1,6 @@
-import crypto from 'node:crypto';
-
-/** One cached answer: its body and the offer-stock version it was computed at. */
+/** One cached answer: its body (UTF-8, written as is) and the offer-stock version it was computed at. */
 interface Entry {
-  body: string;
+  body: Buffer;
   version: number;
   expiresAt: number;
   bytes: number;
@@ -11,7 +9,7 @@ interface Entry {
 export interface ResponseCacheOptions {
   /** How long an answer may be served again (also the `max-age` sent to CDNs and browsers); 0: no cache. */
   ttlSeconds: number;
-  /** Most answers kept (least recently used dropped first). */
+  /** Most answers kept (the oldest dropped first: with a time-to-live of seconds, recency adds little). */
   maxEntries: number;
   /** Most bytes kept in all; an answer over an eighth of it is never kept. */
   maxBytes: number;
@@ -70,32 +68,28 @@ export class ResponseCache {
     const document = typeof hash === 'string' ? `h:${hash}` : typeof query === 'string' ? `q:${query}` : null;
     if (document === null) return null;
     const vars = typeof variables === 'string' ? variables : JSON.stringify(variables ?? {});
-    return crypto
-      .createHash('sha256')
-      .update(`${String(operationName ?? '')}\u0000${document}\u0000${vars}`)
-      .digest('base64url');
+    // The text itself is the key (a Map hashes it once; a digest cost more than the lookup).
+    return `${String(operationName ?? '')}\u0000${document}\u0000${vars}`;
   }
 
-  /** The answer kept for `key` if it was computed at `version` and has not expired. */
-  get(key: string, version: number): string | null {
+  /** The answer kept for `key` (UTF-8) if it was computed at `version` and has not expired. */
+  get(key: string, version: number): Buffer | null {
     const entry = this.entries.get(key);
     if (!entry) return null;
     if (entry.version !== version || entry.expiresAt <= this.clock()) {
       this.remove(key, entry);
       return null;
     }
-    this.entries.delete(key); // most recently used last
-    this.entries.set(key, entry);
     return entry.body;
   }
 
   /** Keeps an answer computed at `version`. */
   set(key: string, version: number, body: string): void {
-    const bytes = body.length * 2;
+    const bytes = Buffer.byteLength(body) + key.length * 2;
     if (bytes > this.options.maxBytes / 8) return;
     const old = this.entries.get(key);
     if (old) this.remove(key, old);
-    this.entries.set(key, { body, version, expiresAt: this.clock() + this.options.ttlSeconds * 1000, bytes });
+    this.entries.set(key, { body: Buffer.from(body), version, expiresAt: this.clock() + this.options.ttlSeconds * 1000, bytes });
     this.bytes += bytes;
     while (this.entries.size > this.options.maxEntries || this.bytes > this.options.maxBytes) {
       const [oldestKey, oldest] = this.entries.entries().next().value!;

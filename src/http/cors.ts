@@ -9,6 +9,8 @@ const LOCALHOST_ORIGIN = /^https?:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d{1,5})
 const ALLOWED_HEADERS = ['content-type', 'authorization', 'apollo-require-preflight', 'x-apollo-operation-name'];
 /** What a page may read besides the CORS-safelisted headers: when to retry after a 429. */
 const EXPOSED_HEADERS = ['retry-after'];
+/** Distinct Origin values whose actual-request headers are kept (createCorsHandler). */
+const ORIGINS_REMEMBERED = 256;
 /** Browsers may reuse a preflight answer this long (seconds; Chromium caps it at 2 hours). */
 const PREFLIGHT_MAX_AGE_SECONDS = 600;
 
@@ -35,7 +37,29 @@ export function createCorsHandler(policy: CorsPolicy): (req: http.IncomingMessag
     optionsSuccessStatus: 204,
     preflightContinue: false,
   });
+  // The headers of an actual (not preflight) request depend on its Origin alone: computed once per
+  // origin (a few hundred kept), then set as they are (the middleware cost more than a cached answer).
+  const actualHeaders = new Map<string, Array<[string, number | string | readonly string[]]>>();
+  const headersFor = (req: http.IncomingMessage) => {
+    const origin = req.headers.origin ?? '';
+    let headers = actualHeaders.get(origin);
+    if (!headers) {
+      const recorded = new Map<string, number | string | readonly string[]>();
+      const recorder = {
+        getHeader: (name: string) => recorded.get(name.toLowerCase()),
+        setHeader: (name: string, value: number | string | readonly string[]) => recorded.set(name.toLowerCase(), value),
+      };
+      middleware(req as cors.CorsRequest & http.IncomingMessage, recorder as unknown as http.ServerResponse, () => {});
+      headers = [...recorded];
+      if (actualHeaders.size < ORIGINS_REMEMBERED) actualHeaders.set(origin, headers);
+    }
+    return headers;
+  };
   return (req, res) => {
+    if (req.method !== 'OPTIONS') {
+      for (const [name, value] of headersFor(req)) res.setHeader(name, value);
+      return false;
+    }
     let passed = false;
     // With static origins the middleware runs synchronously: it either ends a preflight or calls next.
     middleware(req as cors.CorsRequest & http.IncomingMessage, res, () => {
