@@ -62,6 +62,8 @@ export interface BenchFixtures {
   keywords: string[];
   /** (c, cold)'s queries: each new to the hub (none of `keywords`, none the same once tokenized). */
   coldKeywords: string[];
+  /** The first this many of coldKeywords were drawn from titles, the rest from descriptions. */
+  coldKeywordsFromTitles: number;
   publicOffers: number;
   deepPage: number;
   /** Cursor of the last row of page DEEP_PAGE - 1 (row 99,979 counting from 0). */
@@ -156,14 +158,17 @@ export async function loadFixtures(dataSource: DataSource, log: (line: string) =
   // warm-up and a window at a few hundred requests a second send none twice. Distinct as the hub
   // keys its match lists (the tokens), and none of (c)'s popular words, whose lists (c) cached.
   const seen = new Set(keywords.map((k) => JSON.stringify(tokenizeKeywords(k))));
-  const coldKeywords = (await coldKeywordQueries(dataSource, COLD_KEYWORD_DRAWS)).filter((q) => {
+  const drawn = await coldKeywordQuerySources(dataSource, COLD_KEYWORD_DRAWS);
+  const fromTitles = new Set([...drawn.kinds.keys()].slice(0, drawn.fromTitles));
+  const coldKeywords = [...drawn.kinds.keys()].filter((q) => {
     const key = JSON.stringify(tokenizeKeywords(q));
     if (seen.has(key)) return false;
     seen.add(key);
     return true;
   });
+  const coldKeywordsFromTitles = coldKeywords.filter((q) => fromTitles.has(q)).length;
 
-  return { ...page, keywords, coldKeywords, ...(await loadDeepPageFixtures(dataSource)) };
+  return { ...page, keywords, coldKeywords, coldKeywordsFromTitles, ...(await loadDeepPageFixtures(dataSource)) };
 }
 
 /** What (d0) and (d) need: page 1's first offer, and the cursor of page DEEP_PAGE with its first offer. */
@@ -187,14 +192,15 @@ export async function loadDeepPageFixtures(
   };
 }
 
-/** How a (c, cold) query was drawn: one whole title word, two adjacent words of a title, or a word's prefix. */
+/** How a (c, cold) query was drawn: one whole word, two adjacent words, or a word's prefix (of a title, then of a description). */
 export type ColdQueryKind = 'word' | 'two words' | 'prefix';
 
 /**
  * Keyword queries for searches new to the hub, all different, drawn (seeded, the same each run)
- * from the words of the public offers' titles (job words): half one whole word, a quarter two words
- * of one title (`aide soignant`), a quarter a word's prefix (its first letters, 4 at least:
- * `electrici`). Words under 4 letters are left out. At most `count`, fewer when the titles run out.
+ * from the words of the public offers' titles (job words): half one whole word, a quarter two
+ * adjacent words of one title (`aide soignant`), a quarter a word's prefix (its first letters, 4 at
+ * least: `electrici`). Words under 4 letters are left out. When the titles run out, the rest is
+ * drawn the same way from the descriptions. At most `count`.
  */
 export async function coldKeywordQueries(dataSource: DataSource, count: number): Promise<string[]> {
   return [...(await coldKeywordQueryKinds(dataSource, count)).keys()];
@@ -202,23 +208,54 @@ export async function coldKeywordQueries(dataSource: DataSource, count: number):
 
 /** coldKeywordQueries' queries (the same, in the same order) with how each was drawn (the first way, if twice). */
 export async function coldKeywordQueryKinds(dataSource: DataSource, count: number): Promise<Map<string, ColdQueryKind>> {
+  return (await coldKeywordQuerySources(dataSource, count)).kinds;
+}
+
+/** coldKeywordQueryKinds, and how many of its queries (the first ones) were drawn from titles. */
+export async function coldKeywordQuerySources(
+  dataSource: DataSource,
+  count: number,
+): Promise<{ kinds: Map<string, ColdQueryKind>; fromTitles: number }> {
   const titles: Array<{ title: string }> = await dataSource.query("SELECT DISTINCT title FROM offer WHERE status = 'ACTIVE'");
-  const titleWords = titles.map((t) => tokenizeKeywords(t.title).filter((w) => w.length >= 4 && !/^\d+$/.test(w))).filter((w) => w.length);
-  const words = [...new Set(titleWords.flat())].sort();
+  const wordsOf = (text: string) => tokenizeKeywords(text).filter((w) => w.length >= 4 && !/^\d+$/.test(w));
+  const queries = drawColdQueries(
+    titles.map((t) => wordsOf(t.title)).filter((w) => w.length),
+    count,
+  );
+  const fromTitles = queries.size;
+  if (queries.size < count) {
+    // The titles ran out (4,937 queries at 1 M offers, fewer than a warm-up and a window take at
+    // 500-700 searches a second): then words, adjacent pairs and prefixes of the descriptions.
+    const descriptions: Array<{ description: string }> = await dataSource.query(
+      "SELECT DISTINCT description FROM offer WHERE status = 'ACTIVE'",
+    );
+    const more = drawColdQueries(
+      descriptions.map((d) => wordsOf(d.description)).filter((w) => w.length),
+      count - queries.size,
+      new Set(queries.keys()),
+    );
+    for (const [query, kind] of more) queries.set(query, kind);
+  }
+  return { kinds: queries, fromTitles };
+}
+
+/** Queries drawn from `texts` (each a list of words) as coldKeywordQueryKinds says, none in `taken`. */
+function drawColdQueries(texts: string[][], count: number, taken: ReadonlySet<string> = new Set()): Map<string, ColdQueryKind> {
+  const words = [...new Set(texts.flat())].sort();
   const rand = prng(20261205);
   const pick = <T>(items: readonly T[]) => items[Math.floor(rand() * items.length)];
   const queries = new Map<string, ColdQueryKind>();
   const add = (query: string, kind: ColdQueryKind) => {
-    if (!queries.has(query)) queries.set(query, kind);
+    if (!queries.has(query) && !taken.has(query)) queries.set(query, kind);
   };
   for (let attempts = 0; queries.size < count && attempts < count * 20; attempts++) {
     const kind = rand();
     if (kind < 0.5) add(pick(words), 'word');
     else if (kind < 0.75) {
-      const title = pick(titleWords);
-      if (title.length >= 2) {
-        const i = Math.floor(rand() * (title.length - 1));
-        add(`${title[i]} ${title[i + 1]}`, 'two words');
+      const text = pick(texts);
+      if (text.length >= 2) {
+        const i = Math.floor(rand() * (text.length - 1));
+        add(`${text[i]} ${text[i + 1]}`, 'two words');
       }
     } else {
       const word = pick(words);

@@ -5,7 +5,7 @@ import { parseDatabaseUrl } from '../src/config';
 import { openDatabase } from '../src/db/data-source';
 import { seedDatabase } from '../src/seed/seed';
 import { stopAllChildren, type Child } from './children';
-import { startBenchHub, startReferenceServer } from './hub';
+import { startBenchHub, startFloorServer, startReferenceServer } from './hub';
 import { loadDeepPageFixtures, loadPageFixtures, type BenchFixtures } from './fixtures';
 import { runLoad, type LoadResult } from './load';
 import { hubScenarios, pageScenario, referenceScenario } from './scenarios';
@@ -21,29 +21,60 @@ import { positiveNumberEnv } from './env';
  * Env: BENCH_READ_DATABASE_URL (mysql://root@127.0.0.1:3306/passerelle_bench_read), BENCH_READ_OFFERS
  * (200000, a quarter ACTIVE; seeded when the database holds fewer), BENCH_READ_ROUNDS (3),
  * BENCH_SECONDS (10), BENCH_WARMUP_SECONDS (3), BENCH_CONNECTIONS (10), BENCH_READ_LABEL (a label for
- * the output line), BENCH_READ_SCENARIO (a; d: page 1 against page 5,000 by cursor, both on the hub).
+ * the output line), BENCH_READ_SCENARIO (a; d: page 1 against page 5,000 by cursor, both on the hub;
+ * floor: the reference, node:http without GraphQL answering from memory and reading each page from
+ * MariaDB, and the hub: what the machine allows (a) and (a, cached), contendersOf).
  */
 
 const RESULTS_DIR = path.join(__dirname, 'results');
 
 async function fixturesOf(dataSource: DataSource): Promise<BenchFixtures> {
-  return { ...(await loadPageFixtures(dataSource)), keywords: [], coldKeywords: [], ...(await loadDeepPageFixtures(dataSource)) };
+  return {
+    ...(await loadPageFixtures(dataSource)),
+    keywords: [],
+    coldKeywords: [],
+    coldKeywordsFromTitles: 0,
+    ...(await loadDeepPageFixtures(dataSource)),
+  };
+}
+
+/** One server a round loads, with the request bodies it is sent. */
+interface Contender {
+  name: string;
+  bodies: string[];
+  start: () => Promise<{ url: string; child: Child }>;
 }
 
 /**
- * The two windows each round compares: (a) against the reference, or, with BENCH_READ_SCENARIO=d,
- * page 1 (d0) against page 5,000 by cursor (d), both on the hub.
+ * The windows each round runs, one after another; every ratio is to the first. (a): the reference,
+ * then the hub. d: page 1 (d0) then page 5,000 by cursor (d), both on the hub. floor: the reference,
+ * the floor servers (bench/floor-server.ts: node:http without GraphQL, answering from memory, then
+ * reading each page from MariaDB), then the hub: what the machine itself allows (a) and (a, cached).
  */
-function pairOf(
-  scenario: string,
-  fixtures: BenchFixtures,
-): { names: [string, string]; bodies: [string[], string[]]; onHub: [boolean, boolean] } {
+function contendersOf(scenario: string, fixtures: BenchFixtures, databaseUrl: string): Contender[] {
+  let hub: Promise<{ url: string; child: Child }> | null = null;
+  const startHubOnce = () => (hub ??= startHub(databaseUrl));
+  const reference = { name: 'reference', bodies: referenceScenario(fixtures).bodies, start: () => startReference(fixtures) };
+  const pages = pageScenario(fixtures).bodies;
   if (scenario === 'd') {
     const byId = new Map(hubScenarios(fixtures).map((s) => [s.id, s.bodies]));
-    return { names: ['d0', 'd'], bodies: [byId.get('d0')!, byId.get('d')!], onHub: [true, true] };
+    return [
+      { name: 'd0', bodies: byId.get('d0')!, start: startHubOnce },
+      { name: 'd', bodies: byId.get('d')!, start: startHubOnce },
+    ];
   }
-  if (scenario !== 'a') throw new Error(`BENCH_READ_SCENARIO must be a or d, got ${scenario}`);
-  return { names: ['reference', 'hub'], bodies: [referenceScenario(fixtures).bodies, pageScenario(fixtures).bodies], onHub: [false, true] };
+  if (scenario === 'floor') {
+    const floor = (mode: 'static' | 'mariadb') => () =>
+      startFloorServer(mode, databaseUrl, fixtures.referenceOffers, path.join(RESULTS_DIR, `floor-${mode}.log`));
+    return [
+      reference,
+      { name: 'bare http', bodies: pages, start: floor('static') },
+      { name: 'bare http + MariaDB page', bodies: pages, start: floor('mariadb') },
+      { name: 'hub', bodies: pages, start: startHubOnce },
+    ];
+  }
+  if (scenario !== 'a') throw new Error(`BENCH_READ_SCENARIO must be a, d or floor, got ${scenario}`);
+  return [reference, { name: 'hub', bodies: pages, start: startHubOnce }];
 }
 
 async function startHub(databaseUrl: string): Promise<{ url: string; child: Child }> {
@@ -60,6 +91,8 @@ interface Window {
   p99: number;
   serverCpuMicrosPerReq: number;
   mariadbCpuMicrosPerReq: number;
+  /** This process's (autocannon's) CPU per request. */
+  loadCpuMicrosPerReq: number;
 }
 
 async function window(url: string, child: Child, bodies: string[], mariadb: number): Promise<Window> {
@@ -67,9 +100,9 @@ async function window(url: string, child: Child, bodies: string[], mariadb: numb
   const load = { url, bodies, connections, timeoutSeconds: 10 };
   await runLoad({ ...load, seconds: positiveNumberEnv('BENCH_WARMUP_SECONDS', 3) });
   const pid = child.process.pid!;
-  const [server0, db0] = [cpuMicros(pid), cpuMicros(mariadb)];
+  const [server0, db0, load0] = [cpuMicros(pid), cpuMicros(mariadb), process.cpuUsage()];
   const result: LoadResult = await runLoad({ ...load, seconds: positiveNumberEnv('BENCH_SECONDS', 10) });
-  const [server1, db1] = [cpuMicros(pid), cpuMicros(mariadb)];
+  const [server1, db1, loadUsed] = [cpuMicros(pid), cpuMicros(mariadb), process.cpuUsage(load0)];
   if (result.non2xx || result.errors || result.graphqlErrors)
     throw new Error(`errors under load: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.firstGraphqlError ?? ''}`);
   return {
@@ -77,6 +110,7 @@ async function window(url: string, child: Child, bodies: string[], mariadb: numb
     p99: result.p99,
     serverCpuMicrosPerReq: (server1 - server0) / result.completed,
     mariadbCpuMicrosPerReq: (db1 - db0) / result.completed,
+    loadCpuMicrosPerReq: (loadUsed.user + loadUsed.system) / result.completed,
   };
 }
 
@@ -106,36 +140,40 @@ async function main(): Promise<void> {
   const mariadb = mariadbPid();
   if (mariadb === null) throw new Error('No mariadbd/mysqld process visible in /proc');
   const scenario = process.env.BENCH_READ_SCENARIO || 'a';
-  const pair = pairOf(scenario, fixtures);
-  const results: [Window[], Window[]] = [[], []];
-  const reference = pair.onHub[0] ? null : await startReference(fixtures);
-  const hub = await startHub(databaseUrl);
-  const servers = pair.onHub.map((onHub) => (onHub ? hub : reference!));
+  const contenders = contendersOf(scenario, fixtures, databaseUrl);
+  const results: Window[][] = contenders.map(() => []);
+  const line = (name: string, w: Window) =>
+    `${name} ${w.reqPerSec.toFixed(0)} req/s, p99 ${w.p99} ms, server ${w.serverCpuMicrosPerReq.toFixed(0)} µs CPU/req, MariaDB ${w.mariadbCpuMicrosPerReq.toFixed(0)} µs CPU/req, load generator ${w.loadCpuMicrosPerReq.toFixed(0)} µs CPU/req`;
   try {
+    const servers = [];
+    for (const contender of contenders) servers.push(await contender.start());
     for (let round = 0; round < rounds; round++) {
-      const first = await window(servers[0].url, servers[0].child, pair.bodies[0], mariadb);
-      const second = await window(servers[1].url, servers[1].child, pair.bodies[1], mariadb);
-      results[0].push(first);
-      results[1].push(second);
-      const line = (name: string, w: Window) =>
-        `${name} ${w.reqPerSec.toFixed(0)} req/s, p99 ${w.p99} ms, server ${w.serverCpuMicrosPerReq.toFixed(0)} µs CPU/req, MariaDB ${w.mariadbCpuMicrosPerReq.toFixed(0)} µs CPU/req`;
-      console.log(
-        `round ${round + 1}: ${line(pair.names[0], first)}; ${line(pair.names[1], second)}; ratio ${pair.names[1]}/${pair.names[0]} ${(second.reqPerSec / first.reqPerSec).toFixed(2)}`,
-      );
+      const lines: string[] = [];
+      for (const [i, contender] of contenders.entries()) {
+        const w = await window(servers[i].url, servers[i].child, contender.bodies, mariadb);
+        results[i].push(w);
+        const ratio = i === 0 ? '' : `, ${(w.reqPerSec / results[0][round].reqPerSec).toFixed(2)}x ${contenders[0].name}`;
+        lines.push(line(contender.name, w) + ratio);
+      }
+      console.log(`round ${round + 1}:\n  ${lines.join('\n  ')}`);
     }
   } finally {
     await stopAllChildren();
   }
   const label = process.env.BENCH_READ_LABEL ?? '';
   const summary = (name: string, ws: Window[]) =>
-    `${name} ${range(ws.map((w) => w.reqPerSec))} req/s, server CPU ${range(ws.map((w) => w.serverCpuMicrosPerReq))} µs/req, MariaDB CPU ${range(ws.map((w) => w.mariadbCpuMicrosPerReq))} µs/req`;
-  console.log(
-    `\n(${scenario}) ${label} ${totalOffers} offers, ${rounds} rounds: ${summary(pair.names[0], results[0])}; ${summary(pair.names[1], results[1])}; ` +
-      `ratio ${pair.names[1]}/${pair.names[0]} ${range(
-        results[1].map((w, i) => w.reqPerSec / results[0][i].reqPerSec),
-        2,
-      )}`,
-  );
+    `${name} ${range(ws.map((w) => w.reqPerSec))} req/s, server CPU ${range(ws.map((w) => w.serverCpuMicrosPerReq))} µs/req, MariaDB CPU ${range(ws.map((w) => w.mariadbCpuMicrosPerReq))} µs/req, load generator ${range(ws.map((w) => w.loadCpuMicrosPerReq))} µs/req`;
+  console.log(`\n(${scenario}) ${label} ${totalOffers} offers, ${rounds} rounds:`);
+  for (const [i, contender] of contenders.entries()) {
+    const ratio =
+      i === 0
+        ? ''
+        : `; ${range(
+            results[i].map((w, r) => w.reqPerSec / results[0][r].reqPerSec),
+            2,
+          )}x ${contenders[0].name}`;
+    console.log(`  ${summary(contender.name, results[i])}${ratio}`);
+  }
 }
 
 main().catch(async (err) => {

@@ -21,6 +21,8 @@ export interface ScenarioResult {
   cpu: { serverMicrosPerRequest: number | null; mariadbMicrosPerRequest: number | null };
   /** sendOnce scenarios: requests that repeated a body (the list ran out); 0 when each was new. */
   repeatedBodies?: number;
+  /** What the measured window's bodies were (Scenario.describeWindow). */
+  windowBodies?: string;
   verification: Verification;
   /** Waits for the statements of abandoned requests: before the checks, and between warm-up and window. */
   drained: { beforeVerification: { seconds: number; killed: number }; afterWarmup: { seconds: number; killed: number } };
@@ -190,7 +192,7 @@ export function toMarkdown(report: BenchReport): string {
       .filter((r) => r.repeatedBodies !== undefined)
       .map(
         (r) =>
-          `(${r.id}) ${r.repeatedBodies ? `${r.repeatedBodies} requests repeated an earlier query` : 'every request a query not sent before'} (${r.distinctBodies.toLocaleString('en')} available).`,
+          `(${r.id}) ${r.repeatedBodies ? `${r.repeatedBodies} requests repeated an earlier query` : 'every request a query not sent before'} (${r.distinctBodies.toLocaleString('en')} available)${r.windowBodies ? `; ${r.windowBodies}` : ''}.`,
       ),
     ...report.results
       .filter((r) => r.pushes)

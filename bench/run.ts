@@ -241,6 +241,7 @@ async function measure(target: Target, scenario: Scenario, ctx: MeasureContext):
     sqlPerRequest,
     cpu,
     ...(repeatedBodies !== undefined ? { repeatedBodies } : {}),
+    ...(scenario.describeWindow ? { windowBodies: scenario.describeWindow(startAt, startAt + result.bodiesSent) } : {}),
     verification,
     drained: { beforeVerification: before, afterWarmup },
     slowQueryLines: slowQueryLines.slice(0, 20),

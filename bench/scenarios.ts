@@ -40,6 +40,8 @@ export interface Scenario {
   sendOnce?: boolean;
   /** Bodies checked before the load instead of a few of `bodies` (sendOnce: none of them is sent again). */
   checkBodies?: string[];
+  /** sendOnce: what the bodies [from, to) the measured window sent were (printed with the results). */
+  describeWindow?: (from: number, to: number) => string;
 }
 
 /** Offers pushed a second during (bw). */
@@ -69,9 +71,14 @@ const COLD_CHECKED = 4;
  * as bench:keywords draws them, distinct once tokenized). The hub keeps match lists by sort and
  * filter (its keyword tokens), so a query it has not seen finds none: each request matches.
  */
-function coldKeywordScenario(fixtures: BenchFixtures): Pick<Scenario, 'bodies' | 'checkBodies'> {
+function coldKeywordScenario(fixtures: BenchFixtures): Pick<Scenario, 'bodies' | 'checkBodies' | 'describeWindow'> {
   const bodies = fixtures.coldKeywords.map((keywords) => body(OFFERS_PAGE_QUERY, { filter: { keywords }, first: PAGE_SIZE }));
-  return { checkBodies: bodies.slice(0, COLD_CHECKED), bodies: bodies.slice(COLD_CHECKED) };
+  const titles = fixtures.coldKeywordsFromTitles - COLD_CHECKED;
+  const describeWindow = (from: number, to: number) => {
+    const fromTitles = Math.max(0, Math.min(to, titles) - from);
+    return `the window's queries: ${fromTitles.toLocaleString('en')} drawn from titles, ${(to - from - fromTitles).toLocaleString('en')} from descriptions`;
+  };
+  return { checkBodies: bodies.slice(0, COLD_CHECKED), bodies: bodies.slice(COLD_CHECKED), describeWindow };
 }
 
 /** Hub CPU a request of (a) may take (issue 18), from /proc over the measured window. */
