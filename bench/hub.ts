@@ -143,3 +143,36 @@ export async function startReferenceServer(offers: ReferenceOffer[], logFile: st
   await waitUntilReady(child, probe, 120_000);
   return { url, child };
 }
+
+/**
+ * Starts a floor server (bench/floor-server.ts: node:http without GraphQL, `static` or `mariadb`)
+ * once it answers a page of (a).
+ */
+export async function startFloorServer(
+  mode: 'static' | 'mariadb',
+  databaseUrl: string,
+  offers: ReferenceOffer[],
+  logFile: string,
+): Promise<{ url: string; child: Child }> {
+  const port = await freePort();
+  const env = {
+    PORT: String(port),
+    NODE_ENV: 'production',
+    MODE: mode,
+    DATABASE_URL: databaseUrl,
+    REFERENCE_OFFERS_JSON: JSON.stringify(offers),
+  };
+  const child = startChild(`floor-${mode}`, 'bench/floor-server.ts', env, logFile);
+  const url = `http://127.0.0.1:${port}/graphql`;
+  const probe = async () =>
+    (
+      await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{"variables":{"filter":{"departmentCodes":["75"],"contractTypes":["PERMANENT"]}}}',
+        signal: AbortSignal.timeout(2_000),
+      })
+    ).ok;
+  await waitUntilReady(child, probe, 120_000);
+  return { url, child };
+}
