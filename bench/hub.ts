@@ -125,18 +125,27 @@ function isClosedConnection(err: unknown): boolean {
   return reusedSocket === true && (code === 'EPIPE' || code === 'ECONNRESET');
 }
 
-/** Starts the stock Apollo Server reference (bench/reference-server.ts) serving `offers`, once it answers. */
-export async function startReferenceServer(offers: ReferenceOffer[], logFile: string): Promise<{ url: string; child: Child }> {
+/**
+ * Starts `script` as a child on a free loopback port (env PORT, NODE_ENV=production and `env`) and
+ * waits until a POST of `probeBody` to its `path` answers 2xx.
+ */
+async function startProbedServer(
+  name: string,
+  script: string,
+  env: Record<string, string>,
+  logFile: string,
+  path: string,
+  probeBody: string,
+): Promise<{ url: string; child: Child }> {
   const port = await freePort();
-  const env = { PORT: String(port), NODE_ENV: 'production', REFERENCE_OFFERS_JSON: JSON.stringify(offers) };
-  const child = startChild('reference', 'bench/reference-server.ts', env, logFile);
-  const url = `http://127.0.0.1:${port}/`;
+  const child = startChild(name, script, { PORT: String(port), NODE_ENV: 'production', ...env }, logFile);
+  const url = `http://127.0.0.1:${port}${path}`;
   const probe = async () =>
     (
       await fetch(url, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: '{"query":"{__typename}"}',
+        body: probeBody,
         signal: AbortSignal.timeout(2_000),
       })
     ).ok;
@@ -144,35 +153,23 @@ export async function startReferenceServer(offers: ReferenceOffer[], logFile: st
   return { url, child };
 }
 
+/** Starts the stock Apollo Server reference (bench/reference-server.ts) serving `offers`, once it answers. */
+export function startReferenceServer(offers: ReferenceOffer[], logFile: string): Promise<{ url: string; child: Child }> {
+  const env = { REFERENCE_OFFERS_JSON: JSON.stringify(offers) };
+  return startProbedServer('reference', 'bench/reference-server.ts', env, logFile, '/', '{"query":"{__typename}"}');
+}
+
 /**
  * Starts a floor server (bench/floor-server.ts: node:http without GraphQL, `static` or `mariadb`)
  * once it answers a page of (a).
  */
-export async function startFloorServer(
+export function startFloorServer(
   mode: 'static' | 'mariadb',
   databaseUrl: string,
   offers: ReferenceOffer[],
   logFile: string,
 ): Promise<{ url: string; child: Child }> {
-  const port = await freePort();
-  const env = {
-    PORT: String(port),
-    NODE_ENV: 'production',
-    MODE: mode,
-    DATABASE_URL: databaseUrl,
-    REFERENCE_OFFERS_JSON: JSON.stringify(offers),
-  };
-  const child = startChild(`floor-${mode}`, 'bench/floor-server.ts', env, logFile);
-  const url = `http://127.0.0.1:${port}/graphql`;
-  const probe = async () =>
-    (
-      await fetch(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: '{"variables":{"filter":{"departmentCodes":["75"],"contractTypes":["PERMANENT"]}}}',
-        signal: AbortSignal.timeout(2_000),
-      })
-    ).ok;
-  await waitUntilReady(child, probe, 120_000);
-  return { url, child };
+  const env = { MODE: mode, DATABASE_URL: databaseUrl, REFERENCE_OFFERS_JSON: JSON.stringify(offers) };
+  const page = '{"variables":{"filter":{"departmentCodes":["75"],"contractTypes":["PERMANENT"]}}}';
+  return startProbedServer(`floor-${mode}`, 'bench/floor-server.ts', env, logFile, '/graphql', page);
 }
