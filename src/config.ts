@@ -612,7 +612,7 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     names: ['OFFER_COUNT_WRITE_COALESCE_MS'],
     default: '`5000`',
     description:
-      'while recounts keep the database busy (a tenth of the time or more), a hub takes its own offer writes into its totals and facets together, at most this often (a partner pushing every second then does not have everything recounted every second); pages, and counts otherwise, follow every write at once (0: always at once)',
+      'while recounts keep the database busy (a tenth of the time or more, and for 10 s after), a hub takes its own offer writes into its totals and facets together, at most this often (a partner pushing every second then does not have everything recounted every second); pages, and counts otherwise, follow every write at once (0: always at once)',
   },
   {
     names: ['STOCK_VERSION_POLL_MS'],

@@ -2,7 +2,7 @@ import type { DataSource } from 'typeorm';
 import type { ContractType, OfferSource, OfferStatus, SalaryPeriod } from '../../entities';
 import { fromDbBoolOrNull, fromDbDateTime, fromDbDateTimeOrNull, type Sql } from '../db/sql';
 import { createSqlExecutor, type SqlExecutor } from '../db/sql-executor';
-import { COUNT_PRESSURE, StockCache } from './stock-cache';
+import { StockCache } from './stock-cache';
 import { DEFAULT_SERVICE_SETTINGS } from '../config';
 import { encodeCursor, type CursorPosition } from '../lib/cursor';
 import { currentCountVersion, currentSearchVersion } from '../db/offer-stock';
@@ -227,7 +227,7 @@ export class OfferSearchService {
    * keyword indexing.
    */
   private async cachedCount<T>(key: unknown[], filter: OfferFilterSpec, compute: () => Promise<T>): Promise<T> {
-    const version = await currentCountVersion(this.dataSource, !!filter.keywordTokens, this.counts.busyShare() >= COUNT_PRESSURE);
+    const version = await currentCountVersion(this.dataSource, !!filter.keywordTokens, this.counts.underPressure());
     return this.counts.get(JSON.stringify(key), version, compute);
   }
 

@@ -9,6 +9,8 @@ const BUSY_WINDOW_MS = 2_000;
  * had every total and facet recounted after every push, half the hub's throughput (bench (bw)).
  */
 export const COUNT_PRESSURE = 0.1;
+/** Once the busy share reached COUNT_PRESSURE, counts stay under pressure (coalesced) this long at least (underPressure). */
+const PRESSURE_HOLD_MS = 10_000;
 
 interface Entry {
   version: number;
@@ -50,6 +52,8 @@ export class StockCache {
   private busySince = 0;
   /** Periods with a computation running that ended within the last BUSY_WINDOW_MS: [start, end]. */
   private busyPeriods: Array<[number, number]> = [];
+  /** Until then counts stay under pressure (underPressure). */
+  private pressuredUntil = 0;
 
   constructor(
     private readonly ttlMs: number,
@@ -94,6 +98,17 @@ export class StockCache {
     let busy = this.computing > 0 ? now - Math.max(from, this.busySince) : 0;
     for (const [start, end] of this.busyPeriods) if (end > from) busy += end - Math.max(start, from);
     return Math.min(1, busy / BUSY_WINDOW_MS);
+  }
+
+  /**
+   * Whether recounts keep the database busy (busyShare at COUNT_PRESSURE or more), now or within the
+   * last PRESSURE_HOLD_MS: a burst of recounts ends, the share falls within its 2 s window, and the
+   * next write would otherwise have everything recounted at once again.
+   */
+  underPressure(): boolean {
+    const now = Date.now();
+    if (this.busyShare() >= COUNT_PRESSURE) this.pressuredUntil = now + PRESSURE_HOLD_MS;
+    return now < this.pressuredUntil;
   }
 
   /** Whether `get` could answer this key without computing it first (an entry still within twice its time-to-live). */

@@ -37,6 +37,26 @@ describe('StockCache', () => {
     expect(cache.busyShare()).toBe(0);
   });
 
+  it('stays under pressure for 10 s after recounts last kept the database busy a tenth of the time', async () => {
+    let clock = 1_000_000;
+    jest.spyOn(Date, 'now').mockImplementation(() => clock);
+    const cache = new StockCache(60_000);
+    expect(cache.underPressure()).toBe(false);
+    let release!: () => void;
+    const pending = cache.get('a', 1, () => new Promise<number>((resolve) => (release = () => resolve(1))));
+    clock += 100; // 100 ms of 2 s: under a tenth
+    expect(cache.underPressure()).toBe(false);
+    clock += 300;
+    release();
+    await pending;
+    expect(cache.underPressure()).toBe(true); // 400 ms of 2 s
+    clock += 3_000;
+    expect(cache.busyShare()).toBe(0); // the burst is out of busyShare's window...
+    expect(cache.underPressure()).toBe(true); // ...but the pressure holds
+    clock += 7_001;
+    expect(cache.underPressure()).toBe(false);
+  });
+
   it('computes once per key and stock version while the time-to-live lasts', async () => {
     const cache = new StockCache(60_000);
     let computed = 0;
