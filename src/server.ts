@@ -458,6 +458,9 @@ export async function startHub(dataSource: DataSource, opts: HubOptions): Promis
     }
   };
 
+  /** The request's child logger (its request id), made when first used. */
+  const logOf = (scope: RequestScope): Logger => (scope.log ??= logger.child({ requestId: scope.requestId }));
+
   const handleGraphQL = async (req: http.IncomingMessage, res: http.ServerResponse, url: URL, context: RequestScope) => {
     // REQUEST_TIMEOUT_MS covers authentication and execution, not the upload of the body.
     const authStarted = Date.now();
@@ -661,8 +664,6 @@ export async function startHub(dataSource: DataSource, opts: HubOptions): Promis
     }
     sendJson(res, problems.length ? 503 : 200, problems.length ? { status: 'unavailable', problems } : { status: 'ok' });
   };
-
-  const logOf = (scope: RequestScope): Logger => (scope.log ??= logger.child({ requestId: scope.requestId }));
 
   const handle = (req: http.IncomingMessage, res: http.ServerResponse, expectsContinue: boolean) => {
     const started = process.hrtime.bigint();

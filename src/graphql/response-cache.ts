@@ -85,11 +85,12 @@ export class ResponseCache {
 
   /** Keeps an answer computed at `version`. */
   set(key: string, version: number, body: string): void {
-    const bytes = Buffer.byteLength(body) + key.length * 2;
+    const encoded = Buffer.from(body);
+    const bytes = encoded.length + key.length * 2;
     if (bytes > this.options.maxBytes / 8) return;
     const old = this.entries.get(key);
     if (old) this.remove(key, old);
-    this.entries.set(key, { body: Buffer.from(body), version, expiresAt: this.clock() + this.options.ttlSeconds * 1000, bytes });
+    this.entries.set(key, { body: encoded, version, expiresAt: this.clock() + this.options.ttlSeconds * 1000, bytes });
     this.bytes += bytes;
     while (this.entries.size > this.options.maxEntries || this.bytes > this.options.maxBytes) {
       const [oldestKey, oldest] = this.entries.entries().next().value!;

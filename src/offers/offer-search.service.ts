@@ -299,17 +299,11 @@ export class OfferSearchService {
     if (words.length === 1 && terms[0].length < ONE_WORD_ROUNDS_MIN_TERMS)
       return this.run(this.sqlFor.termPage(query, { words, terms, driver: 0 }, now, suspended));
     const { estimates, offers } = await this.termRowEstimates(words);
+    const dates = words.map((_w, i) => ({ newest: newest[i], oldest: oldest[i], rows: estimates[i] }));
     if (words.length === 1) {
       // Every row of its terms is a hit (but for the other filters): a window of a few pages' rows.
       const rows = ONE_WORD_ROUND_PAGES * (query.first + 1);
-      return this.walkInRounds(
-        query,
-        { words, terms, driver: 0 },
-        { newest: newest[0], oldest: oldest[0], rows: estimates[0] },
-        rows,
-        now,
-        suspended,
-      );
+      return this.walkInRounds(query, { words, terms, driver: 0 }, dates[0], rows, now, suspended);
     }
     // A word of few terms is checked by looking them up in the index (~1.5 µs a term), another in
     // the offer's term list (offer_search: about LOOKUP_MAX_TERMS lookups' worth).
@@ -320,7 +314,6 @@ export class OfferSearchService {
     let driver = 0;
     for (let i = 1; i < words.length; i++) if (cost(i) < cost(driver)) driver = i;
     const walk: TermWalk = { words, terms, driver, lookups };
-    const dates = words.map((_w, i) => ({ newest: newest[i], oldest: oldest[i], rows: estimates[i] }));
     // The share of the driver's rows holding every other word, were the words independent (they
     // are not: the pairs users type meet more often; so this leans to looking rows up).
     const hitRate = words.reduce((rate, _w, i) => (i === driver ? rate : rate * Math.min(1, estimates[i] / offers)), 1);

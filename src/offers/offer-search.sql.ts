@@ -207,11 +207,17 @@ export class OfferSearchSql {
     delete offerFilter.keywordTokens;
     const checks: Sql[] = [];
     let searchJoin = false;
+    // The walk's dates, on the driver's rows (t) and on a window join's (b).
+    const walkDates = (alias: 't' | 'b') => {
+      const at = raw(`${alias}.published_at`);
+      return [
+        ...(walk.since ? [sql`${at} >= ${toDbDateTime(walk.since)}`] : []),
+        ...(walk.before ? [sql`${at} < ${toDbDateTime(walk.before)}`] : []),
+      ];
+    };
     // A window join reads the word's rows within the walk's dates (and below the cursor).
-    const windowBounds: Sql[] = [];
-    if (query.after) windowBounds.push(sql`b.published_at <= ${toDbDateTime(new Date(query.after.key))}`);
-    if (walk.since) windowBounds.push(sql`b.published_at >= ${toDbDateTime(walk.since)}`);
-    if (walk.before) windowBounds.push(sql`b.published_at < ${toDbDateTime(walk.before)}`);
+    const windowBounds = walkDates('b');
+    if (query.after) windowBounds.unshift(sql`b.published_at <= ${toDbDateTime(new Date(query.after.key))}`);
     const inWindow = windowBounds.length ? sql` AND ${joinSql(windowBounds, ' AND ')}` : raw('');
     walk.terms.forEach((terms, word) => {
       if (word === walk.driver) return;
@@ -237,8 +243,7 @@ export class OfferSearchSql {
       const key = toDbDateTime(new Date(query.after.key));
       conditions.push(sql`t.published_at <= ${key} AND (t.published_at < ${key} OR t.offer_id < ${query.after.id})`);
     }
-    if (walk.since) conditions.push(sql`t.published_at >= ${toDbDateTime(walk.since)}`);
-    if (walk.before) conditions.push(sql`t.published_at < ${toDbDateTime(walk.before)}`);
+    conditions.push(...walkDates('t'));
     const rest = conditions.length ? sql` AND ${joinSql(conditions, ' AND ')}` : raw('');
     const join = raw(
       (searchJoin ? ' JOIN offer_search s ON s.offer_id = t.offer_id' : '') +

@@ -8,7 +8,7 @@ const BUSY_WINDOW_MS = 2_000;
  * together every OFFER_COUNT_WRITE_COALESCE_MS (currentCountVersion): a partner pushing every second
  * had every total and facet recounted after every push, half the hub's throughput (bench (bw)).
  */
-export const COUNT_PRESSURE = 0.1;
+const COUNT_PRESSURE = 0.1;
 /** Once the busy share reached COUNT_PRESSURE, counts stay under pressure (coalesced) this long at least (underPressure). */
 const PRESSURE_HOLD_MS = 10_000;
 
@@ -78,7 +78,7 @@ export class StockCache {
       if (--this.computing === 0) {
         const now = Date.now();
         this.busyPeriods.push([this.busySince, now]);
-        while (this.busyPeriods.length && this.busyPeriods[0][1] < now - BUSY_WINDOW_MS) this.busyPeriods.shift();
+        this.forgetBusyBefore(now - BUSY_WINDOW_MS);
       }
       this.pump();
     };
@@ -94,10 +94,15 @@ export class StockCache {
   busyShare(): number {
     const now = Date.now();
     const from = now - BUSY_WINDOW_MS;
-    while (this.busyPeriods.length && this.busyPeriods[0][1] <= from) this.busyPeriods.shift();
+    this.forgetBusyBefore(from);
     let busy = this.computing > 0 ? now - Math.max(from, this.busySince) : 0;
     for (const [start, end] of this.busyPeriods) if (end > from) busy += end - Math.max(start, from);
     return Math.min(1, busy / BUSY_WINDOW_MS);
+  }
+
+  /** Drops the busy periods that ended at or before `from` (out of busyShare's window). */
+  private forgetBusyBefore(from: number): void {
+    while (this.busyPeriods.length && this.busyPeriods[0][1] <= from) this.busyPeriods.shift();
   }
 
   /**

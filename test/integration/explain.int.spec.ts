@@ -5,6 +5,7 @@ import { buildOfferQuery } from '../../src/offers/offer-filter';
 import { OfferSearchSql } from '../../src/offers/offer-search.sql';
 import { engines, startTestHub, type TestHub } from '../helpers/test-hub';
 import { dialectOf } from '../../src/db/dialect';
+import type { Sql } from '../../src/db/sql';
 
 /** The query plans of the main search: a selective filter must use an index, never scan the table. */
 describe.each(engines())('query plans on %s', (engine) => {
@@ -25,6 +26,25 @@ describe.each(engines())('query plans on %s', (engine) => {
     await t.dataSource.query(engine === 'mysql' ? 'ANALYZE TABLE offer' : 'ANALYZE');
   });
   afterAll(() => t?.close());
+
+  /** MariaDB's EXPLAIN rows of a statement (SHOW_PLANS=1 prints them). */
+  async function mariadbPlan(statement: Sql): Promise<Array<Record<string, unknown>>> {
+    const rows: Array<Record<string, unknown>> = await t.dataSource.query('EXPLAIN ' + statement.text, statement.params as unknown[]);
+    if (process.env.SHOW_PLANS) console.log(JSON.stringify(rows, null, 1));
+    return rows;
+  }
+
+  /** A round of `vendeur paris` walking vendeur's terms over a window of dates. */
+  const VENDEUR_PARIS_ROUND = {
+    words: ['vendeur', 'paris'],
+    terms: [
+      ['vendeur', 'vendeurs'],
+      ['paris', 'parisien'],
+    ],
+    driver: 0,
+    since: new Date('2001-01-01T00:00:00Z'),
+    before: new Date('2100-01-01T00:00:00Z'),
+  };
 
   async function plan(args: Parameters<typeof buildOfferQuery>[0]): Promise<string> {
     const statement = sqlFor.page(buildOfferQuery(args), new Date());
@@ -81,8 +101,7 @@ describe.each(engines())('query plans on %s', (engine) => {
     // publishedSince would tempt the optimizer to start from an offer index and sort every match.
     const query = buildOfferQuery({ filter: { keywords: 'vendeur', publishedSince: new Date('2000-01-01T00:00:00Z') } });
     const statement = sqlFor.termPage(query, { words: ['vendeur'], terms: [['vendeur', 'vendeurs']], driver: 0 }, new Date());
-    const rows: Array<Record<string, unknown>> = await t.dataSource.query('EXPLAIN ' + statement.text, statement.params as unknown[]);
-    if (process.env.SHOW_PLANS) console.log(JSON.stringify(rows, null, 1));
+    const rows = await mariadbPlan(statement);
     const walks = rows.filter((r) => r.table === 't');
     expect(walks).toHaveLength(2);
     for (const walk of walks) {
@@ -96,23 +115,8 @@ describe.each(engines())('query plans on %s', (engine) => {
     if (engine === 'sqlite') return;
     await t.hub.services.keywordIndex.indexPending();
     const query = buildOfferQuery({ filter: { keywords: 'vendeur paris', publishedSince: new Date('2000-01-01T00:00:00Z') } });
-    const statement = sqlFor.termPage(
-      query,
-      {
-        words: ['vendeur', 'paris'],
-        terms: [
-          ['vendeur', 'vendeurs'],
-          ['paris', 'parisien'],
-        ],
-        driver: 0,
-        lookups: [false, true],
-        since: new Date('2001-01-01T00:00:00Z'),
-        before: new Date('2100-01-01T00:00:00Z'),
-      },
-      new Date(),
-    );
-    const rows: Array<Record<string, unknown>> = await t.dataSource.query('EXPLAIN ' + statement.text, statement.params as unknown[]);
-    if (process.env.SHOW_PLANS) console.log(JSON.stringify(rows, null, 1));
+    const statement = sqlFor.termPage(query, { ...VENDEUR_PARIS_ROUND, lookups: [false, true] }, new Date());
+    const rows = await mariadbPlan(statement);
     const walks = rows.filter((r) => r.table === 't');
     expect(walks).toHaveLength(2);
     for (const walk of walks) {
@@ -129,24 +133,8 @@ describe.each(engines())('query plans on %s', (engine) => {
     if (engine === 'sqlite') return;
     await t.hub.services.keywordIndex.indexPending();
     const query = buildOfferQuery({ filter: { keywords: 'vendeur paris' } });
-    const statement = sqlFor.termPage(
-      query,
-      {
-        words: ['vendeur', 'paris'],
-        terms: [
-          ['vendeur', 'vendeurs'],
-          ['paris', 'parisien'],
-        ],
-        driver: 0,
-        windowJoins: [false, true],
-        since: new Date('2001-01-01T00:00:00Z'),
-        before: new Date('2100-01-01T00:00:00Z'),
-        visibleAfter: true,
-      },
-      new Date(),
-    );
-    const rows: Array<Record<string, unknown>> = await t.dataSource.query('EXPLAIN ' + statement.text, statement.params as unknown[]);
-    if (process.env.SHOW_PLANS) console.log(JSON.stringify(rows, null, 1));
+    const statement = sqlFor.termPage(query, { ...VENDEUR_PARIS_ROUND, windowJoins: [false, true], visibleAfter: true }, new Date());
+    const rows = await mariadbPlan(statement);
     // One walk of the driver's terms (no branch per term), one read of the other word's.
     expect(rows.filter((r) => r.table === 't')).toEqual([expect.objectContaining({ key: 'PRIMARY', type: 'range' })]);
     const other = rows.filter((r) => r.table === 'b');
