@@ -540,12 +540,14 @@ export async function startHub(dataSource: DataSource, opts: HubOptions): Promis
         return;
       }
     }
-    // (Apollo's view of the request: built once the cache had no answer.)
-    const headers = new HeaderMap();
-    for (const [key, value] of Object.entries(req.headers)) {
-      if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
-    }
-    const httpGraphQLRequest: HTTPGraphQLRequest = { method, headers, search: url.search, body };
+    // Apollo's view of the request: built only when Apollo answers (the lean path did not).
+    const httpGraphQLRequest = (): HTTPGraphQLRequest => {
+      const headers = new HeaderMap();
+      for (const [key, value] of Object.entries(req.headers)) {
+        if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
+      }
+      return { method, headers, search: url.search, body };
+    };
     const buildRequestContext = async () => {
       const ctx = buildContext(services, viewer, {
         requestId: context.requestId,
@@ -572,7 +574,7 @@ export async function startHub(dataSource: DataSource, opts: HubOptions): Promis
       }
       // (After the lean path, with its context: a result with errors is answered by Apollo's executor as is.)
       const context = leanContext?.leanResult ? async () => leanContext : buildRequestContext;
-      return apollo.executeHTTPGraphQLRequest({ httpGraphQLRequest, context });
+      return apollo.executeHTTPGraphQLRequest({ httpGraphQLRequest: httpGraphQLRequest(), context });
     };
     let result: Awaited<ReturnType<typeof apollo.executeHTTPGraphQLRequest>>;
     try {

@@ -1,4 +1,13 @@
-import { getOperationAST, parse, specifiedRules, validate, visit, type DocumentNode, type GraphQLSchema } from 'graphql';
+import {
+  getOperationAST,
+  parse,
+  specifiedRules,
+  validate,
+  visit,
+  type DocumentNode,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+} from 'graphql';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 import type { QueryLimits } from '../config';
 import type { GraphQLContext } from '../context';
@@ -6,6 +15,8 @@ import { checkOperation, countTokens } from './query-limits';
 
 /** Operations kept compiled (least recently used dropped first), as the JIT executor's. */
 const MAX_LEAN_OPERATIONS = 1000;
+/** Variable sets whose limit check each operation keeps (oldest dropped first): a page's filters. */
+const MAX_CHECKED_VARIABLES = 256;
 
 /** A GraphQL request as the lean path takes it: a query's text, its operation name and variables. */
 export interface LeanRequest {
@@ -15,7 +26,18 @@ export interface LeanRequest {
 }
 
 /** One (query text, operation name), prepared once: compiled, or left to Apollo. */
-type Prepared = { document: DocumentNode; compiled: CompiledQuery; tokens: number } | null;
+type Prepared = {
+  document: DocumentNode;
+  operation: OperationDefinitionNode;
+  compiled: CompiledQuery;
+  tokens: number;
+  /**
+   * The cost of the variable sets found within the limits, by their JSON text, for the limits
+   * they were checked against: the check coerces the variables and walks the selection (~25 µs
+   * of a page's ~320), and the same few filters come back request after request.
+   */
+  withinLimits: Map<string, { limits: QueryLimits; cost: number }>;
+} | null;
 
 /**
  * The anonymous read path without Apollo's per-request pipeline (issue 18: ~90 µs of the ~560 µs a
@@ -49,10 +71,10 @@ export class LeanExecutor {
     const prepared = this.prepare(request);
     if (!prepared) return null;
     if (prepared.tokens > limits.maxTokens) return null;
-    const operation = getOperationAST(prepared.document, request.operationName)!;
-    const { exceeded, measure } = checkOperation(this.schema, prepared.document, operation, request.variables, limits);
-    if (exceeded) return null;
-    context.queryCost = measure.cost;
+    const { operation } = prepared;
+    const cost = this.costWithinLimits(prepared, request.variables, limits);
+    if (cost === null) return null;
+    context.queryCost = cost;
     const result = await prepared.compiled.query(undefined, context, request.variables);
     if (result.errors?.length || context.cvAccess.containsCvData) {
       // Apollo answers with this same context, and its executor with this result (no second execution).
@@ -62,6 +84,24 @@ export class LeanExecutor {
     context.record.operationType = 'query';
     context.record.operation = operation.name?.value ?? null; // (Apollo's operationName: the operation's own)
     return JSON.stringify({ data: result.data });
+  }
+
+  /** The operation's cost with these variables, or null when it exceeds a limit (checkOperation). */
+  private costWithinLimits(prepared: NonNullable<Prepared>, variables: Record<string, unknown>, limits: QueryLimits): number | null {
+    const key = JSON.stringify(variables);
+    const known = prepared.withinLimits.get(key);
+    if (known?.limits === limits) return known.cost;
+    const cost = this.measure(prepared, variables, limits);
+    if (cost === null) return null;
+    if (prepared.withinLimits.size >= MAX_CHECKED_VARIABLES) prepared.withinLimits.delete(prepared.withinLimits.keys().next().value!);
+    prepared.withinLimits.set(key, { limits, cost });
+    return cost;
+  }
+
+  /** The operation checked against the limits (query-limits.ts): its cost, or null over a limit. */
+  protected measure(prepared: NonNullable<Prepared>, variables: Record<string, unknown>, limits: QueryLimits): number | null {
+    const { exceeded, measure } = checkOperation(this.schema, prepared.document, prepared.operation, variables, limits);
+    return exceeded ? null : measure.cost;
   }
 
   private prepare(request: LeanRequest): Prepared {
@@ -91,7 +131,7 @@ export class LeanExecutor {
     if (!operation || operation.operation !== 'query') return null;
     const compiled = compileQuery(this.schema, document, request.operationName ?? undefined);
     if (!isCompiledQuery(compiled)) return null;
-    return { document, compiled, tokens: countTokens(document) };
+    return { document, operation, compiled, tokens: countTokens(document), withinLimits: new Map() };
   }
 }
 

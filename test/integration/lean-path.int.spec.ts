@@ -187,4 +187,22 @@ describe.each(engines())('the lean read path on %s', (engine) => {
     await send(a.hub.port, c, 'm1');
     expect([(await okCount(lean)) - before[0], (await okCount(a.hub)) - before[1]]).toEqual([1, 1]);
   });
+
+  it('checks the limits once per operation and variables, and still refuses the variables over them', async () => {
+    // (measure: the limit check itself, query-limits.ts's checkOperation)
+    const check = jest.spyOn(LeanExecutor.prototype as unknown as { measure: () => number | null }, 'measure');
+    const within: Case = { name: 'within', body: { query: PAGE, variables: { first: 4, filter: { contractTypes: ['SEASONAL'] } } } };
+    const over: Case = { name: 'over', body: { query: PAGE, variables: { first: 4000, filter: { contractTypes: ['SEASONAL'] } } } };
+    try {
+      const answers = [await send(lean.port, within, 'v1'), await send(lean.port, within, 'v2'), await send(lean.port, within, 'v3')];
+      expect(check).toHaveBeenCalledTimes(1);
+      expect(new Set(answers.map((x) => x.body)).size).toBe(1);
+      expect(JSON.parse(answers[0].body).data.offers.edges).toHaveLength(4);
+      // Other variables are checked on their own: over the cost limit, refused as Apollo refuses them.
+      for (const id of ['v4', 'v5']) expect(await send(lean.port, over, id)).toEqual(await send(a.hub.port, over, id));
+      expect(JSON.parse((await send(lean.port, over, 'v6')).body).errors[0].extensions.code).toBe('QUERY_TOO_COMPLEX');
+    } finally {
+      check.mockRestore();
+    }
+  });
 });
