@@ -19,6 +19,8 @@ export interface PushStats {
 }
 
 export interface Pusher {
+  /** Resolves once `count` pushes have ended (succeeded or failed). */
+  pushed(count: number): Promise<void>;
   stop(): Promise<PushStats>;
 }
 
@@ -55,6 +57,7 @@ export async function startPusher(opts: {
   const stats: PushStats = { pushes: 0, offersPerPush: size, written: 0, meanMs: 0, maxMs: 0, failures: 0, firstFailure: null };
   let totalMs = 0;
   let stopping = false;
+  let waiters: Array<{ count: number; resolve: () => void }> = [];
   const offers = (round: number) =>
     Array.from({ length: size }, (_, i) => ({
       externalId: `push-${i}`,
@@ -77,12 +80,17 @@ export async function startPusher(opts: {
       }
       const ms = Date.now() - started;
       stats.pushes++;
+      for (const waiter of waiters.filter((w) => stats.pushes >= w.count)) waiter.resolve();
+      waiters = waiters.filter((w) => stats.pushes < w.count);
       totalMs += ms;
       stats.maxMs = Math.max(stats.maxMs, ms);
       if (!stopping && ms < 1000) await new Promise((r) => setTimeout(r, 1000 - ms));
     }
   })();
   return {
+    pushed(count) {
+      return stats.pushes >= count ? Promise.resolve() : new Promise((resolve) => waiters.push({ count, resolve }));
+    },
     async stop() {
       stopping = true;
       await loop;

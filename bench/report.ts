@@ -200,7 +200,7 @@ export function toMarkdown(report: BenchReport): string {
         ({ id, pushes: p, pushesAlone: alone }) =>
           `(${id}) pushes during the window: ${p!.pushes} of ${p!.offersPerPush} offers (${p!.written} written), ${p!.meanMs} ms on average, ${p!.maxMs} ms at most, ${p!.failures} failed${p!.firstFailure ? ` (${p!.firstFailure})` : ''}.` +
           (alone
-            ? ` Alone (${alone.seconds} s before the window, no reads) they cost the hub ${alone.hubCpuMsPerSecond} ms of CPU a second and MariaDB ${alone.mariadbCpuMsPerSecond ?? '—'}.`
+            ? ` Alone (${alone.seconds} s before the window, no reads, the first pushes left out) they cost the hub ${alone.hubCpuMsPerSecond} ms of CPU a second and MariaDB ${alone.mariadbCpuMsPerSecond ?? '—'}.`
             : ''),
       ),
     '',
