@@ -1,5 +1,6 @@
 import { DateResolver, DateTimeResolver, URLResolver } from 'graphql-scalars';
 import { GraphQLScalarType } from 'graphql';
+import { isoString } from '../src/lib/iso-date';
 
 /**
  * graphql-scalars' URL scalar serialises to a URL object's href; ours also accepts the strings
@@ -19,9 +20,11 @@ const URL = new GraphQLScalarType({
 const DateTime = new GraphQLScalarType({
   ...DateTimeResolver.toConfig(),
   serialize: (value) => {
+    // A valid Date (every date the hub reads): graphql-scalars would hand it back as it is.
+    if (value instanceof Date && !Number.isNaN(value.getTime())) return isoString(value);
     const serialized: unknown = DateTimeResolver.serialize(value);
     // (An invalid Date can only come from a number here: left as is, JSON makes it null, as before.)
-    return serialized instanceof Date && !Number.isNaN(serialized.getTime()) ? serialized.toISOString() : serialized;
+    return serialized instanceof Date && !Number.isNaN(serialized.getTime()) ? isoString(serialized) : serialized;
   },
 });
 

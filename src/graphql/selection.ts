@@ -41,12 +41,22 @@ export function selectsPath(info: SelectionInfo, path: readonly string[]): boole
 }
 
 /**
+ * selectedOfferFields by the field nodes asked about: a compiled query (graphql-jit, the lean path)
+ * passes the same nodes every time it runs, and a page would walk its selection on every request.
+ * (graphql-js makes new nodes lists per execution: those just miss, and go with their document.)
+ */
+const offerFieldsOf = new WeakMap<readonly FieldNode[], ReadonlySet<string>>();
+
+/**
  * The Offer fields a connection's page shows (at edges.node; `id` when none), with
  * `location.<field>` for each Location field it shows: a page reads only their columns.
  */
-export function selectedOfferFields(info: SelectionInfo): Set<string> {
+export function selectedOfferFields(info: SelectionInfo): ReadonlySet<string> {
+  const known = offerFieldsOf.get(info.fieldNodes);
+  if (known) return known;
   const fields = selectedFields(info, ['edges', 'node']) ?? new Set(['id']);
   if (fields.has('location'))
     for (const field of selectedFields(info, ['edges', 'node', 'location']) ?? []) fields.add(`location.${field}`);
+  offerFieldsOf.set(info.fieldNodes, fields);
   return fields;
 }
