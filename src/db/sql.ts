@@ -1,3 +1,5 @@
+import { isoString } from '../lib/iso-date';
+
 /**
  * A tiny composable SQL fragment: text with `?` placeholders plus their values in order, so
  * clauses can be built apart and joined without counting placeholders by hand. Values are always
@@ -69,7 +71,9 @@ export function limit(n: number): Sql {
 
 /** The UTC text form both engines store datetime(3) in: `YYYY-MM-DD HH:MM:SS.mmm`. */
 export function toDbDateTime(date: Date): string {
-  return date.toISOString().replace('T', ' ').replace('Z', '');
+  const iso = isoString(date);
+  // (`YYYY-MM-DDTHH:MM:SS.mmmZ`: every year from 1000 to 9999; others keep their own form.)
+  return iso.length === 24 ? `${iso.slice(0, 10)} ${iso.slice(11, 23)}` : iso.replace('T', ' ').replace('Z', '');
 }
 
 /** Reads a datetime column: a Date from mysql2, UTC text from SQLite. */
