@@ -15,8 +15,14 @@ import { checkOperation, countTokens } from './query-limits';
 
 /** Operations kept compiled (least recently used dropped first), as the JIT executor's. */
 const MAX_LEAN_OPERATIONS = 1000;
-/** Variable sets whose limit check each operation keeps (oldest dropped first): a page's filters. */
-const MAX_CHECKED_VARIABLES = 256;
+/**
+ * Limit checks kept, for all operations together (oldest dropped first), and the longest variable
+ * set kept (its JSON text): a page's filters are a few dozen characters, and a caller sending
+ * distinct large variables must not grow the process (4,096 keys of at most 1,024 characters here).
+ * Longer sets are checked on every request, as before.
+ */
+const MAX_CHECKED_VARIABLES = 4096;
+const MAX_CHECKED_VARIABLES_LENGTH = 1024;
 
 /** A GraphQL request as the lean path takes it: a query's text, its operation name and variables. */
 export interface LeanRequest {
@@ -31,12 +37,8 @@ type Prepared = {
   operation: OperationDefinitionNode;
   compiled: CompiledQuery;
   tokens: number;
-  /**
-   * The cost of the variable sets found within the limits, by their JSON text, for the limits
-   * they were checked against: the check coerces the variables and walks the selection (~25 µs
-   * of a page's ~320), and the same few filters come back request after request.
-   */
-  withinLimits: Map<string, { limits: QueryLimits; cost: number }>;
+  /** Tells its limit checks from other operations' (LeanExecutor.withinLimits). */
+  id: number;
 } | null;
 
 /**
@@ -56,6 +58,13 @@ type Prepared = {
  */
 export class LeanExecutor {
   private readonly prepared = new Map<string, Prepared>();
+  /**
+   * The cost of the variable sets found within the limits, by operation and the sets' JSON text,
+   * for the limits they were checked against: the check coerces the variables and walks the
+   * selection (~25 µs of a page's ~320), and the same few filters come back request after request.
+   */
+  private readonly withinLimits = new Map<string, { limits: QueryLimits; cost: number }>();
+  private preparedCount = 0;
 
   constructor(
     private readonly schema: GraphQLSchema,
@@ -88,13 +97,14 @@ export class LeanExecutor {
 
   /** The operation's cost with these variables, or null when it exceeds a limit (checkOperation). */
   private costWithinLimits(prepared: NonNullable<Prepared>, variables: Record<string, unknown>, limits: QueryLimits): number | null {
-    const key = JSON.stringify(variables);
-    const known = prepared.withinLimits.get(key);
+    const text = JSON.stringify(variables);
+    const key = text.length <= MAX_CHECKED_VARIABLES_LENGTH ? `${prepared.id}\u0000${text}` : null;
+    const known = key === null ? undefined : this.withinLimits.get(key);
     if (known?.limits === limits) return known.cost;
     const cost = this.measure(prepared, variables, limits);
-    if (cost === null) return null;
-    if (prepared.withinLimits.size >= MAX_CHECKED_VARIABLES) prepared.withinLimits.delete(prepared.withinLimits.keys().next().value!);
-    prepared.withinLimits.set(key, { limits, cost });
+    if (cost === null || key === null) return cost;
+    if (this.withinLimits.size >= MAX_CHECKED_VARIABLES) this.withinLimits.delete(this.withinLimits.keys().next().value!);
+    this.withinLimits.set(key, { limits, cost });
     return cost;
   }
 
@@ -131,7 +141,7 @@ export class LeanExecutor {
     if (!operation || operation.operation !== 'query') return null;
     const compiled = compileQuery(this.schema, document, request.operationName ?? undefined);
     if (!isCompiledQuery(compiled)) return null;
-    return { document, operation, compiled, tokens: countTokens(document), withinLimits: new Map() };
+    return { document, operation, compiled, tokens: countTokens(document), id: ++this.preparedCount };
   }
 }
 

@@ -201,6 +201,17 @@ describe.each(engines())('the lean read path on %s', (engine) => {
       // Other variables are checked on their own: over the cost limit, refused as Apollo refuses them.
       for (const id of ['v4', 'v5']) expect(await send(lean.port, over, id)).toEqual(await send(a.hub.port, over, id));
       expect(JSON.parse((await send(lean.port, over, 'v6')).body).errors[0].extensions.code).toBe('QUERY_TOO_COMPLEX');
+      // A variable set longer than the memo keeps (1,024 characters of JSON) is checked every time.
+      const long: Case = {
+        name: 'long',
+        body: {
+          query: PAGE,
+          variables: { first: 2, filter: { romeCodes: Array(100).fill('M1805'), departmentCodes: Array(100).fill('74') } },
+        },
+      };
+      check.mockClear();
+      for (const id of ['v7', 'v8']) expect((await send(lean.port, long, id)).status).toBe(200);
+      expect(check).toHaveBeenCalledTimes(2);
     } finally {
       check.mockRestore();
     }
