@@ -41,7 +41,7 @@ const KEYWORD_CANDIDATES = [
   'livreur',
 ];
 const KEYWORD_COUNT = 20;
-/** Queries (c, cold) asks coldKeywordQueries for: more than the titles give, so it returns them all. */
+/** Queries (c, cold) draws (coldKeywordQuerySources): more than a warm-up and a window send. */
 const COLD_KEYWORD_DRAWS = 20_000;
 
 /** One of the 20 real offers the reference server answers with, shaped like the GraphQL result. */
@@ -200,13 +200,9 @@ export type ColdQueryKind = 'word' | 'two words' | 'prefix';
  * from the words of the public offers' titles (job words): half one whole word, a quarter two
  * adjacent words of one title (`aide soignant`), a quarter a word's prefix (its first letters, 4 at
  * least: `electrici`). Words under 4 letters are left out. When the titles run out, the rest is
- * drawn the same way from the descriptions. At most `count`.
+ * drawn the same way from the descriptions. At most `count`, each with how it was drawn (the first
+ * way, if twice).
  */
-export async function coldKeywordQueries(dataSource: DataSource, count: number): Promise<string[]> {
-  return [...(await coldKeywordQueryKinds(dataSource, count)).keys()];
-}
-
-/** coldKeywordQueries' queries (the same, in the same order) with how each was drawn (the first way, if twice). */
 export async function coldKeywordQueryKinds(dataSource: DataSource, count: number): Promise<Map<string, ColdQueryKind>> {
   return (await coldKeywordQuerySources(dataSource, count)).kinds;
 }
